@@ -1,0 +1,200 @@
+"""Orders as state: the facts a platform reports, how they merge, and the points an order deserves.
+
+Platforms deliver events twice, late and out of order. Every field here merges monotonically
+(paid and cancelled stay set, refunds are a set keyed by id, the running refunded total only grows),
+so merging the same facts in any order ends in the same state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from plugin.rules.program import EarnBasis, Program, Rounding
+
+ZERO = Decimal(0)
+
+
+class LineKind(StrEnum):
+    GOODS = "goods"
+    GIFT_CARD = "gift_card"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One order line: what the customer paid for it after line discounts, without tax."""
+
+    ref: str
+    amount: Decimal
+    kind: LineKind = LineKind.GOODS
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money returned on an order. Itemised parts by line; `unitemised` is spread over the order."""
+
+    ref: str
+    lines: tuple[tuple[str, Decimal], ...] = ()
+    shipping: Decimal = ZERO
+    tax: Decimal = ZERO
+    unitemised: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What one platform event says about an order. `lines is None` when the event does not carry them."""
+
+    order_ref: str
+    name: str = ""
+    currency: str = "EUR"
+    placed_at: datetime | None = None
+    updated_at: datetime | None = None
+    customer_ref: str | None = None
+    email: str | None = None
+    opted_in: bool = False
+    lines: tuple[Line, ...] | None = None
+    shipping: Decimal = ZERO
+    tax: Decimal = ZERO
+    tips: Decimal = ZERO
+    order_discount: Decimal = ZERO
+    paid: bool = False
+    cancelled: bool = False
+    refunds: tuple[Refund, ...] = ()
+    refunded_total: Decimal = ZERO
+    discount_codes: tuple[str, ...] = ()
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """Everything the app knows about an order, merged from all facts seen so far."""
+
+    order_ref: str
+    name: str = ""
+    currency: str = "EUR"
+    placed_at: datetime | None = None
+    updated_at: datetime | None = None
+    customer_ref: str | None = None
+    email: str | None = None
+    opted_in: bool = False
+    lines: tuple[Line, ...] = ()
+    shipping: Decimal = ZERO
+    tax: Decimal = ZERO
+    tips: Decimal = ZERO
+    order_discount: Decimal = ZERO
+    paid: bool = False
+    cancelled: bool = False
+    refunds: tuple[Refund, ...] = ()
+    refunded_total: Decimal = ZERO
+    discount_codes: tuple[str, ...] = ()
+    locale: str | None = None
+    lines_known: bool = field(default=False)
+
+    @property
+    def total(self) -> Decimal:
+        """What the customer paid for the whole order, before refunds."""
+        lines = sum((line.amount for line in self.lines), ZERO)
+        return lines - self.order_discount + self.shipping + self.tax + self.tips
+
+
+def merge(state: OrderState | None, facts: OrderFacts) -> OrderState:
+    """Fold one event's facts into the order's state; the result does not depend on arrival order."""
+    state = state or OrderState(order_ref=facts.order_ref)
+    refunds = {refund.ref: refund for refund in state.refunds}
+    for refund in facts.refunds:
+        refunds.setdefault(refund.ref, refund)
+    merged = replace(
+        state,
+        name=facts.name or state.name,
+        currency=facts.currency if facts.lines is not None else state.currency,
+        placed_at=state.placed_at or facts.placed_at,
+        customer_ref=state.customer_ref or facts.customer_ref,
+        email=state.email or facts.email,
+        locale=state.locale or facts.locale,
+        opted_in=state.opted_in or facts.opted_in,
+        paid=state.paid or facts.paid,
+        cancelled=state.cancelled or facts.cancelled,
+        refunds=tuple(sorted(refunds.values(), key=lambda refund: refund.ref)),
+        refunded_total=max(state.refunded_total, facts.refunded_total),
+        discount_codes=tuple(sorted(set(state.discount_codes) | set(facts.discount_codes))),
+    )
+    if facts.lines is not None and _is_newer(facts.updated_at, state.updated_at, state.lines_known):
+        # Lines and amounts come from the newest snapshot: an order edit replaces them.
+        merged = replace(
+            merged,
+            lines=facts.lines,
+            shipping=facts.shipping,
+            tax=facts.tax,
+            tips=facts.tips,
+            order_discount=facts.order_discount,
+            updated_at=facts.updated_at,
+            lines_known=True,
+        )
+    return merged
+
+
+def _is_newer(candidate: datetime | None, current: datetime | None, known: bool) -> bool:
+    if not known:
+        return True
+    if candidate is None or current is None:
+        return candidate is not None or current is None
+    return candidate >= current
+
+
+def earn_basis(state: OrderState, basis: EarnBasis) -> Decimal:
+    """Money the order earns points on now: the program's basis, less what was refunded of it."""
+    counted_lines = {
+        line.ref: line.amount
+        for line in state.lines
+        if line.kind is LineKind.GOODS or (basis.gift_cards and line.kind is LineKind.GIFT_CARD)
+    }
+    amount = sum(counted_lines.values(), ZERO)
+    if basis.subtract_order_discounts:
+        amount -= state.order_discount
+    amount += (
+        (state.shipping if basis.shipping else ZERO)
+        + (state.tax if basis.tax else ZERO)
+        + (state.tips if basis.tips else ZERO)
+    )
+    unitemised = state.refunded_total
+    for refund in state.refunds:
+        amount -= sum((value for ref, value in refund.lines if ref in counted_lines), ZERO)
+        amount -= refund.shipping if basis.shipping else ZERO
+        amount -= refund.tax if basis.tax else ZERO
+        unitemised += refund.unitemised
+    if unitemised > ZERO:
+        # Money returned without saying for what takes the same share of every part of the order.
+        total = state.total
+        share = (total - unitemised) / total if total > ZERO else ZERO
+        amount *= max(share, ZERO)
+    return max(amount, ZERO)
+
+
+_ROUNDING = {Rounding.DOWN: ROUND_FLOOR, Rounding.HALF_UP: ROUND_HALF_UP, Rounding.UP: ROUND_CEILING}
+
+
+def points_for_amount(amount: Decimal, program: Program, multiplier: Decimal = Decimal(1)) -> int:
+    """Points for an amount of money under the program, before any order conditions."""
+    raw = amount * program.points_per_unit * multiplier
+    return int(raw.quantize(Decimal(1), rounding=_ROUNDING[program.rounding]))
+
+
+def points_deserved(
+    state: OrderState, program: Program, multiplier: Decimal = Decimal(1), *, earning: bool = True
+) -> int:
+    """Points the order deserves in its current state: zero unless paid, kept and earning."""
+    if not earning or not state.paid or state.cancelled:
+        return 0
+    amount = earn_basis(state, program.earn_basis)
+    if amount <= ZERO or amount < program.minimum_order:
+        return 0
+    return points_for_amount(amount, program, multiplier)
+
+
+def estimate_points(facts: OrderFacts, program: Program, multiplier: Decimal = Decimal(1)) -> int:
+    """Points an order will earn once paid: for confirmation pages and e-mails before payment."""
+    state = replace(merge(None, facts), paid=True)
+    return points_deserved(state, program, multiplier)

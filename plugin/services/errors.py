@@ -1,0 +1,31 @@
+"""Errors a service raises for a request that cannot be carried out; nothing was written."""
+
+
+class ServiceError(Exception):
+    """Base: the request was refused; `code` is stable for API answers."""
+
+    code = "refused"
+
+
+class UnknownShop(ServiceError):
+    code = "unknown_shop"
+
+
+class UnknownMember(ServiceError):
+    code = "not_a_member"
+
+
+class UnknownReward(ServiceError):
+    code = "unknown_reward"
+
+
+class NotEnoughPoints(ServiceError):
+    code = "not_enough_points"
+
+
+class ReasonRequired(ServiceError):
+    code = "reason_required"
+
+
+class InvalidAmount(ServiceError):
+    code = "invalid_amount"

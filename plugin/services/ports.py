@@ -1,0 +1,147 @@
+"""The collaborators services take: a clock, a unit of work and the store it opens. Storage implements them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from plugin.ledger.model import Entry, Lot, NewEntry, Taking
+from plugin.rules.orders import OrderState
+from plugin.rules.program import Program
+from plugin.services.platform import Shop
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    shop_id: int
+    customer_ref: str | None
+    email: str | None
+    status: str  # active | opted_out | erased
+    available: int = 0
+    pending: int = 0
+    lifetime: int = 0
+    debt: int = 0
+    tier: str | None = None
+    locale: str | None = None
+    name: str | None = None
+    birthday: date | None = None
+    consent_at: datetime | None = None
+    consent_source: str | None = None
+    terms_version: str | None = None
+    last_activity_at: datetime | None = None
+    unsubscribed: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass
+class OrderRecord:
+    """An order's merged state and what the ledger has credited for it."""
+
+    id: int
+    order_ref: str
+    state: OrderState
+    member_id: int | None = None
+    earning: bool = False
+    program_version: int | None = None
+    multiplier: Decimal | None = None
+    credited: int = 0
+    postings: int = 0
+    basis: Decimal = Decimal(0)
+    paid_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Redemption:
+    id: int
+    member_id: int
+    request_id: str
+    reward_id: str
+    reward: dict[str, Any]
+    points: int
+    code: str
+    status: str
+    expires_at: datetime
+    created_at: datetime
+    platform_id: str | None = None
+    order_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    shop_id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+class Store(Protocol):
+    """Reads and writes inside one transaction, always scoped to one shop."""
+
+    # shops and programs
+    def shop(self, shop_id: int) -> Shop | None: ...
+    def shop_by_domain(self, platform: str, domain: str) -> Shop | None: ...
+    def add_shop(self, platform: str, domain: str, currency: str, locale: str, now: datetime) -> Shop: ...
+    def credentials(self, shop_id: int) -> dict[str, Any]: ...
+    def set_credentials(self, shop_id: int, credentials: dict[str, Any], installed: bool = True) -> None: ...
+    def current_program(self, shop_id: int) -> tuple[int, Program]: ...
+    def program(self, shop_id: int, version: int) -> Program: ...
+    def add_program_version(self, shop_id: int, program: Program, author: str | None, now: datetime) -> int: ...
+
+    # members
+    def member(self, shop_id: int, member_id: int, *, lock: bool = False) -> Member | None: ...
+    def member_by_customer(self, shop_id: int, customer_ref: str) -> Member | None: ...
+    def member_by_email(self, shop_id: int, email: str) -> Member | None: ...
+    def add_member(self, shop_id: int, customer_ref: str | None, email: str | None, now: datetime) -> Member: ...
+    def set_consent(self, member_id: int, status: str, source: str, terms_version: str | None, now: datetime) -> None: ...
+    def update_profile(self, member_id: int, **fields: Any) -> None: ...
+    def set_tier(self, member_id: int, tier: str | None) -> None: ...
+    def progress_since(self, member_id: int, since: datetime | None, money: bool) -> Decimal: ...
+
+    # orders
+    def lock_order(self, shop_id: int, order_ref: str, now: datetime) -> OrderRecord: ...
+    def save_order(self, shop_id: int, order: OrderRecord, now: datetime) -> None: ...
+    def order(self, shop_id: int, order_ref: str) -> OrderRecord | None: ...
+    def claimable_orders(self, shop_id: int, customer_ref: str | None, email: str | None, since: datetime) -> list[str]: ...
+
+    # ledger
+    def insert_entry(self, shop_id: int, member_id: int, entry: NewEntry, now: datetime, shortfall: int = 0) -> int | None: ...
+    def add_lot(self, shop_id: int, member_id: int, entry_id: int, entry: NewEntry, now: datetime) -> int: ...
+    def lots(self, member_id: int) -> list[Lot]: ...
+    def take(self, shop_id: int, entry_id: int, taking: Taking) -> None: ...
+    def restore(self, shop_id: int, from_entry_id: int, to_entry_id: int) -> int: ...
+    def change_balances(self, member_id: int, *, available: int = 0, pending: int = 0, lifetime: int = 0, debt: int = 0, active_at: datetime | None = None) -> None: ...
+    def entry_id(self, shop_id: int, idempotency_key: str) -> int | None: ...
+    def history(self, member_id: int, limit: int) -> list[Entry]: ...
+
+    # redemptions
+    def redemption(self, shop_id: int, redemption_id: int) -> Redemption | None: ...
+    def redemptions_of(self, shop_id: int, member_id: int) -> list[Redemption]: ...
+    def redemption_by_request(self, shop_id: int, request_id: str) -> Redemption | None: ...
+    def add_redemption(self, shop_id: int, member_id: int, request_id: str, reward: dict[str, Any], code: str, expires_at: datetime, now: datetime) -> int: ...
+    def move_redemption(self, shop_id: int, redemption_id: int, from_status: Sequence[str], to_status: str, now: datetime, **fields: Any) -> bool: ...
+    def consume_codes(self, shop_id: int, codes: Iterable[str], order_ref: str, now: datetime) -> None: ...
+
+    # outbox, deliveries and job cursors
+    def enqueue(self, shop_id: int, kind: str, payload: dict[str, Any], now: datetime, dedupe_key: str | None = None) -> None: ...
+    def first_delivery(self, shop_id: int, delivery_id: str, topic: str, now: datetime) -> bool: ...
+    def cursor(self, shop_id: int, name: str) -> str | None: ...
+    def set_cursor(self, shop_id: int, name: str, value: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """Opens one transaction: committed when the block ends, rolled back if it raises."""
+
+    def __call__(self) -> AbstractContextManager[Store]: ...

@@ -1,0 +1,99 @@
+"""Settling an order: post the difference between what it deserves and what it was credited."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from plugin.ledger.model import EntryKind, NewEntry, Reason
+from plugin.rules.orders import earn_basis, points_deserved
+from plugin.rules.program import Program
+from plugin.rules.tiers import multiplier_of
+from plugin.services.ports import Member, OrderRecord, Store
+from plugin.services.posting import (
+    credit,
+    debit,
+    expiry_for,
+    pending_until,
+    review_tier,
+)
+
+
+def settle(store: Store, shop_id: int, order: OrderRecord, now: datetime, *, kind: EntryKind = EntryKind.EARN) -> int:
+    """Post the difference between what the order deserves now and what it was credited."""
+    if not order.earning or order.member_id is None or order.program_version is None:
+        return 0
+    program = store.program(shop_id, order.program_version)
+    multiplier = order.multiplier or Decimal(1)
+    deserved = points_deserved(order.state, program, multiplier)
+    order.basis = earn_basis(order.state, program.earn_basis) if order.state.paid and not order.state.cancelled else Decimal(0)
+    change = deserved - order.credited
+    if change == 0:
+        return 0
+    member = store.member(shop_id, order.member_id, lock=True)
+    assert member is not None
+    order.postings += 1
+    entry = NewEntry(
+        kind=kind if change > 0 else EntryKind.REVERSE,
+        points=change,
+        idempotency_key=f"order:{order.order_ref}:{order.postings}",
+        reason=Reason(code=_reason(order, change, kind), params={"order": order.state.name or order.order_ref}),
+        program_version=order.program_version,
+        order_ref=order.order_ref,
+        pending_until=pending_until(program, now) if kind is EntryKind.EARN else None,
+        expires_at=expiry_for(program, now),
+    )
+    if change > 0:
+        credit(store, shop_id, member, entry, now)
+    else:
+        debit(store, shop_id, member, entry, now, shortfall_policy=program.refund_shortfall)
+    order.credited = deserved
+    current_version, current = store.current_program(shop_id)
+    review_tier(store, shop_id, member.id, current_version, current, now)
+    store.enqueue(shop_id, "publish_member", {"member_id": member.id}, now, dedupe_key=f"member:{member.id}")
+    store.enqueue(
+        shop_id,
+        "publish_order_points",
+        {"order_ref": order.order_ref, "points": deserved},
+        now,
+        dedupe_key=f"order_points:{order.order_ref}:{deserved}",
+    )
+    if change > 0 and order.postings == 1 and kind is EntryKind.EARN:
+        store.enqueue(
+            shop_id,
+            "points_earned",
+            {"member_id": member.id, "order_ref": order.order_ref, "order": order.state.name, "points": change},
+            now,
+            dedupe_key=f"points_earned:{order.order_ref}",
+        )
+    return change
+
+
+def _reason(order: OrderRecord, change: int, kind: EntryKind) -> str:
+    if change > 0:
+        if kind is EntryKind.IMPORT:
+            return "order_imported"
+        return "order_paid" if order.postings == 1 else "order_changed"
+    if order.state.cancelled:
+        return "order_cancelled"
+    return "order_refunded" if order.state.refunds or order.state.refunded_total else "order_changed"
+
+
+def claim_orders(store: Store, now: datetime, shop_id: int, member: Member, program: Program) -> int:
+    """Credit the member's earlier paid orders placed before they joined (guest or not yet a member)."""
+    if not program.guest_claim.enabled:
+        return 0
+    since = now - timedelta(days=program.guest_claim.days_kept)
+    claimed = 0
+    for order_ref in store.claimable_orders(shop_id, member.customer_ref, member.email, since):
+        order = store.lock_order(shop_id, order_ref, now)
+        if order.earning or (order.member_id is not None and order.member_id != member.id):
+            continue
+        version, current = store.current_program(shop_id)
+        order.member_id = member.id
+        order.earning = True
+        order.program_version = version
+        order.multiplier = multiplier_of(member.tier, current.tiers)
+        claimed += settle(store, shop_id, order, now)
+        store.save_order(shop_id, order, now)
+    return claimed

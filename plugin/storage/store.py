@@ -1,0 +1,700 @@
+"""The Store and UnitOfWork on SQLAlchemy Core: the only place the engine's SQL lives (with jobs.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from plugin.ledger.model import (
+    LIFETIME_KINDS,
+    Entry,
+    EntryKind,
+    Lot,
+    NewEntry,
+    Reason,
+    Taking,
+)
+from plugin.rules.orders import OrderState
+from plugin.rules.program import Program
+from plugin.services.platform import Shop
+from plugin.services.ports import Member, OrderRecord, Redemption
+from plugin.storage import tables as t
+from plugin.storage.codec import dump_state, load_state
+
+
+def insert_ignoring_conflicts(connection: Connection, table: t.Table) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+class SqlUnitOfWork:
+    """Opens a transaction and hands out a SqlStore bound to it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.locks_rows = engine.dialect.name == "postgresql"
+        # A stored program version never changes, so each is parsed once per engine.
+        self.programs: dict[tuple[int, int], Program] = {}
+
+    @contextmanager
+    def __call__(self) -> Iterator[SqlStore]:
+        with self.engine.begin() as connection:
+            yield SqlStore(connection, self.locks_rows, self.programs)
+
+
+def _member(row: Any) -> Member:
+    return Member(
+        id=row.id,
+        shop_id=row.shop_id,
+        customer_ref=row.customer_ref,
+        email=row.email,
+        status=row.status,
+        available=row.available,
+        pending=row.pending,
+        lifetime=row.lifetime,
+        debt=row.debt,
+        tier=row.tier,
+        locale=row.locale,
+        name=row.name,
+        birthday=row.birthday,
+        consent_at=row.consent_at,
+        consent_source=row.consent_source,
+        terms_version=row.terms_version,
+        last_activity_at=row.last_activity_at,
+        unsubscribed=row.unsubscribed,
+    )
+
+
+def _redemption(row: Any) -> Redemption:
+    return Redemption(
+        id=row.id,
+        member_id=row.member_id,
+        request_id=row.request_id,
+        reward_id=row.reward_id,
+        reward=row.reward,
+        points=row.points,
+        code=row.code,
+        status=row.status,
+        expires_at=row.expires_at,
+        created_at=row.created_at,
+        platform_id=row.platform_id,
+        order_ref=row.order_ref,
+    )
+
+
+def _shop(row: Any) -> Shop:
+    return Shop(
+        id=row.id,
+        platform=row.platform,
+        domain=row.domain,
+        currency=row.currency,
+        locale=row.locale,
+        installed=row.installed,
+    )
+
+
+_SELECT_MEMBER = select(t.members)
+
+
+class SqlStore:
+    """One transaction's reads and writes. Every statement is scoped by shop or by a shop-owned id."""
+
+    def __init__(
+        self, connection: Connection, locks_rows: bool, programs: dict[tuple[int, int], Program]
+    ) -> None:
+        self.connection = connection
+        self.locks_rows = locks_rows
+        self.programs = programs
+
+    @cached_property
+    def _insert_order(self) -> Any:
+        return insert_ignoring_conflicts(self.connection, t.orders)
+
+    @cached_property
+    def _insert_entry(self) -> Any:
+        return insert_ignoring_conflicts(self.connection, t.entries).returning(t.entries.c.id)
+
+    @cached_property
+    def _insert_job(self) -> Any:
+        return insert_ignoring_conflicts(self.connection, t.outbox)
+
+    @cached_property
+    def _insert_member(self) -> Any:
+        return insert_ignoring_conflicts(self.connection, t.members)
+
+    def _locked(self, statement: Any) -> Any:
+        return statement.with_for_update() if self.locks_rows else statement
+
+    # shops and programs
+
+    def shop(self, shop_id: int) -> Shop | None:
+        row = self.connection.execute(select(t.shops).where(t.shops.c.id == shop_id)).first()
+        return _shop(row) if row else None
+
+    def shop_by_domain(self, platform: str, domain: str) -> Shop | None:
+        row = self.connection.execute(
+            select(t.shops).where(t.shops.c.platform == platform, t.shops.c.domain == domain)
+        ).first()
+        return _shop(row) if row else None
+
+    def add_shop(self, platform: str, domain: str, currency: str, locale: str, now: datetime) -> Shop:
+        shop_id = self.connection.execute(
+            insert(t.shops)
+            .values(
+                platform=platform,
+                domain=domain,
+                currency=currency,
+                locale=locale,
+                installed=True,
+                credentials={},
+                created_at=now,
+            )
+            .returning(t.shops.c.id)
+        ).scalar_one()
+        return Shop(id=shop_id, platform=platform, domain=domain, currency=currency, locale=locale)
+
+    def credentials(self, shop_id: int) -> dict[str, Any]:
+        return dict(
+            self.connection.execute(
+                select(t.shops.c.credentials).where(t.shops.c.id == shop_id)
+            ).scalar_one()
+        )
+
+    def set_credentials(self, shop_id: int, credentials: dict[str, Any], installed: bool = True) -> None:
+        self.connection.execute(
+            update(t.shops)
+            .where(t.shops.c.id == shop_id)
+            .values(credentials=credentials, installed=installed)
+        )
+
+    def current_program(self, shop_id: int) -> tuple[int, Program]:
+        row = self.connection.execute(
+            select(t.program_versions.c.version, t.program_versions.c.program)
+            .where(t.program_versions.c.shop_id == shop_id)
+            .order_by(t.program_versions.c.version.desc())
+            .limit(1)
+        ).one()
+        return row.version, self._program(shop_id, row.version, row.program)
+
+    def program(self, shop_id: int, version: int) -> Program:
+        data = self.connection.execute(
+            select(t.program_versions.c.program).where(
+                t.program_versions.c.shop_id == shop_id, t.program_versions.c.version == version
+            )
+        ).scalar_one()
+        return self._program(shop_id, version, data)
+
+    def _program(self, shop_id: int, version: int, data: Any) -> Program:
+        program = self.programs.get((shop_id, version))
+        if program is None:
+            program = self.programs[(shop_id, version)] = Program.parse(data)
+        return program
+
+    def program_versions(self, shop_id: int) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            select(t.program_versions)
+            .where(t.program_versions.c.shop_id == shop_id)
+            .order_by(t.program_versions.c.version.desc())
+        )
+        return [
+            {"version": r.version, "created_at": r.created_at, "created_by": r.created_by, "program": r.program}
+            for r in rows
+        ]
+
+    def add_program_version(self, shop_id: int, program: Program, author: str | None, now: datetime) -> int:
+        # Versions are numbered per shop; the unique constraint refuses a concurrent duplicate.
+        latest = self.connection.execute(
+            select(func.max(t.program_versions.c.version)).where(t.program_versions.c.shop_id == shop_id)
+        ).scalar()
+        version = (latest or 0) + 1
+        self.connection.execute(
+            insert(t.program_versions).values(
+                shop_id=shop_id, version=version, program=program.to_data(), created_at=now, created_by=author
+            )
+        )
+        return version
+
+    # members
+
+    def member(self, shop_id: int, member_id: int, *, lock: bool = False) -> Member | None:
+        statement = _SELECT_MEMBER.where(t.members.c.id == member_id, t.members.c.shop_id == shop_id)
+        row = self.connection.execute(self._locked(statement) if lock else statement).first()
+        return _member(row) if row else None
+
+    def member_by_customer(self, shop_id: int, customer_ref: str) -> Member | None:
+        row = self.connection.execute(
+            _SELECT_MEMBER.where(t.members.c.shop_id == shop_id, t.members.c.customer_ref == customer_ref)
+        ).first()
+        return _member(row) if row else None
+
+    def member_by_email(self, shop_id: int, email: str) -> Member | None:
+        row = self.connection.execute(
+            _SELECT_MEMBER.where(t.members.c.shop_id == shop_id, t.members.c.email == email.lower())
+            .order_by(t.members.c.id)
+            .limit(1)
+        ).first()
+        return _member(row) if row else None
+
+    def add_member(self, shop_id: int, customer_ref: str | None, email: str | None, now: datetime) -> Member:
+        """Create a not-yet-consenting member; a concurrent creation of the same customer wins quietly."""
+        self.connection.execute(
+            self._insert_member,
+            {
+                "shop_id": shop_id,
+                "customer_ref": customer_ref,
+                "email": email.lower() if email else None,
+                "status": "opted_out",
+                "available": 0,
+                "pending": 0,
+                "lifetime": 0,
+                "debt": 0,
+                "created_at": now,
+                "unsubscribed": False,
+            },
+        )
+        if customer_ref is not None:
+            found = self.member_by_customer(shop_id, customer_ref)
+        else:
+            found = self.member_by_email(shop_id, email or "")
+        assert found is not None
+        return found
+
+    def set_consent(self, member_id: int, status: str, source: str, terms_version: str | None, now: datetime) -> None:
+        shop_id = self.connection.execute(
+            update(t.members)
+            .where(t.members.c.id == member_id)
+            .values(status=status, consent_at=now, consent_source=source, terms_version=terms_version)
+            .returning(t.members.c.shop_id)
+        ).scalar_one()
+        self.connection.execute(
+            insert(t.consents).values(
+                shop_id=shop_id,
+                member_id=member_id,
+                action="opt_in" if status == "active" else "opt_out",
+                source=source,
+                terms_version=terms_version,
+                at=now,
+            )
+        )
+
+    def update_profile(self, member_id: int, **fields: Any) -> None:
+        if fields:
+            self.connection.execute(update(t.members).where(t.members.c.id == member_id).values(**fields))
+
+    def set_tier(self, member_id: int, tier: str | None) -> None:
+        self.connection.execute(update(t.members).where(t.members.c.id == member_id).values(tier=tier))
+
+    def progress_since(self, member_id: int, since: datetime | None, money: bool) -> Decimal:
+        """Points earned (or money spent on earning orders) since a moment, for tiers."""
+        if money:
+            query = select(func.coalesce(func.sum(t.orders.c.basis), 0)).where(
+                t.orders.c.member_id == member_id, t.orders.c.earning.is_(True)
+            )
+            if since is not None:
+                query = query.where(t.orders.c.paid_at >= since)
+        else:
+            query = select(func.coalesce(func.sum(t.entries.c.points), 0)).where(
+                t.entries.c.member_id == member_id,
+                t.entries.c.kind.in_([kind.value for kind in LIFETIME_KINDS]),
+            )
+            if since is not None:
+                query = query.where(t.entries.c.created_at >= since)
+        return Decimal(self.connection.execute(query).scalar_one())
+
+    # orders
+
+    def lock_order(self, shop_id: int, order_ref: str, now: datetime) -> OrderRecord:
+        """The order's record, created empty if new, locked until the transaction ends."""
+        self.connection.execute(
+            self._insert_order,
+            {
+                "shop_id": shop_id,
+                "order_ref": order_ref,
+                "state": dump_state(OrderState(order_ref=order_ref)),
+                "earning": False,
+                "credited": 0,
+                "postings": 0,
+                "basis": 0,
+                "updated_at": now,
+            },
+        )
+        row = self.connection.execute(
+            self._locked(
+                select(t.orders).where(t.orders.c.shop_id == shop_id, t.orders.c.order_ref == order_ref)
+            )
+        ).one()
+        return OrderRecord(
+            id=row.id,
+            order_ref=row.order_ref,
+            state=load_state(row.state),
+            member_id=row.member_id,
+            earning=row.earning,
+            program_version=row.program_version,
+            multiplier=row.multiplier,
+            credited=row.credited,
+            postings=row.postings,
+            basis=row.basis,
+            paid_at=row.paid_at,
+        )
+
+    def save_order(self, shop_id: int, order: OrderRecord, now: datetime) -> None:
+        self.connection.execute(
+            update(t.orders)
+            .where(t.orders.c.id == order.id, t.orders.c.shop_id == shop_id)
+            .values(
+                state=dump_state(order.state),
+                member_id=order.member_id,
+                email=order.state.email.lower() if order.state.email else None,
+                customer_ref=order.state.customer_ref,
+                earning=order.earning,
+                program_version=order.program_version,
+                multiplier=order.multiplier,
+                credited=order.credited,
+                postings=order.postings,
+                basis=order.basis,
+                placed_at=order.state.placed_at,
+                paid_at=order.paid_at,
+                updated_at=now,
+            )
+        )
+
+    def claimable_orders(self, shop_id: int, customer_ref: str | None, email: str | None, since: datetime) -> list[str]:
+        """Paid orders by this customer or e-mail that earned nothing because the buyer was not a member."""
+        match = []
+        if customer_ref:
+            match.append(t.orders.c.customer_ref == customer_ref)
+        if email:
+            match.append(t.orders.c.email == email.lower())
+        if not match:
+            return []
+        rows = self.connection.execute(
+            select(t.orders.c.order_ref)
+            .where(
+                t.orders.c.shop_id == shop_id,
+                t.orders.c.earning.is_(False),
+                t.orders.c.paid_at >= since,
+                or_(*match),
+            )
+            .order_by(t.orders.c.paid_at)
+        )
+        return [row.order_ref for row in rows]
+
+    def order(self, shop_id: int, order_ref: str) -> OrderRecord | None:
+        row = self.connection.execute(
+            select(t.orders).where(t.orders.c.shop_id == shop_id, t.orders.c.order_ref == order_ref)
+        ).first()
+        if row is None:
+            return None
+        return OrderRecord(
+            id=row.id,
+            order_ref=row.order_ref,
+            state=load_state(row.state),
+            member_id=row.member_id,
+            earning=row.earning,
+            program_version=row.program_version,
+            multiplier=row.multiplier,
+            credited=row.credited,
+            postings=row.postings,
+            basis=row.basis,
+            paid_at=row.paid_at,
+        )
+
+    # ledger
+
+    def insert_entry(self, shop_id: int, member_id: int, entry: NewEntry, now: datetime, shortfall: int = 0) -> int | None:
+        """Insert an entry; None when its idempotency key was already posted (nothing written)."""
+        return self.connection.execute(
+            self._insert_entry,
+            {
+                "shop_id": shop_id,
+                "member_id": member_id,
+                "kind": entry.kind.value,
+                "points": entry.points,
+                "shortfall": shortfall,
+                "idempotency_key": entry.idempotency_key,
+                "program_version": entry.program_version,
+                "reason_code": entry.reason.code,
+                "reason_params": entry.reason.params,
+                "reason_text": entry.reason.text,
+                "order_ref": entry.order_ref,
+                "redemption_id": entry.redemption_id,
+                "actor": entry.actor,
+                "created_at": now,
+            },
+        ).scalar()
+
+    def add_lot(self, shop_id: int, member_id: int, entry_id: int, entry: NewEntry, now: datetime) -> int:
+        pending = entry.pending_until is not None and entry.pending_until > now
+        return self.connection.execute(
+            insert(t.lots)
+            .values(
+                shop_id=shop_id,
+                member_id=member_id,
+                entry_id=entry_id,
+                order_ref=entry.order_ref,
+                points=entry.points,
+                remaining=entry.points,
+                earned_at=now,
+                pending=pending,
+                available_at=entry.pending_until if pending else None,
+                expires_at=entry.expires_at,
+            )
+            .returning(t.lots.c.id)
+        ).scalar_one()
+
+    def lots(self, member_id: int) -> list[Lot]:
+        rows = self.connection.execute(
+            select(
+                t.lots.c.id,
+                t.lots.c.remaining,
+                t.lots.c.earned_at,
+                t.lots.c.pending,
+                t.lots.c.expires_at,
+                t.lots.c.order_ref,
+            ).where(t.lots.c.member_id == member_id, t.lots.c.remaining > 0)
+        )
+        return [
+            Lot(
+                id=r.id,
+                remaining=r.remaining,
+                earned_at=r.earned_at,
+                pending=r.pending,
+                expires_at=r.expires_at,
+                order_ref=r.order_ref,
+            )
+            for r in rows
+        ]
+
+    def take(self, shop_id: int, entry_id: int, taking: Taking) -> None:
+        for allocation in taking.allocations:
+            self.connection.execute(
+                update(t.lots)
+                .where(t.lots.c.id == allocation.lot_id)
+                .values(remaining=t.lots.c.remaining - allocation.points)
+            )
+        if taking.allocations:
+            self.connection.execute(
+                insert(t.allocations),
+                [
+                    {"shop_id": shop_id, "entry_id": entry_id, "lot_id": a.lot_id, "points": a.points}
+                    for a in taking.allocations
+                ],
+            )
+
+    def restore(self, shop_id: int, from_entry_id: int, to_entry_id: int) -> int:
+        """Give back to each lot what `from_entry_id` took from it; returns the points restored."""
+        taken = self.connection.execute(
+            select(t.allocations.c.lot_id, t.allocations.c.points).where(
+                t.allocations.c.entry_id == from_entry_id, t.allocations.c.shop_id == shop_id
+            )
+        ).all()
+        for lot_id, points in taken:
+            self.connection.execute(
+                update(t.lots).where(t.lots.c.id == lot_id).values(remaining=t.lots.c.remaining + points)
+            )
+        if taken:
+            self.connection.execute(
+                insert(t.allocations),
+                [
+                    {"shop_id": shop_id, "entry_id": to_entry_id, "lot_id": lot_id, "points": -points}
+                    for lot_id, points in taken
+                ],
+            )
+        return sum(points for _lot, points in taken)
+
+    def change_balances(
+        self,
+        member_id: int,
+        *,
+        available: int = 0,
+        pending: int = 0,
+        lifetime: int = 0,
+        debt: int = 0,
+        active_at: datetime | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "available": t.members.c.available + available,
+            "pending": t.members.c.pending + pending,
+            "lifetime": t.members.c.lifetime + lifetime,
+            "debt": t.members.c.debt + debt,
+        }
+        if active_at is not None:
+            values["last_activity_at"] = active_at
+        self.connection.execute(update(t.members).where(t.members.c.id == member_id).values(**values))
+
+    def entry_id(self, shop_id: int, idempotency_key: str) -> int | None:
+        return self.connection.execute(
+            select(t.entries.c.id).where(
+                t.entries.c.shop_id == shop_id, t.entries.c.idempotency_key == idempotency_key
+            )
+        ).scalar()
+
+    def history(self, member_id: int, limit: int) -> list[Entry]:
+        rows = self.connection.execute(
+            select(t.entries)
+            .where(t.entries.c.member_id == member_id)
+            .order_by(t.entries.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            Entry(
+                id=r.id,
+                member_id=r.member_id,
+                kind=EntryKind(r.kind),
+                points=r.points,
+                reason=Reason(code=r.reason_code, params=r.reason_params or {}, text=r.reason_text),
+                created_at=r.created_at,
+                program_version=r.program_version,
+                order_ref=r.order_ref,
+                shortfall=r.shortfall,
+            )
+            for r in rows
+        ]
+
+    # redemptions
+
+    def redemption(self, shop_id: int, redemption_id: int) -> Redemption | None:
+        row = self.connection.execute(
+            select(t.redemptions).where(
+                t.redemptions.c.shop_id == shop_id, t.redemptions.c.id == redemption_id
+            )
+        ).first()
+        return _redemption(row) if row else None
+
+    def redemption_by_request(self, shop_id: int, request_id: str) -> Redemption | None:
+        row = self.connection.execute(
+            select(t.redemptions).where(
+                t.redemptions.c.shop_id == shop_id, t.redemptions.c.request_id == request_id
+            )
+        ).first()
+        return _redemption(row) if row else None
+
+    def redemptions_of(self, shop_id: int, member_id: int) -> list[Redemption]:
+        rows = self.connection.execute(
+            select(t.redemptions)
+            .where(t.redemptions.c.shop_id == shop_id, t.redemptions.c.member_id == member_id)
+            .order_by(t.redemptions.c.id.desc())
+        )
+        return [_redemption(row) for row in rows]
+
+    def add_redemption(
+        self,
+        shop_id: int,
+        member_id: int,
+        request_id: str,
+        reward: dict[str, Any],
+        code: str,
+        expires_at: datetime,
+        now: datetime,
+    ) -> int:
+        return self.connection.execute(
+            insert(t.redemptions)
+            .values(
+                shop_id=shop_id,
+                member_id=member_id,
+                request_id=request_id,
+                reward_id=reward["id"],
+                reward=reward,
+                points=reward["points"],
+                code=code,
+                status="reserved",
+                expires_at=expires_at,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(t.redemptions.c.id)
+        ).scalar_one()
+
+    def move_redemption(
+        self,
+        shop_id: int,
+        redemption_id: int,
+        from_status: Sequence[str],
+        to_status: str,
+        now: datetime,
+        **fields: Any,
+    ) -> bool:
+        """Change status only from one of `from_status`; False if another worker got there first."""
+        moved = self.connection.execute(
+            update(t.redemptions)
+            .where(
+                t.redemptions.c.shop_id == shop_id,
+                t.redemptions.c.id == redemption_id,
+                t.redemptions.c.status.in_(from_status),
+            )
+            .values(status=to_status, updated_at=now, **fields)
+            .returning(t.redemptions.c.id)
+        ).first()
+        return moved is not None
+
+    def consume_codes(self, shop_id: int, codes: Iterable[str], order_ref: str, now: datetime) -> None:
+        codes = [code.upper() for code in codes]
+        if codes:
+            self.connection.execute(
+                update(t.redemptions)
+                .where(
+                    t.redemptions.c.shop_id == shop_id,
+                    func.upper(t.redemptions.c.code).in_(codes),
+                    t.redemptions.c.status.in_(["reserved", "issued", "expiring"]),
+                )
+                .values(status="consumed", order_ref=order_ref, updated_at=now)
+            )
+
+    # outbox
+
+    def enqueue(
+        self,
+        shop_id: int,
+        kind: str,
+        payload: dict[str, Any],
+        now: datetime,
+        dedupe_key: str | None = None,
+    ) -> None:
+        """Add outbound work; a pending job with the same dedupe key absorbs this one."""
+        self.connection.execute(
+            self._insert_job,
+            {
+                "shop_id": shop_id,
+                "kind": kind,
+                "payload": payload,
+                "dedupe_key": dedupe_key,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
+        )
+
+    # deliveries
+
+    def first_delivery(self, shop_id: int, delivery_id: str, topic: str, now: datetime) -> bool:
+        """Record a platform delivery id; False if it was seen before."""
+        inserted = self.connection.execute(
+            insert_ignoring_conflicts(self.connection, t.deliveries).returning(t.deliveries.c.id),
+            {"shop_id": shop_id, "delivery_id": delivery_id, "topic": topic, "received_at": now},
+        ).scalar()
+        return inserted is not None
+
+    def cursor(self, shop_id: int, name: str) -> str | None:
+        return self.connection.execute(
+            select(t.cursors.c.value).where(and_(t.cursors.c.shop_id == shop_id, t.cursors.c.name == name))
+        ).scalar()
+
+    def set_cursor(self, shop_id: int, name: str, value: str) -> None:
+        updated = self.connection.execute(
+            update(t.cursors)
+            .where(t.cursors.c.shop_id == shop_id, t.cursors.c.name == name)
+            .values(value=value)
+            .returning(t.cursors.c.name)
+        ).first()
+        if updated is None:
+            self.connection.execute(insert(t.cursors).values(shop_id=shop_id, name=name, value=value))
+

@@ -1,0 +1,281 @@
+"""The database schema. Every table but `shops` carries `shop_id`; no query may cross shops."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every database (SQLite would otherwise hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments INTEGER primary keys; PostgreSQL gets BIGINT.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Money = Numeric(14, 4)
+When = UtcDateTime()
+
+
+def shop_fk() -> Column[int]:
+    return Column("shop_id", Id, ForeignKey("shops.id", ondelete="CASCADE"), nullable=False)
+
+
+shops = Table(
+    "shops",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("domain", String(255), nullable=False),
+    Column("currency", String(3), nullable=False, default="EUR"),
+    Column("locale", String(8), nullable=False, default="en"),
+    Column("installed", Boolean, nullable=False, default=True),
+    # Platform credentials as one JSON document, replaced in one write (token + refresh token + expiries).
+    Column("credentials", JSON, nullable=False, default=dict),
+    Column("created_at", When, nullable=False),
+    Column("throttled_until", When, nullable=True),
+    UniqueConstraint("platform", "domain"),
+    # Never reuse the id of an erased shop: caches and logs key on it.
+    sqlite_autoincrement=True,
+)
+
+program_versions = Table(
+    "program_versions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("version", Integer, nullable=False),
+    Column("program", JSON, nullable=False),
+    Column("created_at", When, nullable=False),
+    Column("created_by", String(255), nullable=True),
+    UniqueConstraint("shop_id", "version"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("customer_ref", String(255), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("name", String(255), nullable=True),
+    Column("locale", String(8), nullable=True),
+    Column("birthday", Date, nullable=True),
+    # active | opted_out | erased
+    Column("status", String(16), nullable=False),
+    Column("consent_at", When, nullable=True),
+    Column("consent_source", String(16), nullable=True),
+    Column("terms_version", String(40), nullable=True),
+    Column("available", BigInteger, nullable=False, default=0),
+    Column("pending", BigInteger, nullable=False, default=0),
+    Column("lifetime", BigInteger, nullable=False, default=0),
+    Column("debt", BigInteger, nullable=False, default=0),
+    Column("tier", String(40), nullable=True),
+    Column("last_activity_at", When, nullable=True),
+    Column("created_at", When, nullable=False),
+    Column("unsubscribed", Boolean, nullable=False, default=False),
+    UniqueConstraint("shop_id", "customer_ref"),
+    Index(None, "shop_id", "email"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("member_id", Id, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    # opt_in | opt_out
+    Column("action", String(16), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("terms_version", String(40), nullable=True),
+    Column("at", When, nullable=False),
+    Index(None, "member_id"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("order_ref", String(255), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("customer_ref", String(255), nullable=True),
+    # The merged OrderState as JSON; see plugin.storage.codec.
+    Column("state", JSON, nullable=False),
+    # Frozen when the order first earns, so later refunds use the same rules and multiplier.
+    Column("earning", Boolean, nullable=False, default=False),
+    Column("program_version", Integer, nullable=True),
+    Column("multiplier", Money, nullable=True),
+    Column("credited", BigInteger, nullable=False, default=0),
+    Column("postings", Integer, nullable=False, default=0),
+    Column("basis", Money, nullable=False, default=0),
+    Column("placed_at", When, nullable=True),
+    Column("paid_at", When, nullable=True),
+    Column("updated_at", When, nullable=False),
+    UniqueConstraint("shop_id", "order_ref"),
+    Index(None, "shop_id", "email"),
+    Index(None, "member_id", "paid_at"),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("member_id", Id, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("shortfall", BigInteger, nullable=False, default=0),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("program_version", Integer, nullable=False),
+    Column("reason_code", String(40), nullable=False),
+    Column("reason_params", JSON, nullable=False, default=dict),
+    Column("reason_text", Text, nullable=True),
+    Column("order_ref", String(255), nullable=True),
+    Column("redemption_id", Id, nullable=True),
+    Column("actor", String(255), nullable=True),
+    Column("created_at", When, nullable=False),
+    UniqueConstraint("shop_id", "idempotency_key"),
+    Index(None, "member_id", "id"),
+    Index(None, "shop_id", "created_at"),
+)
+
+lots = Table(
+    "lots",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("member_id", Id, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("entry_id", Id, ForeignKey("entries.id", ondelete="CASCADE"), nullable=False),
+    Column("order_ref", String(255), nullable=True),
+    Column("points", BigInteger, nullable=False),
+    Column("remaining", BigInteger, nullable=False),
+    Column("earned_at", When, nullable=False),
+    Column("pending", Boolean, nullable=False),
+    Column("available_at", When, nullable=True),
+    Column("expires_at", When, nullable=True),
+    Index(None, "member_id", "remaining"),
+    Index(None, "shop_id", "pending", "available_at"),
+    Index(None, "shop_id", "expires_at"),
+)
+
+# Which lots a debit took its points from; a release restores exactly these.
+allocations = Table(
+    "allocations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("entry_id", Id, ForeignKey("entries.id", ondelete="CASCADE"), nullable=False),
+    Column("lot_id", Id, ForeignKey("lots.id", ondelete="CASCADE"), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Index(None, "entry_id"),
+)
+
+redemptions = Table(
+    "redemptions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("member_id", Id, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("request_id", String(255), nullable=False),
+    Column("reward_id", String(40), nullable=False),
+    Column("reward", JSON, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("code", String(64), nullable=False),
+    # reserved -> issued -> consumed | expiring -> released;  reserved -> released (failed)
+    Column("status", String(16), nullable=False),
+    Column("platform_id", String(255), nullable=True),
+    Column("order_ref", String(255), nullable=True),
+    Column("expires_at", When, nullable=False),
+    Column("created_at", When, nullable=False),
+    Column("updated_at", When, nullable=False),
+    UniqueConstraint("shop_id", "request_id"),
+    UniqueConstraint("shop_id", "code"),
+    Index(None, "shop_id", "status", "expires_at"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("kind", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    # Unique while pending: a second job for the same thing is coalesced into the first.
+    Column("dedupe_key", String(255), nullable=True),
+    # pending | done | dead
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", When, nullable=False),
+    Column("locked_until", When, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", When, nullable=False),
+    Column("done_at", When, nullable=True),
+    UniqueConstraint("shop_id", "dedupe_key"),
+    Index(None, "status", "next_attempt_at"),
+)
+
+# Transport-level dedupe of platform deliveries (Shopify X-Shopify-Webhook-Id, Saleor body hash).
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("delivery_id", String(255), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("received_at", When, nullable=False),
+    UniqueConstraint("shop_id", "delivery_id"),
+)
+
+# Named cursors for jobs that resume where they stopped (reconcile: orders updated since).
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("shop_id", Id, ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("value", String(255), nullable=False),
+)

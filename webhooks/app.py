@@ -1,0 +1,67 @@
+"""The composition root: `create_app` builds every collaborator once and wires the HTTP edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify
+from sqlalchemy import Engine, text
+
+from plugin.clock import SystemClock
+from plugin.observability import configure_logging
+from plugin.platforms.fake import FakePlatform
+from plugin.services.platform import Platform
+from plugin.services.ports import Clock
+from plugin.settings import Settings
+from plugin.storage.database import make_engine
+from plugin.storage.store import SqlUnitOfWork
+from webhooks import metrics
+
+
+@dataclass
+class Loyalty:
+    """The app's collaborators, built once per process. Holds no shop data and no tokens."""
+
+    settings: Settings
+    engine: Engine
+    uow: SqlUnitOfWork
+    clock: Clock
+    platforms: dict[str, Platform] = field(default_factory=dict)
+
+    def platform(self, name: str) -> Platform:
+        return self.platforms[name]
+
+
+def build(
+    settings: Settings, *, clock: Clock | None = None, platforms: dict[str, Platform] | None = None
+) -> Loyalty:
+    """Everything but Flask: the CLI and the worker use the same wiring as the web app."""
+    engine = make_engine(settings.database_url)
+    loyalty = Loyalty(settings=settings, engine=engine, uow=SqlUnitOfWork(engine), clock=clock or SystemClock())
+    loyalty.platforms = {"demo": FakePlatform(), **(platforms or {})}
+    return loyalty
+
+
+def create_app(
+    config: Settings | None = None, *, clock: Clock | None = None, platforms: dict[str, Platform] | None = None
+) -> Flask:
+    """The WSGI app. gunicorn: `gunicorn 'webhooks.app:create_app()'`."""
+    settings = config or Settings.load()
+    configure_logging()
+    loyalty = build(settings, clock=clock, platforms=platforms)
+    app = Flask(__name__)
+    # Werkzeug would answer a missing trailing slash with a redirect; Saleor never retries a 3xx.
+    app.url_map.strict_slashes = False
+    app.config["SECRET_KEY"] = settings.secret_key
+    app.extensions["loyalty"] = loyalty
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        with loyalty.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return jsonify(status="ok")
+
+    metrics.instrument(app)
+    app.register_blueprint(metrics.blueprint)
+    # Platform, widget and admin blueprints register below, one line each.
+    return app
