@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 from plugin.clock import SystemClock
 from plugin.observability import configure_logging
 from plugin.platforms.fake import FakePlatform
+from plugin.services.outbox import Handler
 from plugin.services.platform import Platform
 from plugin.services.ports import Clock
 from plugin.settings import Settings
@@ -27,6 +28,8 @@ class Loyalty:
     uow: SqlUnitOfWork
     clock: Clock
     platforms: dict[str, Platform] = field(default_factory=dict)
+    # Outbox job kind -> handler; platform jobs are wired in `build`, e-mail jobs by their module.
+    handlers: dict[str, Handler] = field(default_factory=dict)
 
     def platform(self, name: str) -> Platform:
         return self.platforms[name]

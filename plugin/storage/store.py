@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -24,7 +24,7 @@ from plugin.ledger.model import (
 from plugin.rules.orders import OrderState
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
-from plugin.services.ports import Member, OrderRecord, Redemption
+from plugin.services.ports import Job, Member, OrderRecord, Redemption
 from plugin.storage import tables as t
 from plugin.storage.codec import dump_state, load_state
 
@@ -672,6 +672,78 @@ class SqlStore:
                 "created_at": now,
             },
         )
+
+    def claim_jobs(self, now: datetime, limit: int, lease: timedelta, shop_interval: float) -> list[Job]:
+        """Lease due jobs, at most one per shop, only for shops whose rate allows a call now."""
+        due = (
+            select(t.outbox.c.id, t.outbox.c.shop_id, t.outbox.c.kind, t.outbox.c.payload, t.outbox.c.attempts)
+            .where(
+                t.outbox.c.status == "pending",
+                t.outbox.c.next_attempt_at <= now,
+                or_(t.outbox.c.locked_until.is_(None), t.outbox.c.locked_until < now),
+            )
+            .order_by(t.outbox.c.id)
+            .limit(limit * 4)
+        )
+        if self.locks_rows:
+            due = due.with_for_update(skip_locked=True)
+        jobs: list[Job] = []
+        for row in self.connection.execute(due):
+            if len(jobs) == limit or any(job.shop_id == row.shop_id for job in jobs):
+                continue
+            # Taking the shop's next slot is a conditional update, so workers on other hosts agree.
+            slot = self.connection.execute(
+                update(t.shops)
+                .where(
+                    t.shops.c.id == row.shop_id,
+                    or_(t.shops.c.throttled_until.is_(None), t.shops.c.throttled_until <= now),
+                )
+                .values(throttled_until=now + timedelta(seconds=shop_interval))
+                .returning(t.shops.c.id)
+            ).first()
+            if slot is None:
+                continue
+            self.connection.execute(
+                update(t.outbox).where(t.outbox.c.id == row.id).values(locked_until=now + lease)
+            )
+            jobs.append(Job(id=row.id, shop_id=row.shop_id, kind=row.kind, payload=row.payload, attempts=row.attempts))
+        return jobs
+
+    def finish_job(self, job_id: int, now: datetime) -> None:
+        # Freeing the dedupe key lets the next change enqueue a fresh job.
+        self.connection.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == job_id)
+            .values(status="done", done_at=now, dedupe_key=None, locked_until=None, last_error=None)
+        )
+
+    def fail_job(self, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None:
+        """Schedule a retry at `retry_at`, or make the job a dead letter when it is None."""
+        values: dict[str, Any] = {"attempts": t.outbox.c.attempts + 1, "last_error": error[:2000], "locked_until": None}
+        if retry_at is None:
+            values.update(status="dead", dedupe_key=None, done_at=now)
+        else:
+            values["next_attempt_at"] = retry_at
+        self.connection.execute(update(t.outbox).where(t.outbox.c.id == job_id).values(**values))
+
+    def throttle_shop(self, shop_id: int, until: datetime) -> None:
+        self.connection.execute(update(t.shops).where(t.shops.c.id == shop_id).values(throttled_until=until))
+
+    def dead_jobs(self, shop_id: int | None = None) -> list[dict[str, Any]]:
+        query = select(t.outbox).where(t.outbox.c.status == "dead").order_by(t.outbox.c.id)
+        if shop_id is not None:
+            query = query.where(t.outbox.c.shop_id == shop_id)
+        return [dict(row._mapping) for row in self.connection.execute(query)]
+
+    def revive_job(self, job_id: int, now: datetime) -> bool:
+        """Put a dead letter back in the queue with fresh attempts."""
+        revived = self.connection.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id == job_id, t.outbox.c.status == "dead")
+            .values(status="pending", attempts=0, next_attempt_at=now, done_at=None)
+            .returning(t.outbox.c.id)
+        ).first()
+        return revived is not None
 
     # deliveries
 

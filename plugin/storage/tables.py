@@ -198,6 +198,8 @@ lots = Table(
     Column("pending", Boolean, nullable=False),
     Column("available_at", When, nullable=True),
     Column("expires_at", When, nullable=True),
+    # Set when the member was told this lot is about to expire, so the reminder goes once.
+    Column("reminded_at", When, nullable=True),
     Index(None, "member_id", "remaining"),
     Index(None, "shop_id", "pending", "available_at"),
     Index(None, "shop_id", "expires_at"),

@@ -208,6 +208,7 @@ def upgrade() -> None:
     sa.Column('pending', sa.Boolean(), nullable=False),
     sa.Column('available_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['entry_id'], ['entries.id'], name=op.f('fk_lots_entry_id_entries'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_lots_member_id_members'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_lots_shop_id_shops'), ondelete='CASCADE'),

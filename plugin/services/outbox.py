@@ -1,0 +1,85 @@
+"""The outbox worker: outbound work written with the ledger change, carried out later, retried, never lost.
+
+A handler gets one job. It returns normally when done; raises RetryLater (or PlatformUnavailable)
+for a transient failure; raises GiveUp when retrying cannot help. Any other exception is retried
+too, with backoff, until `max_attempts`, then the job is a dead letter the operator can see and revive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from plugin.observability import log_event, timed
+from plugin.services.platform import PlatformUnavailable
+from plugin.services.ports import Clock, Job, UnitOfWork
+
+Handler = Callable[[Job], None]
+
+
+class RetryLater(Exception):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class GiveUp(Exception):
+    """Retrying cannot help: the job becomes a dead letter at once."""
+
+
+@dataclass(frozen=True)
+class WorkerPolicy:
+    max_attempts: int = 8
+    rate_per_shop: float = 2.0
+    lease_seconds: int = 60
+    batch: int = 50
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential backoff: 5 s, 10 s, 20 s ... capped at one hour."""
+        return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def run_once(uow: UnitOfWork, clock: Clock, handlers: Mapping[str, Handler], policy: WorkerPolicy) -> int:
+    """Claim due jobs (one per shop per round, within the shop's rate) and handle them; returns jobs handled."""
+    now = clock.now()
+    with uow() as store:
+        jobs = store.claim_jobs(now, policy.batch, timedelta(seconds=policy.lease_seconds), 1 / policy.rate_per_shop)
+    for job in jobs:
+        handle(uow, clock, handlers, policy, job)
+    return len(jobs)
+
+
+def handle(uow: UnitOfWork, clock: Clock, handlers: Mapping[str, Handler], policy: WorkerPolicy, job: Job) -> None:
+    """Run one claimed job and record its outcome."""
+    handler = handlers.get(job.kind)
+    retry_after: float | None = None
+    error: str | None = None
+    dead = False
+    with timed() as took:
+        try:
+            if handler is None:
+                raise GiveUp(f"no handler for {job.kind!r}")
+            handler(job)
+        except (RetryLater, PlatformUnavailable) as failure:
+            error, retry_after = str(failure), failure.retry_after
+        except GiveUp as failure:
+            error, dead = str(failure), True
+        except Exception as failure:  # a bug or an unexpected answer: retry, then dead-letter
+            error = f"{type(failure).__name__}: {failure}"
+    now = clock.now()
+    with uow() as store:
+        if error is None:
+            store.finish_job(job.id, now)
+            outcome = "done"
+        elif dead or job.attempts + 1 >= policy.max_attempts:
+            store.fail_job(job.id, error, None, now)
+            outcome = "dead"
+        else:
+            delay = policy.backoff(job.attempts + 1)
+            if retry_after is not None:
+                delay = max(delay, timedelta(seconds=retry_after))
+                store.throttle_shop(job.shop_id, now + timedelta(seconds=retry_after))
+            store.fail_job(job.id, error, now + delay, now)
+            outcome = "retry"
+    log_event("outbox." + job.kind, outcome, shop=job.shop_id, duration_ms=took["ms"], job=job.id)
