@@ -88,7 +88,8 @@ def verify_app_proxy(query_string: str, secrets: list[str], now: float) -> AppPr
         raise SignatureError("exactly one signature parameter is required")
     given = signatures[0].encode()
     message = app_proxy_message(params).encode()
-    if not any(hmac.compare_digest(hex_hmac(secret, message).encode(), given) for secret in _secrets(secrets)):
+    matches = (hmac.compare_digest(hex_hmac(secret, message).encode(), given) for secret in _secrets(secrets))
+    if not any(matches):
         raise SignatureError("app-proxy signature does not match")
     try:
         timestamp = int(params["timestamp"][0])
@@ -126,7 +127,7 @@ def verify_session_token(token: str, client_id: str, secrets: list[str], now: fl
 
 
 def _decode(token: str, client_id: str, secret: bytes, now: float) -> dict[str, object]:
-    # PyJWT would judge exp and nbf by the wall clock; they are checked against the caller's `now` instead.
+    # PyJWT would judge exp, nbf and iat by the wall clock; exp and nbf are checked against `now` here.
     header = jwt.get_unverified_header(token)
     if header.get("alg") != "HS256":
         raise jwt.InvalidAlgorithmError("only HS256 session tokens are accepted")
@@ -135,7 +136,7 @@ def _decode(token: str, client_id: str, secret: bytes, now: float) -> dict[str, 
         secret,
         algorithms=["HS256"],
         audience=client_id,
-        options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False},
+        options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
     )
     expires, not_before = claims["exp"], claims["nbf"]
     if not isinstance(expires, int | float) or not isinstance(not_before, int | float):

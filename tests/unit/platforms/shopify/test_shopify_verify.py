@@ -22,7 +22,9 @@ WEBHOOK_BODY = b'{"id":1}'
 WEBHOOK_HMAC = "VnKUjZsLuN5iZWjn5EntcBVCF9kMN43LglzCE1/GSeY="
 
 # §4: the app-proxy vectors; their timestamp is old, so `now` is set to it.
-PROXY_QUERY = "extra=1&extra=2&shop=shop-name.myshopify.com&path_prefix=%2Fapps%2Fawesome_reviews&timestamp=1317327555"
+PROXY_QUERY = (
+    "extra=1&extra=2&shop=shop-name.myshopify.com&path_prefix=%2Fapps%2Fawesome_reviews&timestamp=1317327555"
+)
 PROXY_NOW = 1317327555.0
 PROXY_SIGNATURES = {
     "": "a9718877bea71c2484f91608a7eaea1532bdf71f5c56825065fa4ccabe549ef3",
@@ -67,14 +69,21 @@ def test_webhook_without_a_signature_or_without_secrets_is_refused() -> None:
 
 
 def test_oauth_query_hmac_matches_the_published_vector() -> None:
-    message = b"code=0907a61c0c8d55e99db179b68161bc00&shop=some-shop.myshopify.com&state=0.6784241404160823&timestamp=1337178173"
+    message = (
+        b"code=0907a61c0c8d55e99db179b68161bc00&shop=some-shop.myshopify.com"
+        b"&state=0.6784241404160823&timestamp=1337178173"
+    )
     assert hex_hmac(b"hush", message) == "700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf"
 
 
-@pytest.mark.parametrize(("extra", "customer"), [("", None), ("&logged_in_customer_id=1", "1"), ("&logged_in_customer_id=", None)])
+@pytest.mark.parametrize(
+    ("extra", "customer"), [("", None), ("&logged_in_customer_id=1", "1"), ("&logged_in_customer_id=", None)]
+)
 def test_app_proxy_signatures_match_the_published_vectors(extra: str, customer: str | None) -> None:
     query = f"{PROXY_QUERY}{extra}&signature={PROXY_SIGNATURES[extra]}"
-    assert verify_app_proxy(query, ["hush"], PROXY_NOW) == AppProxyIdentity("shop-name.myshopify.com", customer)
+    assert verify_app_proxy(query, ["hush"], PROXY_NOW) == AppProxyIdentity(
+        "shop-name.myshopify.com", customer
+    )
 
 
 def test_app_proxy_keeps_a_blank_customer_id_in_the_signed_message() -> None:
@@ -141,7 +150,10 @@ def test_session_token_with_one_byte_changed_is_refused() -> None:
     now = time.time()
     token = session_token(now)
     head, payload, signature = token.split(".")
-    for changed in (f"{head}.{payload}.{flip_one_byte(signature, 3)}", f"{head}.{flip_one_byte(payload, 10)}.{signature}"):
+    for changed in (
+        f"{head}.{payload}.{flip_one_byte(signature, 3)}",
+        f"{head}.{flip_one_byte(payload, 10)}.{signature}",
+    ):
         with pytest.raises(SignatureError):
             verify_session_token(changed, CLIENT_ID, [SECRET], now)
 
@@ -175,12 +187,24 @@ def test_session_token_allows_ten_seconds_of_clock_skew_and_no_more() -> None:
 
 def test_session_token_signed_with_the_old_secret_is_accepted_during_rotation() -> None:
     now = time.time()
-    assert verify_session_token(session_token(now), CLIENT_ID, ["new-secret", SECRET], now).shop_domain == SHOP
+    assert (
+        verify_session_token(session_token(now), CLIENT_ID, ["new-secret", SECRET], now).shop_domain == SHOP
+    )
 
 
 def test_session_token_with_another_algorithm_is_refused() -> None:
     now = time.time()
-    token = jwt.encode({"iss": f"https://{SHOP}/admin", "dest": f"https://{SHOP}", "aud": CLIENT_ID,
-                        "sub": "1", "exp": now + 60, "nbf": now}, SECRET, algorithm="HS512")
+    token = jwt.encode(
+        {
+            "iss": f"https://{SHOP}/admin",
+            "dest": f"https://{SHOP}",
+            "aud": CLIENT_ID,
+            "sub": "1",
+            "exp": now + 60,
+            "nbf": now,
+        },
+        SECRET,
+        algorithm="HS512",
+    )
     with pytest.raises(SignatureError):
         verify_session_token(token, CLIENT_ID, [SECRET], now)
