@@ -1,0 +1,1 @@
+"""The Saleor adapter: signed webhooks, payloads into order facts, GraphQL client, install handshake."""

@@ -1,0 +1,102 @@
+"""Test helpers for Saleor: the recorded deliveries, and a signing key that signs the way Saleor does."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "saleor"
+API_URL = "http://127.0.0.1:8000/graphql/"
+JWKS_URL = "http://127.0.0.1:8000/.well-known/jwks.json"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook request as Saleor sent it."""
+
+    name: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def event(self) -> str:
+        return self.headers["Saleor-Event"]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def fixture_jwks() -> dict[str, Any]:
+    return json.loads((FIXTURES / "jwks.json").read_text())
+
+
+def delivery(name: str) -> Delivery:
+    data = json.loads((FIXTURES / "webhooks" / f"{name}.json").read_text())
+    return Delivery(name, dict(data["headers"]), base64.b64decode(data["body_b64"]))
+
+
+def all_deliveries() -> list[Delivery]:
+    return [delivery(path.stem) for path in sorted((FIXTURES / "webhooks").glob("*.json"))]
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """An RSA key standing in for a Saleor instance's RSA_PRIVATE_KEY."""
+
+    private: rsa.RSAPrivateKey
+    kid: str
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        jwk = json.loads(RSAAlgorithm.to_jwk(self.private.public_key()))
+        return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
+
+    def sign(self, body: bytes) -> str:
+        """A detached JWS of the raw body, exactly as Saleor's JWTManager.jws_encode makes it."""
+        return jwt.api_jws.encode(
+            body,
+            key=self.private,
+            algorithm="RS256",
+            headers={"kid": self.kid, "crit": ["b64"]},
+            is_payload_detached=True,
+        )
+
+    def token(self, **claims: Any) -> str:
+        """A storefront JWT signed with this key."""
+        return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid})
+
+
+@cache
+def _private_key(seed: str) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def signing_key(kid: str = "test-key") -> SigningKey:
+    """A fresh-per-process RSA key; the same kid gives the same key within one test run."""
+    return SigningKey(_private_key(kid), kid)
+
+
+def resigned(
+    original: Delivery, key: SigningKey, body: bytes | None = None, event: str | None = None
+) -> Delivery:
+    """A variation of a recorded delivery: another body or event, signed with the test key."""
+    body = original.body if body is None else body
+    headers = {**original.headers, "Saleor-Signature": key.sign(body), "X-Saleor-Signature": key.sign(body)}
+    if event is not None:
+        headers["Saleor-Event"] = headers["X-Saleor-Event"] = event
+    return Delivery(original.name, headers, body)
+
+
+def with_order(original: Delivery, **changes: Any) -> bytes:
+    """The body of a subscription delivery with some order fields changed."""
+    payload = original.json()
+    payload["order"].update(changes)
+    return json.dumps(payload).encode()

@@ -1,0 +1,113 @@
+"""Webhook signatures: every recorded delivery verifies; anything else is refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import responses
+from saleor_kit import API_URL, JWKS_URL, all_deliveries, delivery, fixture_jwks, signing_key
+
+from plugin.platforms.saleor.signatures import (
+    JwksUnavailable,
+    SignatureError,
+    UnknownKey,
+    jwks_url,
+    signature_of,
+    verify_delivery,
+    verify_with_refetch,
+)
+
+
+@pytest.mark.parametrize("recorded", all_deliveries(), ids=lambda recorded: recorded.name)
+def test_every_recorded_delivery_verifies_against_the_fixture_jwks(recorded):
+    verify_delivery(recorded.body, signature_of(recorded.headers), fixture_jwks())
+
+
+def test_the_legacy_signature_header_is_accepted_alone():
+    recorded = delivery("subscription-order_fully_paid-1")
+    headers = {"X-Saleor-Signature": recorded.headers["X-Saleor-Signature"]}
+    verify_delivery(recorded.body, signature_of(headers), fixture_jwks())
+
+
+def test_a_changed_byte_is_refused():
+    recorded = delivery("subscription-order_fully_paid-1")
+    tampered = recorded.body.replace(b'"amount": 90.0', b'"amount": 99.0', 1)
+    with pytest.raises(SignatureError):
+        verify_delivery(tampered, signature_of(recorded.headers), fixture_jwks())
+
+
+def test_a_missing_signature_is_refused():
+    with pytest.raises(SignatureError):
+        verify_delivery(b"{}", signature_of({}), fixture_jwks())
+
+
+def test_a_key_the_jwks_does_not_hold_is_refused():
+    body = delivery("subscription-order_fully_paid-1").body
+    with pytest.raises(UnknownKey):
+        verify_delivery(body, signing_key("other-kid").sign(body), fixture_jwks())
+
+
+def test_a_known_kid_with_another_key_is_refused():
+    body = delivery("subscription-order_fully_paid-1").body
+    forged = signing_key(fixture_jwks()["keys"][0]["kid"]).sign(body)
+    with pytest.raises(SignatureError):
+        verify_delivery(body, forged, fixture_jwks())
+
+
+@pytest.mark.parametrize("alg", ["HS256", "none", "RS512", "PS256"])
+def test_an_alg_other_than_rs256_is_refused(alg):
+    recorded = delivery("subscription-order_fully_paid-1")
+    encoded_header, _, encoded_signature = signature_of(recorded.headers).split(".")
+    header = json.loads(base64.urlsafe_b64decode(encoded_header + "=="))
+    header["alg"] = alg
+    swapped = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
+    with pytest.raises(SignatureError, match="RS256"):
+        verify_delivery(recorded.body, f"{swapped}..{encoded_signature}", fixture_jwks())
+
+
+def test_an_attached_payload_jws_is_refused():
+    recorded = delivery("subscription-order_fully_paid-1")
+    encoded_header, _, encoded_signature = signature_of(recorded.headers).split(".")
+    with pytest.raises(SignatureError):
+        verify_delivery(recorded.body, f"{encoded_header}.e30.{encoded_signature}", fixture_jwks())
+
+
+def test_the_jwks_lives_at_the_api_urls_origin():
+    assert jwks_url(API_URL) == JWKS_URL
+    assert (
+        jwks_url("https://shop.example.com/api/graphql/") == "https://shop.example.com/.well-known/jwks.json"
+    )
+
+
+@responses.activate
+def test_an_unknown_kid_refetches_the_jwks_once_and_returns_it():
+    rotated = signing_key("rotated")
+    responses.get(JWKS_URL, json=rotated.jwks)
+    body = b'{"hello": "world"}'
+    assert verify_with_refetch(body, rotated.sign(body), fixture_jwks(), API_URL) == rotated.jwks
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_kid_missing_after_the_refetch_is_refused():
+    responses.get(JWKS_URL, json=fixture_jwks())
+    body = b"{}"
+    with pytest.raises(UnknownKey):
+        verify_with_refetch(body, signing_key("stranger").sign(body), fixture_jwks(), API_URL)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_known_kid_never_refetches():
+    recorded = delivery("subscription-order_fully_paid-1")
+    assert verify_with_refetch(recorded.body, signature_of(recorded.headers), fixture_jwks(), API_URL) is None
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_an_unreachable_jwks_is_reported_as_unavailable():
+    responses.get(JWKS_URL, status=502)
+    with pytest.raises(JwksUnavailable):
+        verify_with_refetch(b"{}", signing_key("stranger").sign(b"{}"), fixture_jwks(), API_URL)
