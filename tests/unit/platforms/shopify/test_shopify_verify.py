@@ -22,9 +22,7 @@ WEBHOOK_BODY = b'{"id":1}'
 WEBHOOK_HMAC = "VnKUjZsLuN5iZWjn5EntcBVCF9kMN43LglzCE1/GSeY="
 
 # §4: the app-proxy vectors; their timestamp is old, so `now` is set to it.
-PROXY_QUERY = (
-    "extra=1&extra=2&shop=shop-name.myshopify.com&path_prefix=%2Fapps%2Fawesome_reviews&timestamp=1317327555"
-)
+PROXY_QUERY = "extra=1&extra=2&shop=shop-name.myshopify.com&path_prefix=%2Fapps%2Fawesome_reviews&timestamp=1317327555"
 PROXY_NOW = 1317327555.0
 PROXY_SIGNATURES = {
     "": "a9718877bea71c2484f91608a7eaea1532bdf71f5c56825065fa4ccabe549ef3",
@@ -81,9 +79,7 @@ def test_oauth_query_hmac_matches_the_published_vector() -> None:
 )
 def test_app_proxy_signatures_match_the_published_vectors(extra: str, customer: str | None) -> None:
     query = f"{PROXY_QUERY}{extra}&signature={PROXY_SIGNATURES[extra]}"
-    assert verify_app_proxy(query, ["hush"], PROXY_NOW) == AppProxyIdentity(
-        "shop-name.myshopify.com", customer
-    )
+    assert verify_app_proxy(query, ["hush"], PROXY_NOW) == AppProxyIdentity("shop-name.myshopify.com", customer)
 
 
 def test_app_proxy_keeps_a_blank_customer_id_in_the_signed_message() -> None:
@@ -187,9 +183,7 @@ def test_session_token_allows_ten_seconds_of_clock_skew_and_no_more() -> None:
 
 def test_session_token_signed_with_the_old_secret_is_accepted_during_rotation() -> None:
     now = time.time()
-    assert (
-        verify_session_token(session_token(now), CLIENT_ID, ["new-secret", SECRET], now).shop_domain == SHOP
-    )
+    assert verify_session_token(session_token(now), CLIENT_ID, ["new-secret", SECRET], now).shop_domain == SHOP
 
 
 def test_session_token_with_another_algorithm_is_refused() -> None:

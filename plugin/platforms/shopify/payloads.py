@@ -1,0 +1,259 @@
+"""Shopify webhook bodies as pydantic models, turned into the engine's order facts.
+
+Only the fields the app uses are declared; everything else in the (REST-shaped) body is ignored.
+Money is read from `shop_money` as Decimal: presentment money is the buyer's currency, not the shop's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts, Refund
+
+OPT_IN_ATTRIBUTE = "loyalty_opt_in"
+# What the cart checkbox, the checkout extension and hand-made themes write for "yes".
+_TRUTHY = frozenset({"yes", "true", "1", "on", "ja", "y"})
+# Financial states in which the customer's money has been taken (refunds are counted separately).
+_PAID = frozenset({"paid", "partially_refunded", "refunded"})
+
+
+class PayloadError(ValueError):
+    """A webhook body that is not the shape Shopify sends: answer 400, write nothing."""
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+P = TypeVar("P", bound=Payload)
+
+
+class Money(Payload):
+    amount: Decimal
+    currency_code: str = ""
+
+
+class MoneySet(Payload):
+    shop_money: Money
+
+
+def _money(value: MoneySet | None, fallback: Decimal | None = None) -> Decimal:
+    if value is not None:
+        return value.shop_money.amount
+    return fallback if fallback is not None else ZERO
+
+
+class DiscountAllocation(Payload):
+    amount: Decimal | None = None
+    amount_set: MoneySet | None = None
+
+    @property
+    def shop_amount(self) -> Decimal:
+        return _money(self.amount_set, self.amount)
+
+
+class LineItem(Payload):
+    id: int
+    name: str | None = None
+    title: str | None = None
+    quantity: int
+    price: Decimal | None = None
+    price_set: MoneySet | None = None
+    gift_card: bool = False
+    discount_allocations: tuple[DiscountAllocation, ...] = ()
+
+    @property
+    def discount(self) -> Decimal:
+        return sum((allocation.shop_amount for allocation in self.discount_allocations), ZERO)
+
+    def line(self) -> Line:
+        """The engine's line: price times quantity, less the discounts allocated to it."""
+        amount = _money(self.price_set, self.price) * self.quantity - self.discount
+        kind = LineKind.GIFT_CARD if self.gift_card else LineKind.GOODS
+        return Line(ref=str(self.id), amount=amount, kind=kind, title=self.name or self.title or "")
+
+
+class ShippingLine(Payload):
+    price: Decimal | None = None
+    price_set: MoneySet | None = None
+    discount_allocations: tuple[DiscountAllocation, ...] = ()
+    is_removed: bool = False
+
+    @property
+    def discount(self) -> Decimal:
+        return sum((allocation.shop_amount for allocation in self.discount_allocations), ZERO)
+
+    @property
+    def charged(self) -> Decimal:
+        return ZERO if self.is_removed else _money(self.price_set, self.price) - self.discount
+
+
+class NoteAttribute(Payload):
+    name: str
+    value: str | int | bool | None = None
+
+
+class DiscountCode(Payload):
+    code: str
+
+
+class Customer(Payload):
+    id: int
+    email: str | None = None
+
+
+class RefundLineItem(Payload):
+    line_item_id: int
+    subtotal_set: MoneySet
+    total_tax_set: MoneySet | None = None
+
+
+class RefundShippingLine(Payload):
+    subtotal_amount_set: MoneySet
+    total_tax_amount_set: MoneySet | None = None
+
+
+class Transaction(Payload):
+    kind: str
+    status: str | None = None
+    amount: Decimal
+    currency: str | None = None
+
+
+class RefundPayload(Payload):
+    """A refund: the body of refunds/create, and each element of an order's `refunds`."""
+
+    id: int
+    order_id: int
+    refund_line_items: tuple[RefundLineItem, ...] = ()
+    refund_shipping_lines: tuple[RefundShippingLine, ...] = ()
+    transactions: tuple[Transaction, ...] = ()
+
+    def refund(self) -> Refund:
+        """The engine's refund: itemised lines and shipping; only money nothing explains is unitemised."""
+        lines = tuple((str(item.line_item_id), _money(item.subtotal_set)) for item in self.refund_line_items)
+        shipping = sum((_money(s.subtotal_amount_set) for s in self.refund_shipping_lines), ZERO)
+        tax = sum((_money(item.total_tax_set) for item in self.refund_line_items), ZERO) + sum(
+            (_money(s.total_tax_amount_set) for s in self.refund_shipping_lines), ZERO
+        )
+        explained = sum((amount for _ref, amount in lines), ZERO) + shipping + tax
+        currencies = {item.subtotal_set.shop_money.currency_code for item in self.refund_line_items} | {
+            s.subtotal_amount_set.shop_money.currency_code for s in self.refund_shipping_lines
+        }
+        # Transactions carry no shop_money; when the items say which currency the shop uses,
+        # money returned in another (presentment) currency cannot be compared and is left out.
+        returned = sum(
+            (
+                t.amount
+                for t in self.transactions
+                if t.kind == "refund"
+                and t.status in (None, "success")
+                and (not currencies or not t.currency or t.currency in currencies)
+            ),
+            ZERO,
+        )
+        return Refund(
+            ref=str(self.id),
+            lines=lines,
+            shipping=shipping,
+            tax=tax,
+            unitemised=max(returned - explained, ZERO),
+        )
+
+    def facts(self) -> OrderFacts:
+        """What refunds/create says about its order: only this refund."""
+        return OrderFacts(order_ref=str(self.order_id), refunds=(self.refund(),))
+
+
+class OrderPayload(Payload):
+    """The body of orders/create, orders/paid, orders/updated and orders/cancelled."""
+
+    id: int
+    name: str = ""
+    email: str | None = None
+    contact_email: str | None = None
+    currency: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    financial_status: str | None = None
+    customer: Customer | None = None
+    customer_locale: str | None = None
+    note_attributes: tuple[NoteAttribute, ...] = ()
+    discount_codes: tuple[DiscountCode, ...] = ()
+    line_items: tuple[LineItem, ...] = ()
+    shipping_lines: tuple[ShippingLine, ...] = ()
+    total_tax: Decimal | None = None
+    total_tax_set: MoneySet | None = None
+    total_discounts: Decimal | None = None
+    total_discounts_set: MoneySet | None = None
+    total_tip_received: Decimal | None = None
+    total_price_set: MoneySet | None = None
+    refunds: tuple[RefundPayload, ...] | None = None
+
+    @property
+    def opted_in(self) -> bool:
+        return any(
+            attribute.name == OPT_IN_ATTRIBUTE and str(attribute.value).strip().lower() in _TRUTHY
+            for attribute in self.note_attributes
+        )
+
+    def facts(self) -> OrderFacts:
+        """The order's current state as the engine's facts (a guest order has no customer_ref)."""
+        lines = tuple(item.line() for item in self.line_items)
+        allocated = sum((item.discount for item in self.line_items), ZERO) + sum(
+            (shipping.discount for shipping in self.shipping_lines), ZERO
+        )
+        total_discounts = _money(self.total_discounts_set, self.total_discounts)
+        currency = self.total_price_set.shop_money.currency_code if self.total_price_set else None
+        return OrderFacts(
+            order_ref=str(self.id),
+            name=self.name,
+            currency=currency or self.currency or "EUR",
+            placed_at=self.created_at,
+            updated_at=self.updated_at,
+            customer_ref=str(self.customer.id) if self.customer else None,
+            email=self.email or self.contact_email or (self.customer.email if self.customer else None),
+            opted_in=self.opted_in,
+            lines=lines,
+            shipping=sum((shipping.charged for shipping in self.shipping_lines), ZERO),
+            tax=_money(self.total_tax_set, self.total_tax),
+            tips=self.total_tip_received or ZERO,
+            # Shopify allocates almost every discount to lines; whatever it did not is order-level.
+            order_discount=max(total_discounts - allocated, ZERO),
+            paid=self.financial_status in _PAID,
+            cancelled=self.cancelled_at is not None,
+            refunds=tuple(refund.refund() for refund in self.refunds or ()),
+            discount_codes=tuple(code.code for code in self.discount_codes),
+            locale=self.customer_locale[:2].lower() if self.customer_locale else None,
+        )
+
+
+class ComplianceCustomer(Payload):
+    id: int | None = None
+    email: str | None = None
+
+
+class CustomerPrivacyPayload(Payload):
+    """customers/data_request and customers/redact."""
+
+    shop_domain: str
+    customer: ComplianceCustomer
+
+
+class ShopRedactPayload(Payload):
+    """shop/redact, sent 48 hours after the shop uninstalled the app."""
+
+    shop_domain: str
+
+
+def parse(model: type[P], raw_body: bytes) -> P:
+    """Validate a raw webhook body straight from bytes; raise PayloadError on any mismatch."""
+    try:
+        return model.model_validate_json(raw_body)
+    except ValidationError as error:
+        raise PayloadError(f"not a Shopify {model.__name__}: {error.error_count()} problem(s)") from None
