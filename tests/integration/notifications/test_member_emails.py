@@ -1,0 +1,191 @@
+"""Member e-mails against a real SMTP server: right mails, right language, once each, none lost."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from plugin.notifications.handlers import remind_expiring
+from plugin.notifications.tokens import read_unsubscribe_token
+from plugin.rules.orders import Line, OrderFacts
+from plugin.services.members import opt_in
+from plugin.services.orders import record_order
+from plugin.services.outbox import WorkerPolicy, run_once
+from plugin.services.redemption import reserve
+from plugin.settings import Settings
+from webhooks.app import Loyalty, build
+
+
+class Inbox(Message):
+    """Keeps every message the server accepts."""
+
+    def __init__(self) -> None:
+        super().__init__(message_class=EmailMessage)
+        self.received: list[EmailMessage] = []
+
+    def handle_message(self, message: EmailMessage) -> None:  # type: ignore[override]
+        self.received.append(message_from_bytes(message.as_bytes(), policy=policy.default))  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port: int) -> Iterator[Inbox]:
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def loyalty(settings: Settings, smtp_port: int, clock, shop) -> Iterator[Loyalty]:  # type: ignore[no-untyped-def]
+    configured = settings.model_copy(
+        update={"smtp": settings.smtp.model_copy(update={"port": smtp_port}), "public_url": "https://loyalty.test"}
+    )
+    app = build(configured, clock=clock)
+    yield app
+    app.engine.dispose()
+
+
+def drain(loyalty: Loyalty, clock) -> None:  # type: ignore[no-untyped-def]
+    """Run the outbox until nothing is due, moving the clock past each shop's rate slot."""
+    for _ in range(50):
+        clock.advance(seconds=1)
+        if run_once(loyalty.uow, clock, loyalty.handlers, WorkerPolicy()) == 0:
+            return
+
+
+def paid_order(ref: str, customer: str, email: str, amount: str, locale: str | None = None) -> OrderFacts:
+    return OrderFacts(
+        order_ref=ref,
+        name=f"#{ref}",
+        customer_ref=customer,
+        email=email,
+        opted_in=True,
+        lines=(Line(ref="l1", amount=Decimal(amount)),),
+        paid=True,
+        locale=locale,
+    )
+
+
+def bodies(message: EmailMessage) -> tuple[str, str]:
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def test_points_earned_mail_goes_once_in_the_members_language(loyalty, inbox, clock, shop) -> None:  # type: ignore[no-untyped-def]
+    record_order(loyalty.uow, clock, shop.id, paid_order("1001", "c-nl", "anna@example.nl", "42.50", "nl-NL"))
+    record_order(loyalty.uow, clock, shop.id, paid_order("1002", "c-en", "bob@example.com", "10", "en"))
+    # The same delivery again must not mail again.
+    record_order(loyalty.uow, clock, shop.id, paid_order("1001", "c-nl", "anna@example.nl", "42.50", "nl-NL"))
+    drain(loyalty, clock)
+
+    earned = {m["To"]: m for m in inbox.received if "1001" in m["Subject"] or "1002" in m["Subject"]}
+    assert sorted(earned) == ["anna@example.nl", "bob@example.com"]
+    assert len([m for m in inbox.received if "#1001" in m["Subject"]]) == 1
+    dutch, english = earned["anna@example.nl"], earned["bob@example.com"]
+    assert dutch["Subject"] == "Je hebt 42 punten gespaard met bestelling #1001"
+    assert english["Subject"] == "You earned 10 points with order #1002"
+    text, html = bodies(dutch)
+    assert "Bedankt voor bestelling #1001" in text and "<strong>42 punten</strong>" in html
+    # Transactional: no unsubscribe link.
+    assert dutch["List-Unsubscribe"] is None
+
+
+def test_code_issued_and_tier_reached_mails(loyalty, inbox, clock, shop) -> None:  # type: ignore[no-untyped-def]
+    record_order(loyalty.uow, clock, shop.id, paid_order("2001", "c-gold", "gold@example.com", "600"))
+    drain(loyalty, clock)
+    with loyalty.uow() as store:
+        member = store.member_by_customer(shop.id, "c-gold")
+    assert member is not None
+    reserve(loyalty.uow, clock, shop.id, member.id, "five-off", "request-1")
+    drain(loyalty, clock)
+
+    subjects = sorted(m["Subject"] for m in inbox.received)
+    assert subjects.count("You reached Silver") == 1
+    code_mails = [m for m in inbox.received if m["Subject"].startswith("Your reward code: LOYAL-")]
+    assert len(code_mails) == 1
+    text, _html = bodies(code_mails[0])
+    assert "EUR 5.00 off" in text
+    tier_mail = next(m for m in inbox.received if m["Subject"] == "You reached Silver")
+    link = str(tier_mail["List-Unsubscribe"]).strip()
+    assert link.startswith("<https://loyalty.test/email/unsubscribe/")
+    token = link.strip("<>").rsplit("/", 1)[1]
+    assert read_unsubscribe_token(loyalty.settings.secret_key, token) == (shop.id, member.id)
+
+
+def test_expiry_reminder_goes_once_per_lot_and_not_to_the_unsubscribed(loyalty, inbox, clock, shop) -> None:  # type: ignore[no-untyped-def]
+    record_order(loyalty.uow, clock, shop.id, paid_order("3001", "c-1", "one@example.com", "80", "nl"))
+    record_order(loyalty.uow, clock, shop.id, paid_order("3002", "c-2", "two@example.com", "90"))
+    with loyalty.uow() as store:
+        quiet = store.member_by_customer(shop.id, "c-2")
+        assert quiet is not None
+        store.update_profile(quiet.id, unsubscribed=True)
+    drain(loyalty, clock)
+    inbox.received.clear()
+
+    clock.advance(days=365 - 20)  # the app.toml program expires points 12 months after earning
+    # Each member has two lots: the signup bonus and the order.
+    assert remind_expiring(loyalty.uow, clock, days=30) == 4
+    assert remind_expiring(loyalty.uow, clock, days=30) == 0
+    drain(loyalty, clock)
+
+    assert sorted(m["To"] for m in inbox.received) == ["one@example.com", "one@example.com"]
+    assert sorted(m["Subject"] for m in inbox.received) == [
+        "50 punten vervallen op 2 maart 2027",
+        "80 punten vervallen op 2 maart 2027",
+    ]
+    assert "afmelden" in bodies(inbox.received[0])[0].lower()
+
+
+def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(loyalty, smtp_port, clock, shop) -> None:  # type: ignore[no-untyped-def]
+    record_order(loyalty.uow, clock, shop.id, paid_order("4001", "c-down", "down@example.com", "25"))
+    drain(loyalty, clock)  # nobody listens on the port: every attempt fails and is retried later
+
+    with loyalty.uow() as store:
+        assert store.dead_jobs(shop.id) == []
+
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        for _ in range(20):
+            clock.advance(minutes=10)
+            run_once(loyalty.uow, clock, loyalty.handlers, WorkerPolicy())
+    finally:
+        controller.stop()
+    earned = [m for m in handler.received if m["Subject"] == "You earned 25 points with order #4001"]
+    assert len(earned) == 1
+
+
+def test_members_without_email_are_skipped(loyalty, inbox, clock, shop) -> None:  # type: ignore[no-untyped-def]
+    opt_in(loyalty.uow, clock, shop.id, "c-none", None, "widget")
+    record_order(
+        loyalty.uow,
+        clock,
+        shop.id,
+        OrderFacts(order_ref="5001", customer_ref="c-none", lines=(Line("l", Decimal(30)),), paid=True),
+    )
+    drain(loyalty, clock)
+    assert inbox.received == []
+    with loyalty.uow() as store:
+        assert store.dead_jobs(shop.id) == []
