@@ -1,0 +1,282 @@
+"""The widget's JSON API: the same three calls behind the Shopify app proxy and for Saleor storefronts.
+
+Who the customer is comes only from what the platform signed: Shopify's `logged_in_customer_id` in the
+app-proxy signature, or the Saleor access token. A visitor nobody vouches for sees the program, never
+someone's points.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from plugin.platforms.saleor.tokens import TokenError, confirm_customer, verify_customer_token
+from plugin.platforms.shopify.verify import SignatureError, verify_app_proxy
+from plugin.services import redemption
+from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember, UnknownReward
+from plugin.services.member_view import language_of, member_state
+from plugin.services.members import opt_in
+from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
+from storefront_widget.assets import assets
+from storefront_widget.demo import DEMO_PROXY_SECRET, DEMO_SHOP_DOMAIN
+
+if TYPE_CHECKING:
+    from webhooks.app import Loyalty
+
+# A request id is made by the widget per redeem click; it is namespaced by member before use.
+REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+REWARD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+STATUS_OF = {UnknownReward: 400, NotEnoughPoints: 409, UnknownMember: 409}
+
+
+class BadRequest(Exception):
+    """The request is malformed; answered 400 before anything is written."""
+
+
+class Unauthorized(Exception):
+    """The platform's proof of identity is missing or wrong; answered 401."""
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """A verified storefront visitor: the shop and, when signed in, the customer and their e-mail."""
+
+    shop: Shop
+    customer_ref: str | None
+    email: str | None = None
+    confirm: Callable[[], None] | None = None  # an online identity check, run before spending points
+
+
+def _loyalty() -> Loyalty:
+    loyalty: Loyalty = current_app.extensions["loyalty"]
+    return loyalty
+
+
+# --- Shopify: app proxy ---------------------------------------------------------------------------
+
+proxy = Blueprint("widget_proxy", __name__, url_prefix="/proxy/api")
+
+
+def proxy_secrets(loyalty: Loyalty, shop_domain: str) -> list[str]:
+    """The app's client secrets; with none configured only the demo shop is served, with the demo secret."""
+    configured = [s for s in (loyalty.settings.shopify.client_secret, loyalty.settings.shopify.old_client_secret) if s]
+    if configured:
+        return configured
+    return [DEMO_PROXY_SECRET] if shop_domain == DEMO_SHOP_DOMAIN else []
+
+
+def _shopify_visitor() -> Visitor:
+    loyalty = _loyalty()
+    query = request.query_string.decode("utf-8", "replace")
+    shop_domain = (request.args.get("shop") or "").lower()
+    try:
+        identity = verify_app_proxy(query, proxy_secrets(loyalty, shop_domain), loyalty.clock.now().timestamp())
+    except SignatureError as error:
+        raise Unauthorized(str(error)) from None
+    with loyalty.uow() as store:
+        shop = store.shop_by_domain("shopify", identity.shop_domain)
+    if shop is None or not shop.installed:
+        raise Unauthorized("this shop has not installed the app")
+    return Visitor(shop=shop, customer_ref=identity.customer_id)
+
+
+@proxy.route("/member", methods=["GET", "POST"])
+def proxy_member() -> Response:
+    return _member(_shopify_visitor())
+
+
+@proxy.post("/opt-in")
+def proxy_opt_in() -> Response:
+    return _opt_in(_shopify_visitor(), _body())
+
+
+@proxy.post("/redeem")
+def proxy_redeem() -> tuple[Response, int]:
+    return _redeem(_shopify_visitor(), _body())
+
+
+# --- Saleor: Bearer access token --------------------------------------------------------------------
+
+storefront = Blueprint("widget_storefront", __name__, url_prefix="/storefront/api")
+
+
+def _saleor_visitor(*, confirm: bool = False) -> Visitor:
+    loyalty = _loyalty()
+    api_url = request.headers.get("Saleor-Api-Url") or request.args.get("api_url") or ""
+    if not api_url:
+        raise BadRequest("say which Saleor shop: the Saleor-Api-Url header or the api_url parameter")
+    with loyalty.uow() as store:
+        shop = store.shop_by_domain("saleor", api_url)
+        jwks = store.credentials(shop.id).get("jwks") if shop else None
+    if shop is None or not shop.installed or not isinstance(jwks, dict):
+        raise Unauthorized("this Saleor shop has not installed the app")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return Visitor(shop=shop, customer_ref=None)
+    token = token.strip()
+    try:
+        customer = verify_customer_token(token, jwks, api_url, loyalty.clock.now().timestamp())
+    except TokenError as error:
+        raise Unauthorized(str(error)) from None
+
+    def ask_saleor() -> None:
+        # Offline checks cannot see a revoked token; spending points is worth one call to Saleor.
+        try:
+            confirmed = confirm_customer(api_url, token)
+        except TokenError as error:
+            raise Unauthorized(str(error)) from None
+        if confirmed.user_id != customer.user_id:
+            raise Unauthorized("Saleor names another customer for this token")
+
+    return Visitor(shop=shop, customer_ref=customer.user_id, email=customer.email, confirm=ask_saleor)
+
+
+@storefront.get("/member")
+def storefront_member() -> Response:
+    return _member(_saleor_visitor())
+
+
+@storefront.post("/opt-in")
+def storefront_opt_in() -> Response:
+    return _opt_in(_saleor_visitor(), _body())
+
+
+@storefront.post("/redeem")
+def storefront_redeem() -> tuple[Response, int]:
+    return _redeem(_saleor_visitor(), _body())
+
+
+@storefront.after_request
+def allow_storefront_origins(response: Response) -> Response:
+    # Storefronts live on their own origins. The Bearer token, not a cookie, is the credential,
+    # so any origin may call; credentials mode stays off.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Saleor-Api-Url"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+# --- The three calls, the same for both platforms -----------------------------------------------------
+
+
+def _language(shop: Shop, body: dict[str, Any] | None = None) -> str:
+    requested = (body or {}).get("lang") or request.args.get("lang")
+    return language_of(requested if isinstance(requested, str) else None, shop)
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None and not request.get_data():
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def _member(visitor: Visitor) -> Response:
+    loyalty = _loyalty()
+    with loyalty.uow() as store:
+        state = member_state(store, visitor.shop.id, visitor.customer_ref, _language(visitor.shop))
+    return _no_store(jsonify(state))
+
+
+def _opt_in(visitor: Visitor, body: dict[str, Any]) -> Response:
+    if body.get("consent") is not True:
+        raise BadRequest('joining needs the customer\'s consent: send {"consent": true}')
+    customer_ref = _signed_in(visitor)
+    loyalty = _loyalty()
+    language = _language(visitor.shop, body)
+    opt_in(loyalty.uow, loyalty.clock, visitor.shop.id, customer_ref, visitor.email, "widget", locale=language)
+    with loyalty.uow() as store:
+        state = member_state(store, visitor.shop.id, customer_ref, language)
+    return _no_store(jsonify(state))
+
+
+def _redeem(visitor: Visitor, body: dict[str, Any]) -> tuple[Response, int]:
+    reward_id, request_id = body.get("reward_id"), body.get("request_id")
+    if not isinstance(reward_id, str) or not REWARD_ID.match(reward_id):
+        raise BadRequest("reward_id must name one of the program's rewards")
+    if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
+        raise BadRequest("request_id must be 8-64 letters, digits, '-' or '_', new for each redeem click")
+    customer_ref = _signed_in(visitor)
+    if visitor.confirm is not None:
+        visitor.confirm()
+    loyalty = _loyalty()
+    shop = visitor.shop
+    with loyalty.uow() as store:
+        member = store.member_by_customer(shop.id, customer_ref)
+        credentials = store.credentials(shop.id)
+    if member is None or not member.active:
+        raise UnknownMember("join the program first")
+    # Namespaced by member: another customer sending the same id must never get this code back.
+    reserved = redemption.reserve(
+        loyalty.uow, loyalty.clock, shop.id, member.id, reward_id, f"widget:{member.id}:{request_id}"
+    )
+    outcome = reserved
+    platform = loyalty.platforms.get("demo" if credentials.get("demo") else shop.platform)
+    if platform is not None and reserved.status == "reserved":
+        try:
+            outcome = redemption.issue(loyalty.uow, loyalty.clock, platform, shop.id, reserved.id)
+        except PlatformUnavailable:
+            pass  # the reservation's issue_code job finishes it; the widget shows the code as on its way
+        except PlatformRejected:
+            with loyalty.uow() as store:
+                outcome = store.redemption(shop.id, reserved.id) or reserved
+    with loyalty.uow() as store:
+        state = member_state(store, shop.id, customer_ref, _language(shop, body))
+    code = {
+        "code": outcome.code,
+        "status": outcome.status,
+        "points": outcome.points,
+        "expires_at": outcome.expires_at.isoformat(),
+        "apply_url": f"/discount/{outcome.code}" if shop.platform == "shopify" else None,
+    }
+    status = {"issued": 200, "reserved": 202}.get(outcome.status, 502)
+    return _no_store(jsonify(redemption=code, state=state)), status
+
+
+def _signed_in(visitor: Visitor) -> str:
+    if visitor.customer_ref is None:
+        raise Unauthorized("sign in to collect and spend points")
+    return visitor.customer_ref
+
+
+def _no_store(response: Response) -> Response:
+    # A customer's points must never sit in a shared cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return _no_store(jsonify(error=code, message=message)), status
+
+
+def _bad_request(error: BadRequest) -> tuple[Response, int]:
+    return _error(400, "bad_request", str(error))
+
+
+def _unauthorized(error: Unauthorized) -> tuple[Response, int]:
+    return _error(401, "unauthorized", str(error))
+
+
+def _refused(error: ServiceError) -> tuple[Response, int]:
+    return _error(STATUS_OF.get(type(error), 400), error.code, str(error))
+
+
+def _unavailable(error: PlatformUnavailable) -> tuple[Response, int]:
+    return _error(503, "platform_unavailable", str(error))
+
+
+blueprint = Blueprint("storefront_widget", __name__)
+for part in (proxy, storefront):
+    part.register_error_handler(BadRequest, _bad_request)
+    part.register_error_handler(Unauthorized, _unauthorized)
+    part.register_error_handler(ServiceError, _refused)
+    part.register_error_handler(PlatformUnavailable, _unavailable)
+    blueprint.register_blueprint(part)
+blueprint.register_blueprint(assets)

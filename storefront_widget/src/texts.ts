@@ -1,0 +1,81 @@
+// The widget's words in the two languages the product speaks. `{n}`-style holes are filled by `say`.
+
+const en = {
+  launcher: "Rewards",
+  launcherPoints: "Rewards: {n} points",
+  title: "Your points",
+  close: "Close",
+  loading: "Loading…",
+  failed: "Your points could not be loaded. Try again later.",
+  signIn: "Sign in to see your points",
+  signInLink: "Sign in",
+  joinTitle: "Join the rewards program",
+  joinBonus: "Get {n} bonus points when you join.",
+  join: "Join now",
+  joined: "Welcome! You are now a member.",
+  available: "Points to spend",
+  pending: "{n} points on their way",
+  tier: "Level: {tier}",
+  toNext: "{n} points to {tier}",
+  expiring: "{n} points expire on {date}",
+  rewards: "Rewards",
+  cost: "{n} points",
+  redeem: "Redeem",
+  needMore: "{n} more points needed",
+  codes: "Your codes",
+  copy: "Copy",
+  copied: "Code copied",
+  apply: "Use at checkout",
+  onItsWay: "Your code is being created",
+  yourCode: "Your code: {code}",
+  codeComing: "Your code {code} is being created",
+  validUntil: "Valid until {date}",
+  history: "History",
+  noHistory: "No points yet: they appear here after your first order.",
+  error: "That did not work. Try again.",
+  notEnough: "Not enough points for this reward.",
+};
+
+export type Texts = typeof en;
+
+const nl: Texts = {
+  launcher: "Punten",
+  launcherPoints: "Spaarprogramma: {n} punten",
+  title: "Jouw punten",
+  close: "Sluiten",
+  loading: "Laden…",
+  failed: "Je punten konden niet worden geladen. Probeer het later nog eens.",
+  signIn: "Log in om je punten te zien",
+  signInLink: "Inloggen",
+  joinTitle: "Doe mee met het spaarprogramma",
+  joinBonus: "Krijg {n} bonuspunten als je meedoet.",
+  join: "Meedoen",
+  joined: "Welkom! Je bent nu lid.",
+  available: "Te besteden punten",
+  pending: "{n} punten onderweg",
+  tier: "Niveau: {tier}",
+  toNext: "Nog {n} punten tot {tier}",
+  expiring: "{n} punten vervallen op {date}",
+  rewards: "Beloningen",
+  cost: "{n} punten",
+  redeem: "Inwisselen",
+  needMore: "Nog {n} punten nodig",
+  codes: "Jouw codes",
+  copy: "Kopiëren",
+  copied: "Code gekopieerd",
+  apply: "Gebruik bij afrekenen",
+  onItsWay: "Je code wordt aangemaakt",
+  yourCode: "Je code: {code}",
+  codeComing: "Je code {code} wordt aangemaakt",
+  validUntil: "Geldig tot {date}",
+  history: "Geschiedenis",
+  noHistory: "Nog geen punten: ze verschijnen hier na je eerste bestelling.",
+  error: "Dat lukte niet. Probeer het opnieuw.",
+  notEnough: "Niet genoeg punten voor deze beloning.",
+};
+
+export const TEXTS: Record<string, Texts> = { en, nl };
+
+export function say(template: string, values: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ""));
+}
