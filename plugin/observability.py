@@ -33,7 +33,9 @@ def configure_logging(level: int = logging.INFO) -> None:
     logger.propagate = False
 
 
-def log_event(kind: str, outcome: str, *, shop: int | None = None, duration_ms: float | None = None, **ids: Any) -> None:
+def log_event(
+    kind: str, outcome: str, *, shop: int | None = None, duration_ms: float | None = None, **ids: Any
+) -> None:
     """Log one event. Pass ids (order, member, job), never personal data or secrets."""
     event = {"kind": kind, "outcome": outcome, "shop": shop, **ids}
     if duration_ms is not None:

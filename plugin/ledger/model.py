@@ -22,9 +22,7 @@ class EntryKind(StrEnum):
 
 
 # Kinds that count towards "lifetime earned": spending and expiry do not lower it, refunds do.
-LIFETIME_KINDS = frozenset(
-    {EntryKind.EARN, EntryKind.REVERSE, EntryKind.ADJUST, EntryKind.BONUS, EntryKind.IMPORT}
-)
+LIFETIME_KINDS = frozenset({EntryKind.EARN, EntryKind.REVERSE, EntryKind.ADJUST, EntryKind.BONUS, EntryKind.IMPORT})
 
 
 @dataclass(frozen=True)
@@ -122,9 +120,7 @@ def take_for_spending(lots: list[Lot], points: int) -> Taking:
 def take_for_reversal(lots: list[Lot], points: int, order_ref: str) -> Taking:
     """Reverse an order: its own lots first (pending ones included), then the oldest available."""
     own = sorted((lot for lot in lots if lot.order_ref == order_ref), key=_oldest_first)
-    others = sorted(
-        (lot for lot in lots if lot.order_ref != order_ref and not lot.pending), key=_oldest_first
-    )
+    others = sorted((lot for lot in lots if lot.order_ref != order_ref and not lot.pending), key=_oldest_first)
     return _take(own + others, points)
 
 

@@ -13,7 +13,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "guest_claim": {"en": "Order {order} before joining", "nl": "Bestelling {order} van voor je aanmelding"},
     "redeemed": {"en": "Reward: {reward}", "nl": "Beloning: {reward}"},
     "redeem_failed": {"en": "Reward could not be issued: points back", "nl": "Beloning niet uitgegeven: punten terug"},
-    "code_expired": {"en": "Unused code {code} expired: points back", "nl": "Ongebruikte code {code} verlopen: punten terug"},
+    "code_expired": {
+        "en": "Unused code {code} expired: points back",
+        "nl": "Ongebruikte code {code} verlopen: punten terug",
+    },
     "expired": {"en": "Points expired", "nl": "Punten verlopen"},
     "signup_bonus": {"en": "Welcome bonus", "nl": "Welkomstbonus"},
     "birthday_bonus": {"en": "Birthday bonus", "nl": "Verjaardagsbonus"},

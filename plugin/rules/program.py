@@ -76,7 +76,7 @@ class Tiers(Strict):
 
     @model_validator(mode="after")
     def _ascending(self) -> Self:
-        for index, (lower, higher) in enumerate(zip(self.levels, self.levels[1:]), start=1):
+        for index, (lower, higher) in enumerate(zip(self.levels, self.levels[1:], strict=False), start=1):
             if higher.threshold <= lower.threshold:
                 raise ValueError(
                     f"levels.{index}.threshold: tiers must be in ascending order of threshold "

@@ -82,7 +82,7 @@ def _buyer(store: Store, shop_id: int, order: OrderRecord, program: Program, now
         return None  # a guest: remembered by e-mail on the order row, claimable later
     member = store.member_by_customer(shop_id, state.customer_ref)
     wants_in = state.opted_in or program.enrollment is Enrollment.AUTOMATIC
-    if wants_in and (member is None or member.status == "opted_out" and state.opted_in):
+    if wants_in and (member is None or (member.status == "opted_out" and state.opted_in)):
         source = "checkout" if state.opted_in else "automatic"
         return membership.enroll(
             store, now, shop_id, state.customer_ref, state.email, source, locale=state.locale, claim=False

@@ -115,10 +115,8 @@ def review_tier(store: Store, shop_id: int, member_id: int, version: int, progra
     if program.tiers.period is TierPeriod.ROLLING_12_MONTHS:
         since = add_months(now, -12)
     money = program.tiers.measure.value == "money_spent"
-    if since is None and not money:
-        progress = member.lifetime
-    else:
-        progress = store.progress_since(member.id, since, money)
+    # Lifetime points are stored on the member; only windows and money need a query.
+    progress = member.lifetime if since is None and not money else store.progress_since(member.id, since, money)
     tier = settle_tier(member.tier, progress, program.tiers)
     name = tier.name if tier else None
     if name == member.tier:

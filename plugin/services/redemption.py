@@ -25,9 +25,7 @@ def new_code() -> str:
     return "LOYAL-" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
 
 
-def reserve(
-    uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, reward_id: str, request_id: str
-) -> Redemption:
+def reserve(uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, reward_id: str, request_id: str) -> Redemption:
     """Debit the reward's points and record a code to issue; the same request id returns the same redemption."""
     now = clock.now()
     with uow() as store:
@@ -58,7 +56,9 @@ def reserve(
                 kind=EntryKind.REDEEM,
                 points=-reward.points,
                 idempotency_key=f"redeem:{redemption_id}",
-                reason=Reason(code="redeemed", params={"reward": _title(reward.model_dump(mode="json"), program.currency)}),
+                reason=Reason(
+                    code="redeemed", params={"reward": _title(reward.model_dump(mode="json"), program.currency)}
+                ),
                 program_version=version,
                 redemption_id=redemption_id,
             ),
@@ -104,7 +104,9 @@ def issue(uow: UnitOfWork, clock: Clock, platform: Platform, shop_id: int, redem
         release(uow, clock, shop_id, redemption_id, from_status=("reserved",), reason="redeem_failed")
         raise
     with uow() as store:
-        store.move_redemption(shop_id, redemption_id, ("reserved",), "issued", clock.now(), platform_id=issued.platform_id)
+        store.move_redemption(
+            shop_id, redemption_id, ("reserved",), "issued", clock.now(), platform_id=issued.platform_id
+        )
         store.enqueue(
             shop_id,
             "code_issued",

@@ -26,7 +26,9 @@ def settle(store: Store, shop_id: int, order: OrderRecord, now: datetime, *, kin
     program = store.program(shop_id, order.program_version)
     multiplier = order.multiplier or Decimal(1)
     deserved = points_deserved(order.state, program, multiplier)
-    order.basis = earn_basis(order.state, program.earn_basis) if order.state.paid and not order.state.cancelled else Decimal(0)
+    order.basis = (
+        earn_basis(order.state, program.earn_basis) if order.state.paid and not order.state.cancelled else Decimal(0)
+    )
     change = deserved - order.credited
     if change == 0:
         return 0

@@ -27,6 +27,7 @@ from plugin.services.platform import Shop
 from plugin.services.ports import Job, Member, OrderRecord, Redemption
 from plugin.storage import tables as t
 from plugin.storage.codec import dump_state, load_state
+from plugin.storage.jobs import SqlJobs
 
 
 def insert_ignoring_conflicts(connection: Connection, table: t.Table) -> Any:
@@ -45,9 +46,18 @@ class SqlUnitOfWork:
         self.programs: dict[tuple[int, int], Program] = {}
 
     @contextmanager
-    def __call__(self) -> Iterator[SqlStore]:
-        with self.engine.begin() as connection:
-            yield SqlStore(connection, self.locks_rows, self.programs)
+    def __call__(self, *, dry_run: bool = False) -> Iterator[SqlStore]:
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                yield SqlStore(connection, self.locks_rows, self.programs)
+            except BaseException:
+                transaction.rollback()
+                raise
+            if dry_run:
+                transaction.rollback()  # a dry run reports what it would do and keeps nothing
+            else:
+                transaction.commit()
 
 
 def _member(row: Any) -> Member:
@@ -90,6 +100,15 @@ def _redemption(row: Any) -> Redemption:
     )
 
 
+def _customer_match(customer_ref: str | None, email: str | None) -> Any:
+    match = []
+    if customer_ref:
+        match.append(t.orders.c.customer_ref == customer_ref)
+    if email:
+        match.append(t.orders.c.email == email.lower())
+    return or_(*match) if match else None
+
+
 def _shop(row: Any) -> Shop:
     return Shop(
         id=row.id,
@@ -107,9 +126,7 @@ _SELECT_MEMBER = select(t.members)
 class SqlStore:
     """One transaction's reads and writes. Every statement is scoped by shop or by a shop-owned id."""
 
-    def __init__(
-        self, connection: Connection, locks_rows: bool, programs: dict[tuple[int, int], Program]
-    ) -> None:
+    def __init__(self, connection: Connection, locks_rows: bool, programs: dict[tuple[int, int], Program]) -> None:
         self.connection = connection
         self.locks_rows = locks_rows
         self.programs = programs
@@ -129,6 +146,10 @@ class SqlStore:
     @cached_property
     def _insert_member(self) -> Any:
         return insert_ignoring_conflicts(self.connection, t.members)
+
+    @cached_property
+    def jobs(self) -> SqlJobs:
+        return SqlJobs(self.connection)
 
     def _locked(self, statement: Any) -> Any:
         return statement.with_for_update() if self.locks_rows else statement
@@ -161,18 +182,19 @@ class SqlStore:
         ).scalar_one()
         return Shop(id=shop_id, platform=platform, domain=domain, currency=currency, locale=locale)
 
-    def credentials(self, shop_id: int) -> dict[str, Any]:
-        return dict(
+    def installed_shop_ids(self) -> list[int]:
+        return list(
             self.connection.execute(
-                select(t.shops.c.credentials).where(t.shops.c.id == shop_id)
-            ).scalar_one()
+                select(t.shops.c.id).where(t.shops.c.installed.is_(True)).order_by(t.shops.c.id)
+            ).scalars()
         )
+
+    def credentials(self, shop_id: int) -> dict[str, Any]:
+        return dict(self.connection.execute(select(t.shops.c.credentials).where(t.shops.c.id == shop_id)).scalar_one())
 
     def set_credentials(self, shop_id: int, credentials: dict[str, Any], installed: bool = True) -> None:
         self.connection.execute(
-            update(t.shops)
-            .where(t.shops.c.id == shop_id)
-            .values(credentials=credentials, installed=installed)
+            update(t.shops).where(t.shops.c.id == shop_id).values(credentials=credentials, installed=installed)
         )
 
     def current_program(self, shop_id: int) -> tuple[int, Program]:
@@ -205,7 +227,12 @@ class SqlStore:
             .order_by(t.program_versions.c.version.desc())
         )
         return [
-            {"version": r.version, "created_at": r.created_at, "created_by": r.created_by, "program": r.program}
+            {
+                "version": r.version,
+                "created_at": r.created_at,
+                "created_by": r.created_by,
+                "program": r.program,
+            }
             for r in rows
         ]
 
@@ -327,9 +354,7 @@ class SqlStore:
             },
         )
         row = self.connection.execute(
-            self._locked(
-                select(t.orders).where(t.orders.c.shop_id == shop_id, t.orders.c.order_ref == order_ref)
-            )
+            self._locked(select(t.orders).where(t.orders.c.shop_id == shop_id, t.orders.c.order_ref == order_ref))
         ).one()
         return OrderRecord(
             id=row.id,
@@ -368,12 +393,8 @@ class SqlStore:
 
     def claimable_orders(self, shop_id: int, customer_ref: str | None, email: str | None, since: datetime) -> list[str]:
         """Paid orders by this customer or e-mail that earned nothing because the buyer was not a member."""
-        match = []
-        if customer_ref:
-            match.append(t.orders.c.customer_ref == customer_ref)
-        if email:
-            match.append(t.orders.c.email == email.lower())
-        if not match:
+        match = _customer_match(customer_ref, email)
+        if match is None:
             return []
         rows = self.connection.execute(
             select(t.orders.c.order_ref)
@@ -381,7 +402,7 @@ class SqlStore:
                 t.orders.c.shop_id == shop_id,
                 t.orders.c.earning.is_(False),
                 t.orders.c.paid_at >= since,
-                or_(*match),
+                match,
             )
             .order_by(t.orders.c.paid_at)
         )
@@ -407,9 +428,88 @@ class SqlStore:
             paid_at=row.paid_at,
         )
 
+    def customer_orders(self, shop_id: int, customer_ref: str | None, email: str | None) -> list[dict[str, Any]]:
+        match = _customer_match(customer_ref, email)
+        if match is None:
+            return []
+        rows = self.connection.execute(
+            select(t.orders.c.order_ref, t.orders.c.credited, t.orders.c.paid_at, t.orders.c.state)
+            .where(t.orders.c.shop_id == shop_id, match)
+            .order_by(t.orders.c.id)
+        )
+        return [
+            {
+                "order": row.state.get("name") or row.order_ref,
+                "points": row.credited,
+                "paid_at": row.paid_at.isoformat() if row.paid_at else None,
+            }
+            for row in rows
+        ]
+
+    def forget_orders(self, shop_id: int, customer_ref: str | None, email: str | None) -> None:
+        """Strip personal data from a customer's orders, keeping amounts and points."""
+        match = _customer_match(customer_ref, email)
+        if match is None:
+            return
+        for row in self.connection.execute(
+            select(t.orders.c.id, t.orders.c.state).where(t.orders.c.shop_id == shop_id, match)
+        ).all():
+            state = {**row.state, "email": None, "customer_ref": None}
+            self.connection.execute(
+                update(t.orders).where(t.orders.c.id == row.id).values(state=state, email=None, customer_ref=None)
+            )
+
+    def erase_member(self, member_id: int, now: datetime) -> None:
+        self.connection.execute(
+            update(t.members)
+            .where(t.members.c.id == member_id)
+            .values(
+                status="erased",
+                customer_ref=None,
+                email=None,
+                name=None,
+                birthday=None,
+                locale=None,
+                unsubscribed=True,
+            )
+        )
+        # Staff notes may name the person; the amounts and kinds stay for the shop's totals.
+        self.connection.execute(
+            update(t.entries).where(t.entries.c.member_id == member_id).values(reason_text=None, actor=None)
+        )
+
+    def consents(self, member_id: int) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            select(t.consents).where(t.consents.c.member_id == member_id).order_by(t.consents.c.id)
+        )
+        return [
+            {"action": r.action, "source": r.source, "terms_version": r.terms_version, "at": r.at.isoformat()}
+            for r in rows
+        ]
+
+    def delete_shop(self, shop_id: int) -> None:
+        # Children first, so the delete does not depend on cascades being enabled.
+        for table in (
+            t.allocations,
+            t.lots,
+            t.entries,
+            t.consents,
+            t.redemptions,
+            t.orders,
+            t.members,
+            t.outbox,
+            t.deliveries,
+            t.cursors,
+            t.program_versions,
+        ):
+            self.connection.execute(table.delete().where(table.c.shop_id == shop_id))
+        self.connection.execute(t.shops.delete().where(t.shops.c.id == shop_id))
+
     # ledger
 
-    def insert_entry(self, shop_id: int, member_id: int, entry: NewEntry, now: datetime, shortfall: int = 0) -> int | None:
+    def insert_entry(
+        self, shop_id: int, member_id: int, entry: NewEntry, now: datetime, shortfall: int = 0
+    ) -> int | None:
         """Insert an entry; None when its idempotency key was already posted (nothing written)."""
         return self.connection.execute(
             self._insert_entry,
@@ -530,19 +630,19 @@ class SqlStore:
             values["last_activity_at"] = active_at
         self.connection.execute(update(t.members).where(t.members.c.id == member_id).values(**values))
 
+    def latest_entry_id(self, member_id: int, kind: EntryKind) -> int | None:
+        return self.connection.execute(
+            select(func.max(t.entries.c.id)).where(t.entries.c.member_id == member_id, t.entries.c.kind == kind.value)
+        ).scalar()
+
     def entry_id(self, shop_id: int, idempotency_key: str) -> int | None:
         return self.connection.execute(
-            select(t.entries.c.id).where(
-                t.entries.c.shop_id == shop_id, t.entries.c.idempotency_key == idempotency_key
-            )
+            select(t.entries.c.id).where(t.entries.c.shop_id == shop_id, t.entries.c.idempotency_key == idempotency_key)
         ).scalar()
 
     def history(self, member_id: int, limit: int) -> list[Entry]:
         rows = self.connection.execute(
-            select(t.entries)
-            .where(t.entries.c.member_id == member_id)
-            .order_by(t.entries.c.id.desc())
-            .limit(limit)
+            select(t.entries).where(t.entries.c.member_id == member_id).order_by(t.entries.c.id.desc()).limit(limit)
         )
         return [
             Entry(
@@ -563,17 +663,13 @@ class SqlStore:
 
     def redemption(self, shop_id: int, redemption_id: int) -> Redemption | None:
         row = self.connection.execute(
-            select(t.redemptions).where(
-                t.redemptions.c.shop_id == shop_id, t.redemptions.c.id == redemption_id
-            )
+            select(t.redemptions).where(t.redemptions.c.shop_id == shop_id, t.redemptions.c.id == redemption_id)
         ).first()
         return _redemption(row) if row else None
 
     def redemption_by_request(self, shop_id: int, request_id: str) -> Redemption | None:
         row = self.connection.execute(
-            select(t.redemptions).where(
-                t.redemptions.c.shop_id == shop_id, t.redemptions.c.request_id == request_id
-            )
+            select(t.redemptions).where(t.redemptions.c.shop_id == shop_id, t.redemptions.c.request_id == request_id)
         ).first()
         return _redemption(row) if row else None
 
@@ -703,9 +799,7 @@ class SqlStore:
             ).first()
             if slot is None:
                 continue
-            self.connection.execute(
-                update(t.outbox).where(t.outbox.c.id == row.id).values(locked_until=now + lease)
-            )
+            self.connection.execute(update(t.outbox).where(t.outbox.c.id == row.id).values(locked_until=now + lease))
             jobs.append(Job(id=row.id, shop_id=row.shop_id, kind=row.kind, payload=row.payload, attempts=row.attempts))
         return jobs
 
@@ -719,7 +813,11 @@ class SqlStore:
 
     def fail_job(self, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None:
         """Schedule a retry at `retry_at`, or make the job a dead letter when it is None."""
-        values: dict[str, Any] = {"attempts": t.outbox.c.attempts + 1, "last_error": error[:2000], "locked_until": None}
+        values: dict[str, Any] = {
+            "attempts": t.outbox.c.attempts + 1,
+            "last_error": error[:2000],
+            "locked_until": None,
+        }
         if retry_at is None:
             values.update(status="dead", dedupe_key=None, done_at=now)
         else:
@@ -769,4 +867,3 @@ class SqlStore:
         ).first()
         if updated is None:
             self.connection.execute(insert(t.cursors).values(shop_id=shop_id, name=name, value=value))
-

@@ -1,0 +1,59 @@
+# The two commands of the README: `make run` and `make test`. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: help install run test test-sqlite test-postgres lint bench widget browser-deps postgres clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python ## Create .venv and install the app with its test tools
+	$(BIN)/pip install -q -e ".[dev]"
+
+run: install ## Install, migrate, seed the demo shop and serve on http://127.0.0.1:8000 (demo page: /demo)
+	$(BIN)/loyalty db-upgrade
+	$(BIN)/loyalty seed-demo
+	@echo "Demo storefront: http://$(HOST):$(PORT)/demo  (Dutch: /demo?lang=nl)"
+	$(BIN)/loyalty worker --idle-seconds 2 & \
+	trap 'kill $$!' EXIT; \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'webhooks.app:create_app()'
+
+browser-deps: ## Install Debian's chromium for the browser tests (if missing)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+postgres: ## Start the local PostgreSQL server if it is down
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; exit 1
+
+test: install browser-deps postgres lint ## Install everything, then run the whole suite on SQLite and on PostgreSQL
+	$(MAKE) test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/pytest -n 2 --dist loadfile
+
+test-postgres:
+	LOYALTY_TEST_DATABASE=postgresql LOYALTY_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadfile -m "not browser"
+
+lint: ## ruff, mypy and the import contracts
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: install postgres ## Print the benchmarks' figures (not part of the tests)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+widget: ## Rebuild the storefront widget from its TypeScript source
+	npm --prefix storefront_widget ci
+	npm --prefix storefront_widget run build
+
+clean: ## Remove the venv, the local database and test artifacts
+	rm -rf $(VENV) var test-artifacts

@@ -1,0 +1,53 @@
+"""Outbox handlers for platform work: issue and withdraw codes, mirror balances and order points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from plugin.services import redemption
+from plugin.services.outbox import GiveUp, Handler
+from plugin.services.platform import MemberSnapshot, Platform, PlatformRejected
+from plugin.services.ports import Clock, Job, UnitOfWork
+
+
+def platform_handlers(uow: UnitOfWork, clock: Clock, platform_for: Callable[[str], Platform]) -> dict[str, Handler]:
+    """The handlers for jobs that call the shop's platform, keyed by job kind."""
+
+    def shop_and_platform(job: Job):  # type: ignore[no-untyped-def]
+        with uow() as store:
+            shop = store.shop(job.shop_id)
+        if shop is None or not shop.installed:
+            raise GiveUp("shop is gone or uninstalled")
+        return shop, platform_for(shop.platform)
+
+    def issue_code(job: Job) -> None:
+        _shop, platform = shop_and_platform(job)
+        try:
+            redemption.issue(uow, clock, platform, job.shop_id, job.payload["redemption_id"])
+        except PlatformRejected as refused:
+            raise GiveUp(f"platform refused the code; points given back: {refused}") from None
+
+    def withdraw_code(job: Job) -> None:
+        _shop, platform = shop_and_platform(job)
+        redemption.withdraw_code(uow, clock, platform, job.shop_id, job.payload["redemption_id"])
+
+    def publish_member(job: Job) -> None:
+        shop, platform = shop_and_platform(job)
+        with uow() as store:
+            member = store.member(job.shop_id, job.payload["member_id"])
+        if member is None or member.customer_ref is None or not member.active:
+            return
+        platform.publish_member(
+            shop, MemberSnapshot(member.customer_ref, member.available, member.pending, member.tier)
+        )
+
+    def publish_order_points(job: Job) -> None:
+        shop, platform = shop_and_platform(job)
+        platform.publish_order_points(shop, job.payload["order_ref"], job.payload["points"])
+
+    return {
+        "issue_code": issue_code,
+        "withdraw_code": withdraw_code,
+        "publish_member": publish_member,
+        "publish_order_points": publish_order_points,
+    }

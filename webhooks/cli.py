@@ -1,0 +1,197 @@
+"""The `loyalty` command: database, shops, jobs, the outbox worker, and operator tools.
+
+Every command builds its collaborators through webhooks.app.build, the same wiring as the web app.
+Jobs are safe to run on several hosts at once (see plugin/services/jobs.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from plugin.observability import configure_logging
+from plugin.services import jobs, privacy
+from plugin.services.adjust import adjust as adjust_points
+from plugin.services.outbox import WorkerPolicy, run_once
+from plugin.services.reconcile import reconcile_orders
+from plugin.services.shops import register_shop
+from plugin.settings import Settings
+from plugin.storage.migrate import upgrade
+from plugin.storage.store import SqlStore
+from webhooks.app import Loyalty, build
+
+
+def _loyalty() -> Loyalty:
+    configure_logging()
+    return build(Settings.load())
+
+
+def _shop_ids(loyalty: Loyalty, shop: int | None) -> list[int]:
+    if shop is not None:
+        return [shop]
+    with loyalty.uow() as store:
+        assert isinstance(store, SqlStore)
+        return store.installed_shop_ids()
+
+
+def _echo(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+@click.group()
+def main() -> None:
+    """Loyalty points for Shopify and Saleor shops."""
+
+
+@main.command("db-upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema."""
+    loyalty = _loyalty()
+    upgrade(loyalty.engine)
+    click.echo(f"database at newest revision: {loyalty.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command("register-shop")
+@click.option("--platform", type=click.Choice(["shopify", "saleor", "demo"]), required=True)
+@click.option("--domain", required=True, help="myshopify domain, or the Saleor API URL")
+@click.option("--currency", default=None)
+@click.option("--locale", default="en")
+@click.option("--credential", "credentials", multiple=True, help="key=value; prefer environment for secrets")
+def register_shop_command(
+    platform: str, domain: str, currency: str | None, locale: str, credentials: tuple[str, ...]
+) -> None:
+    """Register a shop by hand (development, demos, tests) with the app.toml program."""
+    loyalty = _loyalty()
+    values = dict(item.split("=", 1) for item in credentials)
+    shop = register_shop(
+        loyalty.uow,
+        loyalty.clock,
+        platform,
+        domain,
+        loyalty.settings.program,
+        currency=currency,
+        locale=locale,
+        credentials=values,
+    )
+    click.echo(f"shop {shop.id}: {shop.platform} {shop.domain}")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo shop with a member, history, tiers and rewards (idempotent)."""
+    from storefront_widget.demo import seed_demo_shop
+
+    loyalty = _loyalty()
+    shop = seed_demo_shop(loyalty)
+    click.echo(f"demo shop {shop.id}: {shop.domain}")
+
+
+JOBS: dict[str, Callable[..., jobs.JobReport]] = {
+    "release-pending": jobs.release_pending,
+    "expire-points": jobs.expire_points,
+    "expire-codes": jobs.expire_codes,
+    "repair-redemptions": jobs.repair_redemptions,
+    "birthdays": jobs.award_birthdays,
+    "review-tiers": jobs.review_tiers,
+}
+
+
+@main.command("job")
+@click.argument("name", type=click.Choice([*JOBS, "all"]))
+@click.option("--shop", type=int, default=None, help="one shop; all installed shops by default")
+def run_job(name: str, shop: int | None) -> None:
+    """Run a scheduled job (cron it; safe on several hosts at once)."""
+    loyalty = _loyalty()
+    names = list(JOBS) if name == "all" else [name]
+    for shop_id in _shop_ids(loyalty, shop):
+        for job in names:
+            report = JOBS[job](loyalty.uow, loyalty.clock, shop_id)
+            click.echo(json.dumps(report.__dict__))
+
+
+@main.command()
+@click.option("--shop", type=int, default=None)
+@click.option("--since", default=None, help="import history since this ISO date instead of resuming")
+@click.option("--dry-run", is_flag=True, help="report what would be credited, change nothing")
+def reconcile(shop: int | None, since: str | None, dry_run: bool) -> None:
+    """Fetch orders updated on the platform and settle them, so a missed webhook loses nothing."""
+    loyalty = _loyalty()
+    start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    for shop_id in _shop_ids(loyalty, shop):
+        with loyalty.uow() as store:
+            found = store.shop(shop_id)
+        assert found is not None
+        report = reconcile_orders(
+            loyalty.uow, loyalty.clock, loyalty.platform(found.platform), shop_id, since=start, dry_run=dry_run
+        )
+        click.echo(json.dumps({"shop": shop_id, "orders": report.orders, "points": report.points, "dry_run": dry_run}))
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="handle what is due now and stop")
+@click.option("--idle-seconds", default=1.0, help="pause when nothing is due")
+def worker(once: bool, idle_seconds: float) -> None:
+    """Drain the outbox: platform calls and e-mails, retried with backoff; dead letters stay visible."""
+    loyalty = _loyalty()
+    policy = WorkerPolicy(
+        max_attempts=loyalty.settings.outbox.max_attempts, rate_per_shop=loyalty.settings.outbox.rate_per_shop
+    )
+    while True:
+        handled = run_once(loyalty.uow, loyalty.clock, loyalty.handlers, policy)
+        if once and handled == 0:
+            return
+        if handled == 0:
+            time.sleep(idle_seconds)
+
+
+@main.command("dead-letters")
+@click.option("--revive", type=int, default=None, help="put this dead job back in the queue")
+def dead_letters(revive: int | None) -> None:
+    """List outbox jobs that gave up, or revive one."""
+    loyalty = _loyalty()
+    with loyalty.uow() as store:
+        assert isinstance(store, SqlStore)
+        if revive is not None:
+            click.echo("revived" if store.revive_job(revive, loyalty.clock.now()) else "no such dead job")
+            return
+        _echo(store.dead_jobs())
+
+
+@main.command()
+@click.option("--shop", type=int, required=True)
+@click.option("--member", type=int, required=True)
+@click.option("--points", type=int, required=True)
+@click.option("--reason", required=True)
+@click.option("--actor", default="cli")
+def adjust(shop: int, member: int, points: int, reason: str, actor: str) -> None:
+    """Add or take points by hand, with the reason shown to the member."""
+    loyalty = _loyalty()
+    available = adjust_points(loyalty.uow, loyalty.clock, shop, member, points, reason, actor)
+    click.echo(f"available: {available}")
+
+
+@main.command()
+@click.option("--shop", type=int, default=None)
+def verify(shop: int | None) -> None:
+    """Rebuild balances from the ledger and report every difference; exit 1 if any."""
+    loyalty = _loyalty()
+    differences = {shop_id: jobs.verify(loyalty.uow, shop_id) for shop_id in _shop_ids(loyalty, shop)}
+    _echo({"differences": {k: v for k, v in differences.items() if v}})
+    if any(differences.values()):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--shop", type=int, required=True)
+@click.option("--customer", default=None, help="platform customer id")
+@click.option("--email", default=None)
+def export(shop: int, customer: str | None, email: str | None) -> None:
+    """Print everything held about one customer as JSON (GDPR access request)."""
+    loyalty = _loyalty()
+    _echo(privacy.export_customer(loyalty.uow, shop, customer_ref=customer, email=email))
