@@ -1,0 +1,40 @@
+"""The app answers over HTTP, and the operator's CLI works on the same database."""
+
+import json
+import os
+import subprocess
+import sys
+
+from webhooks.app import create_app
+
+
+def test_healthz_answers_ok_when_the_database_is_reachable(settings) -> None:
+    client = create_app(settings).test_client()
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.json == {"status": "ok"}
+
+
+def test_metrics_count_requests_by_endpoint(settings) -> None:
+    client = create_app(settings).test_client()
+    client.get("/healthz")
+    assert 'loyalty_http_requests_total{endpoint="healthz",status="200"}' in client.get("/metrics").text
+
+
+def test_an_unknown_path_is_a_404_not_a_redirect(settings) -> None:
+    assert create_app(settings).test_client().post("/webhooks/nowhere/").status_code == 404
+
+
+def loyalty(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run([sys.executable, "-m", "webhooks.cli", *args], capture_output=True, text=True, env=env, check=False)
+
+
+def test_the_cli_registers_a_shop_adjusts_and_verifies(database_url) -> None:
+    registered = loyalty(database_url, "register-shop", "--platform", "demo", "--domain", "cli.example")
+    assert registered.returncode == 0, registered.stderr
+    shop_id = registered.stdout.split()[1].rstrip(":")
+    assert loyalty(database_url, "job", "all", "--shop", shop_id).returncode == 0
+    verified = loyalty(database_url, "verify", "--shop", shop_id)
+    assert verified.returncode == 0 and json.loads(verified.stdout) == {"differences": {}}
+    exported = loyalty(database_url, "export", "--shop", shop_id, "--email", "nobody@example.com")
+    assert json.loads(exported.stdout)["member"] is None
