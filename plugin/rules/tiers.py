@@ -24,9 +24,8 @@ def settle_tier(current: str | None, progress: Decimal, tiers: Tiers) -> Tier | 
     """The tier a member holds after new progress, honouring the program's downgrade rule."""
     earned = tier_for(progress, tiers)
     held = next((tier for tier in tiers.levels if tier.name == current), None)
-    keeps_held = tiers.downgrade is TierDowngrade.NEVER and held is not None
-    if keeps_held and (earned is None or held.threshold > earned.threshold):
-        return held
+    if tiers.downgrade is TierDowngrade.NEVER and held is not None:
+        return held if earned is None or held.threshold > earned.threshold else earned
     return earned
 
 

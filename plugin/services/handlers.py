@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 from plugin.services import redemption
 from plugin.services.outbox import GiveUp, Handler
-from plugin.services.platform import MemberSnapshot, Platform, PlatformRejected
+from plugin.services.platform import MemberSnapshot, Platform, PlatformRejected, Shop
 from plugin.services.ports import Clock, Job, UnitOfWork
 
 
 def platform_handlers(uow: UnitOfWork, clock: Clock, platform_for: Callable[[str], Platform]) -> dict[str, Handler]:
     """The handlers for jobs that call the shop's platform, keyed by job kind."""
 
-    def shop_and_platform(job: Job):  # type: ignore[no-untyped-def]
+    def shop_and_platform(job: Job) -> tuple[Shop, Platform]:
         with uow() as store:
             shop = store.shop(job.shop_id)
         if shop is None or not shop.installed:

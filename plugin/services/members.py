@@ -67,8 +67,9 @@ def enroll(
         return store.member(shop_id, member.id) or member
     version, program = store.current_program(shop_id)
     store.set_consent(member.id, "active", source, program.terms_version, now)
-    member = store.member(shop_id, member.id, lock=True)
-    assert member is not None
+    locked = store.member(shop_id, member.id, lock=True)
+    assert locked is not None
+    member = locked
     if program.bonuses.signup:
         credit(
             store,
