@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 from plugin.clock import SystemClock
 from plugin.observability import configure_logging
 from plugin.platforms.fake import FakePlatform
+from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.services.outbox import Handler
 from plugin.services.platform import Platform
 from plugin.services.ports import Clock
@@ -17,6 +18,7 @@ from plugin.settings import Settings
 from plugin.storage.database import make_engine
 from plugin.storage.store import SqlUnitOfWork
 from webhooks import metrics
+from webhooks import shopify as shopify_webhooks
 
 
 @dataclass
@@ -41,6 +43,7 @@ def build(
     """Everything but Flask: the CLI and the worker use the same wiring as the web app."""
     engine = make_engine(settings.database_url)
     loyalty = Loyalty(settings=settings, engine=engine, uow=SqlUnitOfWork(engine), clock=clock or SystemClock())
+    platforms = {"shopify": ShopifyPlatform.build(settings.shopify, loyalty.uow, loyalty.clock), **(platforms or {})}
     loyalty.platforms = {"demo": FakePlatform(), **(platforms or {})}
     return loyalty
 
@@ -67,4 +70,5 @@ def create_app(
     metrics.instrument(app)
     app.register_blueprint(metrics.blueprint)
     # Platform, widget and admin blueprints register below, one line each.
+    app.register_blueprint(shopify_webhooks.blueprint)
     return app

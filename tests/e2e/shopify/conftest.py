@@ -1,0 +1,65 @@
+"""The app over HTTP with a fake Shopify behind httpx.MockTransport and a registered Shopify shop."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from plugin.platforms.shopify.platform import ShopifyPlatform
+from plugin.rules.program import Program
+from plugin.services.platform import Shop
+from plugin.services.shops import register_shop
+from plugin.settings import Settings, ShopifySettings
+from plugin.storage.store import SqlUnitOfWork
+from tests.shopify_fakes import CLIENT_ID, SECRET, SHOP, Deliver, FakeShopify, signed_headers
+from webhooks.app import create_app
+
+
+@pytest.fixture
+def fake_shopify() -> FakeShopify:
+    return FakeShopify()
+
+
+@pytest.fixture
+def shopify_settings(settings: Settings, program: Program) -> Settings:
+    return settings.model_copy(
+        update={"shopify": ShopifySettings(client_id=CLIENT_ID, client_secret=SECRET), "program": program}
+    )
+
+
+@pytest.fixture
+def app(shopify_settings: Settings, clock: Any, uow: SqlUnitOfWork, fake_shopify: FakeShopify) -> Flask:
+    platform = ShopifyPlatform.build(
+        shopify_settings.shopify, uow, clock, transport=fake_shopify.transport(), sleep=lambda _: None
+    )
+    return create_app(shopify_settings, clock=clock, platforms={"shopify": platform})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def shopify_shop(uow: SqlUnitOfWork, clock: Any, program: Program) -> Shop:
+    credentials = {"access_token": "access-1", "refresh_token": "refresh-1", "expires_at": None}
+    return register_shop(uow, clock, "shopify", SHOP, program, credentials=credentials)
+
+
+@pytest.fixture
+def deliver(client: FlaskClient) -> Deliver:
+    """POST a signed delivery; each call is a new delivery unless `delivery` is given."""
+    numbers = itertools.count(1)
+
+    def send(topic: str, body: dict[str, Any] | bytes, delivery: str | None = None, **signing: Any) -> TestResponse:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = signed_headers(topic, raw, delivery or f"delivery-{next(numbers)}", **signing)
+        return client.post("/webhooks/shopify", data=raw, headers=headers)
+
+    return send

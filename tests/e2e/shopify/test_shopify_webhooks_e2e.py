@@ -1,0 +1,208 @@
+"""Shopify webhooks over HTTP: signed deliveries built from Shopify's sample payloads move points right."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from plugin.services.members import opt_in
+from plugin.services.platform import Shop
+from plugin.storage.store import SqlUnitOfWork
+from tests.shopify_fakes import SHOP, Deliver, payload
+
+SIGNUP_BONUS = 50  # app.toml [program.bonuses] signup
+ORDER = "450789469"
+CUSTOMER = "207119551"
+
+
+def paid_order(**changes: Any) -> dict[str, Any]:
+    """Shopify's order 450789469 (three lines, 587.00 after discounts) as orders/paid, opted in."""
+    body = payload("order-cancelled-full.json")
+    body.update(cancelled_at=None, cancel_reason=None, financial_status="paid", refunds=[])
+    body["note_attributes"] = [*body["note_attributes"], {"name": "loyalty_opt_in", "value": "yes"}]
+    body.update(changes)
+    return body
+
+
+def one_line_refund() -> dict[str, Any]:
+    """refunds/create for line 703073504 only (195.66 of the 587.00)."""
+    body = payload("refunds-create-lines.json")
+    body["refund_line_items"] = body["refund_line_items"][:1]
+    body["transactions"][0]["amount"] = "199.64"
+    return body
+
+
+def balance(uow: SqlUnitOfWork, shop: Shop, customer: str = CUSTOMER) -> int:
+    with uow() as store:
+        member = store.member_by_customer(shop.id, customer)
+    return member.available - SIGNUP_BONUS if member else 0
+
+
+def kinds(uow: SqlUnitOfWork, shop: Shop) -> list[str]:
+    """The kinds of the member's ledger entries, newest first."""
+    with uow() as store:
+        member = store.member_by_customer(shop.id, CUSTOMER)
+        assert member is not None
+        return [entry.kind.value for entry in store.history(member.id, 50)]
+
+
+def credited(uow: SqlUnitOfWork, shop: Shop, order: str = ORDER) -> int:
+    with uow() as store:
+        record = store.order(shop.id, order)
+    return record.credited if record else 0
+
+
+def test_paid_order_credits_points(deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop) -> None:
+    assert deliver("orders/paid", paid_order()).status_code == 200
+    assert balance(uow, shopify_shop) == 587
+    assert credited(uow, shopify_shop) == 587
+
+
+def test_sample_orders_paid_payload_credits_its_discounted_total(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop
+) -> None:
+    body = payload("orders-paid-sample.json")
+    body["note_attributes"] = [{"name": "loyalty_opt_in", "value": "yes"}]
+    assert deliver("orders/paid", body).status_code == 200
+    assert balance(uow, shopify_shop, "1073339475") == 181  # 199.00 less the 17.91 allocated discount
+
+
+def test_same_delivery_again_changes_nothing(deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop) -> None:
+    deliver("orders/paid", paid_order(), delivery="same")
+    assert deliver("orders/paid", paid_order(), delivery="same").status_code == 200
+    # A second subscription (another delivery id, same order state) is absorbed by the engine.
+    deliver("orders/paid", paid_order(), delivery="other")
+    deliver("orders/updated", paid_order())
+    assert balance(uow, shopify_shop) == 587
+    assert kinds(uow, shopify_shop).count("earn") == 1
+
+
+def test_order_without_opt_in_earns_nothing(deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop) -> None:
+    deliver("orders/paid", paid_order(note_attributes=[{"name": "loyalty_opt_in", "value": "no"}]))
+    assert credited(uow, shopify_shop) == 0
+
+
+def test_partial_refund_reverses_its_share(deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop) -> None:
+    deliver("orders/paid", paid_order())
+    assert deliver("refunds/create", one_line_refund()).status_code == 200
+    assert balance(uow, shopify_shop) == 391  # 587.00 - 195.66 = 391.34
+
+
+def test_cancellation_and_its_refund_for_the_same_money_reverse_once(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop
+) -> None:
+    deliver("orders/paid", paid_order())
+    cancelled = payload("order-cancelled-full.json")
+    cancelled["note_attributes"] = paid_order()["note_attributes"]
+    deliver("orders/cancelled", cancelled)
+    deliver("refunds/create", cancelled["refunds"][0])
+    assert balance(uow, shopify_shop) == 0
+    assert credited(uow, shopify_shop) == 0
+    assert kinds(uow, shopify_shop).count("reverse") == 1
+
+
+def test_refund_before_paid_ends_right(deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop) -> None:
+    deliver("refunds/create", one_line_refund())
+    deliver("orders/paid", paid_order())
+    assert balance(uow, shopify_shop) == 391
+    assert "reverse" not in kinds(uow, shopify_shop)  # credited the right amount once, nothing to take back
+
+
+def test_guest_order_is_remembered_and_claimed_when_the_customer_joins(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop, clock: Any
+) -> None:
+    deliver("orders/paid", paid_order(customer=None, email="Guest@Example.com"))
+    assert credited(uow, shopify_shop) == 0
+    member = opt_in(uow, clock, shopify_shop.id, "999", "guest@example.com", "widget")
+    with uow() as store:
+        joined = store.member(shopify_shop.id, member.id)
+    assert joined is not None and joined.available == SIGNUP_BONUS + 587
+
+
+def test_uninstall_keeps_data_until_shop_redact_removes_it(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop
+) -> None:
+    deliver("orders/paid", paid_order())
+    assert deliver("app/uninstalled", {"id": 1, "domain": SHOP}).status_code == 200
+    with uow() as store:
+        shop = store.shop(shopify_shop.id)
+        assert shop is not None and not shop.installed
+        assert store.credentials(shopify_shop.id) == {}
+        assert store.order(shopify_shop.id, ORDER) is not None
+    assert deliver("app/uninstalled", {"id": 1, "domain": SHOP}).status_code == 200  # Shopify may repeat it
+    assert deliver("shop/redact", {"shop_id": 1, "shop_domain": SHOP}).status_code == 200
+    with uow() as store:
+        assert store.shop_by_domain("shopify", SHOP) is None
+        assert store.order(shopify_shop.id, ORDER) is None
+
+
+def test_orders_for_an_uninstalled_shop_are_ignored(deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop) -> None:
+    deliver("app/uninstalled", {"id": 1})
+    assert deliver("orders/paid", paid_order()).status_code == 200
+    assert credited(uow, shopify_shop) == 0
+
+
+def test_customer_redact_erases_the_member(deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop) -> None:
+    deliver("orders/paid", paid_order())
+    body = {"shop_domain": SHOP, "customer": {"id": int(CUSTOMER), "email": "bob.norman@mail.example.com"}}
+    assert deliver("customers/redact", {**body, "orders_to_redact": [int(ORDER)]}).status_code == 200
+    with uow() as store:
+        member = store.member_by_customer(shopify_shop.id, CUSTOMER)
+    assert member is None or member.status == "erased"
+
+
+def test_customer_data_request_queues_the_export_for_the_merchant(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop, engine: Any
+) -> None:
+    deliver("orders/paid", paid_order())
+    body = {"shop_domain": SHOP, "customer": {"id": int(CUSTOMER), "email": None}, "data_request": {"id": 9}}
+    assert deliver("customers/data_request", body).status_code == 200
+    from sqlalchemy import select
+
+    from plugin.storage import tables as t
+
+    with engine.connect() as connection:
+        job = connection.execute(select(t.outbox).where(t.outbox.c.kind == "customer_data_request")).one()
+    assert job.payload["export"]["member"]["customer_ref"] == CUSTOMER
+
+
+@pytest.mark.parametrize(
+    "topic", ["customers/data_request", "customers/redact", "shop/redact", "orders/paid", "app/uninstalled"]
+)
+def test_bad_hmac_is_answered_401_and_writes_nothing(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop, topic: str
+) -> None:
+    deliver("orders/paid", paid_order())
+    body = {"shop_domain": SHOP, "shop_id": 1, "customer": {"id": int(CUSTOMER)}, **paid_order()}
+    assert deliver(topic, body, secret="not-the-secret").status_code == 401
+    with uow() as store:
+        assert store.shop_by_domain("shopify", SHOP) is not None
+        assert store.credentials(shopify_shop.id)["access_token"] == "access-1"
+    assert balance(uow, shopify_shop) == 587
+
+
+def test_missing_headers_are_answered_400(client: Any, shopify_shop: Shop) -> None:
+    from tests.shopify_fakes import signed_headers
+
+    raw = json.dumps(paid_order()).encode()
+    headers = signed_headers("orders/paid", raw, "d-1")
+    del headers["X-Shopify-Webhook-Id"]
+    assert client.post("/webhooks/shopify", data=raw, headers=headers).status_code == 400
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b'{"id": "not-a-number"}', b'{"line_items": []}'])
+def test_malformed_body_is_answered_400_and_writes_nothing(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop, raw: bytes
+) -> None:
+    assert deliver("orders/paid", raw, delivery="bad").status_code == 400
+    # The delivery id was not spent: Shopify's retry with a good body would still count.
+    assert deliver("orders/paid", paid_order(), delivery="bad").status_code == 200
+    assert balance(uow, shopify_shop) == 587
+
+
+def test_unknown_shop_is_answered_200_and_nothing_is_written(deliver: Deliver, uow: SqlUnitOfWork) -> None:
+    assert deliver("orders/paid", paid_order(), shop="stranger.myshopify.com").status_code == 200
+    with uow() as store:
+        assert store.shop_by_domain("shopify", "stranger.myshopify.com") is None

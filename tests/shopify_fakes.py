@@ -1,0 +1,166 @@
+"""A fake Shopify for tests: the OAuth token endpoint and the Admin GraphQL API behind httpx.MockTransport.
+
+Every GraphQL request is validated against the real 2025-01 Admin schema, variables included, so a
+document or input Shopify would refuse fails here too. `script` forces the next answers
+(429 with Retry-After, 5xx, userErrors, a throttled query) the way Shopify gives them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from graphql import GraphQLSchema, OperationDefinitionNode, build_client_schema, parse, validate
+from graphql.execution.values import get_variable_values
+
+from plugin.platforms.shopify.verify import webhook_hmac
+
+SHARED = Path(__file__).parent / ".." / ".." / "shared"
+SCHEMA = SHARED / "fixtures" / "shopify" / "admin_schema_2025-01.json.gz"
+PAYLOADS = SHARED / "fixtures" / "shopify" / "payloads"
+
+CLIENT_ID = "loyalty-test-client"
+SECRET = "loyalty-test-secret"
+SHOP = "test-shop.myshopify.com"
+
+# deliver(topic, body, delivery=None, *, secret=..., shop=...) -> the test client's response
+Deliver = Callable[..., Any]
+
+
+@cache
+def admin_schema() -> GraphQLSchema:
+    with gzip.open(SCHEMA) as handle:
+        data = json.load(handle)
+    # graphql-core 3.3 is stricter than Shopify about deprecations on interfaces; the types are what count.
+    return build_client_schema(data.get("data", data), assume_valid=True)
+
+
+def payload(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((PAYLOADS / name).read_text())
+    return data
+
+
+def signed_headers(topic: str, body: bytes, delivery: str, *, secret: str = SECRET, shop: str = SHOP) -> dict[str, str]:
+    """The headers Shopify sends with a webhook delivery."""
+    return {
+        "X-Shopify-Hmac-Sha256": webhook_hmac(body, secret),
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-Webhook-Id": delivery,
+        "X-Shopify-API-Version": "2025-10",
+        "Content-Type": "application/json",
+    }
+
+
+def cost(requested: int = 10, available: int = 1990, restore: int = 100) -> dict[str, Any]:
+    return {
+        "cost": {
+            "requestedQueryCost": requested,
+            "actualQueryCost": requested,
+            "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": available, "restoreRate": restore},
+        }
+    }
+
+
+@dataclass
+class FakeShopify:
+    """Answers like Shopify for one shop; records codes, deletions, metafields and token grants."""
+
+    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    metafields: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    script: list[httpx.Response | Callable[[], httpx.Response]] = field(default_factory=list)
+    operations: list[str] = field(default_factory=list)
+    refreshes: int = 0
+    exchanges: int = 0
+    refresh_token: str = "refresh-1"
+    access_token: str = "access-1"
+    page_size_seen: list[int] = field(default_factory=list)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/admin/oauth/access_token":
+            return self.token(json.loads(request.content))
+        if request.headers.get("X-Shopify-Access-Token") != self.access_token:
+            return httpx.Response(401, json={"errors": "[API] Invalid API key or access token"})
+        body = json.loads(request.content)
+        document = parse(body["query"])
+        errors = validate(admin_schema(), document)
+        assert not errors, [error.message for error in errors]
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        coerced = get_variable_values(admin_schema(), operation.variable_definitions or [], body.get("variables") or {})
+        assert not isinstance(coerced, list), [error.message for error in coerced]
+        name = operation.name.value if operation.name else ""
+        self.operations.append(name)
+        if self.script:
+            forced = self.script.pop(0)
+            return forced() if callable(forced) else forced
+        return httpx.Response(200, json={"data": self.answer(name, coerced), "extensions": cost()})
+
+    def token(self, grant: dict[str, Any]) -> httpx.Response:
+        if grant.get("client_id") != CLIENT_ID or grant.get("client_secret") != SECRET:
+            return httpx.Response(400, json={"error": "invalid_client"})
+        if grant["grant_type"] == "refresh_token":
+            # Each refresh token works once: spending it twice is the bug two racing workers would have.
+            if grant["refresh_token"] != self.refresh_token:
+                return httpx.Response(400, json={"error": "invalid_grant"})
+            self.refreshes += 1
+        else:
+            assert grant["expiring"] == "1"
+            self.exchanges += 1
+        number = self.refreshes + self.exchanges + 1
+        self.access_token, self.refresh_token = f"access-{number}", f"refresh-{number}"
+        return httpx.Response(
+            200,
+            json={
+                "access_token": self.access_token,
+                "scope": "read_orders,write_discounts",
+                "expires_in": 3600,
+                "refresh_token": self.refresh_token,
+                "refresh_token_expires_in": 7776000,
+            },
+        )
+
+    def answer(self, name: str, variables: dict[str, Any]) -> dict[str, Any]:
+        if name in ("CreateLoyaltyCode", "CreateLoyaltyFreeShippingCode"):
+            field_name = "discountCodeBasicCreate" if name == "CreateLoyaltyCode" else "discountCodeFreeShippingCreate"
+            code = variables["input"]["code"]
+            if code in self.codes:
+                error = {"field": ["basicCodeDiscount", "code"], "code": "TAKEN", "message": "Code must be unique."}
+                return {field_name: {"codeDiscountNode": None, "userErrors": [error]}}
+            gid = f"gid://shopify/DiscountCodeNode/{len(self.codes) + 1}"
+            self.codes[code] = {"id": gid, **variables["input"]}
+            return {field_name: {"codeDiscountNode": {"id": gid}, "userErrors": []}}
+        if name == "FindLoyaltyCode":
+            found = self.codes.get(variables["code"])
+            return {"codeDiscountNodeByCode": {"id": found["id"]} if found else None}
+        if name == "DeleteLoyaltyCode":
+            self.deleted.append(variables["id"])
+            return {"discountCodeDelete": {"deletedCodeDiscountId": variables["id"], "userErrors": []}}
+        if name == "SetLoyaltyMetafields":
+            for metafield in variables["metafields"]:
+                self.metafields[(metafield["ownerId"], metafield["key"])] = metafield
+            return {
+                "metafieldsSet": {"metafields": [{"key": m["key"]} for m in variables["metafields"]], "userErrors": []}
+            }
+        if name == "LoyaltyOrdersUpdatedSince":
+            self.page_size_seen.append(variables["first"])
+            start = int(variables.get("after") or 0)
+            page = self.orders[start : start + variables["first"]]
+            end = start + len(page)
+            return {
+                "orders": {
+                    "pageInfo": {"hasNextPage": end < len(self.orders), "endCursor": str(end)},
+                    "nodes": page,
+                }
+            }
+        raise AssertionError(f"the fake does not know {name}")
