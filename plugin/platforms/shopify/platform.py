@@ -194,8 +194,11 @@ def discount_input(request: CodeRequest, now: datetime) -> dict[str, Any]:
 class ShopifyPlatform:
     """The `Platform` protocol on Shopify's Admin GraphQL API."""
 
-    def __init__(self, client: AdminClient, clock: Clock, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, client: AdminClient, tokens: ShopifyTokens, clock: Clock, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.client = client
+        self.tokens = tokens
         self.clock = clock
         self.sleep = sleep
 
@@ -213,7 +216,7 @@ class ShopifyPlatform:
         http = httpx.Client(transport=transport, timeout=httpx.Timeout(10.0, connect=3.0))
         tokens = ShopifyTokens(uow, clock, http, settings.client_id, settings.client_secret)
         client = AdminClient(http, tokens, api_version=SHOPIFY_API_VERSION, sleep=sleep)
-        return cls(client, clock, sleep=sleep)
+        return cls(client, tokens, clock, sleep=sleep)
 
     def create_discount(self, shop: Shop, request: CodeRequest) -> IssuedCode:
         """Create a single-use code for one customer; a code that already exists is looked up instead."""
