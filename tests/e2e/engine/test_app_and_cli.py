@@ -26,7 +26,9 @@ def test_an_unknown_path_is_a_404_not_a_redirect(settings) -> None:
 
 def loyalty(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "webhooks.cli", *args], capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "webhooks.cli", *args], capture_output=True, text=True, env=env, check=False
+    )
 
 
 def test_the_cli_registers_a_shop_adjusts_and_verifies(database_url) -> None:

@@ -13,8 +13,14 @@ from plugin.storage.store import SqlUnitOfWork
 from tests.integration.engine.helpers import paid_order
 
 
-def test_fifty_concurrent_redemptions_against_a_balance_for_ten_let_exactly_ten_succeed(database_url, clock, program) -> None:
-    engine = make_engine(database_url, pool_size=20, max_overflow=40) if "postgresql" in database_url else make_engine(database_url)
+def test_fifty_concurrent_redemptions_against_a_balance_for_ten_let_exactly_ten_succeed(
+    database_url, clock, program
+) -> None:
+    engine = (
+        make_engine(database_url, pool_size=20, max_overflow=40)
+        if "postgresql" in database_url
+        else make_engine(database_url)
+    )
     uow = SqlUnitOfWork(engine)
     cheap = program.model_copy(
         update={
@@ -45,13 +51,19 @@ def test_fifty_concurrent_redemptions_against_a_balance_for_ten_let_exactly_ten_
 
 
 def test_the_same_paid_order_recorded_twenty_times_at_once_is_credited_once(database_url, clock, program) -> None:
-    engine = make_engine(database_url, pool_size=20, max_overflow=40) if "postgresql" in database_url else make_engine(database_url)
+    engine = (
+        make_engine(database_url, pool_size=20, max_overflow=40)
+        if "postgresql" in database_url
+        else make_engine(database_url)
+    )
     uow = SqlUnitOfWork(engine)
     shop = register_shop(uow, clock, "demo", "busy.example", program)
     order = paid_order("1001", "70")
 
     with ThreadPoolExecutor(max_workers=20) as pool:
-        changes = [outcome.change for outcome in pool.map(lambda _: record_order(uow, clock, shop.id, order), range(20))]
+        changes = [
+            outcome.change for outcome in pool.map(lambda _: record_order(uow, clock, shop.id, order), range(20))
+        ]
 
     assert sorted(changes, reverse=True)[:2] == [70, 0]
     with uow() as store:

@@ -10,8 +10,8 @@ from plugin.platforms.fake import FakePlatform
 from plugin.rules.orders import OrderFacts, Refund
 from plugin.rules.program import Expiry, ExpiryMode, Program, RefundShortfall, Tiers
 from plugin.services import jobs, redemption
-from plugin.services.errors import NotEnoughPoints, ReasonRequired
 from plugin.services.adjust import adjust
+from plugin.services.errors import NotEnoughPoints, ReasonRequired
 from plugin.services.members import opt_in, opt_out
 from plugin.services.orders import apply_refund, cancel_order, record_order
 from plugin.services.platform import PlatformRejected
@@ -71,7 +71,9 @@ def test_a_refund_inside_the_window_removes_pending_points_before_they_can_be_sp
     assert balances(uow, shop) == (50, 0, 50)
 
 
-def test_a_refund_after_the_points_were_spent_clamps_at_zero_and_records_the_shortfall(uow, clock, shop, fake_platform) -> None:
+def test_a_refund_after_the_points_were_spent_clamps_at_zero_and_records_the_shortfall(
+    uow, clock, shop, fake_platform
+) -> None:
     record_order(uow, clock, shop.id, paid_order("1001", "500"))
     member = opt_in(uow, clock, shop.id, "c1", None, "widget")
     redemption.reserve(uow, clock, shop.id, member.id, "five-off", "req-1")
@@ -83,7 +85,10 @@ def test_a_refund_after_the_points_were_spent_clamps_at_zero_and_records_the_sho
 
 def test_with_negative_balances_allowed_the_refund_is_owed_and_paid_off_by_later_points(uow, clock, program) -> None:
     shop = register_shop(
-        uow, clock, "demo", "negative.example",
+        uow,
+        clock,
+        "demo",
+        "negative.example",
         program.model_copy(update={"refund_shortfall": RefundShortfall.NEGATIVE, "tiers": Tiers()}),
     )
     record_order(uow, clock, shop.id, paid_order("1001", "500"))
@@ -97,7 +102,12 @@ def test_with_negative_balances_allowed_the_refund_is_owed_and_paid_off_by_later
 
 
 def test_expiry_takes_the_oldest_lot_first(uow, clock, program) -> None:
-    expiring = program.model_copy(update={"expiry": Expiry(mode=ExpiryMode.AFTER_EARNING, months=12), "bonuses": program.bonuses.model_copy(update={"signup": 0})})
+    expiring = program.model_copy(
+        update={
+            "expiry": Expiry(mode=ExpiryMode.AFTER_EARNING, months=12),
+            "bonuses": program.bonuses.model_copy(update={"signup": 0}),
+        }
+    )
     shop = register_shop(uow, clock, "demo", "expiry.example", expiring)
     member = opt_in(uow, clock, shop.id, "c1", None, "widget")
     record_order(uow, clock, shop.id, paid_order("old", "300"))
@@ -157,7 +167,12 @@ def test_an_opted_out_member_stops_earning_and_keeps_the_balance(uow, clock, sho
     with uow() as store:
         member_id = store.member_by_customer(shop.id, "c1").id
     opt_out(uow, clock, shop.id, member_id, "widget")
-    record_order(uow, clock, shop.id, OrderFacts(order_ref="1002", customer_ref="c1", lines=paid_order("x", "40").lines, paid=True))
+    record_order(
+        uow,
+        clock,
+        shop.id,
+        OrderFacts(order_ref="1002", customer_ref="c1", lines=paid_order("x", "40").lines, paid=True),
+    )
     assert balances(uow, shop)[0] == 110
 
 
@@ -236,7 +251,9 @@ def test_expired_dates_are_in_the_future_of_the_earning_date(uow, clock, program
 
 
 def test_programs_are_per_shop(uow, clock, program) -> None:
-    generous = register_shop(uow, clock, "demo", "generous.example", Program(points_per_unit=Decimal(5), pending_days=0))
+    generous = register_shop(
+        uow, clock, "demo", "generous.example", Program(points_per_unit=Decimal(5), pending_days=0)
+    )
     plain = register_shop(uow, clock, "demo", "plain.example", program)
     record_order(uow, clock, generous.id, paid_order("1001", "10"))
     record_order(uow, clock, plain.id, paid_order("1001", "10"))

@@ -31,10 +31,10 @@ def order_histories(draw: st.DrawFn) -> tuple[list[OrderFacts], int]:
         split = draw(st.integers(min_value=1, max_value=max(len(refunded_lines), 1)))
         refunds = [refunded_lines[i::split] for i in range(split) if refunded_lines[i::split]]
         events.append(OrderFacts(order_ref=ref, name=ref, customer_ref="c1", lines=lines, paid=paid))
+        amount_of = {line.ref: line.amount for line in lines}
         events.extend(
             OrderFacts(
-                order_ref=ref,
-                refunds=(Refund(f"{ref}-r{i}", lines=tuple((line, dict((l.ref, l.amount) for l in lines)[line]) for line in part)),),
+                order_ref=ref, refunds=(Refund(f"{ref}-r{i}", lines=tuple((ref_, amount_of[ref_]) for ref_ in part)),)
             )
             for i, part in enumerate(refunds)
         )
@@ -55,7 +55,10 @@ counter = itertools.count()
 def test_any_sequence_of_order_events_ends_in_the_models_balance(uow, clock, program, history) -> None:
     events, expected = history
     plain = program.model_copy(
-        update={"tiers": program.tiers.model_copy(update={"levels": ()}), "bonuses": program.bonuses.model_copy(update={"signup": 0})}
+        update={
+            "tiers": program.tiers.model_copy(update={"levels": ()}),
+            "bonuses": program.bonuses.model_copy(update={"signup": 0}),
+        }
     )
     shop = register_shop(uow, clock, "demo", f"shop-{next(counter)}.example", plain)
     member = opt_in(uow, clock, shop.id, "c1", None, "widget")

@@ -1,10 +1,10 @@
 """The outbox: work written with the ledger change is done later, retried with backoff, never lost."""
 
+from plugin.services.handlers import platform_handlers
 from plugin.services.members import opt_in
+from plugin.services.orders import record_order
 from plugin.services.outbox import WorkerPolicy, run_once
 from plugin.services.platform import PlatformUnavailable
-from plugin.services.handlers import platform_handlers
-from plugin.services.orders import record_order
 from plugin.storage.store import SqlStore
 from tests.integration.engine.helpers import paid_order
 
@@ -32,7 +32,9 @@ def test_writes_for_one_member_are_coalesced_while_one_is_pending(uow, clock, sh
         record_order(uow, clock, shop.id, paid_order(f"10{number}", "10"))
     with uow() as store:
         assert isinstance(store, SqlStore)
-        kinds = [row.kind for row in store.connection.exec_driver_sql("SELECT kind FROM outbox WHERE status = 'pending'")]
+        kinds = [
+            row.kind for row in store.connection.exec_driver_sql("SELECT kind FROM outbox WHERE status = 'pending'")
+        ]
     assert kinds.count("publish_member") == 1
 
 

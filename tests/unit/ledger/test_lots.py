@@ -8,7 +8,14 @@ JAN, FEB, MAR = (datetime(2026, month, 1, tzinfo=UTC) for month in (1, 2, 3))
 
 
 def lot(id: int, remaining: int, earned: datetime, *, order: str | None = None, pending: bool = False) -> Lot:
-    return Lot(id=id, remaining=remaining, earned_at=earned, pending=pending, expires_at=earned.replace(year=2027), order_ref=order)
+    return Lot(
+        id=id,
+        remaining=remaining,
+        earned_at=earned,
+        pending=pending,
+        expires_at=earned.replace(year=2027),
+        order_ref=order,
+    )
 
 
 def test_spending_takes_the_oldest_lot_first() -> None:

@@ -46,7 +46,9 @@ def test_order_discounts_lower_the_basis() -> None:
 def test_a_refund_of_one_line_of_three_reverses_exactly_that_lines_points() -> None:
     order = paid(Line("a", D("20.00")), Line("b", D("15.00")), Line("c", D("14.99")))
     before = points_deserved(merge(None, order), PROGRAM)
-    refunded = merge(merge(None, order), OrderFacts(order_ref="1001", refunds=(Refund("r1", lines=(("b", D("15.00")),)),)))
+    refunded = merge(
+        merge(None, order), OrderFacts(order_ref="1001", refunds=(Refund("r1", lines=(("b", D("15.00")),)),))
+    )
     assert before - points_deserved(refunded, PROGRAM) == 15
 
 

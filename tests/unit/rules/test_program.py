@@ -21,9 +21,7 @@ def test_an_unknown_key_is_refused_naming_it() -> None:
 
 
 def test_tiers_not_in_ascending_order_are_refused_naming_the_tier() -> None:
-    found = problems(
-        {"tiers": {"levels": [{"name": "Gold", "threshold": 2000}, {"name": "Silver", "threshold": 500}]}}
-    )
+    found = problems({"tiers": {"levels": [{"name": "Gold", "threshold": 2000}, {"name": "Silver", "threshold": 500}]}})
     assert list(found) == ["tiers.levels.1.threshold"]
     assert "ascending" in found["tiers.levels.1.threshold"]
 
