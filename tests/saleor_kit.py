@@ -84,9 +84,12 @@ def signing_key(kid: str = "test-key") -> SigningKey:
     return SigningKey(_private_key(kid), kid)
 
 
-def resigned(
-    original: Delivery, key: SigningKey, body: bytes | None = None, event: str | None = None
-) -> Delivery:
+def shop_keys() -> dict[str, Any]:
+    """A shop's JWKS in tests: Saleor's recorded key, plus the test key that signs variations."""
+    return {"keys": fixture_jwks()["keys"] + signing_key().jwks["keys"]}
+
+
+def resigned(original: Delivery, key: SigningKey, body: bytes | None = None, event: str | None = None) -> Delivery:
     """A variation of a recorded delivery: another body or event, signed with the test key."""
     body = original.body if body is None else body
     headers = {**original.headers, "Saleor-Signature": key.sign(body), "X-Saleor-Signature": key.sign(body)}

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 from plugin.clock import SystemClock
 from plugin.observability import configure_logging
 from plugin.platforms.fake import FakePlatform
+from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.services.outbox import Handler
 from plugin.services.platform import Platform
@@ -18,6 +19,7 @@ from plugin.settings import Settings
 from plugin.storage.database import make_engine
 from plugin.storage.store import SqlUnitOfWork
 from webhooks import metrics
+from webhooks import saleor as saleor_webhooks
 from webhooks import shopify as shopify_webhooks
 
 
@@ -45,6 +47,7 @@ def build(
     loyalty = Loyalty(settings=settings, engine=engine, uow=SqlUnitOfWork(engine), clock=clock or SystemClock())
     platforms = {"shopify": ShopifyPlatform.build(settings.shopify, loyalty.uow, loyalty.clock), **(platforms or {})}
     loyalty.platforms = {"demo": FakePlatform(), **(platforms or {})}
+    loyalty.platforms.setdefault("saleor", SaleorPlatform.from_uow(loyalty.uow))
     return loyalty
 
 
@@ -70,5 +73,6 @@ def create_app(
     metrics.instrument(app)
     app.register_blueprint(metrics.blueprint)
     # Platform, widget and admin blueprints register below, one line each.
+    app.register_blueprint(saleor_webhooks.blueprint)
     app.register_blueprint(shopify_webhooks.blueprint)
     return app

@@ -92,9 +92,7 @@ def public_key(jwks: dict[str, Any], kid: object) -> RSAPublicKey:
 @lru_cache(maxsize=64)
 def _rsa_key(n: str, e: str) -> RSAPublicKey:
     # Building the key object costs more than verifying; the same few keys sign every delivery.
-    numbers = RSAPublicNumbers(
-        int.from_bytes(b64url_decode(e), "big"), int.from_bytes(b64url_decode(n), "big")
-    )
+    numbers = RSAPublicNumbers(int.from_bytes(b64url_decode(e), "big"), int.from_bytes(b64url_decode(n), "big"))
     try:
         return numbers.public_key()
     except ValueError as error:

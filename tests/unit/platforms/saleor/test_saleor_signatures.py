@@ -7,7 +7,6 @@ import json
 
 import pytest
 import responses
-from saleor_kit import API_URL, JWKS_URL, all_deliveries, delivery, fixture_jwks, signing_key
 
 from plugin.platforms.saleor.signatures import (
     JwksUnavailable,
@@ -18,6 +17,7 @@ from plugin.platforms.saleor.signatures import (
     verify_delivery,
     verify_with_refetch,
 )
+from tests.saleor_kit import API_URL, JWKS_URL, all_deliveries, delivery, fixture_jwks, signing_key
 
 
 @pytest.mark.parametrize("recorded", all_deliveries(), ids=lambda recorded: recorded.name)
@@ -76,9 +76,7 @@ def test_an_attached_payload_jws_is_refused():
 
 def test_the_jwks_lives_at_the_api_urls_origin():
     assert jwks_url(API_URL) == JWKS_URL
-    assert (
-        jwks_url("https://shop.example.com/api/graphql/") == "https://shop.example.com/.well-known/jwks.json"
-    )
+    assert jwks_url("https://shop.example.com/api/graphql/") == "https://shop.example.com/.well-known/jwks.json"
 
 
 @responses.activate

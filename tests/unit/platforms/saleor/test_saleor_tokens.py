@@ -5,7 +5,6 @@ from __future__ import annotations
 import jwt
 import pytest
 import responses
-from saleor_kit import API_URL, signing_key
 
 from plugin.platforms.saleor.tokens import (
     SaleorCustomer,
@@ -15,6 +14,7 @@ from plugin.platforms.saleor.tokens import (
     verify_customer_token,
 )
 from plugin.services.platform import PlatformUnavailable
+from tests.saleor_kit import API_URL, signing_key
 
 NOW = 1_800_000_000.0
 
@@ -70,9 +70,7 @@ def test_a_token_with_a_known_kid_but_another_key_is_refused():
 def test_a_token_from_another_saleor_is_refused():
     key = signing_key()
     with pytest.raises(TokenError):
-        verify_customer_token(
-            key.token(**claims(iss="https://other.example/graphql/")), key.jwks, API_URL, NOW
-        )
+        verify_customer_token(key.token(**claims(iss="https://other.example/graphql/")), key.jwks, API_URL, NOW)
 
 
 @pytest.mark.parametrize("missing", ["exp", "iat"])

@@ -1,0 +1,91 @@
+"""A small GraphQL client for one Saleor API, authenticated with the app token (requests)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from plugin.services.platform import PlatformRejected, PlatformUnavailable
+
+# Saleor's own webhook timeouts are (2 s connect, 18 s read); ours to Saleor are similar but shorter.
+TIMEOUT = (2.0, 15.0)
+
+
+class SaleorClient:
+    """POSTs GraphQL to a Saleor API. Transient failures are retried briefly, then PlatformUnavailable."""
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        attempts: int = 3,
+        backoff: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.session = session or requests.Session()
+        self.attempts = attempts
+        self.backoff = backoff
+        self.sleep = sleep
+
+    def execute(self, api_url: str, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run one query or mutation and return its `data`; raises PlatformUnavailable or PlatformRejected."""
+        failure = PlatformUnavailable("no attempt made")
+        for attempt in range(self.attempts):
+            if attempt:
+                self.sleep(failure.retry_after if failure.retry_after is not None else self.backoff * 2**attempt)
+            try:
+                return self._once(api_url, token, query, variables)
+            except PlatformUnavailable as error:
+                failure = error
+        raise failure
+
+    def _once(self, api_url: str, token: str, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
+        try:
+            response = self.session.post(
+                api_url,
+                json={"query": query, "variables": variables or {}},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=TIMEOUT,
+                allow_redirects=False,
+            )
+        except requests.RequestException as error:
+            raise PlatformUnavailable(f"Saleor unreachable: {error}") from error
+        if response.status_code == 429 or response.status_code >= 500:
+            raise PlatformUnavailable(f"Saleor answered {response.status_code}", _retry_after(response))
+        if response.status_code != 200:
+            raise PlatformRejected(f"Saleor answered {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise PlatformUnavailable("Saleor answered something other than JSON") from error
+        if body.get("errors"):
+            messages = "; ".join(str(error.get("message", error)) for error in body["errors"])
+            raise PlatformRejected(f"GraphQL errors: {messages}")
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise PlatformRejected("Saleor answered without data")
+        return data
+
+
+def mutation_errors(result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The `errors` list of a mutation payload (Saleor reports validation problems there, with HTTP 200)."""
+    if not isinstance(result, dict):
+        raise PlatformRejected("the mutation returned nothing")
+    return list(result.get("errors") or [])
+
+
+def raise_for(errors: list[dict[str, Any]], what: str) -> None:
+    """PlatformRejected naming each field, code and message, if there are errors."""
+    if errors:
+        details = ", ".join(f"{error.get('field')}: {error.get('code')} {error.get('message')}" for error in errors)
+        raise PlatformRejected(f"{what} refused: {details}")
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None

@@ -1,0 +1,389 @@
+"""Saleor webhook payloads into the engine's order facts.
+
+Two shapes arrive: a subscription payload (the `event` object of the app's subscription query, camelCase)
+and the legacy payload (a JSON list with one snake_case object) of webhooks created without a query.
+Order payloads are generated late (deferred), so each one says what the order looks like *now*; the
+facts merge monotonically in the engine, so arrival order does not matter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.alias_generators import to_camel
+
+from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts
+
+OPT_IN_KEY = "loyalty_opt_in"
+ESTIMATE_KEY = "loyalty_points_estimate"
+EARNED_KEY = "loyalty_points_earned"
+ORDER_EVENTS = frozenset(
+    {"order_created", "order_fully_paid", "order_refunded", "order_fully_refunded", "order_cancelled"}
+)
+CUSTOMER_DELETION_EVENTS = frozenset({"customer_deleted", "account_deleted"})
+_TRUE = frozenset({"true", "1", "yes", "on"})
+# Legacy payment states in which the payment's full amount was captured at some point.
+_LEGACY_CHARGED = frozenset({"fully-charged", "partially-refunded", "fully-refunded"})
+_LEGACY_REFUNDED = frozenset({"partially-refunded", "fully-refunded"})
+
+
+_LEGACY_LIST = TypeAdapter(list[dict[str, Any]])
+
+
+class PayloadError(ValueError):
+    """The body is not a Saleor payload the app understands: nothing is written."""
+
+
+class Camel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class Money(Camel):
+    amount: Decimal
+    currency: str | None = None
+
+
+class TaxedMoney(Camel):
+    gross: Money
+    net: Money | None = None
+
+
+class MetadataItem(Camel):
+    key: str
+    value: str
+
+
+class User(Camel):
+    id: str
+    email: str | None = None
+
+
+class Channel(Camel):
+    slug: str | None = None
+    currency_code: str | None = None
+
+
+class OrderLine(Camel):
+    id: str | None = None
+    product_sku: str | None = None
+    product_name: str = ""
+    quantity: int = 1
+    is_gift_card: bool = False
+    unit_price: TaxedMoney | None = None
+    total_price: TaxedMoney | None = None
+
+
+class Order(Camel):
+    """The order fields of the app's subscription query (`ORDER_FRAGMENT` in the manifest)."""
+
+    id: str
+    number: str
+    status: str | None = None
+    charge_status: str | None = None
+    is_paid: bool = False
+    user_email: str | None = None
+    user: User | None = None
+    channel: Channel | None = None
+    language_code_enum: str | None = None
+    metadata: list[MetadataItem] = Field(default_factory=list)
+    total: TaxedMoney
+    shipping_price: TaxedMoney | None = None
+    total_charged: Money | None = None
+    total_refunded: Money | None = None
+    voucher_code: str | None = None
+    lines: list[OrderLine] | None = None
+    created: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class ProductType(Camel):
+    kind: str | None = None
+
+
+class Product(Camel):
+    product_type: ProductType | None = None
+
+
+class Variant(Camel):
+    product: Product | None = None
+
+
+class CheckoutLine(Camel):
+    id: str
+    quantity: int = 1
+    total_price: TaxedMoney
+    variant: Variant | None = None
+
+
+class Checkout(Camel):
+    """The checkout fields of `queries.CHECKOUT`: enough to estimate the points before completion."""
+
+    id: str
+    language_code: str | None = None
+    metadata: list[MetadataItem] = Field(default_factory=list)
+    total_price: TaxedMoney
+    shipping_price: TaxedMoney | None = None
+    lines: list[CheckoutLine] = Field(default_factory=list)
+
+
+class OrderEvent(Camel):
+    typename: str | None = Field(default=None, validation_alias=AliasChoices("__typename", "typename"))
+    issued_at: datetime | None = None
+    order: Order
+
+
+class UserEvent(Camel):
+    user: User | None = None
+
+
+class LegacyLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    product_name: str = ""
+    product_sku: str | None = None
+    quantity: int = 1
+    is_gift_card: bool = False
+    total_price_net_amount: Decimal
+
+
+class LegacyPayment(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    charge_status: str
+    total: Decimal
+    captured_amount: Decimal
+
+
+class LegacyChannel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    currency_code: str | None = None
+
+
+class LegacyOrder(BaseModel):
+    """The order object of a legacy (query-less) webhook. It carries the e-mail but no user id."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    number: int | str
+    status: str | None = None
+    user_email: str | None = None
+    channel: LegacyChannel | None = None
+    language_code: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    lines: list[LegacyLine] = Field(default_factory=list)
+    payments: list[LegacyPayment] = Field(default_factory=list)
+    shipping_price_net_amount: Decimal = ZERO
+    total_net_amount: Decimal
+    total_gross_amount: Decimal
+    voucher_code: str | None = None
+    created: datetime | None = None
+
+
+class LegacyUser(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    email: str | None = None
+
+
+def is_legacy(raw_body: bytes) -> bool:
+    """Legacy payloads are JSON lists; subscription payloads are objects."""
+    return raw_body.lstrip()[:1] == b"["
+
+
+def parse_order_event(raw_body: bytes, event: str) -> OrderFacts:
+    """The facts an ORDER_* delivery states about its order; PayloadError if the body is not one."""
+    try:
+        if is_legacy(raw_body):
+            items = _legacy_items(raw_body)
+            return legacy_order_facts(LegacyOrder.model_validate(items[0]), event)
+        return order_facts(OrderEvent.model_validate_json(raw_body).order, event)
+    except ValidationError as error:
+        raise PayloadError(f"not a Saleor {event} payload: {error.error_count()} problem(s)") from error
+
+
+def parse_deleted_customer(raw_body: bytes) -> tuple[str | None, str | None]:
+    """The (user id, e-mail) a CUSTOMER_DELETED / ACCOUNT_DELETED delivery names."""
+    try:
+        if is_legacy(raw_body):
+            legacy = LegacyUser.model_validate(_legacy_items(raw_body)[0])
+            user_id, email = legacy.id, legacy.email
+        else:
+            user = UserEvent.model_validate_json(raw_body).user
+            user_id, email = (user.id, user.email) if user else (None, None)
+    except ValidationError as error:
+        raise PayloadError("not a Saleor customer payload") from error
+    if not user_id and not email:
+        raise PayloadError("the deleted customer has neither id nor e-mail")
+    return user_id, email
+
+
+def order_facts(order: Order, event: str = "") -> OrderFacts:
+    """Facts from an order in the app's GraphQL shape (subscription payloads and API queries alike)."""
+    # Amounts without tax when Saleor gives net prices everywhere; gross (tax inside) when it does not.
+    gross_only = order.total.net is None or not all(_has_net(line) for line in order.lines or ())
+    lines = tuple(_line(index, line, gross_only) for index, line in enumerate(order.lines or ()))
+    total = _amount(order.total, gross_only)
+    shipping = _amount(order.shipping_price, gross_only)
+    tax = order.total.gross.amount - total
+    charged = order.total_charged.amount if order.total_charged else ZERO
+    refunded = order.total_refunded.amount if order.total_refunded else ZERO
+    gross = order.total.gross.amount
+    paid = (
+        event == "order_fully_paid"
+        or order.is_paid
+        or order.charge_status in {"FULL", "OVERCHARGED"}
+        # A refund shrinks totalCharged: charged plus refunded is what was ever taken.
+        or (gross > ZERO and charged + refunded >= gross)
+    )
+    if event == "order_fully_refunded":
+        refunded = max(refunded, gross)
+    currency = (order.channel.currency_code if order.channel else None) or order.total.gross.currency or "EUR"
+    return OrderFacts(
+        order_ref=order.id,
+        name=str(order.number),
+        currency=currency,
+        placed_at=order.created,
+        updated_at=order.updated_at or order.created,
+        customer_ref=order.user.id if order.user else None,
+        email=order.user_email or (order.user.email if order.user else None),
+        opted_in=_opted_in({item.key: item.value for item in order.metadata}),
+        lines=lines if order.lines is not None else None,
+        shipping=shipping,
+        tax=tax,
+        order_discount=max(sum((line.amount for line in lines), ZERO) + shipping - total, ZERO),
+        paid=paid,
+        cancelled=event == "order_cancelled" or order.status == "CANCELED",
+        refunded_total=refunded,
+        discount_codes=(order.voucher_code,) if order.voucher_code else (),
+        locale=_locale(order.language_code_enum),
+    )
+
+
+def checkout_facts(checkout: Checkout) -> OrderFacts:
+    """The checkout as if it were an order: for the points estimate written before completion."""
+    gross = checkout.total_price.net is None or any(line.total_price.net is None for line in checkout.lines)
+    lines = tuple(
+        Line(
+            ref=line.id,
+            amount=_amount(line.total_price, gross),
+            kind=LineKind.GIFT_CARD if _is_gift_card(line) else LineKind.GOODS,
+        )
+        for line in checkout.lines
+    )
+    total = _amount(checkout.total_price, gross)
+    shipping = _amount(checkout.shipping_price, gross)
+    return OrderFacts(
+        order_ref=checkout.id,
+        currency=checkout.total_price.gross.currency or "EUR",
+        lines=lines,
+        shipping=shipping,
+        tax=checkout.total_price.gross.amount - total,
+        order_discount=max(sum((line.amount for line in lines), ZERO) + shipping - total, ZERO),
+        opted_in=_opted_in({item.key: item.value for item in checkout.metadata}),
+        locale=_locale(checkout.language_code),
+    )
+
+
+def _is_gift_card(line: CheckoutLine) -> bool:
+    product = line.variant.product if line.variant else None
+    return bool(product and product.product_type and product.product_type.kind == "GIFT_CARD")
+
+
+def legacy_order_facts(order: LegacyOrder, event: str) -> OrderFacts:
+    """Facts from a legacy payload. It names no user id, so the order counts as a guest's (by e-mail)."""
+    lines = tuple(
+        Line(
+            ref=line.id or f"line-{index}",
+            amount=line.total_price_net_amount,
+            kind=LineKind.GIFT_CARD if line.is_gift_card else LineKind.GOODS,
+            title=line.product_name,
+        )
+        for index, line in enumerate(order.lines)
+    )
+    charged = sum((payment.total for payment in order.payments if payment.charge_status in _LEGACY_CHARGED), ZERO)
+    refunded = sum(
+        (
+            payment.total - payment.captured_amount
+            for payment in order.payments
+            if payment.charge_status in _LEGACY_REFUNDED
+        ),
+        ZERO,
+    )
+    if event == "order_fully_refunded":
+        refunded = max(refunded, order.total_gross_amount)
+    shipping = order.shipping_price_net_amount
+    return OrderFacts(
+        order_ref=order.id,
+        name=str(order.number),
+        currency=(order.channel.currency_code if order.channel else None) or "EUR",
+        placed_at=order.created,
+        updated_at=None,
+        customer_ref=None,
+        email=order.user_email,
+        opted_in=_opted_in(order.metadata),
+        lines=lines,
+        shipping=shipping,
+        tax=order.total_gross_amount - order.total_net_amount,
+        order_discount=max(sum((line.amount for line in lines), ZERO) + shipping - order.total_net_amount, ZERO),
+        paid=event == "order_fully_paid" or (order.total_gross_amount > ZERO and charged >= order.total_gross_amount),
+        cancelled=event == "order_cancelled" or order.status == "canceled",
+        refunded_total=refunded,
+        discount_codes=(order.voucher_code,) if order.voucher_code else (),
+        locale=order.language_code,
+    )
+
+
+def _legacy_items(raw_body: bytes) -> list[dict[str, Any]]:
+    try:
+        items = _LEGACY_LIST.validate_json(raw_body)
+    except ValidationError as error:
+        raise PayloadError("not a legacy Saleor payload") from error
+    if not items:
+        raise PayloadError("empty legacy payload")
+    return items
+
+
+def _price(line: OrderLine) -> TaxedMoney | None:
+    return line.total_price or line.unit_price
+
+
+def _has_net(line: OrderLine) -> bool:
+    price = _price(line)
+    return price is not None and price.net is not None
+
+
+def _line(index: int, line: OrderLine, gross: bool) -> Line:
+    price = _price(line)
+    if price is None:
+        raise PayloadError(f"order line {index} has no price")
+    amount = _amount(price, gross)
+    if line.total_price is None:
+        amount *= line.quantity
+    return Line(
+        ref=line.id or f"{index}:{line.product_sku or line.product_name}",
+        amount=amount,
+        kind=LineKind.GIFT_CARD if line.is_gift_card else LineKind.GOODS,
+        title=line.product_name,
+    )
+
+
+def _amount(money: TaxedMoney | None, gross: bool) -> Decimal:
+    if money is None:
+        return ZERO
+    return (money.gross if gross or money.net is None else money.net).amount
+
+
+def _opted_in(metadata: dict[str, str]) -> bool:
+    # Public metadata is customer input (anyone with the checkout id may write it): read only a yes/no.
+    return metadata.get(OPT_IN_KEY, "").strip().lower() in _TRUE
+
+
+def _locale(language_code: str | None) -> str | None:
+    return language_code.split("_")[0].lower() if language_code else None

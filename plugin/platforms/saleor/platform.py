@@ -1,0 +1,199 @@
+"""SaleorPlatform: the engine's `Platform` Protocol over a shop's Saleor GraphQL API.
+
+Fixed-amount rewards become gift cards (they keep any unused balance and can be tied to the customer's
+e-mail); percentage and free-shipping rewards become single-use vouchers, which cannot be tied to a
+customer in Saleor. Public metadata written here is a display cache only: the app never reads it back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from plugin.platforms.saleor import queries
+from plugin.platforms.saleor.client import SaleorClient, mutation_errors, raise_for
+from plugin.platforms.saleor.payloads import EARNED_KEY, ESTIMATE_KEY, Checkout, Order, checkout_facts, order_facts
+from plugin.rules.orders import OrderFacts
+from plugin.rules.program import RewardKind
+from plugin.services.platform import (
+    CodeRequest,
+    IssuedCode,
+    MemberSnapshot,
+    PlatformRejected,
+    Shop,
+)
+from plugin.services.ports import UnitOfWork
+
+# Saleor's error codes for "a code with this text exists already".
+DUPLICATE_CODES = frozenset({"ALREADY_EXISTS", "UNIQUE", "DUPLICATED_INPUT_ITEM"})
+
+
+class SaleorPlatform:
+    """One instance serves every Saleor shop; the app token of each comes from the shop's credentials."""
+
+    def __init__(self, credentials: Callable[[Shop], dict[str, Any]], client: SaleorClient | None = None) -> None:
+        self.credentials = credentials
+        self.client = client or SaleorClient()
+
+    @classmethod
+    def from_uow(cls, uow: UnitOfWork, client: SaleorClient | None = None) -> SaleorPlatform:
+        """A platform reading each shop's token from the store (the composition root uses this)."""
+
+        def credentials(shop: Shop) -> dict[str, Any]:
+            with uow() as store:
+                return store.credentials(shop.id)
+
+        return cls(credentials, client)
+
+    def _call(self, shop: Shop, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        token = self.credentials(shop).get("token")
+        if not token:
+            raise PlatformRejected(f"no app token for {shop.domain}: the app is not installed there")
+        return self.client.execute(shop.domain, token, query, variables)
+
+    def create_discount(self, shop: Shop, request: CodeRequest) -> IssuedCode:
+        """A gift card for fixed amounts, a single-use voucher otherwise; an existing code is returned."""
+        channel = self._channel(shop, request.currency)
+        if request.kind is RewardKind.FIXED_AMOUNT:
+            return IssuedCode(self._gift_card(shop, request, channel))
+        return IssuedCode(self._voucher(shop, request, channel))
+
+    def _channel(self, shop: Shop, currency: str) -> dict[str, Any]:
+        channels = self._call(shop, queries.CHANNELS).get("channels") or []
+        matching = [c for c in channels if c.get("currencyCode") == currency and c.get("isActive", True)]
+        if not matching:
+            raise PlatformRejected(f"no active Saleor channel in {currency}")
+        return dict(matching[0])
+
+    def _gift_card(self, shop: Shop, request: CodeRequest, channel: dict[str, Any]) -> str:
+        if request.amount is None:
+            raise PlatformRejected("a fixed-amount reward needs an amount")
+        gift_card: dict[str, Any] = {
+            "code": request.code,
+            "balance": {"amount": str(request.amount), "currency": request.currency},
+            "isActive": True,
+            "expiryDate": request.expires_at.date().isoformat(),
+            "addTags": ["loyalty"],
+            "note": request.title,
+        }
+        if request.email:
+            # With an e-mail Saleor requires the channel, and sends the customer the code.
+            gift_card.update(userEmail=request.email, channel=channel["slug"])
+        result = self._call(shop, queries.GIFT_CARD_CREATE, {"input": gift_card})["giftCardCreate"]
+        errors = mutation_errors(result)
+        if _duplicate(errors):
+            edges = self._call(shop, queries.GIFT_CARD_BY_CODE, {"code": request.code})["giftCards"]["edges"]
+            if edges:
+                return str(edges[0]["node"]["id"])
+        raise_for(errors, "giftCardCreate")
+        return str(result["giftCard"]["id"])
+
+    def _voucher(self, shop: Shop, request: CodeRequest, channel: dict[str, Any]) -> str:
+        voucher = {
+            "name": request.title,
+            "addCodes": [request.code],
+            "type": "SHIPPING" if request.kind is RewardKind.FREE_SHIPPING else "ENTIRE_ORDER",
+            "discountValueType": "PERCENTAGE",
+            "usageLimit": 1,
+            "singleUse": True,
+            "endDate": request.expires_at.isoformat(),
+        }
+        result = self._call(shop, queries.VOUCHER_CREATE, {"input": voucher})["voucherCreate"]
+        errors = mutation_errors(result)
+        voucher_id = self._voucher_by_code(shop, request.code) if _duplicate(errors) else None
+        if voucher_id is None:
+            raise_for(errors, "voucherCreate")
+            voucher_id = str(result["voucher"]["id"])
+        # Listing and metadata are set even on a found voucher: a crash may have come between the calls.
+        value = request.percentage if request.kind is RewardKind.PERCENTAGE else 100
+        listing = {
+            "addChannels": [
+                {"channelId": channel["id"], "discountValue": str(value), "minAmountSpent": str(request.minimum_order)}
+            ]
+        }
+        result = self._call(shop, queries.VOUCHER_CHANNELS, {"id": voucher_id, "input": listing})
+        raise_for(mutation_errors(result["voucherChannelListingUpdate"]), "voucherChannelListingUpdate")
+        # VoucherInput has no metadata field in 3.23: it is written afterwards.
+        self._metadata(shop, voucher_id, {"loyalty_code": request.code, "loyalty_customer": request.customer_ref or ""})
+        return voucher_id
+
+    def _voucher_by_code(self, shop: Shop, code: str) -> str | None:
+        edges = self._call(shop, queries.VOUCHER_BY_CODE, {"code": code})["vouchers"]["edges"]
+        for edge in edges:
+            codes = [c["node"]["code"] for c in (edge["node"].get("codes") or {}).get("edges", [])]
+            if code in codes:
+                return str(edge["node"]["id"])
+        return None
+
+    def delete_discount(self, shop: Shop, platform_id: str) -> None:
+        """Deactivate a gift card or delete a voucher; one that is gone already is fine."""
+        kind = _type_of(platform_id)
+        if kind == "GiftCard":
+            query, field = queries.GIFT_CARD_DEACTIVATE, "giftCardDeactivate"
+        elif kind == "Voucher":
+            query, field = queries.VOUCHER_DELETE, "voucherDelete"
+        else:
+            raise PlatformRejected(f"{platform_id!r} is neither a gift card nor a voucher")
+        errors = mutation_errors(self._call(shop, query, {"id": platform_id})[field])
+        raise_for([error for error in errors if error.get("code") != "NOT_FOUND"], field)
+
+    def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
+        """Mirror balance and tier in the customer's public metadata (a cache the storefront may show)."""
+        self._metadata(
+            shop,
+            snapshot.customer_ref,
+            {
+                "loyalty_points_available": str(snapshot.available),
+                "loyalty_points_pending": str(snapshot.pending),
+                "loyalty_tier": snapshot.tier or "",
+            },
+        )
+
+    def publish_order_points(self, shop: Shop, order_ref: str, points: int) -> None:
+        """Write the points the order earned into its metadata (shown in later e-mails and the account)."""
+        self._metadata(shop, order_ref, {EARNED_KEY: str(points)})
+
+    def orders_updated_since(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
+        """Every order updated since `since`, oldest first, 50 per page."""
+        after: str | None = None
+        while True:
+            page = self._call(shop, queries.ORDERS_UPDATED_SINCE, {"after": after, "since": since.isoformat()})
+            orders = page["orders"]
+            for edge in orders["edges"]:
+                yield order_facts(Order.model_validate(edge["node"]))
+            if not orders["pageInfo"]["hasNextPage"]:
+                return
+            after = orders["pageInfo"]["endCursor"]
+
+    def checkout(self, shop: Shop, checkout_id: str) -> OrderFacts | None:
+        """The checkout as order facts (for the points estimate), or None if Saleor does not know it."""
+        checkout = self._call(shop, queries.CHECKOUT, {"id": checkout_id}).get("checkout")
+        return checkout_facts(Checkout.model_validate(checkout)) if checkout else None
+
+    def write_checkout_estimate(self, shop: Shop, checkout_id: str, points: int | None) -> None:
+        """Put the estimate on the checkout (Saleor copies it to the order), or remove it when None."""
+        if points is not None:
+            self._metadata(shop, checkout_id, {ESTIMATE_KEY: str(points)})
+            return
+        result = self._call(shop, queries.DELETE_METADATA, {"id": checkout_id, "keys": [ESTIMATE_KEY]})
+        raise_for(mutation_errors(result["deleteMetadata"]), "deleteMetadata")
+
+    def _metadata(self, shop: Shop, object_id: str, values: dict[str, str]) -> None:
+        items = [{"key": key, "value": value} for key, value in values.items()]
+        result = self._call(shop, queries.UPDATE_METADATA, {"id": object_id, "input": items})["updateMetadata"]
+        raise_for(mutation_errors(result), "updateMetadata")
+
+
+def _duplicate(errors: list[dict[str, Any]]) -> bool:
+    return any(error.get("code") in DUPLICATE_CODES for error in errors)
+
+
+def _type_of(global_id: str) -> str:
+    """The object type in a Saleor global id: base64("GiftCard:12") -> "GiftCard"."""
+    try:
+        return base64.b64decode(global_id + "=" * (-len(global_id) % 4)).decode().split(":", 1)[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return ""

@@ -1,0 +1,51 @@
+"""Handlebars for the Saleor SMTP app's order-confirmation template, generated from the shop's program.
+
+Saleor sends the confirmation before the app hears of the order, so the snippet shows the estimate the
+app wrote into checkout metadata before completion (Saleor copies it to the order). The exact figure
+follows in the order's metadata after payment and in the app's own "you earned" e-mail.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from plugin.platforms.saleor.payloads import ESTIMATE_KEY
+from plugin.rules.program import Program
+
+_TEXT = {
+    "en": {
+        "estimate": "You will earn {{this.value}} loyalty points with this order once it is paid.",
+        "rule": "You earn {rate} per {currency} 1 spent on products.",
+        "point": "1 point",
+        "points": "{n} points",
+    },
+    "nl": {
+        "estimate": "Je verdient {{this.value}} spaarpunten met deze bestelling zodra die betaald is.",
+        "rule": "Je verdient {rate} per {currency} 1 die je aan producten besteedt.",
+        "point": "1 punt",
+        "points": "{n} punten",
+    },
+}
+
+
+def order_confirmation_handlebars(program: Program, locale: str = "en") -> str:
+    """An MJML + Handlebars block for the SMTP app's order-confirmation template, in `locale` (en or nl)."""
+    text = _TEXT.get(locale, _TEXT["en"])
+    rule = text["rule"].format(rate=_rate(program.points_per_unit, text), currency=program.currency)
+    # Order metadata reaches the template as a list of {key, value}; the estimate is there only
+    # when the customer ticked the opt-in box, which is when the storefront snippet writes it.
+    return (
+        "{{#each order.metadata}}"
+        f'{{{{#if (eq this.key "{ESTIMATE_KEY}")}}}}\n'
+        f"<mj-text>{text['estimate']}</mj-text>\n"
+        f'<mj-text font-size="12px">{rule}</mj-text>\n'
+        "{{/if}}"
+        "{{/each}}\n"
+    )
+
+
+def _rate(points_per_unit: Decimal, text: dict[str, str]) -> str:
+    normalized = points_per_unit.normalize()
+    if normalized == 1:
+        return text["point"]
+    return text["points"].format(n=f"{normalized:f}")

@@ -1,0 +1,246 @@
+"""Saleor's HTTP edge: the app manifest, the install handshake, signed webhooks and the checkout estimate.
+
+Saleor retries a webhook only on 5xx, timeouts and connection errors; 3xx and 4xx are final. So every
+answer here is chosen for what Saleor will do next: 2xx once the event is stored, 5xx when a retry can
+help (a database hiccup, a shop that is still installing), 4xx only when a retry never could.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from plugin.platforms.saleor import queries
+from plugin.platforms.saleor.install import PLATFORM, InstallRefused, install
+from plugin.platforms.saleor.payloads import (
+    CUSTOMER_DELETION_EVENTS,
+    ORDER_EVENTS,
+    PayloadError,
+    parse_deleted_customer,
+    parse_order_event,
+)
+from plugin.platforms.saleor.platform import SaleorPlatform
+from plugin.platforms.saleor.signatures import JwksUnavailable, SignatureError, signature_of, verify_with_refetch
+from plugin.rules.orders import estimate_points
+from plugin.services.orders import record_order_in
+from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
+from plugin.services.privacy import erase_customer
+from webhooks import metrics
+
+blueprint = Blueprint("saleor", __name__)
+
+ORDER_EVENT_NAMES = ["ORDER_CREATED", "ORDER_FULLY_PAID", "ORDER_REFUNDED", "ORDER_FULLY_REFUNDED", "ORDER_CANCELLED"]
+PERMISSIONS = ["MANAGE_ORDERS", "MANAGE_DISCOUNTS", "MANAGE_GIFT_CARD", "MANAGE_USERS", "MANAGE_CHECKOUTS"]
+
+LOGO = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#1f6f4a"/>
+<text x="32" y="42" font-size="30" text-anchor="middle" fill="#fff" font-family="sans-serif">P</text></svg>"""
+
+APP_PAGE = """<!doctype html><meta charset="utf-8"><title>Loyalty Points</title>
+<h1>Loyalty Points is installed</h1>
+<p>Customers who opt in at checkout or in the storefront widget earn points on paid orders and redeem them
+for gift cards and vouchers.</p>
+<h2 id="privacy">Privacy</h2>
+<p>The app stores, per customer who opted in: the Saleor user id, e-mail address, consent record, points ledger
+and issued codes. Deleting a customer or account in Saleor erases their personal data from the app.</p>"""
+
+
+def _loyalty() -> Any:
+    return current_app.extensions["loyalty"]
+
+
+def _answer(status: int, outcome: str, event: str = "unknown") -> tuple[Response, int]:
+    metrics.WEBHOOKS.labels(PLATFORM, event, outcome).inc()
+    return jsonify(outcome=outcome), status
+
+
+@blueprint.get("/saleor/manifest")
+def manifest() -> Response:
+    """The app manifest Saleor reads at install; URLs come from settings.public_url."""
+    settings = _loyalty().settings
+    base = settings.public_url.rstrip("/")
+    target = f"{base}/webhooks/saleor"
+    try:
+        app_version = version("loyalty")
+    except PackageNotFoundError:
+        app_version = "0.0.0"
+    return jsonify(
+        id=settings.saleor.app_id,
+        version=app_version,
+        name="Loyalty Points",
+        about="Customers earn points on paid orders and redeem them for gift cards and vouchers.",
+        permissions=PERMISSIONS,
+        appUrl=f"{base}/saleor/app",
+        tokenTargetUrl=f"{base}/saleor/register",
+        dataPrivacyUrl=f"{base}/saleor/app#privacy",
+        homepageUrl=base,
+        supportUrl=f"{base}/saleor/app",
+        brand={"logo": {"default": f"{base}/saleor/logo.svg"}},
+        requiredSaleorVersion=">=3.21 <4",
+        webhooks=[
+            {
+                "name": "loyalty-orders",
+                "targetUrl": target,
+                "asyncEvents": ORDER_EVENT_NAMES,
+                "query": queries.ORDER_SUBSCRIPTION,
+                "isActive": True,
+            },
+            {
+                "name": "loyalty-customers",
+                "targetUrl": target,
+                "asyncEvents": ["CUSTOMER_DELETED", "ACCOUNT_DELETED"],
+                "query": queries.CUSTOMER_SUBSCRIPTION,
+                "isActive": True,
+            },
+            {
+                "name": "loyalty-app",
+                "targetUrl": target,
+                "asyncEvents": ["APP_DELETED"],
+                "query": queries.APP_SUBSCRIPTION,
+                "isActive": True,
+            },
+        ],
+    )
+
+
+@blueprint.get("/saleor/app")
+def app_page() -> Response:
+    """The page the Saleor Dashboard shows for the app (and its privacy note)."""
+    return Response(APP_PAGE, mimetype="text/html")
+
+
+@blueprint.get("/saleor/logo.svg")
+def logo() -> Response:
+    return Response(LOGO, mimetype="image/svg+xml")
+
+
+@blueprint.post("/saleor/register")
+def register() -> tuple[Response, int]:
+    """The install handshake: any non-2xx makes Saleor delete the app and show our message."""
+    loyalty = _loyalty()
+    body = request.get_json(silent=True)
+    token = body.get("auth_token") if isinstance(body, dict) else None
+    try:
+        install(
+            loyalty.uow,
+            loyalty.clock,
+            loyalty.settings.program,
+            loyalty.settings.saleor.allowed_api_urls,
+            request.headers.get("Saleor-Api-Url", ""),
+            token if isinstance(token, str) else "",
+            domain=request.headers.get("Saleor-Domain"),
+        )
+    except InstallRefused as refused:
+        current_app.logger.warning("saleor install refused: %s", refused.message)
+        return jsonify(success=False, error={"message": refused.message}), refused.status
+    return jsonify(success=True), 200
+
+
+@blueprint.post("/webhooks/saleor")
+def webhook() -> tuple[Response, int]:
+    """Verify the signature of the raw body, then store what the event says; 2xx only once stored."""
+    loyalty = _loyalty()
+    raw = request.get_data(cache=True)
+    api_url = request.headers.get("Saleor-Api-Url", "")
+    event = (request.headers.get("Saleor-Event") or request.headers.get("X-Saleor-Event") or "").lower()
+    if not api_url or not event:
+        return _answer(400, "missing_headers")
+    with loyalty.uow() as store:
+        shop = store.shop_by_domain(PLATFORM, api_url)
+        credentials = store.credentials(shop.id) if shop else {}
+    if shop is None:
+        # Manifest webhooks exist before the token reaches us: ask Saleor to retry an allowed shop.
+        allowed = api_url in loyalty.settings.saleor.allowed_api_urls
+        return _answer(503 if allowed else 401, "installing" if allowed else "unknown_shop", event)
+    if not shop.installed or not credentials.get("jwks"):
+        return _answer(401, "not_installed", event)
+    try:
+        fresh_jwks = verify_with_refetch(raw, signature_of(request.headers), credentials["jwks"], api_url)
+    except JwksUnavailable:
+        return _answer(503, "jwks_unavailable", event)
+    except SignatureError:
+        return _answer(401, "bad_signature", event)
+    if fresh_jwks is not None:
+        _store_jwks(shop, fresh_jwks)
+    if event in ORDER_EVENTS:
+        return _order_event(shop, raw, event, api_url)
+    if event in CUSTOMER_DELETION_EVENTS:
+        try:
+            customer_ref, email = parse_deleted_customer(raw)
+        except PayloadError:
+            return _answer(400, "malformed", event)
+        erase_customer(loyalty.uow, loyalty.clock, shop.id, customer_ref=customer_ref, email=email)
+        return _answer(200, "erased", event)
+    if event == "app_deleted":
+        with loyalty.uow() as store:
+            store.set_credentials(shop.id, {}, installed=False)
+        return _answer(200, "uninstalled", event)
+    return _answer(200, "ignored", event)
+
+
+def _order_event(shop: Shop, raw: bytes, event: str, api_url: str) -> tuple[Response, int]:
+    loyalty = _loyalty()
+    try:
+        facts = parse_order_event(raw, event)
+    except PayloadError as error:
+        current_app.logger.warning("saleor %s payload refused: %s", event, error)
+        return _answer(400, "malformed", event)
+    # Retries and eventDeliveryRetry resend identical bytes. The dedupe row and the order's new state
+    # commit together, so a failure after the dedupe row cannot swallow the event.
+    delivery_id = hashlib.sha256(raw + b"|" + event.encode() + b"|" + api_url.encode()).hexdigest()
+    now = loyalty.clock.now()
+    with loyalty.uow() as store:
+        if not store.first_delivery(shop.id, delivery_id, event, now):
+            return _answer(200, "duplicate", event)
+        record_order_in(store, now, shop.id, facts)
+    return _answer(200, "stored", event)
+
+
+def _store_jwks(shop: Shop, jwks: dict[str, Any]) -> None:
+    """Keep the rotated key set so the next delivery needs no fetch."""
+    with _loyalty().uow() as store:
+        credentials = store.credentials(shop.id)
+        store.set_credentials(shop.id, {**credentials, "jwks": jwks}, installed=shop.installed)
+
+
+@blueprint.route("/saleor/checkout-estimate", methods=["POST", "OPTIONS"])
+def checkout_estimate() -> tuple[Response, int]:
+    """The storefront asks for the points a checkout will earn; the app writes them on the checkout.
+
+    Amounts come from Saleor itself, never from the caller: the storefront sends only the checkout id.
+    """
+    if request.method == "OPTIONS":
+        return _cors(Response(status=204)), 204
+    loyalty = _loyalty()
+    body = request.get_json(silent=True)
+    checkout_id = body.get("checkoutId") if isinstance(body, dict) else None
+    api_url = request.headers.get("Saleor-Api-Url", "")
+    if not isinstance(checkout_id, str) or not checkout_id:
+        return _cors(jsonify(error="checkoutId is required")), 400
+    with loyalty.uow() as store:
+        shop = store.shop_by_domain(PLATFORM, api_url)
+        program = store.current_program(shop.id)[1] if shop and shop.installed else None
+    platform = loyalty.platforms.get(PLATFORM)
+    if shop is None or program is None or not isinstance(platform, SaleorPlatform):
+        return _cors(jsonify(error="unknown shop")), 404
+    try:
+        facts = platform.checkout(shop, checkout_id)
+        if facts is None:
+            return _cors(jsonify(error="unknown checkout")), 404
+        points = estimate_points(facts, program)
+        platform.write_checkout_estimate(shop, checkout_id, points if facts.opted_in else None)
+    except PlatformUnavailable:
+        return _cors(jsonify(error="Saleor unavailable")), 503
+    except PlatformRejected as error:
+        return _cors(jsonify(error=str(error))), 502
+    return _cors(jsonify(points=points, opted_in=facts.opted_in)), 200
+
+
+def _cors(response: Response) -> Response:
+    # Any storefront origin may ask: the answer is an estimate of a checkout the caller already holds.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Saleor-Api-Url"
+    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    return response
