@@ -1,0 +1,32 @@
+"""The built widget: one hashed file, small, and talking to no host but the app."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+from storefront_widget.assets import MANIFEST, STATIC, WIDGET
+
+LIMIT = 12 * 1024
+
+
+def built() -> bytes:
+    name = json.loads(MANIFEST.read_text())[WIDGET]
+    return (STATIC / name).read_bytes()
+
+
+def test_the_manifest_names_one_content_hashed_file_that_exists():
+    name = json.loads(MANIFEST.read_text())[WIDGET]
+
+    assert re.fullmatch(r"loyalty-widget\.[0-9a-f]{12}\.js", name)
+    assert [path.name for path in STATIC.glob("loyalty-widget.*.js")] == [name]
+
+
+def test_the_widget_is_at_most_12_kb_gzipped():
+    assert len(gzip.compress(built(), compresslevel=9)) <= LIMIT
+
+
+def test_the_widget_names_no_other_host():
+    # Every request goes to the `api` attribute (relative on Shopify); no CDN, font or tracker.
+    assert re.findall(rb"https?://", built()) == []
