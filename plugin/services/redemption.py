@@ -28,6 +28,8 @@ def new_code() -> str:
 def reserve(uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, reward_id: str, request_id: str) -> Redemption:
     """Debit the reward's points and record a code to issue; the same request id returns the same redemption."""
     now = clock.now()
+    # Request ids come from the customer's browser: scoped to the member, one cannot reach another's code.
+    request_id = f"{member_id}:{request_id}"
     with uow() as store:
         earlier = store.redemption_by_request(shop_id, request_id)
         if earlier is not None:

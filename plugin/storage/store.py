@@ -26,7 +26,9 @@ from plugin.rules.program import Program
 from plugin.services.platform import Shop
 from plugin.services.ports import Job, Member, OrderRecord, Redemption
 from plugin.storage import tables as t
+from plugin.storage.bulk import SqlBulk
 from plugin.storage.codec import dump_state, load_state
+from plugin.storage.database import read_only
 from plugin.storage.jobs import SqlJobs
 
 
@@ -44,6 +46,12 @@ class SqlUnitOfWork:
         self.locks_rows = engine.dialect.name == "postgresql"
         # A stored program version never changes, so each is parsed once per engine.
         self.programs: dict[tuple[int, int], Program] = {}
+
+    @contextmanager
+    def read(self) -> Iterator[SqlStore]:
+        """A transaction for reads only: on SQLite it never takes the writer's lock."""
+        with read_only(self.engine) as connection:
+            yield SqlStore(connection, self.locks_rows, self.programs)
 
     @contextmanager
     def __call__(self, *, dry_run: bool = False) -> Iterator[SqlStore]:
@@ -130,6 +138,8 @@ class SqlStore:
         self.connection = connection
         self.locks_rows = locks_rows
         self.programs = programs
+        # The current version is read once per transaction; a new version made here replaces it.
+        self._current_programs: dict[int, tuple[int, Program]] = {}
 
     @cached_property
     def _insert_order(self) -> Any:
@@ -150,6 +160,10 @@ class SqlStore:
     @cached_property
     def jobs(self) -> SqlJobs:
         return SqlJobs(self.connection)
+
+    @cached_property
+    def bulk(self) -> SqlBulk:
+        return SqlBulk(self.connection)
 
     def _locked(self, statement: Any) -> Any:
         return statement.with_for_update() if self.locks_rows else statement
@@ -198,6 +212,12 @@ class SqlStore:
         )
 
     def current_program(self, shop_id: int) -> tuple[int, Program]:
+        current = self._current_programs.get(shop_id)
+        if current is None:
+            current = self._current_programs[shop_id] = self._read_current_program(shop_id)
+        return current
+
+    def _read_current_program(self, shop_id: int) -> tuple[int, Program]:
         row = self.connection.execute(
             select(t.program_versions.c.version, t.program_versions.c.program)
             .where(t.program_versions.c.shop_id == shop_id)
@@ -207,6 +227,9 @@ class SqlStore:
         return row.version, self._program(shop_id, row.version, row.program)
 
     def program(self, shop_id: int, version: int) -> Program:
+        cached = self.programs.get((shop_id, version))
+        if cached is not None:
+            return cached
         data = self.connection.execute(
             select(t.program_versions.c.program).where(
                 t.program_versions.c.shop_id == shop_id, t.program_versions.c.version == version
@@ -247,6 +270,7 @@ class SqlStore:
                 shop_id=shop_id, version=version, program=program.to_data(), created_at=now, created_by=author
             )
         )
+        self._current_programs.pop(shop_id, None)
         return version
 
     # members
@@ -770,23 +794,26 @@ class SqlStore:
         )
 
     def claim_jobs(self, now: datetime, limit: int, lease: timedelta, shop_interval: float) -> list[Job]:
-        """Lease due jobs, at most one per shop, only for shops whose rate allows a call now."""
-        due = (
-            select(t.outbox.c.id, t.outbox.c.shop_id, t.outbox.c.kind, t.outbox.c.payload, t.outbox.c.attempts)
-            .where(
-                t.outbox.c.status == "pending",
-                t.outbox.c.next_attempt_at <= now,
-                or_(t.outbox.c.locked_until.is_(None), t.outbox.c.locked_until < now),
-            )
-            .order_by(t.outbox.c.id)
-            .limit(limit * 4)
+        """Lease the oldest due job of up to `limit` shops whose rate allows a call now."""
+        due = and_(
+            t.outbox.c.status == "pending",
+            t.outbox.c.next_attempt_at <= now,
+            or_(t.outbox.c.locked_until.is_(None), t.outbox.c.locked_until < now),
         )
+        # One candidate per shop, oldest first, so a shop with a backlog cannot starve the others.
+        oldest = (
+            select(func.min(t.outbox.c.id))
+            .join(t.shops, t.shops.c.id == t.outbox.c.shop_id)
+            .where(due, or_(t.shops.c.throttled_until.is_(None), t.shops.c.throttled_until <= now))
+            .group_by(t.outbox.c.shop_id)
+            .order_by(func.min(t.outbox.c.id))
+            .limit(limit)
+        )
+        candidates = select(t.outbox).where(t.outbox.c.id.in_(oldest.scalar_subquery()), due).order_by(t.outbox.c.id)
         if self.locks_rows:
-            due = due.with_for_update(skip_locked=True)
+            candidates = candidates.with_for_update(skip_locked=True, of=t.outbox)
         jobs: list[Job] = []
-        for row in self.connection.execute(due):
-            if len(jobs) == limit or any(job.shop_id == row.shop_id for job in jobs):
-                continue
+        for row in self.connection.execute(candidates).all():
             # Taking the shop's next slot is a conditional update, so workers on other hosts agree.
             slot = self.connection.execute(
                 update(t.shops)

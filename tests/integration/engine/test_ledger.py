@@ -259,3 +259,13 @@ def test_programs_are_per_shop(uow, clock, program) -> None:
     record_order(uow, clock, plain.id, paid_order("1001", "10"))
     assert balances(uow, generous)[0] == 50
     assert balances(uow, plain)[0] == 60
+
+
+def test_a_request_id_reused_by_another_member_never_returns_the_first_members_code(uow, clock, shop) -> None:
+    for customer in ("c1", "c2"):
+        record_order(uow, clock, shop.id, paid_order(f"order-{customer}", "600", customer=customer))
+    first = opt_in(uow, clock, shop.id, "c1", None, "widget")
+    second = opt_in(uow, clock, shop.id, "c2", None, "widget")
+    mine = redemption.reserve(uow, clock, shop.id, first.id, "five-off", "same-id")
+    theirs = redemption.reserve(uow, clock, shop.id, second.id, "five-off", "same-id")
+    assert theirs.code != mine.code and theirs.member_id == second.id
