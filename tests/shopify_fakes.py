@@ -104,7 +104,7 @@ class FakeShopify:
         if self.script:
             forced = self.script.pop(0)
             return forced() if callable(forced) else forced
-        return httpx.Response(200, json={"data": self.answer(name, coerced), "extensions": cost()})
+        return httpx.Response(200, json={"data": self.answer(name, body.get("variables") or {}), "extensions": cost()})
 
     def token(self, grant: dict[str, Any]) -> httpx.Response:
         if grant.get("client_id") != CLIENT_ID or grant.get("client_secret") != SECRET:

@@ -1,0 +1,190 @@
+"""Tokens refresh before they expire (once, even with two workers); metafields; reconcile pages within budget."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from plugin.platforms.shopify.payloads import OrderPayload, parse
+from plugin.platforms.shopify.platform import ShopifyPlatform
+from plugin.platforms.shopify.tokens import Credentials
+from plugin.services.platform import MemberSnapshot, PlatformRejected, Shop
+from plugin.storage.store import SqlUnitOfWork
+from tests.shopify_fakes import PAYLOADS, FakeShopify, cost
+
+
+def stored(uow: SqlUnitOfWork, shop: Shop) -> Credentials:
+    with uow() as store:
+        credentials = Credentials.from_json(store.credentials(shop.id))
+    assert credentials is not None
+    return credentials
+
+
+def test_a_fresh_token_is_used_as_is(shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify) -> None:
+    assert shopify.tokens.access_token(shopify_shop) == "access-1"
+    assert fake_shopify.refreshes == 0
+
+
+def test_a_token_about_to_expire_is_refreshed_and_the_pair_stored_in_one_write(
+    uow: SqlUnitOfWork, clock: Any, shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify
+) -> None:
+    clock.advance(minutes=56)  # four minutes left: inside the refresh margin
+    assert shopify.tokens.access_token(shopify_shop) == fake_shopify.access_token == "access-2"
+    credentials = stored(uow, shopify_shop)
+    assert credentials.refresh_token == fake_shopify.refresh_token
+    assert credentials.expires_at == clock.now() + timedelta(hours=1)
+    assert credentials.refresh_expires_at == clock.now() + timedelta(days=90)
+
+
+def test_two_workers_refreshing_at_once_both_end_with_a_valid_token(
+    uow: SqlUnitOfWork, clock: Any, shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify
+) -> None:
+    clock.advance(minutes=58)
+    seen = stored(uow, shopify_shop)
+    results: list[str] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            results.append(shopify.tokens.refresh(shopify_shop, seen).access_token)
+        except BaseException as error:  # collected for the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert fake_shopify.refreshes == 1  # the refresh token was spent once
+    assert results == [fake_shopify.access_token] * 2
+    assert stored(uow, shopify_shop).refresh_token == fake_shopify.refresh_token
+
+
+def test_a_401_renews_the_token_once_then_succeeds(
+    shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify
+) -> None:
+    fake_shopify.access_token = "revoked-elsewhere"
+    shopify.publish_order_points(shopify_shop, "450789469", 12)
+    assert fake_shopify.refreshes == 1
+
+
+def test_uninstalled_shop_has_no_token(uow: SqlUnitOfWork, shopify: ShopifyPlatform, shopify_shop: Shop) -> None:
+    with uow() as store:
+        store.set_credentials(shopify_shop.id, {}, installed=False)
+    with pytest.raises(PlatformRejected):
+        shopify.tokens.access_token(shopify_shop)
+
+
+def test_member_balance_and_tier_are_mirrored_to_app_metafields(
+    shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify
+) -> None:
+    shopify.publish_member(shopify_shop, MemberSnapshot("1073339475", available=620, pending=30, tier="Silver"))
+    owner = "gid://shopify/Customer/1073339475"
+    assert fake_shopify.metafields[(owner, "points_balance")]["value"] == "620"
+    assert fake_shopify.metafields[(owner, "points_balance")]["namespace"] == "$app"
+    assert fake_shopify.metafields[(owner, "points_pending")]["value"] == "30"
+    assert fake_shopify.metafields[(owner, "tier")]["value"] == "Silver"
+
+
+def test_order_points_are_written_to_an_order_metafield(
+    shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify
+) -> None:
+    shopify.publish_order_points(shopify_shop, "450789469", 587)
+    assert fake_shopify.metafields[("gid://shopify/Order/450789469", "points_earned")]["value"] == "587"
+
+
+def graphql_order(number: int) -> dict[str, Any]:
+    """Shopify's order 450789469 as the GraphQL `orders` query returns it."""
+
+    def money(amount: str) -> dict[str, Any]:
+        return {"shopMoney": {"amount": amount, "currencyCode": "USD"}}
+
+    def line(gid: int, name: str, allocated: str) -> dict[str, Any]:
+        return {
+            "id": f"gid://shopify/LineItem/{gid}",
+            "name": name,
+            "quantity": 1,
+            "isGiftCard": False,
+            "originalUnitPriceSet": money("199.00"),
+            "discountAllocations": [{"allocatedAmountSet": money(allocated)}],
+        }
+
+    return {
+        "legacyResourceId": str(number),
+        "name": "#1001",
+        "email": "bob.norman@mail.example.com",
+        "createdAt": "2008-01-10T16:00:00Z",
+        "updatedAt": "2025-04-02T16:31:21Z",
+        "cancelledAt": None,
+        "displayFinancialStatus": "PAID",
+        "customerLocale": "en-US",
+        "discountCodes": ["TENOFF"],
+        "customer": {"legacyResourceId": "207119551", "email": "bob.norman@mail.example.com"},
+        "customAttributes": [{"key": "loyalty_opt_in", "value": "yes"}],
+        "totalTaxSet": money("11.94"),
+        "totalDiscountsSet": money("10.00"),
+        "totalTipReceivedSet": money("0.00"),
+        "lineItems": {
+            "nodes": [
+                line(466157049, "IPod Nano - 8gb - green", "3.34"),
+                line(518995019, "IPod Nano - 8gb - red", "3.33"),
+                line(703073504, "IPod Nano - 8gb - black", "3.33"),
+            ]
+        },
+        "shippingLines": {
+            "nodes": [{"isRemoved": False, "originalPriceSet": money("0.00"), "discountAllocations": []}]
+        },
+        "refunds": [],
+    }
+
+
+def test_reconcile_reads_orders_page_by_page_as_the_same_facts_a_webhook_gives(
+    shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify, clock: Any
+) -> None:
+    fake_shopify.orders = [graphql_order(450789469 + n) for n in range(120)]
+    facts = list(shopify.orders_updated_since(shopify_shop, clock.now() - timedelta(days=1)))
+    assert len(facts) == 120
+    assert fake_shopify.operations == ["LoyaltyOrdersUpdatedSince"] * 3
+    body = PAYLOADS / "order-cancelled-full.json"
+    webhook = parse(OrderPayload, body.read_bytes()).facts()
+    first = facts[0]
+    assert first.lines == webhook.lines
+    assert (first.customer_ref, first.tax, first.order_discount, first.opted_in, first.paid) == (
+        webhook.customer_ref,
+        webhook.tax,
+        webhook.order_discount,
+        True,
+        True,
+    )
+
+
+def test_reconcile_waits_for_the_cost_bucket_between_pages(
+    shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify, clock: Any, sleeps: list[float]
+) -> None:
+    fake_shopify.orders = [graphql_order(n) for n in range(1, 101)]
+
+    def low_budget() -> httpx.Response:
+        data = fake_shopify.answer("LoyaltyOrdersUpdatedSince", {"first": 50})
+        return httpx.Response(200, json={"data": data, "extensions": cost(requested=300, available=100, restore=100)})
+
+    fake_shopify.script = [low_budget]
+    assert len(list(shopify.orders_updated_since(shopify_shop, clock.now()))) == 100
+    assert sleeps == [2.0]  # 200 points short at 100 points per second
+
+
+def test_a_throttled_query_is_retried_after_the_bucket_refills(
+    shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify, sleeps: list[float]
+) -> None:
+    throttled = {
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        "extensions": cost(300, 50, 100),
+    }
+    fake_shopify.script = [httpx.Response(200, json=throttled)]
+    shopify.publish_order_points(shopify_shop, "1", 5)
+    assert sleeps == [2.5]
+    assert fake_shopify.metafields
