@@ -7,6 +7,8 @@ import time
 from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 
+from plugin.observability import log_event
+
 REQUESTS = Counter("loyalty_http_requests_total", "HTTP requests", ["endpoint", "status"])
 LATENCY = Histogram(
     "loyalty_http_request_seconds",
@@ -35,6 +37,9 @@ def instrument(app: Flask) -> None:
     @app.after_request
     def _finish(response: Response) -> Response:
         endpoint = request.endpoint or "unknown"
+        seconds = time.perf_counter() - g.get("started", time.perf_counter())
         REQUESTS.labels(endpoint, str(response.status_code)).inc()
-        LATENCY.labels(endpoint).observe(time.perf_counter() - g.get("started", time.perf_counter()))
+        LATENCY.labels(endpoint).observe(seconds)
+        # Receivers set g.shop_id once they know the shop; nothing personal goes in the line.
+        log_event(f"http.{endpoint}", str(response.status_code), shop=g.get("shop_id"), duration_ms=seconds * 1000)
         return response

@@ -117,7 +117,9 @@ def review_tier(store: Store, shop_id: int, member_id: int, version: int, progra
         since = add_months(now, -12)
     money = program.tiers.measure.value == "money_spent"
     # Lifetime points are stored on the member; only windows and money need a query.
-    progress = Decimal(member.lifetime) if since is None and not money else store.progress_since(member.id, since, money)
+    progress = (
+        Decimal(member.lifetime) if since is None and not money else store.progress_since(member.id, since, money)
+    )
     tier = settle_tier(member.tier, progress, program.tiers)
     name = tier.name if tier else None
     if name == member.tier:

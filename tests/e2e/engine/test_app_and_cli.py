@@ -40,3 +40,14 @@ def test_the_cli_registers_a_shop_adjusts_and_verifies(database_url) -> None:
     assert verified.returncode == 0 and json.loads(verified.stdout) == {"differences": {}}
     exported = loyalty(database_url, "export", "--shop", shop_id, "--email", "nobody@example.com")
     assert json.loads(exported.stdout)["member"] is None
+
+
+def test_each_request_is_logged_as_one_json_line_without_personal_data(settings, caplog) -> None:
+    import logging
+
+    client = create_app(settings).test_client()
+    with caplog.at_level(logging.INFO, logger="loyalty"):
+        client.get("/healthz?email=someone@example.com")
+    events = [record.event for record in caplog.records if hasattr(record, "event")]
+    assert {"kind": "http.healthz", "outcome": "200"}.items() <= events[-1].items()
+    assert "duration_ms" in events[-1] and "someone@example.com" not in json.dumps(events)
