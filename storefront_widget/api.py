@@ -77,7 +77,7 @@ def _shopify_visitor() -> Visitor:
         identity = verify_app_proxy(query, proxy_secrets(loyalty, shop_domain), loyalty.clock.now().timestamp())
     except SignatureError as error:
         raise Unauthorized(str(error)) from None
-    with loyalty.uow() as store:
+    with loyalty.uow.read() as store:
         shop = store.shop_by_domain("shopify", identity.shop_domain)
     if shop is None or not shop.installed:
         raise Unauthorized("this shop has not installed the app")
@@ -109,7 +109,7 @@ def _saleor_visitor(*, confirm: bool = False) -> Visitor:
     api_url = request.headers.get("Saleor-Api-Url") or request.args.get("api_url") or ""
     if not api_url:
         raise BadRequest("say which Saleor shop: the Saleor-Api-Url header or the api_url parameter")
-    with loyalty.uow() as store:
+    with loyalty.uow.read() as store:
         shop = store.shop_by_domain("saleor", api_url)
         jwks = store.credentials(shop.id).get("jwks") if shop else None
     if shop is None or not shop.installed or not isinstance(jwks, dict):
@@ -180,7 +180,7 @@ def _body() -> dict[str, Any]:
 
 def _member(visitor: Visitor) -> Response:
     loyalty = _loyalty()
-    with loyalty.uow() as store:
+    with loyalty.uow.read() as store:
         state = member_state(store, visitor.shop.id, visitor.customer_ref, _language(visitor.shop))
     return _no_store(jsonify(state))
 
@@ -192,7 +192,7 @@ def _opt_in(visitor: Visitor, body: dict[str, Any]) -> Response:
     loyalty = _loyalty()
     language = _language(visitor.shop, body)
     opt_in(loyalty.uow, loyalty.clock, visitor.shop.id, customer_ref, visitor.email, "widget", locale=language)
-    with loyalty.uow() as store:
+    with loyalty.uow.read() as store:
         state = member_state(store, visitor.shop.id, customer_ref, language)
     return _no_store(jsonify(state))
 
@@ -208,7 +208,7 @@ def _redeem(visitor: Visitor, body: dict[str, Any]) -> tuple[Response, int]:
         visitor.confirm()
     loyalty = _loyalty()
     shop = visitor.shop
-    with loyalty.uow() as store:
+    with loyalty.uow.read() as store:
         member = store.member_by_customer(shop.id, customer_ref)
         credentials = store.credentials(shop.id)
     if member is None or not member.active:
@@ -225,9 +225,9 @@ def _redeem(visitor: Visitor, body: dict[str, Any]) -> tuple[Response, int]:
         except PlatformUnavailable:
             pass  # the reservation's issue_code job finishes it; the widget shows the code as on its way
         except PlatformRejected:
-            with loyalty.uow() as store:
+            with loyalty.uow.read() as store:
                 outcome = store.redemption(shop.id, reserved.id) or reserved
-    with loyalty.uow() as store:
+    with loyalty.uow.read() as store:
         state = member_state(store, shop.id, customer_ref, _language(shop, body))
     code = {
         "code": outcome.code,

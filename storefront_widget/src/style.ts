@@ -36,7 +36,8 @@ h3{margin:18px 0 8px;font-size:1em}
 ul{list-style:none;margin:0;padding:0}
 li{display:flex;justify-content:space-between;align-items:center;gap:10px;padding:9px 0;border-bottom:1px solid var(--ln)}
 li div{min-width:0}
-.act{flex:none;border:0;border-radius:8px;padding:7px 12px;background:var(--a);color:var(--at);font-weight:600;text-decoration:none}
+.wrap{flex-wrap:wrap}.acts{display:flex;gap:6px}
+.act{flex:none;display:inline-block;line-height:1.4;white-space:nowrap;border:0;border-radius:8px;padding:7px 12px;background:var(--a);color:var(--at);font-weight:600;text-decoration:none}
 .act[disabled]{opacity:.45;cursor:default}
 .alt{background:none;color:var(--a);border:1px solid var(--a)}
 code{font-weight:700;letter-spacing:.03em}

@@ -244,11 +244,11 @@ class LoyaltyWidget extends HTMLElement {
     const apply = this.getAttribute("platform") === "shopify";
     const items = s.codes.map((code) => {
       const ready = code.status !== "reserved";
-      return `<li${code.code === this.fresh ? ' data-fresh=""' : ""}><div><code>${esc(code.code)}</code>` +
+      return `<li class="wrap"${code.code === this.fresh ? ' data-fresh=""' : ""}><div><code>${esc(code.code)}</code>` +
         `<p class="mu">${esc(this.rewardName(code))} · ${esc(ready ? say(t.validUntil, { date: this.date(code.expires_at) }) : t.onItsWay)}</p></div>` +
-        `<span><button class="act alt" data-act="copy" data-code="${esc(code.code)}" data-key="c-${esc(code.code)}">` +
+        `<span class="acts"><button class="act alt" data-act="copy" data-code="${esc(code.code)}" data-key="c-${esc(code.code)}">` +
         `${esc(t.copy)}</button>` +
-        (apply && ready ? ` <a class="act" href="/discount/${encodeURIComponent(code.code)}">${esc(t.apply)}</a>` : "") +
+        (apply && ready ? `<a class="act" href="/discount/${encodeURIComponent(code.code)}">${esc(t.apply)}</a>` : "") +
         `</span></li>`;
     });
     return `<h3>${esc(t.codes)}</h3><ul>${items.join("")}</ul>`;
