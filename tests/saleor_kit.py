@@ -103,3 +103,31 @@ def with_order(original: Delivery, **changes: Any) -> bytes:
     payload = original.json()
     payload["order"].update(changes)
     return json.dumps(payload).encode()
+
+
+class FakeSaleorApi:
+    """A Saleor GraphQL endpoint for `responses`: answers by the first matching field name in the query."""
+
+    def __init__(self, mock: Any, api_url: str = API_URL) -> None:
+        self.answers: dict[str, list[Any]] = {}
+        self.requests: list[dict[str, Any]] = []
+        mock.add_callback("POST", api_url, callback=self._answer, content_type="application/json")
+
+    def on(self, field: str, *answers: Any) -> None:
+        """Queue answers for queries naming `field`: a dict is the `data`, an int an HTTP status."""
+        self.answers.setdefault(field, []).extend(answers)
+
+    def sent(self, field: str) -> list[dict[str, Any]]:
+        """The variables of every request that named `field`."""
+        return [request["variables"] for request in self.requests if field in request["query"]]
+
+    def _answer(self, request: Any) -> tuple[int, dict[str, str], str]:
+        body = json.loads(request.body)
+        self.requests.append(body)
+        for field, queued in self.answers.items():
+            if field in body["query"] and queued:
+                answer = queued.pop(0) if len(queued) > 1 else queued[0]
+                if isinstance(answer, int):
+                    return answer, {}, "{}"
+                return 200, {}, json.dumps(answer if "errors" in answer else {"data": answer})
+        raise AssertionError(f"unexpected query: {body['query'][:80]}")

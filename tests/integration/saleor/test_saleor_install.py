@@ -1,0 +1,91 @@
+"""The install handshake against a fake Saleor API: only an allowed Saleor with a working token installs."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from plugin.platforms.saleor.install import InstallRefused, install
+from tests.saleor_kit import API_URL, JWKS_URL, fixture_jwks
+
+ALLOWED = [API_URL]
+
+
+@pytest.fixture
+def saleor():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def run(uow, clock, program, api_url=API_URL, token="good-token"):
+    return install(uow, clock, program, ALLOWED, api_url, token, domain="127.0.0.1:8000")
+
+
+def test_an_allowed_saleor_with_a_valid_token_installs_with_token_app_id_and_jwks(uow, clock, program, saleor):
+    saleor.post(API_URL, json={"data": {"app": {"id": "QXBwOjE="}}})
+    saleor.get(JWKS_URL, json=fixture_jwks())
+    shop = run(uow, clock, program)
+    assert shop.platform == "saleor" and shop.domain == API_URL and shop.installed
+    with uow() as store:
+        credentials = store.credentials(shop.id)
+    assert credentials == {
+        "token": "good-token",
+        "app_id": "QXBwOjE=",
+        "jwks": fixture_jwks(),
+        "domain": "127.0.0.1:8000",
+    }
+    assert saleor.calls[0].request.headers["Authorization"] == "Bearer good-token"
+
+
+def test_a_reinstall_replaces_the_token_of_the_same_shop(uow, clock, program, saleor):
+    saleor.post(API_URL, json={"data": {"app": {"id": "QXBwOjE="}}})
+    saleor.get(JWKS_URL, json=fixture_jwks())
+    first = run(uow, clock, program, token="old-token")
+    second = run(uow, clock, program, token="new-token")
+    assert first.id == second.id
+    with uow() as store:
+        assert store.credentials(second.id)["token"] == "new-token"
+
+
+def test_an_api_url_nobody_allowed_is_refused_without_calling_it(uow, clock, program, saleor):
+    with pytest.raises(InstallRefused) as refused:
+        run(uow, clock, program, api_url="https://stranger.example/graphql/")
+    assert refused.value.status == 403
+    assert len(saleor.calls) == 0
+    with uow() as store:
+        assert store.shop_by_domain("saleor", "https://stranger.example/graphql/") is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"json": {"data": {"app": None}}},
+        {"json": {"errors": [{"message": "Invalid token."}]}},
+        {"status": 401, "json": {}},
+    ],
+    ids=["no-app", "graphql-error", "http-401"],
+)
+def test_a_token_saleor_does_not_accept_is_refused(uow, clock, program, saleor, answer):
+    saleor.post(API_URL, **answer)
+    with pytest.raises(InstallRefused) as refused:
+        run(uow, clock, program, token="bad-token")
+    assert refused.value.status == 401
+    with uow() as store:
+        assert store.shop_by_domain("saleor", API_URL) is None
+
+
+@pytest.mark.parametrize("jwks", [{"status": 404}, {"status": 500}, {"json": {"keys": []}}, {"body": "not json"}])
+def test_an_unreachable_or_empty_jwks_is_refused(uow, clock, program, saleor, jwks):
+    saleor.post(API_URL, json={"data": {"app": {"id": "QXBwOjE="}}})
+    saleor.get(JWKS_URL, **jwks)
+    with pytest.raises(InstallRefused) as refused:
+        run(uow, clock, program)
+    assert refused.value.status == 502
+    with uow() as store:
+        assert store.shop_by_domain("saleor", API_URL) is None
+
+
+def test_a_missing_token_is_refused(uow, clock, program):
+    with pytest.raises(InstallRefused) as refused:
+        run(uow, clock, program, token="")
+    assert refused.value.status == 400
