@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -24,6 +25,7 @@ from plugin.platforms.saleor.payloads import (
 )
 from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.platforms.saleor.signatures import JwksUnavailable, SignatureError, signature_of, verify_with_refetch
+from plugin.platforms.saleor.snippets import order_confirmation_handlebars
 from plugin.rules.orders import estimate_points
 from plugin.services.orders import record_order_in
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
@@ -31,6 +33,8 @@ from plugin.services.privacy import erase_customer
 from webhooks import metrics
 
 blueprint = Blueprint("saleor", __name__)
+
+OPT_IN_SCRIPT = Path(__file__).resolve().parent.parent / "storefront_widget" / "saleor" / "loyalty-opt-in.js"
 
 ORDER_EVENT_NAMES = ["ORDER_CREATED", "ORDER_FULLY_PAID", "ORDER_REFUNDED", "ORDER_FULLY_REFUNDED", "ORDER_CANCELLED"]
 PERMISSIONS = ["MANAGE_ORDERS", "MANAGE_DISCOUNTS", "MANAGE_GIFT_CARD", "MANAGE_USERS", "MANAGE_CHECKOUTS"]
@@ -114,6 +118,14 @@ def app_page() -> Response:
 @blueprint.get("/saleor/logo.svg")
 def logo() -> Response:
     return Response(LOGO, mimetype="image/svg+xml")
+
+
+@blueprint.get("/saleor/loyalty-opt-in.js")
+def opt_in_script() -> Response:
+    """The framework-free checkout opt-in snippet for Saleor storefronts."""
+    response = Response(OPT_IN_SCRIPT.read_text(encoding="utf-8"), mimetype="text/javascript")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @blueprint.post("/saleor/register")
@@ -203,6 +215,19 @@ def _store_jwks(shop: Shop, jwks: dict[str, Any]) -> None:
     with _loyalty().uow() as store:
         credentials = store.credentials(shop.id)
         store.set_credentials(shop.id, {**credentials, "jwks": jwks}, installed=shop.installed)
+
+
+@blueprint.get("/saleor/order-confirmation-snippet")
+def order_confirmation_snippet() -> tuple[Response, int]:
+    """The Handlebars block for the SMTP app's confirmation template, from the shop's current program."""
+    loyalty = _loyalty()
+    with loyalty.uow() as store:
+        shop = store.shop_by_domain(PLATFORM, request.args.get("api_url", ""))
+        program = store.current_program(shop.id)[1] if shop and shop.installed else None
+    if program is None:
+        return Response("unknown shop\n", mimetype="text/plain"), 404
+    snippet = order_confirmation_handlebars(program, request.args.get("locale", "en"))
+    return Response(snippet, mimetype="text/plain"), 200
 
 
 @blueprint.route("/saleor/checkout-estimate", methods=["POST", "OPTIONS"])

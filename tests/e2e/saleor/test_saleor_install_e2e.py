@@ -141,3 +141,16 @@ def test_saleor_down_during_the_estimate_answers_503(client, shop, saleor_api):
         "/saleor/checkout-estimate", json={"checkoutId": CHECKOUT_ID}, headers={"Saleor-Api-Url": API_URL}
     )
     assert response.status_code == 503
+
+
+def test_the_order_confirmation_snippet_is_generated_from_the_shops_program(client, shop):
+    response = client.get("/saleor/order-confirmation-snippet", query_string={"api_url": API_URL, "locale": "nl"})
+    assert response.status_code == 200
+    assert "spaarpunten" in response.get_data(as_text=True)
+    assert client.get("/saleor/order-confirmation-snippet", query_string={"api_url": "x"}).status_code == 404
+
+
+def test_the_opt_in_script_is_served_to_storefronts(client):
+    response = client.get("/saleor/loyalty-opt-in.js")
+    assert response.status_code == 200
+    assert "LoyaltySaleorOptIn" in response.get_data(as_text=True)
