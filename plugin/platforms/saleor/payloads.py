@@ -76,6 +76,10 @@ class OrderLine(Camel):
     total_price: TaxedMoney | None = None
 
 
+class GiftCard(Camel):
+    code: str | None = None
+
+
 class Order(Camel):
     """The order fields of the app's subscription query (`ORDER_FRAGMENT` in the manifest)."""
 
@@ -94,6 +98,8 @@ class Order(Camel):
     total_charged: Money | None = None
     total_refunded: Money | None = None
     voucher_code: str | None = None
+    # Null when the app lacks MANAGE_GIFT_CARD: Saleor then nulls the field instead of failing the delivery.
+    gift_cards: list[GiftCard] | None = None
     lines: list[OrderLine] | None = None
     created: datetime | None = None
     updated_at: datetime | None = None
@@ -261,7 +267,10 @@ def order_facts(order: Order, event: str = "") -> OrderFacts:
         paid=paid,
         cancelled=event == "order_cancelled" or order.status == "CANCELED",
         refunded_total=refunded,
-        discount_codes=(order.voucher_code,) if order.voucher_code else (),
+        # Codes the app issued and the customer used here: vouchers, and gift cards applied as promo codes.
+        discount_codes=tuple(
+            code for code in [order.voucher_code, *(card.code for card in order.gift_cards or ())] if code
+        ),
         locale=_locale(order.language_code_enum),
     )
 

@@ -12,7 +12,7 @@ fragment LoyaltyOrder on Order {
   shippingPrice { gross { amount currency } net { amount currency } }
   totalCharged { amount currency }
   totalRefunded { amount currency }
-  voucherCode
+  voucherCode giftCards { code }
   lines { id productSku productName quantity isGiftCard totalPrice { gross { amount } net { amount } } }
 }
 """

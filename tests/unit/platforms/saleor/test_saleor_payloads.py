@@ -78,6 +78,13 @@ def test_a_voucher_code_on_the_order_is_reported_as_used():
     assert facts.discount_codes == ("LOYAL-7F3K",)
 
 
+def test_gift_cards_used_on_the_order_are_reported_as_used_codes():
+    recorded = delivery("subscription-order_fully_paid-1")
+    facts = facts_of(recorded.name, with_order(recorded, voucherCode="V-1", giftCards=[{"code": "G-1"}]))
+    assert facts.discount_codes == ("V-1", "G-1")
+    assert facts_of(recorded.name, with_order(recorded, giftCards=None)).discount_codes == ()
+
+
 def test_tax_and_an_order_discount_are_separated_from_the_goods():
     recorded = delivery("subscription-order_fully_paid-1")
     body = with_order(
