@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from sqlalchemy import Engine, text
 
+from admin.web import admin_blueprint
 from plugin.clock import SystemClock
+from plugin.notifications.handlers import email_handlers
 from plugin.observability import configure_logging
 from plugin.platforms.fake import FakePlatform
 from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.platforms.shopify.platform import ShopifyPlatform
+from plugin.services.handlers import platform_handlers
 from plugin.services.outbox import Handler
 from plugin.services.platform import Platform
 from plugin.services.ports import Clock
 from plugin.settings import Settings
 from plugin.storage.database import make_engine
 from plugin.storage.store import SqlUnitOfWork
+from storefront_widget import api as widget_api
+from storefront_widget import demo as widget_demo
 from webhooks import metrics
 from webhooks import saleor as saleor_webhooks
 from webhooks import shopify as shopify_webhooks
@@ -39,15 +44,15 @@ class Loyalty:
         return self.platforms[name]
 
 
-def build(
-    settings: Settings, *, clock: Clock | None = None, platforms: dict[str, Platform] | None = None
-) -> Loyalty:
+def build(settings: Settings, *, clock: Clock | None = None, platforms: dict[str, Platform] | None = None) -> Loyalty:
     """Everything but Flask: the CLI and the worker use the same wiring as the web app."""
     engine = make_engine(settings.database_url)
     loyalty = Loyalty(settings=settings, engine=engine, uow=SqlUnitOfWork(engine), clock=clock or SystemClock())
     platforms = {"shopify": ShopifyPlatform.build(settings.shopify, loyalty.uow, loyalty.clock), **(platforms or {})}
     loyalty.platforms = {"demo": FakePlatform(), **(platforms or {})}
     loyalty.platforms.setdefault("saleor", SaleorPlatform.from_uow(loyalty.uow))
+    loyalty.handlers = platform_handlers(loyalty.uow, loyalty.clock, loyalty.platform)
+    loyalty.handlers.update(email_handlers(loyalty))
     return loyalty
 
 
@@ -65,7 +70,7 @@ def create_app(
     app.extensions["loyalty"] = loyalty
 
     @app.get("/healthz")
-    def healthz():  # type: ignore[no-untyped-def]
+    def healthz() -> Response:
         with loyalty.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return jsonify(status="ok")
@@ -73,6 +78,9 @@ def create_app(
     metrics.instrument(app)
     app.register_blueprint(metrics.blueprint)
     # Platform, widget and admin blueprints register below, one line each.
+    app.register_blueprint(admin_blueprint(loyalty))
     app.register_blueprint(saleor_webhooks.blueprint)
     app.register_blueprint(shopify_webhooks.blueprint)
+    app.register_blueprint(widget_api.blueprint)
+    app.register_blueprint(widget_demo.blueprint)
     return app

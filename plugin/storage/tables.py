@@ -281,3 +281,28 @@ cursors = Table(
     Column("name", String(40), primary_key=True),
     Column("value", String(255), nullable=False),
 )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Analytics pre-aggregates (migration 0002, owned by the shop owner's pages, plugin/services/analytics.py).
+# Derived data only: rebuilt from `orders` by admin.queries.refresh_order_values, never the source of truth.
+# ---------------------------------------------------------------------------------------------------
+
+# One row per order: what the customer paid and who they are, so average order value and repeat
+# purchase rate of members and non-members need no JSON parsing at read time.
+order_values = Table(
+    "order_values",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    # m:<member id> for members' orders, else c:<customer ref>, e:<e-mail> or o:<order id> for guests.
+    Column("customer_key", String(330), nullable=False),
+    Column("member", Boolean, nullable=False),
+    Column("value", Money, nullable=False),
+    Column("paid_at", When, nullable=True),
+    # Paid and not cancelled: the orders that count as purchases.
+    Column("counted", Boolean, nullable=False),
+    UniqueConstraint("order_id"),
+    Index(None, "shop_id", "paid_at"),
+)

@@ -1,0 +1,199 @@
+"""The program as an HTML form: every setting of Program as a named field, and the form back to data.
+
+Field names are the dotted paths ProgramError.problems use ("tiers.levels.1.threshold"), so each
+validation message lands next to its field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from plugin.rules.program import (
+    Enrollment,
+    ExpiryMode,
+    Program,
+    RefundShortfall,
+    RewardKind,
+    Rounding,
+    TierDowngrade,
+    TierMeasure,
+    TierPeriod,
+)
+
+# Blank rows offered below the existing tiers and rewards, so one can be added without JS.
+SPARE_ROWS = 1
+
+
+@dataclass(frozen=True)
+class Field:
+    path: str  # within the program, or within one row of a list ("name", "threshold")
+    kind: str  # text | number | integer | bool | choice
+    choices: tuple[str, ...] = ()
+    optional: bool = False  # blank means "not set" (omitted), not an empty string
+
+
+def _choice(path: str, enum: type[StrEnum]) -> Field:
+    return Field(path, "choice", tuple(member.value for member in enum))
+
+
+SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
+    (
+        "earning",
+        (
+            Field("points_per_unit", "number"),
+            _choice("rounding", Rounding),
+            Field("minimum_order", "number"),
+            Field("currency", "text"),
+            Field("pending_days", "integer"),
+            _choice("refund_shortfall", RefundShortfall),
+        ),
+    ),
+    (
+        "earn_basis",
+        (
+            Field("earn_basis.shipping", "bool"),
+            Field("earn_basis.tax", "bool"),
+            Field("earn_basis.tips", "bool"),
+            Field("earn_basis.gift_cards", "bool"),
+            Field("earn_basis.subtract_order_discounts", "bool"),
+        ),
+    ),
+    ("expiry", (_choice("expiry.mode", ExpiryMode), Field("expiry.months", "integer"))),
+    (
+        "membership",
+        (
+            _choice("enrollment", Enrollment),
+            Field("terms_version", "text"),
+            Field("bonuses.signup", "integer"),
+            Field("bonuses.birthday", "integer"),
+            Field("guest_claim.enabled", "bool"),
+            Field("guest_claim.days_kept", "integer"),
+        ),
+    ),
+    (
+        "tiers",
+        (
+            _choice("tiers.measure", TierMeasure),
+            _choice("tiers.period", TierPeriod),
+            _choice("tiers.downgrade", TierDowngrade),
+        ),
+    ),
+)
+
+LEVEL_FIELDS = (Field("name", "text"), Field("threshold", "number"), Field("multiplier", "number"))
+REWARD_FIELDS = (
+    Field("id", "text"),
+    _choice("kind", RewardKind),
+    Field("points", "integer"),
+    Field("amount", "number", optional=True),
+    Field("percentage", "number", optional=True),
+    Field("minimum_points", "integer"),
+    Field("minimum_order", "number"),
+    Field("valid_days", "integer"),
+    Field("combines_with_order_discounts", "bool"),
+    Field("combines_with_product_discounts", "bool"),
+    Field("combines_with_shipping_discounts", "bool"),
+)
+LISTS = {"tiers.levels": LEVEL_FIELDS, "rewards": REWARD_FIELDS}
+
+
+def form_values(data: dict[str, Any]) -> dict[str, str]:
+    """Program data (Program.to_data()) as flat form values keyed by field name."""
+    values: dict[str, str] = {}
+    for _section, fields in SECTIONS:
+        for field in fields:
+            values[field.path] = _text(_get(data, field.path))
+    for path, fields in LISTS.items():
+        for index, row in enumerate(_get(data, path) or []):
+            for field in fields:
+                values[f"{path}.{index}.{field.path}"] = _text(row.get(field.path))
+    return values
+
+
+def row_count(values: dict[str, str], path: str) -> int:
+    """Rows to show for a list: those with values, plus spare blank ones."""
+    indices = [int(name[len(path) + 1 :].split(".")[0]) for name in values if name.startswith(path + ".")]
+    return (max(indices) + 1 if indices else 0) + SPARE_ROWS
+
+
+def program_data(form: dict[str, str]) -> dict[str, Any]:
+    """Form values back to program data for Program.parse; blank list rows are dropped.
+
+    Show a refused draft again with `form_values(program_data(form))`, so row numbers in the messages
+    match the rows on screen.
+    """
+    data: dict[str, Any] = {}
+    for _section, fields in SECTIONS:
+        for field in fields:
+            _set(data, field.path, _value(field, form.get(field.path)))
+    for path, fields in LISTS.items():
+        rows = []
+        for index in range(row_count(form, path)):
+            cells = {field.path: form.get(f"{path}.{index}.{field.path}") for field in fields}
+            if not any((cells[field.path] or "").strip() for field in fields if field.kind != "bool"):
+                continue
+            row = {}
+            for field in fields:
+                value = _value(field, cells[field.path])
+                if value is not None or not field.optional:
+                    row[field.path] = value
+            rows.append(row)
+        _set(data, path, rows)
+    return data
+
+
+def leaf_paths(data: dict[str, Any], prefix: str = "") -> set[str]:
+    """Every setting's dotted path, lists reduced to their element fields (for the completeness check)."""
+    paths: set[str] = set()
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            paths |= leaf_paths(value, path + ".")
+        else:
+            paths.add(path)
+    return paths
+
+
+def form_paths() -> set[str]:
+    """The settings the form edits, in the same shape as `leaf_paths`."""
+    paths = {field.path for _section, fields in SECTIONS for field in fields}
+    return paths | set(LISTS)
+
+
+def program_of(form: dict[str, str]) -> Program:
+    """The draft program the form describes; raises ProgramError naming the bad fields."""
+    return Program.parse(program_data(form))
+
+
+def _value(field: Field, raw: str | None) -> Any:
+    if field.kind == "bool":
+        return raw in ("on", "true", "1")
+    text = (raw or "").strip()
+    if field.optional and not text:
+        return None
+    # Numbers stay text: Program parses them as Decimal or int and names the field when they are not.
+    return text.replace(",", ".") if field.kind == "number" else text
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else ""
+    return str(value)
+
+
+def _get(data: dict[str, Any], path: str) -> Any:
+    current: Any = data
+    for part in path.split("."):
+        current = current.get(part) if isinstance(current, dict) else None
+    return current
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        data = data.setdefault(part, {})
+    data[last] = value

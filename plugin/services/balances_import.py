@@ -1,0 +1,139 @@
+"""Starting balances from a CSV file: checked row by row first, applied all at once (or the good rows only).
+
+Columns: customer_id, email, points (required: points and one of customer_id or email), name, locale.
+Each row enrolls the customer (consent source "import") and posts an IMPORT entry; a row imported
+before is recognised by its idempotency key and not credited twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from plugin.ledger.model import EntryKind, NewEntry, Reason
+from plugin.services.members import enroll
+from plugin.services.ports import Clock, UnitOfWork
+from plugin.services.posting import credit, expiry_for
+
+COLUMNS = ("customer_id", "email", "points", "name", "locale")
+MAX_POINTS = 10_000_000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    line: int
+    customer_ref: str | None
+    email: str | None
+    points: int
+    name: str | None = None
+    locale: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"c:{self.customer_ref}" if self.customer_ref else f"e:{self.email}"
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportReport:
+    rows: list[BalanceRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    applied: bool = False
+    credited: int = 0  # rows that posted points now
+    already: int = 0  # rows imported by an earlier run
+
+    @property
+    def points(self) -> int:
+        return sum(row.points for row in self.rows)
+
+
+def read_rows(text: str) -> ImportReport:
+    """Parse and check every row; nothing is written."""
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = {"points"} - set(header)
+    if missing or not {"customer_id", "email"} & set(header):
+        report.errors.append(RowError(1, "the header needs points and customer_id or email"))
+        return report
+    unknown = set(header) - set(COLUMNS)
+    if unknown:
+        report.errors.append(RowError(1, "unknown columns: " + ", ".join(sorted(unknown))))
+        return report
+    seen: dict[str, int] = {}
+    for line, raw in enumerate(reader, start=2):
+        values = {key.strip().lower(): (value or "").strip() for key, value in raw.items() if key}
+        problem, row = _check(line, values)
+        if row is not None and row.key in seen:
+            problem, row = f"same customer as line {seen[row.key]}", None
+        if row is None:
+            report.errors.append(RowError(line, problem))
+            continue
+        seen[row.key] = line
+        report.rows.append(row)
+    return report
+
+
+def _check(line: int, values: dict[str, str]) -> tuple[str, BalanceRow | None]:
+    customer_ref = values.get("customer_id") or None
+    email = (values.get("email") or "").lower() or None
+    if customer_ref is None and email is None:
+        return "needs a customer_id or an email", None
+    if email is not None and not _EMAIL.match(email):
+        return f"not an e-mail address: {email}", None
+    text = values.get("points", "")
+    if not re.fullmatch(r"\d+", text):
+        return f"points must be a whole number of 0 or more, not {text!r}", None
+    points = int(text)
+    if points > MAX_POINTS:
+        return f"points above {MAX_POINTS}", None
+    locale = values.get("locale") or None
+    if locale is not None and locale.split("-")[0].lower() not in ("nl", "en"):
+        return f"locale must be nl or en, not {locale!r}", None
+    return "", BalanceRow(line, customer_ref, email, points, values.get("name") or None, locale)
+
+
+def import_balances(
+    uow: UnitOfWork, clock: Clock, shop_id: int, text: str, *, apply: bool, skip_bad_rows: bool = False
+) -> ImportReport:
+    """Check the file; with `apply`, post it in one transaction unless a row is bad and bad rows are not skipped."""
+    report = read_rows(text)
+    if not apply or (report.errors and not skip_bad_rows):
+        return report
+    now = clock.now()
+    with uow() as store:
+        version, program = store.current_program(shop_id)
+        for row in report.rows:
+            member = enroll(store, now, shop_id, row.customer_ref, row.email, "import", locale=row.locale, claim=False)
+            if row.name and member.name is None:
+                store.update_profile(member.id, name=row.name)
+            if row.points == 0:
+                continue
+            posted = credit(
+                store,
+                shop_id,
+                member,
+                NewEntry(
+                    kind=EntryKind.IMPORT,
+                    points=row.points,
+                    idempotency_key=f"import:balance:{row.key}",
+                    reason=Reason(code="starting_balance"),
+                    program_version=version,
+                    expires_at=expiry_for(program, now),
+                ),
+                now,
+            )
+            if posted is None:
+                report.already += 1
+            else:
+                report.credited += 1
+    report.applied = True
+    return report

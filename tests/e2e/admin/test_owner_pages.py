@@ -1,0 +1,172 @@
+"""The owner's pages over HTTP: program versions, adjustments, import, analytics CSV, setup, unsubscribe."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+
+from flask.testing import FlaskClient
+
+from plugin.notifications.tokens import unsubscribe_token
+from plugin.rules.orders import Line, OrderFacts
+from plugin.services.members import opt_in
+from plugin.services.orders import record_order
+from plugin.services.platform import Shop
+from tests.e2e.admin.conftest import csrf_of, log_in
+
+
+def program_form(client: FlaskClient) -> dict[str, str]:
+    """The program page's form as a browser would submit it unchanged."""
+    html = client.get("/admin/program").get_data(as_text=True)
+    form: dict[str, str] = {"csrf": csrf_of(html)}
+    for name, value in re.findall(r'<input type="text" name="([^"]+)" id="[^"]+" value="([^"]*)"', html):
+        form[name] = value
+    for name in re.findall(r'<input type="checkbox" name="([^"]+)" id="[^"]+" checked', html):
+        form[name] = "on"
+    for name, body in re.findall(r'<select name="([^"]+)" id="[^"]+"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        if chosen:
+            form[name] = chosen.group(1)
+    return form
+
+
+def versions(uow, shop: Shop) -> int:  # type: ignore[no-untyped-def]
+    with uow() as store:
+        return len(store.program_versions(shop.id))
+
+
+def test_a_bad_program_value_is_shown_next_to_its_field_and_nothing_is_saved(
+    client: FlaskClient, uow, shop: Shop
+) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, shop)
+    form = program_form(client)
+    form.update({"points_per_unit": "-3", "tiers.levels.1.threshold": "100", "action": "save"})
+    answer = client.post("/admin/program", data=form)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert re.search(r'data-field="points_per_unit">Input should be greater than or equal to 0<', html)
+    assert 'data-field="tiers.levels.1.threshold">tiers must be in ascending order' in html
+    assert versions(uow, shop) == 1
+
+
+def test_a_good_program_edit_creates_a_version_with_its_author(client: FlaskClient, uow, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, shop)
+    form = program_form(client)
+    form.update({"points_per_unit": "2", "action": "save"})
+    answer = client.post("/admin/program", data=form)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("saved=2")
+    with uow() as store:
+        version, program = store.current_program(shop.id)
+        history = store.program_versions(shop.id)
+    assert version == 2 and program.points_per_unit == Decimal(2)
+    assert history[0]["created_by"] == "login"
+    page = client.get("/admin/program").get_data(as_text=True)
+    assert "<code>points_per_unit</code>" in page  # the history names what changed
+
+
+def test_the_simulator_compares_the_draft_with_the_live_program(client: FlaskClient, shop: Shop) -> None:
+    log_in(client, shop)
+    form = program_form(client)
+    form.update({"points_per_unit": "3", "sim_amount": "42.50", "action": "simulate"})
+    html = client.post("/admin/program", data=form).get_data(as_text=True)
+    assert re.search(r'id="sim-draft">127<', html)  # 42.50 x 3, rounded down
+    assert re.search(r'id="sim-live">42<', html)
+
+
+def test_an_adjustment_needs_a_reason_and_then_shows_in_the_history(
+    client: FlaskClient, uow, clock, shop: Shop
+) -> None:  # type: ignore[no-untyped-def]
+    member = opt_in(uow, clock, shop.id, "c-1", "ann@example.com", "widget")
+    log_in(client, shop)
+    token = csrf_of(client.get(f"/admin/members/{member.id}").get_data(as_text=True))
+    refused = client.post(f"/admin/members/{member.id}/adjust", data={"csrf": token, "points": "25", "reason": " "})
+    assert refused.status_code == 422 and "An adjustment needs a reason." in refused.get_data(as_text=True)
+    done = client.post(
+        f"/admin/members/{member.id}/adjust", data={"csrf": token, "points": "25", "reason": "Parcel arrived late"}
+    )
+    assert done.status_code == 200
+    assert "Adjustment: Parcel arrived late" in done.get_data(as_text=True)
+    with uow() as store:
+        assert store.member(shop.id, member.id).available == member.available + 25  # type: ignore[union-attr]
+
+
+def test_the_member_page_speaks_dutch_on_request(client: FlaskClient, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    member = opt_in(uow, clock, shop.id, "c-2", "bea@example.nl", "widget")
+    log_in(client, shop)
+    html = client.get(f"/admin/members/{member.id}?lang=nl").get_data(as_text=True)
+    assert "Puntengeschiedenis" in html and "Welkomstbonus" in html
+
+
+CSV_GOOD = "customer_id,email,points,name\nc-10,ten@example.com,120,Tien\n,eleven@example.com,30,\n"
+CSV_BAD = CSV_GOOD + "c-12,not-an-email,5,\nc-13,,lots,\n"
+
+
+def test_a_balance_import_with_bad_rows_applies_nothing_unless_they_are_skipped(
+    client: FlaskClient, uow, shop: Shop
+) -> None:  # type: ignore[no-untyped-def]
+    log_in(client, shop)
+    token = csrf_of(client.get("/admin/import").get_data(as_text=True))
+    dry = client.post("/admin/import", data={"csrf": token, "csv_text": CSV_BAD, "action": "check"})
+    html = dry.get_data(as_text=True)
+    assert dry.status_code == 422 and "not an e-mail address: not-an-email" in html and "<td>5</td>" in html
+    refused = client.post("/admin/import", data={"csrf": token, "csv_text": CSV_BAD, "action": "apply"})
+    assert refused.status_code == 422
+    with uow() as store:
+        assert store.member_by_customer(shop.id, "c-10") is None
+
+    applied = client.post(
+        "/admin/import", data={"csrf": token, "csv_text": CSV_BAD, "action": "apply", "skip_bad_rows": "on"}
+    )
+    assert "2 balances posted" in applied.get_data(as_text=True)
+    again = client.post("/admin/import", data={"csrf": token, "csv_text": CSV_GOOD, "action": "apply"})
+    assert "0 balances posted, 2 were imported before" in again.get_data(as_text=True)
+    with uow() as store:
+        ten = store.member_by_customer(shop.id, "c-10")
+        assert ten is not None and ten.consent_source == "import" and ten.name == "Tien"
+        history = store.history(ten.id, 10)
+    assert [entry.points for entry in history if entry.kind.value == "import"] == [120]
+
+
+def test_members_export_lists_balances_and_defuses_formulas(client: FlaskClient, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    opt_in(uow, clock, shop.id, "=HYPERLINK(1)", "x@example.com", "widget")
+    log_in(client, shop)
+    rows = list(csv.DictReader(io.StringIO(client.get("/admin/members.csv").get_data(as_text=True))))
+    assert rows[0]["customer_id"] == "'=HYPERLINK(1)" and rows[0]["available"] == "50"
+
+
+def test_analytics_csvs_download(client: FlaskClient, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    opt_in(uow, clock, shop.id, "c-3", "c3@example.com", "widget")
+    record_order(uow, clock, shop.id, OrderFacts("o-1", customer_ref="c-3", lines=(Line("l", Decimal(80)),), paid=True))
+    record_order(
+        uow, clock, shop.id, OrderFacts("o-2", customer_ref="guest", lines=(Line("l", Decimal(20)),), paid=True)
+    )
+    log_in(client, shop)
+    summary = dict(csv.reader(io.StringIO(client.get("/admin/analytics/summary.csv").get_data(as_text=True))))
+    assert summary["points_issued"] == "130" and summary["known_customers"] == "2"
+    groups = list(csv.DictReader(io.StringIO(client.get("/admin/analytics/customers.csv").get_data(as_text=True))))
+    assert [(g["group"], g["average_order_value"]) for g in groups] == [("members", "80"), ("non_members", "20")]
+    weekly = client.get("/admin/analytics/weekly.csv").get_data(as_text=True).splitlines()
+    assert weekly[0] == "week,issued,redeemed,expired" and weekly[-1] == "2026-03-02,130,0,0"
+    assert client.get("/admin/analytics/nonsense.csv").status_code == 404
+    assert "<svg" in client.get("/admin/analytics").get_data(as_text=True)
+
+
+def test_setup_shows_the_snippets(client: FlaskClient, shop: Shop) -> None:
+    log_in(client, shop)
+    html = client.get("/admin/setup?snippet=nl").get_data(as_text=True)
+    assert "spaarpunten" in html
+
+
+def test_the_unsubscribe_link_asks_then_unsubscribes(client: FlaskClient, app, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    member = opt_in(uow, clock, shop.id, "c-4", "d@example.com", "widget", locale="nl")
+    token = unsubscribe_token(app.extensions["loyalty"].settings.secret_key, shop.id, member.id)
+    asked = client.get(f"/email/unsubscribe/{token}")
+    assert asked.status_code == 200 and "Afmelden" in asked.get_data(as_text=True)
+    with uow() as store:
+        assert not store.member(shop.id, member.id).unsubscribed  # type: ignore[union-attr]
+    assert client.post(f"/email/unsubscribe/{token}").status_code == 200
+    with uow() as store:
+        assert store.member(shop.id, member.id).unsubscribed  # type: ignore[union-attr]
+    assert client.post(f"/email/unsubscribe/{shop.id}.{member.id}.forged").status_code == 404
