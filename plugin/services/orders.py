@@ -15,7 +15,6 @@ from plugin.rules.orders import OrderFacts, Refund, merge
 from plugin.rules.program import Enrollment, Program
 from plugin.rules.tiers import multiplier_of
 from plugin.services import members as membership
-from plugin.services.errors import UnknownShop
 from plugin.services.ports import Clock, Member, OrderRecord, Store, UnitOfWork
 from plugin.services.settlement import settle
 
@@ -49,13 +48,15 @@ def cancel_order(uow: UnitOfWork, clock: Clock, shop_id: int, order_ref: str) ->
 def record_order_in(
     store: Store, now: datetime, shop_id: int, facts: OrderFacts, *, kind: EntryKind = EntryKind.EARN
 ) -> OrderOutcome:
-    """`record_order` inside a transaction the caller holds (import and reconcile reuse it)."""
-    if store.shop(shop_id) is None:
-        raise UnknownShop(str(shop_id))
+    """`record_order` inside a transaction the caller holds (import and reconcile reuse it).
+
+    `shop_id` must be a registered shop: callers resolve it from the store first.
+    """
     order = store.lock_order(shop_id, facts.order_ref, now)
     order.state = merge(order.state, facts)
     store.consume_codes(shop_id, facts.discount_codes, facts.order_ref, now)
     version, program = store.current_program(shop_id)
+    member = None
     if order.member_id is None:
         member = _buyer(store, shop_id, order, program, now)
         if member is not None and member.active:
@@ -65,12 +66,12 @@ def record_order_in(
     if order.member_id is not None and not order.earning and order.state.paid:
         # The order earns under the rules and tier of the moment it first earns; later refunds
         # are computed with the same version and multiplier, so a program change rewrites nothing.
-        member = store.member(shop_id, order.member_id)
+        member = member or store.member(shop_id, order.member_id, lock=True)
         if member is not None and member.active:
             order.earning = True
             order.program_version = version
             order.multiplier = multiplier_of(member.tier, program.tiers)
-    change = settle(store, shop_id, order, now, kind=kind)
+    change = settle(store, shop_id, order, now, kind=kind, member=member)
     store.save_order(shop_id, order, now)
     return OrderOutcome(order.order_ref, order.credited, change, order.member_id)
 
@@ -80,7 +81,7 @@ def _buyer(store: Store, shop_id: int, order: OrderRecord, program: Program, now
     state = order.state
     if state.customer_ref is None:
         return None  # a guest: remembered by e-mail on the order row, claimable later
-    member = store.member_by_customer(shop_id, state.customer_ref)
+    member = store.member_by_customer(shop_id, state.customer_ref, lock=True)
     wants_in = state.opted_in or program.enrollment is Enrollment.AUTOMATIC
     if wants_in and (member is None or (member.status == "opted_out" and state.opted_in)):
         source = "checkout" if state.opted_in else "automatic"

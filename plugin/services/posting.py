@@ -106,11 +106,23 @@ def debit(
     return entry_id
 
 
-def review_tier(store: Store, shop_id: int, member_id: int, version: int, program: Program, now: datetime) -> None:
-    """Move the member to the tier their progress earns and record a change in their history."""
+def review_tier(
+    store: Store,
+    shop_id: int,
+    member_id: int,
+    version: int,
+    program: Program,
+    now: datetime,
+    *,
+    member: Member | None = None,
+) -> None:
+    """Move the member to the tier their progress earns and record a change in their history.
+
+    `member`, when given, is the member as it stands now (saves reading it again).
+    """
     if not program.tiers.levels:
         return
-    member = store.member(shop_id, member_id)
+    member = member or store.member(shop_id, member_id)
     assert member is not None
     since = None
     if program.tiers.period is TierPeriod.ROLLING_12_MONTHS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -19,8 +20,19 @@ from plugin.services.posting import (
 )
 
 
-def settle(store: Store, shop_id: int, order: OrderRecord, now: datetime, *, kind: EntryKind = EntryKind.EARN) -> int:
-    """Post the difference between what the order deserves now and what it was credited."""
+def settle(
+    store: Store,
+    shop_id: int,
+    order: OrderRecord,
+    now: datetime,
+    *,
+    kind: EntryKind = EntryKind.EARN,
+    member: Member | None = None,
+) -> int:
+    """Post the difference between what the order deserves now and what it was credited.
+
+    `member`, when given, is the order's member already locked by the caller.
+    """
     if not order.earning or order.member_id is None or order.program_version is None:
         return 0
     program = store.program(shop_id, order.program_version)
@@ -32,7 +44,8 @@ def settle(store: Store, shop_id: int, order: OrderRecord, now: datetime, *, kin
     change = deserved - order.credited
     if change == 0:
         return 0
-    member = store.member(shop_id, order.member_id, lock=True)
+    if member is None or member.id != order.member_id:
+        member = store.member(shop_id, order.member_id, lock=True)
     assert member is not None
     order.postings += 1
     entry = NewEntry(
@@ -51,23 +64,28 @@ def settle(store: Store, shop_id: int, order: OrderRecord, now: datetime, *, kin
         debit(store, shop_id, member, entry, now, shortfall_policy=program.refund_shortfall)
     order.credited = deserved
     current_version, current = store.current_program(shop_id)
-    review_tier(store, shop_id, member.id, current_version, current, now)
-    store.enqueue(shop_id, "publish_member", {"member_id": member.id}, now, dedupe_key=f"member:{member.id}")
-    store.enqueue(
+    # Every order kind counts towards lifetime by the full change (see posting.debit).
+    review_tier(
+        store,
         shop_id,
-        "publish_order_points",
-        {"order_ref": order.order_ref, "points": deserved},
+        member.id,
+        current_version,
+        current,
         now,
-        dedupe_key=f"order_points:{order.order_ref}:{deserved}",
+        member=replace(member, lifetime=member.lifetime + change),
     )
+    jobs: list[tuple[str, dict[str, object], str]] = [
+        ("publish_member", {"member_id": member.id}, f"member:{member.id}"),
+        (
+            "publish_order_points",
+            {"order_ref": order.order_ref, "points": deserved},
+            f"order_points:{order.order_ref}:{deserved}",
+        ),
+    ]
     if change > 0 and order.postings == 1 and kind is EntryKind.EARN:
-        store.enqueue(
-            shop_id,
-            "points_earned",
-            {"member_id": member.id, "order_ref": order.order_ref, "order": order.state.name, "points": change},
-            now,
-            dedupe_key=f"points_earned:{order.order_ref}",
-        )
+        payload = {"member_id": member.id, "order_ref": order.order_ref, "order": order.state.name, "points": change}
+        jobs.append(("points_earned", payload, f"points_earned:{order.order_ref}"))
+    store.enqueue_many(shop_id, jobs, now)
     return change
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from plugin.ledger.model import (
@@ -34,8 +34,85 @@ from plugin.storage.jobs import SqlJobs
 
 def insert_ignoring_conflicts(connection: Connection, table: t.Table) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return _insert_ignoring(connection.dialect.name, table)
+
+
+def _insert_ignoring(dialect_name: str, table: t.Table) -> Any:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+# The hot path's statements, built once per process: building them per call cost more than running them.
+_MEMBER_BY_ID = select(t.members).where(
+    t.members.c.id == bindparam("member_id"), t.members.c.shop_id == bindparam("shop_id")
+)
+_MEMBER_BY_CUSTOMER = select(t.members).where(
+    t.members.c.shop_id == bindparam("shop_id"), t.members.c.customer_ref == bindparam("customer_ref")
+)
+_SHOP = select(t.shops).where(t.shops.c.id == bindparam("shop_id"))
+_SAVE_ORDER = (
+    update(t.orders)
+    .where(t.orders.c.id == bindparam("b_order_id"), t.orders.c.shop_id == bindparam("b_shop_id"))
+    .values(
+        state=bindparam("b_state", type_=t.JSON),
+        member_id=bindparam("b_member_id"),
+        email=bindparam("b_email"),
+        customer_ref=bindparam("b_customer_ref"),
+        earning=bindparam("b_earning"),
+        program_version=bindparam("b_program_version"),
+        multiplier=bindparam("b_multiplier", type_=t.Money),
+        credited=bindparam("b_credited"),
+        postings=bindparam("b_postings"),
+        basis=bindparam("b_basis", type_=t.Money),
+        placed_at=bindparam("b_placed_at", type_=t.When),
+        paid_at=bindparam("b_paid_at", type_=t.When),
+        updated_at=bindparam("b_updated_at", type_=t.When),
+    )
+)
+_ADD_LOT = insert(t.lots).returning(t.lots.c.id)
+_CHANGE_BALANCES = (
+    update(t.members)
+    .where(t.members.c.id == bindparam("b_member_id"))
+    .values(
+        available=t.members.c.available + bindparam("d_available"),
+        pending=t.members.c.pending + bindparam("d_pending"),
+        lifetime=t.members.c.lifetime + bindparam("d_lifetime"),
+        debt=t.members.c.debt + bindparam("d_debt"),
+        last_activity_at=func.coalesce(bindparam("active_at", type_=t.When), t.members.c.last_activity_at),
+    )
+)
+_CURRENT_PROGRAM = (
+    select(t.program_versions.c.version, t.program_versions.c.program)
+    .where(t.program_versions.c.shop_id == bindparam("shop_id"))
+    .order_by(t.program_versions.c.version.desc())
+    .limit(1)
+)
+_HISTORY = (
+    select(t.entries)
+    .where(t.entries.c.member_id == bindparam("member_id"))
+    .order_by(t.entries.c.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+class Statements:
+    """The dialect-specific statements, built once per engine."""
+
+    def __init__(self, dialect_name: str) -> None:
+        locks = dialect_name == "postgresql"
+        self.insert_entry = _insert_ignoring(dialect_name, t.entries).returning(t.entries.c.id)
+        self.insert_job = _insert_ignoring(dialect_name, t.outbox)
+        self.insert_member = _insert_ignoring(dialect_name, t.members)
+        self.insert_delivery = _insert_ignoring(dialect_name, t.deliveries).returning(t.deliveries.c.id)
+        self.locked_member = _MEMBER_BY_ID.with_for_update() if locks else _MEMBER_BY_ID
+        self.locked_member_by_customer = _MEMBER_BY_CUSTOMER.with_for_update() if locks else _MEMBER_BY_CUSTOMER
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        # One statement creates the order row if new and locks it (ON CONFLICT DO UPDATE takes the row lock).
+        upsert = dialect.insert(t.orders)
+        self.lock_order = upsert.on_conflict_do_update(
+            index_elements=[t.orders.c.shop_id, t.orders.c.order_ref],
+            set_={"updated_at": upsert.excluded.updated_at},
+        ).returning(*t.orders.c)
 
 
 class SqlUnitOfWork:
@@ -44,6 +121,7 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.locks_rows = engine.dialect.name == "postgresql"
+        self.statements = Statements(engine.dialect.name)
         # A stored program version never changes, so each is parsed once per engine.
         self.programs: dict[tuple[int, int], Program] = {}
 
@@ -51,14 +129,14 @@ class SqlUnitOfWork:
     def read(self) -> Iterator[SqlStore]:
         """A transaction for reads only: on SQLite it never takes the writer's lock."""
         with read_only(self.engine) as connection:
-            yield SqlStore(connection, self.locks_rows, self.programs)
+            yield SqlStore(connection, self.locks_rows, self.programs, self.statements)
 
     @contextmanager
     def __call__(self, *, dry_run: bool = False) -> Iterator[SqlStore]:
         with self.engine.connect() as connection:
             transaction = connection.begin()
             try:
-                yield SqlStore(connection, self.locks_rows, self.programs)
+                yield SqlStore(connection, self.locks_rows, self.programs, self.statements)
             except BaseException:
                 transaction.rollback()
                 raise
@@ -134,28 +212,19 @@ _SELECT_MEMBER = select(t.members)
 class SqlStore:
     """One transaction's reads and writes. Every statement is scoped by shop or by a shop-owned id."""
 
-    def __init__(self, connection: Connection, locks_rows: bool, programs: dict[tuple[int, int], Program]) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        locks_rows: bool,
+        programs: dict[tuple[int, int], Program],
+        statements: Statements | None = None,
+    ) -> None:
         self.connection = connection
+        self.statements = statements or Statements(connection.dialect.name)
         self.locks_rows = locks_rows
         self.programs = programs
         # The current version is read once per transaction; a new version made here replaces it.
         self._current_programs: dict[int, tuple[int, Program]] = {}
-
-    @cached_property
-    def _insert_order(self) -> Any:
-        return insert_ignoring_conflicts(self.connection, t.orders)
-
-    @cached_property
-    def _insert_entry(self) -> Any:
-        return insert_ignoring_conflicts(self.connection, t.entries).returning(t.entries.c.id)
-
-    @cached_property
-    def _insert_job(self) -> Any:
-        return insert_ignoring_conflicts(self.connection, t.outbox)
-
-    @cached_property
-    def _insert_member(self) -> Any:
-        return insert_ignoring_conflicts(self.connection, t.members)
 
     @cached_property
     def jobs(self) -> SqlJobs:
@@ -165,13 +234,10 @@ class SqlStore:
     def bulk(self) -> SqlBulk:
         return SqlBulk(self.connection)
 
-    def _locked(self, statement: Any) -> Any:
-        return statement.with_for_update() if self.locks_rows else statement
-
     # shops and programs
 
     def shop(self, shop_id: int) -> Shop | None:
-        row = self.connection.execute(select(t.shops).where(t.shops.c.id == shop_id)).first()
+        row = self.connection.execute(_SHOP, {"shop_id": shop_id}).first()
         return _shop(row) if row else None
 
     def shop_by_domain(self, platform: str, domain: str) -> Shop | None:
@@ -218,12 +284,7 @@ class SqlStore:
         return current
 
     def _read_current_program(self, shop_id: int) -> tuple[int, Program]:
-        row = self.connection.execute(
-            select(t.program_versions.c.version, t.program_versions.c.program)
-            .where(t.program_versions.c.shop_id == shop_id)
-            .order_by(t.program_versions.c.version.desc())
-            .limit(1)
-        ).one()
+        row = self.connection.execute(_CURRENT_PROGRAM, {"shop_id": shop_id}).one()
         return row.version, self._program(shop_id, row.version, row.program)
 
     def program(self, shop_id: int, version: int) -> Program:
@@ -276,14 +337,13 @@ class SqlStore:
     # members
 
     def member(self, shop_id: int, member_id: int, *, lock: bool = False) -> Member | None:
-        statement = _SELECT_MEMBER.where(t.members.c.id == member_id, t.members.c.shop_id == shop_id)
-        row = self.connection.execute(self._locked(statement) if lock else statement).first()
+        statement = self.statements.locked_member if lock else _MEMBER_BY_ID
+        row = self.connection.execute(statement, {"member_id": member_id, "shop_id": shop_id}).first()
         return _member(row) if row else None
 
-    def member_by_customer(self, shop_id: int, customer_ref: str) -> Member | None:
-        row = self.connection.execute(
-            _SELECT_MEMBER.where(t.members.c.shop_id == shop_id, t.members.c.customer_ref == customer_ref)
-        ).first()
+    def member_by_customer(self, shop_id: int, customer_ref: str, *, lock: bool = False) -> Member | None:
+        statement = self.statements.locked_member_by_customer if lock else _MEMBER_BY_CUSTOMER
+        row = self.connection.execute(statement, {"shop_id": shop_id, "customer_ref": customer_ref}).first()
         return _member(row) if row else None
 
     def member_by_email(self, shop_id: int, email: str) -> Member | None:
@@ -297,7 +357,7 @@ class SqlStore:
     def add_member(self, shop_id: int, customer_ref: str | None, email: str | None, now: datetime) -> Member:
         """Create a not-yet-consenting member; a concurrent creation of the same customer wins quietly."""
         self.connection.execute(
-            self._insert_member,
+            self.statements.insert_member,
             {
                 "shop_id": shop_id,
                 "customer_ref": customer_ref,
@@ -364,8 +424,8 @@ class SqlStore:
 
     def lock_order(self, shop_id: int, order_ref: str, now: datetime) -> OrderRecord:
         """The order's record, created empty if new, locked until the transaction ends."""
-        self.connection.execute(
-            self._insert_order,
+        row = self.connection.execute(
+            self.statements.lock_order,
             {
                 "shop_id": shop_id,
                 "order_ref": order_ref,
@@ -376,9 +436,6 @@ class SqlStore:
                 "basis": 0,
                 "updated_at": now,
             },
-        )
-        row = self.connection.execute(
-            self._locked(select(t.orders).where(t.orders.c.shop_id == shop_id, t.orders.c.order_ref == order_ref))
         ).one()
         return OrderRecord(
             id=row.id,
@@ -396,23 +453,24 @@ class SqlStore:
 
     def save_order(self, shop_id: int, order: OrderRecord, now: datetime) -> None:
         self.connection.execute(
-            update(t.orders)
-            .where(t.orders.c.id == order.id, t.orders.c.shop_id == shop_id)
-            .values(
-                state=dump_state(order.state),
-                member_id=order.member_id,
-                email=order.state.email.lower() if order.state.email else None,
-                customer_ref=order.state.customer_ref,
-                earning=order.earning,
-                program_version=order.program_version,
-                multiplier=order.multiplier,
-                credited=order.credited,
-                postings=order.postings,
-                basis=order.basis,
-                placed_at=order.state.placed_at,
-                paid_at=order.paid_at,
-                updated_at=now,
-            )
+            _SAVE_ORDER,
+            {
+                "b_order_id": order.id,
+                "b_shop_id": shop_id,
+                "b_state": dump_state(order.state),
+                "b_member_id": order.member_id,
+                "b_email": order.state.email.lower() if order.state.email else None,
+                "b_customer_ref": order.state.customer_ref,
+                "b_earning": order.earning,
+                "b_program_version": order.program_version,
+                "b_multiplier": order.multiplier,
+                "b_credited": order.credited,
+                "b_postings": order.postings,
+                "b_basis": order.basis,
+                "b_placed_at": order.state.placed_at,
+                "b_paid_at": order.paid_at,
+                "b_updated_at": now,
+            },
         )
 
     def claimable_orders(self, shop_id: int, customer_ref: str | None, email: str | None, since: datetime) -> list[str]:
@@ -536,7 +594,7 @@ class SqlStore:
     ) -> int | None:
         """Insert an entry; None when its idempotency key was already posted (nothing written)."""
         return self.connection.execute(
-            self._insert_entry,
+            self.statements.insert_entry,
             {
                 "shop_id": shop_id,
                 "member_id": member_id,
@@ -558,20 +616,19 @@ class SqlStore:
     def add_lot(self, shop_id: int, member_id: int, entry_id: int, entry: NewEntry, now: datetime) -> int:
         pending = entry.pending_until is not None and entry.pending_until > now
         return self.connection.execute(
-            insert(t.lots)
-            .values(
-                shop_id=shop_id,
-                member_id=member_id,
-                entry_id=entry_id,
-                order_ref=entry.order_ref,
-                points=entry.points,
-                remaining=entry.points,
-                earned_at=now,
-                pending=pending,
-                available_at=entry.pending_until if pending else None,
-                expires_at=entry.expires_at,
-            )
-            .returning(t.lots.c.id)
+            _ADD_LOT,
+            {
+                "shop_id": shop_id,
+                "member_id": member_id,
+                "entry_id": entry_id,
+                "order_ref": entry.order_ref,
+                "points": entry.points,
+                "remaining": entry.points,
+                "earned_at": now,
+                "pending": pending,
+                "available_at": entry.pending_until if pending else None,
+                "expires_at": entry.expires_at,
+            },
         ).scalar_one()
 
     def lots(self, member_id: int) -> list[Lot]:
@@ -644,15 +701,17 @@ class SqlStore:
         debt: int = 0,
         active_at: datetime | None = None,
     ) -> None:
-        values: dict[str, Any] = {
-            "available": t.members.c.available + available,
-            "pending": t.members.c.pending + pending,
-            "lifetime": t.members.c.lifetime + lifetime,
-            "debt": t.members.c.debt + debt,
-        }
-        if active_at is not None:
-            values["last_activity_at"] = active_at
-        self.connection.execute(update(t.members).where(t.members.c.id == member_id).values(**values))
+        self.connection.execute(
+            _CHANGE_BALANCES,
+            {
+                "b_member_id": member_id,
+                "d_available": available,
+                "d_pending": pending,
+                "d_lifetime": lifetime,
+                "d_debt": debt,
+                "active_at": active_at,
+            },
+        )
 
     def latest_entry_id(self, member_id: int, kind: EntryKind) -> int | None:
         return self.connection.execute(
@@ -665,9 +724,7 @@ class SqlStore:
         ).scalar()
 
     def history(self, member_id: int, limit: int) -> list[Entry]:
-        rows = self.connection.execute(
-            select(t.entries).where(t.entries.c.member_id == member_id).order_by(t.entries.c.id.desc()).limit(limit)
-        )
+        rows = self.connection.execute(_HISTORY, {"member_id": member_id, "limit": limit})
         return [
             Entry(
                 id=r.id,
@@ -770,6 +827,25 @@ class SqlStore:
 
     # outbox
 
+    def enqueue_many(self, shop_id: int, jobs: Sequence[tuple[str, dict[str, Any], str | None]], now: datetime) -> None:
+        """Add several jobs in one statement (kind, payload, dedupe key), coalescing as `enqueue` does."""
+        self.connection.execute(
+            self.statements.insert_job,
+            [
+                {
+                    "shop_id": shop_id,
+                    "kind": kind,
+                    "payload": payload,
+                    "dedupe_key": dedupe_key,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for kind, payload, dedupe_key in jobs
+            ],
+        )
+
     def enqueue(
         self,
         shop_id: int,
@@ -780,7 +856,7 @@ class SqlStore:
     ) -> None:
         """Add outbound work; a pending job with the same dedupe key absorbs this one."""
         self.connection.execute(
-            self._insert_job,
+            self.statements.insert_job,
             {
                 "shop_id": shop_id,
                 "kind": kind,
@@ -875,7 +951,7 @@ class SqlStore:
     def first_delivery(self, shop_id: int, delivery_id: str, topic: str, now: datetime) -> bool:
         """Record a platform delivery id; False if it was seen before."""
         inserted = self.connection.execute(
-            insert_ignoring_conflicts(self.connection, t.deliveries).returning(t.deliveries.c.id),
+            self.statements.insert_delivery,
             {"shop_id": shop_id, "delivery_id": delivery_id, "topic": topic, "received_at": now},
         ).scalar()
         return inserted is not None
