@@ -132,7 +132,8 @@ def program_data(form: dict[str, str]) -> dict[str, Any]:
         rows = []
         for index in range(row_count(form, path)):
             cells = {field.path: form.get(f"{path}.{index}.{field.path}") for field in fields}
-            if not any((cells[field.path] or "").strip() for field in fields if field.kind != "bool"):
+            # A row counts as filled when a typed field is; checkboxes and menus always send something.
+            if not any((cells[field.path] or "").strip() for field in fields if field.kind not in ("bool", "choice")):
                 continue
             row = {}
             for field in fields:

@@ -26,7 +26,8 @@ def program_form(client: FlaskClient) -> dict[str, str]:
     for name in re.findall(r'<input type="checkbox" name="([^"]+)" id="[^"]+" checked', html):
         form[name] = "on"
     for name, body in re.findall(r'<select name="([^"]+)" id="[^"]+"[^>]*>(.*?)</select>', html, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        # Like a browser: the selected option, else the first.
+        chosen = re.search(r'<option value="([^"]*)" selected', body) or re.search(r'<option value="([^"]*)"', body)
         if chosen:
             form[name] = chosen.group(1)
     return form
