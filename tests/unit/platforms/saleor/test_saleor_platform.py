@@ -24,23 +24,21 @@ CHANNELS = {
 }
 GIFT_CARD_ID = base64.b64encode(b"GiftCard:7").decode()
 VOUCHER_ID = base64.b64encode(b"Voucher:3").decode()
-OK = {"errors": []}
+OK: dict[str, list[dict]] = {"errors": []}
 
 
-def request(kind: RewardKind, **changes) -> CodeRequest:
-    values = dict(
+def request(kind: RewardKind, currency: str = "USD") -> CodeRequest:
+    return CodeRequest(
         code="LOYAL-ABC123",
         kind=kind,
         amount=Decimal(5) if kind is RewardKind.FIXED_AMOUNT else None,
         percentage=Decimal(10) if kind is RewardKind.PERCENTAGE else None,
-        currency="USD",
+        currency=currency,
         customer_ref="VXNlcjo0Nw==",
         email="loyal.customer@example.com",
         expires_at=datetime(2026, 4, 1, 12, 0, tzinfo=UTC),
         title="Loyalty reward: 500 points",
     )
-    values.update(changes)
-    return CodeRequest(**values)
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_a_known_kid_with_another_key_is_refused():
 @pytest.mark.parametrize("alg", ["HS256", "none", "RS512", "PS256"])
 def test_an_alg_other_than_rs256_is_refused(alg):
     recorded = delivery("subscription-order_fully_paid-1")
-    encoded_header, _, encoded_signature = signature_of(recorded.headers).split(".")
+    encoded_header, _, encoded_signature = recorded.headers["Saleor-Signature"].split(".")
     header = json.loads(base64.urlsafe_b64decode(encoded_header + "=="))
     header["alg"] = alg
     swapped = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
@@ -69,7 +69,7 @@ def test_an_alg_other_than_rs256_is_refused(alg):
 
 def test_an_attached_payload_jws_is_refused():
     recorded = delivery("subscription-order_fully_paid-1")
-    encoded_header, _, encoded_signature = signature_of(recorded.headers).split(".")
+    encoded_header, _, encoded_signature = recorded.headers["Saleor-Signature"].split(".")
     with pytest.raises(SignatureError):
         verify_delivery(recorded.body, f"{encoded_header}.e30.{encoded_signature}", fixture_jwks())
 
