@@ -62,4 +62,17 @@ def install(
     except JwksUnavailable as error:
         raise InstallRefused(502, str(error)) from error
     credentials: dict[str, Any] = {"token": auth_token, "app_id": app["id"], "jwks": jwks, "domain": domain}
-    return register_shop(uow, clock, PLATFORM, api_url, program, credentials=credentials)
+    currency = _shop_currency(client, api_url, auth_token, program.currency)
+    return register_shop(uow, clock, PLATFORM, api_url, program, currency=currency, credentials=credentials)
+
+
+def _shop_currency(client: SaleorClient, api_url: str, token: str, preferred: str) -> str:
+    """The program's currency if a channel sells in it, else the first active channel's: rewards need a channel."""
+    try:
+        channels = client.execute(api_url, token, queries.CHANNELS).get("channels") or []
+    except (PlatformRejected, PlatformUnavailable):
+        return preferred  # not worth failing the install: the currency can be corrected later
+    currencies = [channel.get("currencyCode") for channel in channels if channel.get("isActive", True)]
+    if preferred in currencies or not currencies:
+        return preferred
+    return str(currencies[0])

@@ -6,7 +6,7 @@ import pytest
 import responses
 
 from plugin.platforms.saleor.install import InstallRefused, install
-from tests.saleor_kit import API_URL, JWKS_URL, fixture_jwks
+from tests.saleor_kit import API_URL, JWKS_URL, FakeSaleorApi, fixture_jwks
 
 ALLOWED = [API_URL]
 
@@ -89,3 +89,12 @@ def test_a_missing_token_is_refused(uow, clock, program):
     with pytest.raises(InstallRefused) as refused:
         run(uow, clock, program, token="")
     assert refused.value.status == 400
+
+
+def test_the_shop_sells_in_a_channel_currency_so_rewards_find_a_channel(uow, clock, program, saleor):
+    api = FakeSaleorApi(saleor)
+    api.on("app {", {"app": {"id": "QXBwOjE="}})
+    api.on("channels", {"channels": [{"id": "Q2hhbm5lbDox", "slug": "default-channel", "currencyCode": "USD"}]})
+    saleor.get(JWKS_URL, json=fixture_jwks())
+    assert program.currency == "EUR"
+    assert run(uow, clock, program).currency == "USD"
