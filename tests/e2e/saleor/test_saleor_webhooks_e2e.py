@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -245,3 +246,18 @@ def test_app_deleted_drops_the_token_and_later_deliveries_are_refused(client, sh
         assert store.credentials(uninstalled.id) == {}
     assert not uninstalled.installed
     assert post(client, template).status_code == 401
+
+
+PARTIAL_REFUND = ["subscription-order_created-1", "subscription-order_fully_paid-1", "subscription-order_refunded-1"]
+
+
+@pytest.mark.parametrize(
+    "order",
+    list(itertools.permutations(PARTIAL_REFUND)),
+    ids=lambda order: "-".join(name.split("order_")[1] for name in order),
+)
+def test_the_same_deliveries_in_any_order_leave_the_same_points(client, shop, uow, order):
+    replay(client, *order)
+    assert credited(uow, shop) == 85
+    replay(client, "subscription-order_fully_refunded-1")
+    assert credited(uow, shop) == 0
