@@ -24,7 +24,13 @@ from plugin.platforms.saleor.payloads import (
     parse_order_event,
 )
 from plugin.platforms.saleor.platform import SaleorPlatform
-from plugin.platforms.saleor.signatures import JwksUnavailable, SignatureError, signature_of, verify_with_refetch
+from plugin.platforms.saleor.signatures import (
+    JwksUnavailable,
+    RefetchTooSoon,
+    SignatureError,
+    signature_of,
+    verify_with_refetch,
+)
 from plugin.platforms.saleor.snippets import order_confirmation_handlebars
 from plugin.rules.orders import estimate_points
 from plugin.services.orders import record_order_in
@@ -34,6 +40,8 @@ from webhooks import metrics
 
 blueprint = Blueprint("saleor", __name__)
 
+# At most one JWKS fetch per shop in this many seconds when deliveries name unknown keys.
+JWKS_REFETCH_SECONDS = 60
 OPT_IN_SCRIPT = Path(__file__).resolve().parent.parent / "storefront_widget" / "saleor" / "loyalty-opt-in.js"
 
 ORDER_EVENT_NAMES = ["ORDER_CREATED", "ORDER_FULLY_PAID", "ORDER_REFUNDED", "ORDER_FULLY_REFUNDED", "ORDER_CANCELLED"]
@@ -170,14 +178,21 @@ def webhook() -> tuple[Response, int]:
         return _answer(503 if allowed else 401, "installing" if allowed else "unknown_shop", event)
     if not shop.installed or not credentials.get("jwks"):
         return _answer(401, "not_installed", event)
+    now = loyalty.clock.now().timestamp()
     try:
-        fresh_jwks = verify_with_refetch(raw, signature_of(request.headers), credentials["jwks"], api_url)
-    except JwksUnavailable:
+        verify_with_refetch(
+            raw,
+            signature_of(request.headers),
+            credentials["jwks"],
+            api_url,
+            may_refetch=now - credentials.get("jwks_fetched_at", 0) >= JWKS_REFETCH_SECONDS,
+            on_fetch=lambda jwks: _store_jwks(shop, jwks, now),
+        )
+    except (JwksUnavailable, RefetchTooSoon):
+        # Possibly a key rotated moments ago: a retry will find it. Saleor retries 5xx for ~5 minutes.
         return _answer(503, "jwks_unavailable", event)
     except SignatureError:
         return _answer(401, "bad_signature", event)
-    if fresh_jwks is not None:
-        _store_jwks(shop, fresh_jwks)
     if event in ORDER_EVENTS:
         return _order_event(shop, raw, event, api_url)
     if event in CUSTOMER_DELETION_EVENTS:
@@ -212,11 +227,13 @@ def _order_event(shop: Shop, raw: bytes, event: str, api_url: str) -> tuple[Resp
     return _answer(200, "stored", event)
 
 
-def _store_jwks(shop: Shop, jwks: dict[str, Any]) -> None:
-    """Keep the rotated key set so the next delivery needs no fetch."""
+def _store_jwks(shop: Shop, jwks: dict[str, Any], fetched_at: float) -> None:
+    """Keep the fetched key set, and when, so the next delivery needs no fetch and bogus kids wait."""
     with _loyalty().uow() as store:
         credentials = store.credentials(shop.id)
-        store.set_credentials(shop.id, {**credentials, "jwks": jwks}, installed=shop.installed)
+        store.set_credentials(
+            shop.id, {**credentials, "jwks": jwks, "jwks_fetched_at": fetched_at}, installed=shop.installed
+        )
 
 
 @blueprint.get("/saleor/order-confirmation-snippet")

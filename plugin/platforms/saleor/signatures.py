@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,10 @@ class SignatureError(Exception):
 
 class UnknownKey(SignatureError):
     """The signature names a key the stored JWKS lacks: the shop may have rotated its key."""
+
+
+class RefetchTooSoon(UnknownKey):
+    """An unknown `kid` shortly after the last fetch: not fetched again, so bogus kids cannot make us hammer it."""
 
 
 class JwksUnavailable(Exception):
@@ -123,13 +128,18 @@ def verify_with_refetch(
     signature: str | None,
     jwks: dict[str, Any],
     api_url: str,
+    *,
+    may_refetch: bool = True,
+    on_fetch: Callable[[dict[str, Any]], None] | None = None,
     session: requests.Session | None = None,
-) -> dict[str, Any] | None:
-    """Verify; on an unknown `kid` refetch the shop's JWKS once and retry. Returns the new JWKS if fetched."""
+) -> None:
+    """Verify; on an unknown `kid` refetch the shop's JWKS once (handing it to `on_fetch`) and verify again."""
     try:
         verify_delivery(raw_body, signature, jwks)
-        return None
     except UnknownKey:
+        if not may_refetch:
+            raise RefetchTooSoon("the shop's keys were fetched moments ago") from None
         fresh = fetch_jwks(api_url, session)
+        if on_fetch is not None:
+            on_fetch(fresh)
         verify_delivery(raw_body, signature, fresh)
-        return fresh

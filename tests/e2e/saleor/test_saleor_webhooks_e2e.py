@@ -183,6 +183,21 @@ def test_the_jwks_url_never_comes_from_a_header(client, shop, saleor_api):
     assert [call.request.url for call in saleor_api.calls] == [JWKS_URL]
 
 
+def test_unknown_kids_fetch_the_jwks_at_most_once_a_minute_and_ask_saleor_to_retry_meanwhile(
+    client, shop, saleor_api, clock
+):
+    saleor_api.get(JWKS_URL, json=shop_keys())
+    paid = delivery("subscription-order_fully_paid-1")
+    assert post(client, resigned(paid, signing_key("bogus"))).status_code == 401
+    assert post(client, resigned(paid, signing_key("bogus"))).status_code == 503
+    assert len(saleor_api.calls) == 1
+    clock.advance(seconds=61)
+    rotated = signing_key("rotated")
+    saleor_api.replace("GET", JWKS_URL, json=rotated.jwks)
+    assert post(client, resigned(paid, rotated)).status_code == 200
+    assert len(saleor_api.calls) == 2
+
+
 def test_an_unreachable_jwks_on_an_unknown_kid_asks_saleor_to_retry(client, shop, saleor_api):
     saleor_api.get(JWKS_URL, status=502)
     sent = resigned(delivery("subscription-order_fully_paid-1"), signing_key("rotated"))

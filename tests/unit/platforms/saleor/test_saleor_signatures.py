@@ -10,6 +10,7 @@ import responses
 
 from plugin.platforms.saleor.signatures import (
     JwksUnavailable,
+    RefetchTooSoon,
     SignatureError,
     UnknownKey,
     jwks_url,
@@ -80,27 +81,39 @@ def test_the_jwks_lives_at_the_api_urls_origin():
 
 
 @responses.activate
-def test_an_unknown_kid_refetches_the_jwks_once_and_returns_it():
+def test_an_unknown_kid_refetches_the_jwks_once_and_hands_it_over():
     rotated = signing_key("rotated")
     responses.get(JWKS_URL, json=rotated.jwks)
+    fetched = []
     body = b'{"hello": "world"}'
-    assert verify_with_refetch(body, rotated.sign(body), fixture_jwks(), API_URL) == rotated.jwks
+    verify_with_refetch(body, rotated.sign(body), fixture_jwks(), API_URL, on_fetch=fetched.append)
+    assert fetched == [rotated.jwks]
     assert len(responses.calls) == 1
 
 
 @responses.activate
-def test_a_kid_missing_after_the_refetch_is_refused():
+def test_a_kid_missing_after_the_refetch_is_refused_but_the_fetch_is_still_reported():
     responses.get(JWKS_URL, json=fixture_jwks())
-    body = b"{}"
+    fetched = []
     with pytest.raises(UnknownKey):
-        verify_with_refetch(body, signing_key("stranger").sign(body), fixture_jwks(), API_URL)
+        verify_with_refetch(
+            b"{}", signing_key("stranger").sign(b"{}"), fixture_jwks(), API_URL, on_fetch=fetched.append
+        )
     assert len(responses.calls) == 1
+    assert fetched == [fixture_jwks()]
+
+
+@responses.activate
+def test_no_refetch_when_told_it_is_too_soon():
+    with pytest.raises(RefetchTooSoon):
+        verify_with_refetch(b"{}", signing_key("stranger").sign(b"{}"), fixture_jwks(), API_URL, may_refetch=False)
+    assert len(responses.calls) == 0
 
 
 @responses.activate
 def test_a_known_kid_never_refetches():
     recorded = delivery("subscription-order_fully_paid-1")
-    assert verify_with_refetch(recorded.body, signature_of(recorded.headers), fixture_jwks(), API_URL) is None
+    verify_with_refetch(recorded.body, signature_of(recorded.headers), fixture_jwks(), API_URL)
     assert len(responses.calls) == 0
 
 
