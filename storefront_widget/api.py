@@ -21,6 +21,7 @@ from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember,
 from plugin.services.member_view import language_of, member_state
 from plugin.services.members import opt_in
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
+from plugin.services.ports import Store
 from storefront_widget.assets import assets
 from storefront_widget.demo import DEMO_PROXY_SECRET, DEMO_SHOP_DOMAIN
 
@@ -51,6 +52,9 @@ class Visitor:
     confirm: Callable[[], None] | None = None  # an online identity check, run before spending points
 
 
+Find = Callable[[Store], Visitor]
+
+
 def _loyalty() -> Loyalty:
     loyalty: Loyalty = current_app.extensions["loyalty"]
     return loyalty
@@ -69,7 +73,7 @@ def proxy_secrets(loyalty: Loyalty, shop_domain: str) -> list[str]:
     return [DEMO_PROXY_SECRET] if shop_domain == DEMO_SHOP_DOMAIN else []
 
 
-def _shopify_visitor() -> Visitor:
+def _shopify_visitor(store: Store) -> Visitor:
     loyalty = _loyalty()
     query = request.query_string.decode("utf-8", "replace")
     shop_domain = (request.args.get("shop") or "").lower()
@@ -77,8 +81,7 @@ def _shopify_visitor() -> Visitor:
         identity = verify_app_proxy(query, proxy_secrets(loyalty, shop_domain), loyalty.clock.now().timestamp())
     except SignatureError as error:
         raise Unauthorized(str(error)) from None
-    with loyalty.uow.read() as store:
-        shop = store.shop_by_domain("shopify", identity.shop_domain)
+    shop = store.shop_by_domain("shopify", identity.shop_domain)
     if shop is None or not shop.installed:
         raise Unauthorized("this shop has not installed the app")
     return Visitor(shop=shop, customer_ref=identity.customer_id)
@@ -86,17 +89,17 @@ def _shopify_visitor() -> Visitor:
 
 @proxy.route("/member", methods=["GET", "POST"])
 def proxy_member() -> Response:
-    return _member(_shopify_visitor())
+    return _member(_shopify_visitor)
 
 
 @proxy.post("/opt-in")
 def proxy_opt_in() -> Response:
-    return _opt_in(_shopify_visitor(), _body())
+    return _opt_in(_shopify_visitor, _body())
 
 
 @proxy.post("/redeem")
 def proxy_redeem() -> tuple[Response, int]:
-    return _redeem(_shopify_visitor(), _body())
+    return _redeem(_shopify_visitor, _body())
 
 
 # --- Saleor: Bearer access token --------------------------------------------------------------------
@@ -104,14 +107,13 @@ def proxy_redeem() -> tuple[Response, int]:
 storefront = Blueprint("widget_storefront", __name__, url_prefix="/storefront/api")
 
 
-def _saleor_visitor(*, confirm: bool = False) -> Visitor:
+def _saleor_visitor(store: Store) -> Visitor:
     loyalty = _loyalty()
     api_url = request.headers.get("Saleor-Api-Url") or request.args.get("api_url") or ""
     if not api_url:
         raise BadRequest("say which Saleor shop: the Saleor-Api-Url header or the api_url parameter")
-    with loyalty.uow.read() as store:
-        shop = store.shop_by_domain("saleor", api_url)
-        jwks = store.credentials(shop.id).get("jwks") if shop else None
+    shop = store.shop_by_domain("saleor", api_url)
+    jwks = store.credentials(shop.id).get("jwks") if shop else None
     if shop is None or not shop.installed or not isinstance(jwks, dict):
         raise Unauthorized("this Saleor shop has not installed the app")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -137,17 +139,17 @@ def _saleor_visitor(*, confirm: bool = False) -> Visitor:
 
 @storefront.get("/member")
 def storefront_member() -> Response:
-    return _member(_saleor_visitor())
+    return _member(_saleor_visitor)
 
 
 @storefront.post("/opt-in")
 def storefront_opt_in() -> Response:
-    return _opt_in(_saleor_visitor(), _body())
+    return _opt_in(_saleor_visitor, _body())
 
 
 @storefront.post("/redeem")
 def storefront_redeem() -> tuple[Response, int]:
-    return _redeem(_saleor_visitor(), _body())
+    return _redeem(_saleor_visitor, _body())
 
 
 @storefront.after_request
@@ -178,16 +180,24 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def _member(visitor: Visitor) -> Response:
-    loyalty = _loyalty()
-    with loyalty.uow.read() as store:
-        state = member_state(store, visitor.shop.id, visitor.customer_ref, _language(visitor.shop))
+def _member(find: Find) -> Response:
+    # One read transaction for the shop and the state: this is the call every storefront page makes.
+    with _loyalty().uow.read() as store:
+        visitor = find(store)
+        shop = visitor.shop
+        state = member_state(store, shop.id, visitor.customer_ref, _language(shop), shop=shop)
     return _no_store(jsonify(state))
 
 
-def _opt_in(visitor: Visitor, body: dict[str, Any]) -> Response:
+def _visitor(find: Find) -> Visitor:
+    with _loyalty().uow.read() as store:
+        return find(store)
+
+
+def _opt_in(find: Find, body: dict[str, Any]) -> Response:
     if body.get("consent") is not True:
         raise BadRequest('joining needs the customer\'s consent: send {"consent": true}')
+    visitor = _visitor(find)
     customer_ref = _signed_in(visitor)
     loyalty = _loyalty()
     language = _language(visitor.shop, body)
@@ -197,12 +207,13 @@ def _opt_in(visitor: Visitor, body: dict[str, Any]) -> Response:
     return _no_store(jsonify(state))
 
 
-def _redeem(visitor: Visitor, body: dict[str, Any]) -> tuple[Response, int]:
+def _redeem(find: Find, body: dict[str, Any]) -> tuple[Response, int]:
     reward_id, request_id = body.get("reward_id"), body.get("request_id")
     if not isinstance(reward_id, str) or not REWARD_ID.match(reward_id):
         raise BadRequest("reward_id must name one of the program's rewards")
     if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
         raise BadRequest("request_id must be 8-64 letters, digits, '-' or '_', new for each redeem click")
+    visitor = _visitor(find)
     customer_ref = _signed_in(visitor)
     if visitor.confirm is not None:
         visitor.confirm()

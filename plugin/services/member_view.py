@@ -45,9 +45,14 @@ def language_of(requested: str | None, shop: Shop | None = None) -> str:
     return "en"
 
 
-def member_state(store: Store, shop_id: int, customer_ref: str | None, language: str) -> dict[str, Any]:
-    """The widget's JSON for a customer; `customer_ref=None` (nobody signed in) shows only the program."""
-    shop = store.shop(shop_id)
+def member_state(
+    store: Store, shop_id: int, customer_ref: str | None, language: str, *, shop: Shop | None = None
+) -> dict[str, Any]:
+    """The widget's JSON for a customer; `customer_ref=None` (nobody signed in) shows only the program.
+
+    A caller that already read the shop passes it, saving a query on the storefront's busiest call.
+    """
+    shop = shop if shop is not None and shop.id == shop_id else store.shop(shop_id)
     assert shop is not None, "the caller found the shop"
     _version, program = store.current_program(shop_id)
     member = store.member_by_customer(shop_id, customer_ref) if customer_ref is not None else None
