@@ -304,5 +304,21 @@ order_values = Table(
     # Paid and not cancelled: the orders that count as purchases.
     Column("counted", Boolean, nullable=False),
     UniqueConstraint("order_id"),
-    Index(None, "shop_id", "paid_at"),
 )
+# Covering indexes: the period's purchases and the buyers who never joined are read from the index alone.
+Index(
+    None,
+    order_values.c.shop_id,
+    order_values.c.paid_at,
+    postgresql_include=["member", "customer_key", "value", "counted"],
+)
+Index(
+    None,
+    order_values.c.shop_id,
+    order_values.c.member,
+    order_values.c.customer_key,
+    postgresql_where=order_values.c.counted.is_(True),
+    sqlite_where=order_values.c.counted.is_(True),
+)
+# The refresh reads the orders changed since its last run.
+Index("ix_orders_shop_id_updated_at", orders.c.shop_id, orders.c.updated_at)

@@ -1,4 +1,4 @@
-"""analytics: order values pre-aggregate
+"""analytics: order values pre-aggregate, and an index to find recently changed orders
 
 Revision ID: 0002
 Revises: 0001
@@ -29,9 +29,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_values')),
     sa.UniqueConstraint('order_id', name=op.f('uq_order_values_order_id'))
     )
-    op.create_index(op.f('ix_order_values_shop_id_paid_at'), 'order_values', ['shop_id', 'paid_at'], unique=False)
+    op.create_index(op.f('ix_order_values_shop_id_paid_at'), 'order_values', ['shop_id', 'paid_at'], unique=False, postgresql_include=['member', 'customer_key', 'value', 'counted'])
+    op.create_index(op.f('ix_order_values_shop_id_member_customer_key'), 'order_values', ['shop_id', 'member', 'customer_key'], unique=False, postgresql_where=sa.text('counted IS true'), sqlite_where=sa.text('counted = 1'))
+    op.create_index('ix_orders_shop_id_updated_at', 'orders', ['shop_id', 'updated_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_orders_shop_id_updated_at', table_name='orders')
+    op.drop_index(op.f('ix_order_values_shop_id_member_customer_key'), table_name='order_values')
     op.drop_index(op.f('ix_order_values_shop_id_paid_at'), table_name='order_values')
     op.drop_table('order_values')
