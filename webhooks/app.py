@@ -13,6 +13,7 @@ from plugin.notifications.handlers import email_handlers
 from plugin.observability import configure_logging
 from plugin.platforms.fake import FakePlatform
 from plugin.platforms.saleor.platform import SaleorPlatform
+from plugin.platforms.shopify.inbox import delivery_handlers as shopify_delivery_handlers
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.services.handlers import platform_handlers
 from plugin.services.outbox import Handler
@@ -53,6 +54,7 @@ def build(settings: Settings, *, clock: Clock | None = None, platforms: dict[str
     loyalty.platforms.setdefault("saleor", SaleorPlatform.from_uow(loyalty.uow))
     loyalty.handlers = platform_handlers(loyalty.uow, loyalty.clock, loyalty.platform)
     loyalty.handlers.update(email_handlers(loyalty))
+    loyalty.handlers.update(shopify_delivery_handlers(loyalty.uow, loyalty.clock))
     return loyalty
 
 

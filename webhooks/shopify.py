@@ -1,25 +1,25 @@
 """Shopify's HTTP edge: every webhook topic at POST /webhooks/shopify, and the embedded app home at GET /shopify.
 
 The webhook receiver is thin: raw body, HMAC first (401, nothing written), headers (400), pydantic from
-the raw bytes (400), then one transaction that records the delivery id and the order's new state
-together, so a retry of a delivery that failed half-way is not mistaken for a duplicate.
-Outbound calls (metafields, codes) never run here: the engine writes outbox jobs in that transaction.
+the raw bytes (400), then one INSERT that hands the order delivery to the outbox worker (see
+plugin/platforms/shopify/inbox.py), so Shopify gets its answer in milliseconds even when orders pour in.
+The worker records the delivery id and the order's new state in one transaction.
+Compliance and lifecycle topics are rare and applied at once.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
 from shopify_app import app_home_patch_id_token
 
 from plugin.observability import log_event
+from plugin.platforms.shopify.inbox import Inbox
 from plugin.platforms.shopify.payloads import (
     CustomerPrivacyPayload,
     OrderPayload,
@@ -32,38 +32,29 @@ from plugin.platforms.shopify.payloads import (
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.platforms.shopify.verify import SignatureError, verify_session_token, verify_webhook
 from plugin.services import privacy
-from plugin.services.orders import record_order_in
-from plugin.services.platform import Shop
-from plugin.services.ports import Store
 from plugin.services.shops import register_shop
 
 PLATFORM = "shopify"
+INBOX = "shopify_inbox"
 blueprint = Blueprint("shopify", __name__)
-
-
-def _order(store: Store, now: datetime, shop: Shop, payload: Any) -> None:
-    record_order_in(store, now, shop.id, payload.facts())
-
-
-@dataclass(frozen=True)
-class Topic:
-    """How one topic's body is read and what it does inside the delivery's transaction."""
-
-    model: type[Payload]
-    apply: Callable[[Store, datetime, Shop, Any], None]
 
 
 # Order topics carry the whole order or one refund; the engine merges them as state, so any order of
 # arrival, duplicates included, ends in the same balance.
-ORDER_TOPICS: dict[str, Topic] = {
-    "orders/create": Topic(OrderPayload, _order),
-    "orders/paid": Topic(OrderPayload, _order),
-    "orders/updated": Topic(OrderPayload, _order),
-    "orders/cancelled": Topic(OrderPayload, _order),
-    "refunds/create": Topic(RefundPayload, _order),
+ORDER_TOPICS: dict[str, type[OrderPayload] | type[RefundPayload]] = {
+    "orders/create": OrderPayload,
+    "orders/paid": OrderPayload,
+    "orders/updated": OrderPayload,
+    "orders/cancelled": OrderPayload,
+    "refunds/create": RefundPayload,
 }
 # Compliance and lifecycle topics are idempotent by nature and open their own transactions.
 OTHER_TOPICS = frozenset({"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"})
+
+
+@blueprint.record_once
+def _build_inbox(state: BlueprintSetupState) -> None:
+    state.app.extensions[INBOX] = Inbox(state.app.extensions["loyalty"].engine)
 
 
 def _ok() -> Response:
@@ -91,24 +82,19 @@ def webhook() -> Response:
     delivery = request.headers.get("X-Shopify-Webhook-Id")
     if not topic or not domain or not delivery:
         return Response("missing Shopify headers", status=400)
-    known = ORDER_TOPICS.get(topic)
-    if known is None and topic not in OTHER_TOPICS:
+    model = ORDER_TOPICS.get(topic)
+    if model is None and topic not in OTHER_TOPICS:
         return _ok()  # a topic this app does not use (e.g. an old subscription)
     try:
-        payload = parse(known.model if known else _other_model(topic), raw)
+        payload = parse(model or _other_model(topic), raw)
     except PayloadError as error:
         log_event("shopify.webhook", "malformed", topic=topic, domain=domain, error=str(error))
         return Response(str(error), status=400)
-    now = loyalty.clock.now()
-    if known is None:
+    if not isinstance(payload, OrderPayload | RefundPayload):
         _lifecycle(loyalty, topic, domain.lower(), payload)
         return _ok()
-    with loyalty.uow() as store:
-        shop = store.shop_by_domain(PLATFORM, domain.lower())
-        if shop is None or not shop.installed:
-            return _ok()
-        if store.first_delivery(shop.id, delivery, topic, now):
-            known.apply(store, now, shop, payload)
+    # Unknown or uninstalled shops match no row: nothing is written and Shopify still gets its 200.
+    current_app.extensions[INBOX].accept(loyalty.clock.now(), domain.lower(), topic, delivery, payload.facts())
     return _ok()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from werkzeug.test import TestResponse
 
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.rules.program import Program
+from plugin.services.outbox import WorkerPolicy, run_once
 from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
 from plugin.settings import Settings, ShopifySettings
@@ -53,13 +55,36 @@ def shopify_shop(uow: SqlUnitOfWork, clock: Any, program: Program) -> Shop:
 
 
 @pytest.fixture
-def deliver(client: FlaskClient) -> Deliver:
-    """POST a signed delivery; each call is a new delivery unless `delivery` is given."""
+def work(app: Flask, clock: Any) -> Callable[[], int]:
+    """Run the outbox worker until nothing more is due (the clock moves a second per round)."""
+    loyalty = app.extensions["loyalty"]
+    policy = WorkerPolicy(max_attempts=3, rate_per_shop=2.0)
+
+    def run() -> int:
+        handled = idle = 0
+        while idle < 3:
+            done = run_once(loyalty.uow, clock, loyalty.handlers, policy)
+            handled += done
+            idle = 0 if done else idle + 1
+            clock.advance(seconds=1)
+        return handled
+
+    return run
+
+
+@pytest.fixture
+def deliver(client: FlaskClient, work: Callable[[], int]) -> Deliver:
+    """POST a signed delivery, then let the worker apply it; each call is a new delivery unless `delivery` is given."""
     numbers = itertools.count(1)
 
-    def send(topic: str, body: dict[str, Any] | bytes, delivery: str | None = None, **signing: Any) -> TestResponse:
+    def send(
+        topic: str, body: dict[str, Any] | bytes, delivery: str | None = None, *, apply: bool = True, **signing: Any
+    ) -> TestResponse:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         headers = signed_headers(topic, raw, delivery or f"delivery-{next(numbers)}", **signing)
-        return client.post("/webhooks/shopify", data=raw, headers=headers)
+        response = client.post("/webhooks/shopify", data=raw, headers=headers)
+        if apply:
+            work()
+        return response
 
     return send

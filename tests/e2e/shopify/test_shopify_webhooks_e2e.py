@@ -206,3 +206,25 @@ def test_unknown_shop_is_answered_200_and_nothing_is_written(deliver: Deliver, u
     assert deliver("orders/paid", paid_order(), shop="stranger.myshopify.com").status_code == 200
     with uow() as store:
         assert store.shop_by_domain("shopify", "stranger.myshopify.com") is None
+
+
+def test_webhook_answers_at_once_and_the_worker_applies_the_order(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop, work: Any
+) -> None:
+    assert deliver("orders/paid", paid_order(), apply=False).status_code == 200
+    assert credited(uow, shopify_shop) == 0
+    work()
+    assert credited(uow, shopify_shop) == 587
+
+
+def test_a_burst_of_orders_is_applied_in_one_worker_round_not_at_the_api_rate(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop, app: Any, clock: Any
+) -> None:
+    from plugin.services.outbox import WorkerPolicy, run_once
+
+    for number in range(20):
+        deliver("orders/paid", paid_order(id=1000 + number), apply=False)
+    loyalty = app.extensions["loyalty"]
+    run_once(loyalty.uow, clock, loyalty.handlers, WorkerPolicy(rate_per_shop=0.01))
+    # Every order earned (later ones with the Silver multiplier the first ones reached).
+    assert all(credited(uow, shopify_shop, str(1000 + number)) >= 587 for number in range(20))

@@ -1,0 +1,244 @@
+"""Signed Shopify orders/paid deliveries per second and p99 under gunicorn, next to a bare Flask JSON endpoint.
+
+    .venv/bin/python bench/shopify_webhooks.py [--runs 5] [--requests 1500] [--databases sqlite,postgresql]
+
+Each run starts gunicorn on 127.0.0.1 twice with the same settings, once for a bare Flask endpoint that
+answers {"ok": true} and once for the real app, and drives each with 8 concurrent connections posting
+distinct, signed orders/paid bodies (Shopify's full sample order, a new order id and webhook id per
+request, opted in, 500 customers). Prints every run, then medians and the ratio app / bare.
+Loopback only; every loop is bounded by the request count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from plugin.clock import SystemClock  # noqa: E402
+from plugin.platforms.shopify.verify import webhook_hmac  # noqa: E402
+from plugin.services.shops import register_shop  # noqa: E402
+from plugin.settings import APP_TOML, Settings  # noqa: E402
+from plugin.storage.database import make_engine  # noqa: E402
+from plugin.storage.migrate import upgrade  # noqa: E402
+from plugin.storage.store import SqlUnitOfWork  # noqa: E402
+
+SHOP = "bench-shop.myshopify.com"
+SECRET = "bench-client-secret"
+CONNECTIONS = 8
+POSTGRES_URL = os.environ.get("LOYALTY_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ORDER = ROOT / ".." / "shared" / "fixtures" / "shopify" / "payloads" / "order-cancelled-full.json"
+BARE_APP = """
+from flask import Flask, jsonify
+
+app = Flask(__name__)
+
+
+@app.post("/webhooks/shopify")
+def bare():
+    return jsonify(ok=True)
+"""
+
+
+@dataclass(frozen=True)
+class Result:
+    rate: float
+    p99_ms: float
+    failures: int
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(target: str, env: dict[str, str], workers: int, workdir: Path) -> Iterator[int]:
+    """Serve `target` on a free loopback port until the block ends."""
+    port = free_port()
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(workdir),
+        target,
+    ]
+    # The app logs one JSON line per request (kept: it is part of the cost), to a file as in production.
+    log = (workdir / "gunicorn.log").open("ab")
+    server = subprocess.Popen(
+        command, env={**os.environ, **env, "PYTHONPATH": f"{ROOT}:{workdir}"}, stdout=log, stderr=log
+    )
+    try:
+        for _ in range(200):  # at most 20 s to come up
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"gunicorn did not start for {target}: see {workdir / 'gunicorn.log'}")
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def bodies(count: int, first_id: int) -> list[tuple[bytes, dict[str, str]]]:
+    """Distinct signed orders/paid deliveries, built before the clock starts."""
+    order = json.loads(ORDER.read_text())
+    order.update(cancelled_at=None, cancel_reason=None, financial_status="paid", refunds=[])
+    order["note_attributes"] = [{"name": "loyalty_opt_in", "value": "yes"}]
+    deliveries = []
+    for number in range(first_id, first_id + count):
+        order["id"] = number
+        order["customer"] = {**order["customer"], "id": 10_000 + number % 500}
+        raw = json.dumps(order).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Hmac-Sha256": webhook_hmac(raw, SECRET),
+            "X-Shopify-Topic": "orders/paid",
+            "X-Shopify-Shop-Domain": SHOP,
+            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-API-Version": "2025-10",
+        }
+        deliveries.append((raw, headers))
+    return deliveries
+
+
+def drive(port: int, deliveries: list[tuple[bytes, dict[str, str]]]) -> Result:
+    """Post every delivery over CONNECTIONS concurrent connections; rate and p99 latency."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    shares = [deliveries[index::CONNECTIONS] for index in range(CONNECTIONS)]
+
+    def client(share: list[tuple[bytes, dict[str, str]]]) -> None:
+        mine = []
+        for raw, headers in share:
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("POST", "/webhooks/shopify", body=raw, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            mine.append(time.perf_counter() - started)
+            if response.status != 200:
+                with lock:
+                    failures[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return Result(rate=len(latencies) / elapsed, p99_ms=p99 * 1000, failures=failures[0])
+
+
+@contextmanager
+def database(kind: str, workdir: Path) -> Iterator[str]:
+    """A fresh migrated database with the bench shop registered."""
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / 'bench.db'}"
+        schema = None
+    else:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(POSTGRES_URL, no_pool=True)
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    upgrade(engine)
+    program = Settings.load(APP_TOML, environ={}).program
+    credentials = {"access_token": "bench", "refresh_token": None, "expires_at": None}
+    register_shop(SqlUnitOfWork(engine), SystemClock(), "shopify", SHOP, program, credentials=credentials)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        if schema is not None:
+            with admin.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+
+
+def measure(kind: str, runs: int, requests: int, workers: int) -> None:
+    bare_rates, app_rates, bare_p99, app_p99 = [], [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        (workdir / "bench_bare_app.py").write_text(BARE_APP)
+        with database(kind, workdir) as url:
+            env = {"DATABASE_URL": url, "SHOPIFY_CLIENT_SECRET": SECRET, "SHOPIFY_CLIENT_ID": "bench"}
+            next_id = 1
+            for run in range(1, runs + 1):
+                warmup = bodies(100, next_id)
+                timed = bodies(requests, next_id + 100)
+                next_id += 100 + requests
+                with gunicorn("bench_bare_app:app", env, workers, workdir) as port:
+                    drive(port, warmup)
+                    bare = drive(port, timed)
+                with gunicorn("webhooks.app:create_app()", env, workers, workdir) as port:
+                    drive(port, warmup)
+                    app = drive(port, timed)
+                bare_rates.append(bare.rate)
+                app_rates.append(app.rate)
+                bare_p99.append(bare.p99_ms)
+                app_p99.append(app.p99_ms)
+                print(
+                    f"{kind:10} run {run}: bare {bare.rate:7.0f}/s p99 {bare.p99_ms:5.1f} ms | "
+                    f"app {app.rate:6.0f}/s p99 {app.p99_ms:5.1f} ms | ratio {app.rate / bare.rate:.2f}"
+                    f" | failures {bare.failures + app.failures}",
+                    flush=True,
+                )
+    bare_rate, app_rate = statistics.median(bare_rates), statistics.median(app_rates)
+    print(
+        f"{kind:10} median of {runs}: bare {bare_rate:.0f}/s p99 {statistics.median(bare_p99):.1f} ms | "
+        f"app {app_rate:.0f}/s p99 {statistics.median(app_p99):.1f} ms | ratio {app_rate / bare_rate:.2f}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=1500)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    options = parser.parse_args()
+    print(f"{CONNECTIONS} connections, {options.workers} gunicorn sync workers, {options.requests} requests per run")
+    for kind in options.databases.split(","):
+        measure(kind, options.runs, options.requests, options.workers)
+
+
+if __name__ == "__main__":
+    main()
