@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from plugin.settings import Settings
@@ -55,6 +56,42 @@ class Served:
             return store.member_by_customer(shop.id, customer)
 
 
+class Chromium:
+    """Playwright in a thread of its own: another module may hold Playwright's sync API in the main thread
+    for the whole session, and the sync API refuses to start twice in one thread."""
+
+    def __init__(self, executable: str) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pool.submit(self._start, executable).result()
+
+    def _start(self, executable: str) -> None:
+        self.playwright = sync_playwright().start()
+        self.browser = self.playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+
+    def run(self, scenario: Callable[[Page, set[str]], None]) -> None:
+        """Run `scenario(page, requested_hosts)` on a new page of a new, empty browser context."""
+        self.pool.submit(self._run, scenario).result()
+
+    def _run(self, scenario: Callable[[Page, set[str]], None]) -> None:
+        context = self.browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+        page = context.new_page()
+        page.add_init_script(MEASURE_LAYOUT_SHIFT)
+        hosts: set[str] = set()
+        page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+        try:
+            scenario(page, hosts)
+        finally:
+            context.close()
+
+    def close(self) -> None:
+        def stop() -> None:
+            self.browser.close()
+            self.playwright.stop()
+
+        self.pool.submit(stop).result()
+        self.pool.shutdown()
+
+
 @pytest.fixture
 def served(settings: Settings) -> Iterator[Served]:
     served = Served(settings)
@@ -66,25 +103,13 @@ def served(settings: Settings) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def chromium() -> Iterator[Chromium]:
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("Debian's chromium is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, served: Served, tmp_path: Path) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
-    page = context.new_page()
-    page.add_init_script(MEASURE_LAYOUT_SHIFT)
-    page.requested_hosts = set()  # type: ignore[attr-defined]
-    page.on("request", lambda request: page.requested_hosts.add(urlsplit(request.url).netloc))  # type: ignore[attr-defined]
-    yield page
-    context.close()
+    chromium = Chromium(executable)
+    yield chromium
+    chromium.close()
 
 
 def open_by_keyboard(page: Page) -> None:
@@ -103,88 +128,106 @@ def focused_in_widget(page: Page) -> str:
     )
 
 
-def test_the_panel_opens_by_keyboard_and_shows_the_balance_the_ledger_holds(page: Page, served: Served):
-    page.goto(f"{served.base}/demo")
+def test_the_panel_opens_by_keyboard_and_shows_the_balance_the_ledger_holds(chromium: Chromium, served: Served):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        page.goto(f"{served.base}/demo")
 
-    open_by_keyboard(page)
+        open_by_keyboard(page)
 
-    member = served.member("1001")
-    expect(page.locator(f"{WIDGET} [data-balance]")).to_have_text(f"{member.available:,}")
-    expect(page.locator(f"{WIDGET} .launcher")).to_have_attribute("aria-expanded", "true")
-    assert focused_in_widget(page) == "title"
-    for _ in range(30):  # Tab never leaves the open dialog
-        page.keyboard.press("Tab")
-        assert focused_in_widget(page) != ""
-    page.keyboard.press("Escape")
-    expect(page.locator(f"{WIDGET} [role=dialog]")).to_be_hidden()
-    assert "launcher" in focused_in_widget(page)
+        member = served.member("1001")
+        expect(page.locator(f"{WIDGET} [data-balance]")).to_have_text(f"{member.available:,}")
+        expect(page.locator(f"{WIDGET} .launcher")).to_have_attribute("aria-expanded", "true")
+        assert focused_in_widget(page) == "title"
+        for _ in range(30):  # Tab never leaves the open dialog
+            page.keyboard.press("Tab")
+            assert focused_in_widget(page) != ""
+        page.keyboard.press("Escape")
+        expect(page.locator(f"{WIDGET} [role=dialog]")).to_be_hidden()
+        assert "launcher" in focused_in_widget(page)
 
-
-def test_opening_the_panel_shifts_no_layout_and_calls_no_other_host(page: Page, served: Served):
-    page.goto(f"{served.base}/demo")
-    open_by_keyboard(page)
-    expect(page.locator(f"{WIDGET} [data-balance]")).to_be_visible()
-    page.wait_for_timeout(500)
-
-    assert page.evaluate("window.__shift") == 0
-    assert page.requested_hosts == {urlsplit(served.base).netloc}  # type: ignore[attr-defined]
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "widget-panel-en.png")
+    chromium.run(scenario)
 
 
-def test_a_join_click_records_consent(page: Page, served: Served):
-    page.goto(f"{served.base}/demo?visitor=newcomer")
-    open_by_keyboard(page)
+def test_opening_the_panel_shifts_no_layout_and_calls_no_other_host(chromium: Chromium, served: Served):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        page.goto(f"{served.base}/demo")
+        open_by_keyboard(page)
+        expect(page.locator(f"{WIDGET} [data-balance]")).to_be_visible()
+        page.wait_for_timeout(500)
 
-    page.locator(f"{WIDGET} [data-act=join]").click()
+        assert page.evaluate("window.__shift") == 0
+        assert hosts == {urlsplit(served.base).netloc}
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "widget-panel-en.png")
 
-    expect(page.locator(f"{WIDGET} [data-balance]")).to_have_text("50")
-    member = served.member("1002")
-    assert (member.status, member.consent_source, member.terms_version) == ("active", "widget", "1")
-
-
-def test_a_redeem_shows_a_code_and_lowers_the_balance(page: Page, served: Served):
-    before = served.member("1001").available
-    page.goto(f"{served.base}/demo")
-    open_by_keyboard(page)
-
-    page.locator(f"{WIDGET} [data-act=redeem][data-reward=five-off]").dblclick()
-
-    fresh = page.locator(f"{WIDGET} li[data-fresh] code")
-    expect(fresh).to_have_text(re.compile(r"LOYAL-[A-Z2-9]{10}"))
-    code = fresh.inner_text()
-    assert served.member("1001").available == before - 500
-    expect(page.locator(f"{WIDGET} [data-balance]")).to_have_text(f"{before - 500:,}")
-    expect(page.locator(f"{WIDGET} a[href='/discount/{code}']")).to_be_visible()
-    assert page.locator(f"{WIDGET} li[data-fresh]").count() == 1  # the double click made one code
+    chromium.run(scenario)
 
 
-def test_the_dutch_page_speaks_dutch(page: Page, served: Served):
-    page.goto(f"{served.base}/demo?lang=nl")
+def test_a_join_click_records_consent(chromium: Chromium, served: Served):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        page.goto(f"{served.base}/demo?visitor=newcomer")
+        open_by_keyboard(page)
 
-    open_by_keyboard(page)
+        page.locator(f"{WIDGET} [data-act=join]").click()
 
-    dialog = page.locator(f"{WIDGET} [role=dialog]")
-    expect(dialog.locator("h2")).to_have_text("Jouw punten")
-    expect(dialog).to_contain_text("Te besteden punten")
-    expect(dialog).to_contain_text("Welkomstbonus")
-    expect(dialog).to_contain_text("€ 5,00 korting")
-    page.wait_for_timeout(300)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "widget-panel-nl.png")
+        expect(page.locator(f"{WIDGET} [data-balance]")).to_have_text("50")
+        member = served.member("1002")
+        assert (member.status, member.consent_source, member.terms_version) == ("active", "widget", "1")
+
+    chromium.run(scenario)
 
 
-def test_a_logged_out_visitor_sees_no_member_data(page: Page, served: Served):
-    answers = []
-    page.on("response", lambda response: answers.append(response) if "/api/member" in response.url else None)
-    page.goto(f"{served.base}/demo?visitor=guest")
+def test_a_redeem_shows_a_code_and_lowers_the_balance(chromium: Chromium, served: Served):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        before = served.member("1001").available
+        page.goto(f"{served.base}/demo")
+        open_by_keyboard(page)
 
-    open_by_keyboard(page)
+        page.locator(f"{WIDGET} [data-act=redeem][data-reward=five-off]").dblclick()
 
-    dialog = page.locator(f"{WIDGET} [role=dialog]")
-    expect(dialog).to_contain_text("Sign in to see your points")
-    assert dialog.locator("[data-balance]").count() == 0
-    expect(dialog).not_to_contain_text("Welcome bonus")
-    expect(page.locator(f"{WIDGET} .badge")).to_be_hidden()
-    state = answers[0].json()
-    assert (state["signed_in"], state["available"], state["history"], state["codes"]) == (False, 0, [], [])
+        fresh = page.locator(f"{WIDGET} li[data-fresh] code")
+        expect(fresh).to_have_text(re.compile(r"LOYAL-[A-Z2-9]{10}"))
+        code = fresh.inner_text()
+        assert served.member("1001").available == before - 500
+        expect(page.locator(f"{WIDGET} [data-balance]")).to_have_text(f"{before - 500:,}")
+        expect(page.locator(f"{WIDGET} a[href='/discount/{code}']")).to_be_visible()
+        assert page.locator(f"{WIDGET} li[data-fresh]").count() == 1  # the double click made one code
+
+    chromium.run(scenario)
+
+
+def test_the_dutch_page_speaks_dutch(chromium: Chromium, served: Served):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        page.goto(f"{served.base}/demo?lang=nl")
+
+        open_by_keyboard(page)
+
+        dialog = page.locator(f"{WIDGET} [role=dialog]")
+        expect(dialog.locator("h2")).to_have_text("Jouw punten")
+        expect(dialog).to_contain_text("Te besteden punten")
+        expect(dialog).to_contain_text("Welkomstbonus")
+        expect(dialog).to_contain_text("€ 5,00 korting")
+        page.wait_for_timeout(300)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "widget-panel-nl.png")
+
+    chromium.run(scenario)
+
+
+def test_a_logged_out_visitor_sees_no_member_data(chromium: Chromium, served: Served):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        answers = []
+        page.on("response", lambda response: answers.append(response) if "/api/member" in response.url else None)
+        page.goto(f"{served.base}/demo?visitor=guest")
+
+        open_by_keyboard(page)
+
+        dialog = page.locator(f"{WIDGET} [role=dialog]")
+        expect(dialog).to_contain_text("Sign in to see your points")
+        assert dialog.locator("[data-balance]").count() == 0
+        expect(dialog).not_to_contain_text("Welcome bonus")
+        expect(page.locator(f"{WIDGET} .badge")).to_be_hidden()
+        state = answers[0].json()
+        assert (state["signed_in"], state["available"], state["history"], state["codes"]) == (False, 0, [], [])
+
+    chromium.run(scenario)
