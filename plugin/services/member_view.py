@@ -168,6 +168,8 @@ def _next_expiry(store: Store, member: Member, program: Program) -> dict[str, An
             "points": member.available,
             "date": add_months(member.last_activity_at, program.expiry.months).isoformat(),
         }
+    if member.available <= 0:
+        return None
     dated = [lot for lot in store.lots(member.id) if lot.expires_at is not None and not lot.pending]
     if not dated:
         return None
