@@ -16,7 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from graphql import GraphQLSchema, OperationDefinitionNode, build_client_schema, parse, validate
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    VariableNode,
+    build_client_schema,
+    get_named_type,
+    parse,
+    validate,
+)
 from graphql.execution.values import get_variable_values
 
 from plugin.platforms.shopify.verify import webhook_hmac
@@ -39,6 +50,42 @@ def admin_schema() -> GraphQLSchema:
         data = json.load(handle)
     # graphql-core 3.3 is stricter than Shopify about deprecations on interfaces; the types are what count.
     return build_client_schema(data.get("data", data), assume_valid=True)
+
+
+MAX_QUERY_COST = 1000
+
+
+def requested_cost(selections: Any, parent: Any, variables: dict[str, Any]) -> int:
+    """Shopify's requested query cost, approximately: objects 1, connections 2 + first x node, scalars 0."""
+    total = 0
+    for selection in selections.selections:
+        if isinstance(selection, InlineFragmentNode):
+            total += requested_cost(
+                selection.selection_set, admin_schema().get_type(selection.type_condition.name.value), variables
+            )
+            continue
+        field = parent.fields[selection.name.value]
+        kind = get_named_type(field.type)
+        if not selection.selection_set or not isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        first = 1
+        for argument in selection.arguments or ():
+            if argument.name.value == "first":
+                node = argument.value
+                first = int(variables[node.name.value] if isinstance(node, VariableNode) else node.value)
+        if kind.name.endswith("Connection"):
+            nodes = [s for s in selection.selection_set.selections if s.name.value in ("nodes", "edges")]
+            per_node = sum(
+                1 + requested_cost(n.selection_set, _node_type(kind, n.name.value), variables) for n in nodes
+            )
+            total += 2 + first * per_node
+        else:
+            total += first * (1 + requested_cost(selection.selection_set, kind, variables))
+    return total
+
+
+def _node_type(connection: Any, field: str) -> Any:
+    return get_named_type(connection.fields[field].type)
 
 
 def payload(name: str) -> dict[str, Any]:
@@ -83,6 +130,7 @@ class FakeShopify:
     refresh_token: str = "refresh-1"
     access_token: str = "access-1"
     page_size_seen: list[int] = field(default_factory=list)
+    costs: list[int] = field(default_factory=list)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -101,6 +149,13 @@ class FakeShopify:
         assert not isinstance(coerced, list), [error.message for error in coerced]
         name = operation.name.value if operation.name else ""
         self.operations.append(name)
+        root = admin_schema().mutation_type if operation.operation.value == "mutation" else admin_schema().query_type
+        price = requested_cost(operation.selection_set, root, body.get("variables") or {})
+        self.costs.append(price)
+        if price > MAX_QUERY_COST:
+            message = f"Query cost is {price}, which exceeds the single query max cost limit ({MAX_QUERY_COST})."
+            error = {"message": message, "extensions": {"code": "MAX_COST_EXCEEDED", "cost": price}}
+            return httpx.Response(200, json={"errors": [error]})
         if self.script:
             forced = self.script.pop(0)
             return forced() if callable(forced) else forced
@@ -129,6 +184,16 @@ class FakeShopify:
                 "refresh_token_expires_in": 7776000,
             },
         )
+
+    def order(self, gid: str) -> dict[str, Any]:
+        return next(order for order in self.orders if order["id"] == gid)
+
+    def listed(self, order: dict[str, Any]) -> dict[str, Any]:
+        """An order as the `orders` page shows it: the first 20 lines, refunds by id only."""
+        lines = order["lineItems"]["nodes"]
+        more = {"hasNextPage": len(lines) > 20, "endCursor": "20"}
+        refunds = [{"legacyResourceId": refund["legacyResourceId"]} for refund in order["refunds"]]
+        return {**order, "lineItems": {"pageInfo": more, "nodes": lines[:20]}, "refunds": refunds}
 
     def answer(self, name: str, variables: dict[str, Any]) -> dict[str, Any]:
         if name in ("CreateLoyaltyCode", "CreateLoyaltyFreeShippingCode"):
@@ -160,7 +225,16 @@ class FakeShopify:
             return {
                 "orders": {
                     "pageInfo": {"hasNextPage": end < len(self.orders), "endCursor": str(end)},
-                    "nodes": page,
+                    "nodes": [self.listed(order) for order in page],
                 }
             }
+        if name == "LoyaltyOrderLines":
+            lines = self.order(variables["id"])["lineItems"]["nodes"]
+            start = int(variables["after"])
+            page = lines[start : start + 100]
+            end = start + len(page)
+            more = {"hasNextPage": end < len(lines), "endCursor": str(end)}
+            return {"order": {"lineItems": {"pageInfo": more, "nodes": page}}}
+        if name == "LoyaltyOrderRefunds":
+            return {"order": {"refunds": self.order(variables["id"])["refunds"][:5]}}
         raise AssertionError(f"the fake does not know {name}")

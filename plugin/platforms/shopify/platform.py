@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from plugin.platforms.shopify.client import SHOPIFY_API_VERSION, AdminClient
+from plugin.platforms.shopify.client import SHOPIFY_API_VERSION, AdminClient, Answer
 from plugin.platforms.shopify.tokens import ShopifyTokens
 from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts, Refund
 from plugin.rules.program import RewardKind
@@ -31,7 +31,6 @@ from plugin.settings import ShopifySettings
 from plugin.storage.store import SqlUnitOfWork
 
 METAFIELD_NAMESPACE = "$app"
-ORDERS_PAGE_SIZE = 50
 
 CREATE_BASIC_CODE = """
 mutation CreateLoyaltyCode($input: DiscountCodeBasicInput!) {
@@ -76,12 +75,27 @@ mutation SetLoyaltyMetafields($metafields: [MetafieldsSetInput!]!) {
 """
 
 MONEY = "shopMoney { amount currencyCode }"
+LINE_FIELDS = f"""
+  id
+  name
+  quantity
+  isGiftCard
+  originalUnitPriceSet {{ {MONEY} }}
+  discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+"""
+
+# Page sizes keep each query's requested cost under Shopify's 1000-point limit for a single query
+# (a line costs about 6 points): orders with more lines, and refund details, are fetched per order.
+ORDERS_PAGE_SIZE = 5
+ORDER_LINES_INLINE = 20
+LINES_PAGE_SIZE = 100
 
 ORDERS_UPDATED_SINCE = f"""
 query LoyaltyOrdersUpdatedSince($query: String!, $first: Int!, $after: String) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
+      id
       legacyResourceId
       name
       email
@@ -96,34 +110,49 @@ query LoyaltyOrdersUpdatedSince($query: String!, $first: Int!, $after: String) {
       totalTaxSet {{ {MONEY} }}
       totalDiscountsSet {{ {MONEY} }}
       totalTipReceivedSet {{ {MONEY} }}
-      lineItems(first: 100) {{
-        nodes {{
-          id
-          name
-          quantity
-          isGiftCard
-          originalUnitPriceSet {{ {MONEY} }}
-          discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-        }}
+      lineItems(first: {ORDER_LINES_INLINE}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{ {LINE_FIELDS} }}
       }}
-      shippingLines(first: 10) {{
+      shippingLines(first: 5) {{
         nodes {{
           isRemoved
           originalPriceSet {{ {MONEY} }}
           discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
         }}
       }}
-      refunds(first: 20) {{
-        legacyResourceId
-        refundLineItems(first: 100) {{
-          nodes {{ lineItem {{ id }} subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} }}
-        }}
-        refundShippingLines(first: 10) {{
-          nodes {{ subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
-        }}
-        transactions(first: 10) {{
-          nodes {{ kind status amountSet {{ {MONEY} }} }}
-        }}
+      refunds {{ legacyResourceId }}
+    }}
+  }}
+}}
+"""
+
+ORDER_LINES = f"""
+query LoyaltyOrderLines($id: ID!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: {LINES_PAGE_SIZE}, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ {LINE_FIELDS} }}
+    }}
+  }}
+}}
+"""
+
+# Refund lines beyond the first 25 are not listed; their money then counts as unitemised (a share
+# of the whole order), which is what the engine does with any refund it cannot itemise.
+ORDER_REFUNDS = f"""
+query LoyaltyOrderRefunds($id: ID!) {{
+  order(id: $id) {{
+    refunds(first: 5) {{
+      legacyResourceId
+      refundLineItems(first: 25) {{
+        nodes {{ lineItem {{ id }} subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} }}
+      }}
+      refundShippingLines(first: 3) {{
+        nodes {{ subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
+      }}
+      transactions(first: 5) {{
+        nodes {{ kind status amountSet {{ {MONEY} }} }}
       }}
     }}
   }}
@@ -137,6 +166,8 @@ DOCUMENTS = {
     "DELETE_CODE": DELETE_CODE,
     "SET_METAFIELDS": SET_METAFIELDS,
     "ORDERS_UPDATED_SINCE": ORDERS_UPDATED_SINCE,
+    "ORDER_LINES": ORDER_LINES,
+    "ORDER_REFUNDS": ORDER_REFUNDS,
 }
 
 # Shopify's answer when a code text is already used in the shop.
@@ -262,17 +293,39 @@ class ShopifyPlatform:
         """Orders updated since `since`, oldest first, a page at a time within the cost budget."""
         variables: dict[str, Any] = {"query": f"updated_at:>='{_iso(since)}'", "first": ORDERS_PAGE_SIZE}
         while True:
-            answer = self.client.execute(shop, ORDERS_UPDATED_SINCE, variables)
+            answer = self._paced(shop, ORDERS_UPDATED_SINCE, variables)
             orders = answer.data.get("orders") or {}
             for node in orders.get("nodes") or []:
-                yield order_facts(node)
+                yield order_facts(node, self._more_lines(shop, node), self._refunds(shop, node))
             page = orders.get("pageInfo") or {}
             if not page.get("hasNextPage"):
                 return
-            if answer.cost is not None:
-                # Wait for the bucket to refill to the price of one more page rather than be throttled.
-                self.sleep(answer.cost.wait_before(answer.cost.requested))
             variables = {**variables, "after": page["endCursor"]}
+
+    def _more_lines(self, shop: Shop, order: dict[str, Any]) -> list[dict[str, Any]]:
+        """The order's lines beyond the first page, for the rare order with many lines."""
+        lines: list[dict[str, Any]] = []
+        page = order["lineItems"]["pageInfo"]
+        while page["hasNextPage"]:
+            answer = self._paced(shop, ORDER_LINES, {"id": order["id"], "after": page["endCursor"]})
+            connection = answer.data["order"]["lineItems"]
+            lines += connection["nodes"]
+            page = connection["pageInfo"]
+        return lines
+
+    def _refunds(self, shop: Shop, order: dict[str, Any]) -> list[dict[str, Any]]:
+        if not order.get("refunds"):
+            return []
+        refunds: list[dict[str, Any]] = self._paced(shop, ORDER_REFUNDS, {"id": order["id"]}).data["order"]["refunds"]
+        return refunds
+
+    def _paced(self, shop: Shop, document: str, variables: dict[str, Any]) -> Answer:
+        """One call of a sequence; afterwards wait until the bucket holds what that call cost."""
+        answer = self.client.execute(shop, document, variables)
+        if answer.cost is not None:
+            # Waiting here rather than being throttled keeps a long reconcile steady and polite.
+            self.sleep(answer.cost.wait_before(answer.cost.requested))
+        return answer
 
     def _set_metafields(self, shop: Shop, metafields: list[dict[str, str]]) -> None:
         answer = self.client.execute(shop, SET_METAFIELDS, {"metafields": metafields})
@@ -301,8 +354,11 @@ def _ref(gid: str) -> str:
     return gid.rsplit("/", 1)[-1]
 
 
-def order_facts(node: dict[str, Any]) -> OrderFacts:
-    """An order from the GraphQL `orders` query as the same facts a webhook would give."""
+def order_facts(
+    node: dict[str, Any], more_lines: list[dict[str, Any]] | None = None, refunds: list[dict[str, Any]] | None = None
+) -> OrderFacts:
+    """An order from the GraphQL `orders` query (plus its further lines and refunds) as webhook-equal facts."""
+    items = node["lineItems"]["nodes"] + (more_lines or [])
     lines = tuple(
         Line(
             ref=_ref(item["id"]),
@@ -310,15 +366,13 @@ def order_facts(node: dict[str, Any]) -> OrderFacts:
             kind=LineKind.GIFT_CARD if item["isGiftCard"] else LineKind.GOODS,
             title=item.get("name") or "",
         )
-        for item in node["lineItems"]["nodes"]
+        for item in items
     )
     shipping_nodes = node["shippingLines"]["nodes"]
     shipping = sum(
         (_money(s["originalPriceSet"]) - _allocated(s) for s in shipping_nodes if not s.get("isRemoved")), ZERO
     )
-    allocated = sum((_allocated(item) for item in node["lineItems"]["nodes"]), ZERO) + sum(
-        (_allocated(s) for s in shipping_nodes), ZERO
-    )
+    allocated = sum((_allocated(item) for item in items), ZERO) + sum((_allocated(s) for s in shipping_nodes), ZERO)
     customer = node.get("customer")
     attributes = {a["key"]: (a.get("value") or "") for a in node.get("customAttributes") or []}
     currency = (node.get("totalTipReceivedSet") or {}).get("shopMoney", {}).get("currencyCode")
@@ -338,7 +392,7 @@ def order_facts(node: dict[str, Any]) -> OrderFacts:
         order_discount=max(_money(node.get("totalDiscountsSet")) - allocated, ZERO),
         paid=node.get("displayFinancialStatus") in _PAID,
         cancelled=node.get("cancelledAt") is not None,
-        refunds=tuple(_refund(refund) for refund in node.get("refunds") or []),
+        refunds=tuple(_refund(refund) for refund in refunds or []),
         discount_codes=tuple(node.get("discountCodes") or []),
         locale=(node.get("customerLocale") or "")[:2].lower() or None,
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from plugin.platforms.shopify.payloads import OrderPayload, parse
+from plugin.platforms.shopify.payloads import OrderPayload, RefundPayload, parse
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.platforms.shopify.tokens import Credentials
 from plugin.services.platform import MemberSnapshot, PlatformRejected, Shop
@@ -115,6 +116,7 @@ def graphql_order(number: int) -> dict[str, Any]:
         }
 
     return {
+        "id": f"gid://shopify/Order/{number}",
         "legacyResourceId": str(number),
         "name": "#1001",
         "email": "bob.norman@mail.example.com",
@@ -146,10 +148,10 @@ def graphql_order(number: int) -> dict[str, Any]:
 def test_reconcile_reads_orders_page_by_page_as_the_same_facts_a_webhook_gives(
     shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify, clock: Any
 ) -> None:
-    fake_shopify.orders = [graphql_order(450789469 + n) for n in range(120)]
+    fake_shopify.orders = [graphql_order(450789469 + n) for n in range(12)]
     facts = list(shopify.orders_updated_since(shopify_shop, clock.now() - timedelta(days=1)))
-    assert len(facts) == 120
-    assert fake_shopify.operations == ["LoyaltyOrdersUpdatedSince"] * 3
+    assert len(facts) == 12
+    assert fake_shopify.operations == ["LoyaltyOrdersUpdatedSince"] * 3  # pages of 5, within the cost limit
     body = PAYLOADS / "order-cancelled-full.json"
     webhook = parse(OrderPayload, body.read_bytes()).facts()
     first = facts[0]
@@ -163,18 +165,61 @@ def test_reconcile_reads_orders_page_by_page_as_the_same_facts_a_webhook_gives(
     )
 
 
+def test_reconcile_fetches_the_lines_and_refunds_a_page_leaves_out(
+    shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify, clock: Any
+) -> None:
+    order = graphql_order(450789469)
+    first_line = order["lineItems"]["nodes"][0]
+    extra = [{**first_line, "id": f"gid://shopify/LineItem/{n}", "discountAllocations": []} for n in range(130)]
+    order["lineItems"]["nodes"] = order["lineItems"]["nodes"] + extra
+
+    def money(amount: str) -> dict[str, Any]:
+        return {"shopMoney": {"amount": amount, "currencyCode": "USD"}}
+
+    order["refunds"] = [
+        {
+            "legacyResourceId": "509562969",
+            "refundLineItems": {
+                "nodes": [
+                    {
+                        "lineItem": {"id": "gid://shopify/LineItem/703073504"},
+                        "subtotalSet": money("195.66"),
+                        "totalTaxSet": money("3.98"),
+                    }
+                ]
+            },
+            "refundShippingLines": {"nodes": []},
+            "transactions": {"nodes": [{"kind": "REFUND", "status": "SUCCESS", "amountSet": money("199.64")}]},
+        }
+    ]
+    fake_shopify.orders = [order]
+    (facts,) = shopify.orders_updated_since(shopify_shop, clock.now())
+    assert facts.lines is not None and len(facts.lines) == 133
+    assert fake_shopify.operations == [
+        "LoyaltyOrdersUpdatedSince",
+        "LoyaltyOrderLines",
+        "LoyaltyOrderLines",
+        "LoyaltyOrderRefunds",
+    ]
+    assert max(fake_shopify.costs) <= 1000
+    webhook_refund = parse(RefundPayload, (PAYLOADS / "refunds-create-lines.json").read_bytes()).refund()
+    assert facts.refunds[0].ref == webhook_refund.ref
+    assert facts.refunds[0].lines == (("703073504", Decimal("195.66")),)
+    assert facts.refunds[0].unitemised == 0
+
+
 def test_reconcile_waits_for_the_cost_bucket_between_pages(
     shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify, clock: Any, sleeps: list[float]
 ) -> None:
-    fake_shopify.orders = [graphql_order(n) for n in range(1, 101)]
+    fake_shopify.orders = [graphql_order(n) for n in range(1, 11)]
 
     def low_budget() -> httpx.Response:
-        data = fake_shopify.answer("LoyaltyOrdersUpdatedSince", {"first": 50})
-        return httpx.Response(200, json={"data": data, "extensions": cost(requested=300, available=100, restore=100)})
+        data = fake_shopify.answer("LoyaltyOrdersUpdatedSince", {"first": 5})
+        return httpx.Response(200, json={"data": data, "extensions": cost(requested=800, available=600, restore=100)})
 
     fake_shopify.script = [low_budget]
-    assert len(list(shopify.orders_updated_since(shopify_shop, clock.now()))) == 100
-    assert sleeps == [2.0]  # 200 points short at 100 points per second
+    assert len(list(shopify.orders_updated_since(shopify_shop, clock.now()))) == 10
+    assert sleeps[0] == 2.0  # 200 points short at 100 points per second
 
 
 def test_a_throttled_query_is_retried_after_the_bucket_refills(
