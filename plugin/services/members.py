@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 from plugin.ledger.model import EntryKind, NewEntry, Reason
-from plugin.services.errors import UnknownMember, UnknownShop
+from plugin.services.errors import UnknownMember
 from plugin.services.ports import Clock, Member, Store, UnitOfWork
 from plugin.services.posting import credit, expiry_for
 from plugin.services.settlement import claim_orders
@@ -40,21 +41,18 @@ def enroll(
     locale: str | None = None,
     birthday: date | None = None,
     claim: bool = True,
+    locked: Member | None = None,
 ) -> Member:
-    """`opt_in` inside a transaction the caller holds. Joining twice changes nothing."""
+    """`opt_in` inside a transaction the caller holds. Joining twice changes nothing.
+
+    `shop_id` must be a registered shop; `locked` is the customer's member row if the caller
+    already holds its lock.
+    """
     if source not in CONSENT_SOURCES:
         raise ValueError(f"unknown consent source {source!r}")
     if customer_ref is None and not email:
         raise UnknownMember("a member needs a customer id or an e-mail address")
-    if store.shop(shop_id) is None:
-        raise UnknownShop(str(shop_id))
-    existing = (
-        store.member_by_customer(shop_id, customer_ref)
-        if customer_ref is not None
-        else store.member_by_email(shop_id, email or "")
-    )
-    member = existing or store.add_member(shop_id, customer_ref, email, now)
-    member = store.member(shop_id, member.id, lock=True) or member
+    member = locked or _lock_or_add(store, now, shop_id, customer_ref, email)
     if member.status == "erased":
         raise UnknownMember("this member was erased")
     profile = {
@@ -67,9 +65,9 @@ def enroll(
         return store.member(shop_id, member.id) or member
     version, program = store.current_program(shop_id)
     store.set_consent(member.id, "active", source, program.terms_version, now)
-    locked = store.member(shop_id, member.id, lock=True)
-    assert locked is not None
-    member = locked
+    member = replace(
+        member, status="active", consent_at=now, consent_source=source, terms_version=program.terms_version
+    )
     if program.bonuses.signup:
         credit(
             store,
@@ -89,6 +87,18 @@ def enroll(
         claim_orders(store, now, shop_id, member, program)
     store.enqueue(shop_id, "publish_member", {"member_id": member.id}, now, dedupe_key=f"member:{member.id}")
     return store.member(shop_id, member.id) or member
+
+
+def _lock_or_add(store: Store, now: datetime, shop_id: int, customer_ref: str | None, email: str | None) -> Member:
+    """The customer's member row, locked; created (not yet consenting) if there is none."""
+    if customer_ref is not None:
+        return store.member_by_customer(shop_id, customer_ref, lock=True) or store.add_member(
+            shop_id, customer_ref, email, now
+        )
+    existing = store.member_by_email(shop_id, email or "")
+    if existing is not None:
+        return store.member(shop_id, existing.id, lock=True) or existing
+    return store.add_member(shop_id, None, email, now)
 
 
 def opt_out(uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, source: str) -> Member:

@@ -86,6 +86,14 @@ def _buyer(store: Store, shop_id: int, order: OrderRecord, program: Program, now
     if wants_in and (member is None or (member.status == "opted_out" and state.opted_in)):
         source = "checkout" if state.opted_in else "automatic"
         return membership.enroll(
-            store, now, shop_id, state.customer_ref, state.email, source, locale=state.locale, claim=False
+            store,
+            now,
+            shop_id,
+            state.customer_ref,
+            state.email,
+            source,
+            locale=state.locale,
+            claim=False,
+            locked=member,
         )
     return member

@@ -37,9 +37,13 @@ def insert_ignoring_conflicts(connection: Connection, table: t.Table) -> Any:
     return _insert_ignoring(connection.dialect.name, table)
 
 
+def dialect_insert(dialect_name: str, table: t.Table) -> Any:
+    """An INSERT that knows its dialect's ON CONFLICT clauses."""
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+
+
 def _insert_ignoring(dialect_name: str, table: t.Table) -> Any:
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    return dialect_insert(dialect_name, table).on_conflict_do_nothing()
 
 
 # The hot path's statements, built once per process: building them per call cost more than running them.
@@ -70,6 +74,7 @@ _SAVE_ORDER = (
     )
 )
 _ADD_LOT = insert(t.lots).returning(t.lots.c.id)
+_ADD_MEMBER = insert(t.members).returning(*t.members.c)
 _CHANGE_BALANCES = (
     update(t.members)
     .where(t.members.c.id == bindparam("b_member_id"))
@@ -102,13 +107,17 @@ class Statements:
         locks = dialect_name == "postgresql"
         self.insert_entry = _insert_ignoring(dialect_name, t.entries).returning(t.entries.c.id)
         self.insert_job = _insert_ignoring(dialect_name, t.outbox)
-        self.insert_member = _insert_ignoring(dialect_name, t.members)
+        member_upsert = dialect_insert(dialect_name, t.members)
+        # Creates the member, or (same customer created concurrently) locks and returns the existing row.
+        self.add_member = member_upsert.on_conflict_do_update(
+            index_elements=[t.members.c.shop_id, t.members.c.customer_ref],
+            set_={"shop_id": member_upsert.excluded.shop_id},
+        ).returning(*t.members.c)
         self.insert_delivery = _insert_ignoring(dialect_name, t.deliveries).returning(t.deliveries.c.id)
         self.locked_member = _MEMBER_BY_ID.with_for_update() if locks else _MEMBER_BY_ID
         self.locked_member_by_customer = _MEMBER_BY_CUSTOMER.with_for_update() if locks else _MEMBER_BY_CUSTOMER
-        dialect = postgresql if dialect_name == "postgresql" else sqlite
         # One statement creates the order row if new and locks it (ON CONFLICT DO UPDATE takes the row lock).
-        upsert = dialect.insert(t.orders)
+        upsert = dialect_insert(dialect_name, t.orders)
         self.lock_order = upsert.on_conflict_do_update(
             index_elements=[t.orders.c.shop_id, t.orders.c.order_ref],
             set_={"updated_at": upsert.excluded.updated_at},
@@ -355,28 +364,21 @@ class SqlStore:
         return _member(row) if row else None
 
     def add_member(self, shop_id: int, customer_ref: str | None, email: str | None, now: datetime) -> Member:
-        """Create a not-yet-consenting member; a concurrent creation of the same customer wins quietly."""
-        self.connection.execute(
-            self.statements.insert_member,
-            {
-                "shop_id": shop_id,
-                "customer_ref": customer_ref,
-                "email": email.lower() if email else None,
-                "status": "opted_out",
-                "available": 0,
-                "pending": 0,
-                "lifetime": 0,
-                "debt": 0,
-                "created_at": now,
-                "unsubscribed": False,
-            },
-        )
-        if customer_ref is not None:
-            found = self.member_by_customer(shop_id, customer_ref)
-        else:
-            found = self.member_by_email(shop_id, email or "")
-        assert found is not None
-        return found
+        """Create a not-yet-consenting member and return it locked; a concurrent creation of the same customer wins."""
+        values = {
+            "shop_id": shop_id,
+            "customer_ref": customer_ref,
+            "email": email.lower() if email else None,
+            "status": "opted_out",
+            "available": 0,
+            "pending": 0,
+            "lifetime": 0,
+            "debt": 0,
+            "created_at": now,
+            "unsubscribed": False,
+        }
+        statement = self.statements.add_member if customer_ref is not None else _ADD_MEMBER
+        return _member(self.connection.execute(statement, values).one())
 
     def set_consent(self, member_id: int, status: str, source: str, terms_version: str | None, now: datetime) -> None:
         shop_id = self.connection.execute(
