@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, case, cast, func, or_, select
+from sqlalchemy import Engine, case, cast, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from plugin.rules.orders import OrderState
-from plugin.services.analytics import CustomerGroup, MemberCounts
+from plugin.services.analytics import CustomerGroup, MemberCounts, week_of
 from plugin.storage import tables as t
 from plugin.storage.codec import load_state
 from plugin.storage.database import read_only
@@ -23,7 +23,8 @@ from plugin.storage.database import read_only
 # Orders updated this long before the last refresh are read again: a transaction that was still
 # open during the refresh may commit rows with an older `updated_at`. Upserts make rereading harmless.
 REFRESH_OVERLAP = timedelta(minutes=10)
-REFRESH_CURSOR = "analytics_orders"
+ORDERS_CURSOR = "analytics_orders"
+WEEKS_CURSOR = "analytics_weeks"
 EXPORT_BATCH = 5000
 
 
@@ -85,23 +86,32 @@ def recent_order(engine: Engine, shop_id: int, order_ref: str) -> OrderState | N
     return load_state(state) if state is not None else None
 
 
-def customer_key(member_id: int | None, customer_ref: str | None, email: str | None, order_id: int) -> str:
-    """Who bought, for counting repeat buyers; guests are pseudonymised so an erasure leaves no e-mail here."""
+def buyer_of(member_id: int | None, customer_ref: str | None, email: str | None, order_id: int) -> tuple[int, bool]:
+    """The buyer as a number, and whether they can be recognised on another order.
+
+    Guests are a hash, so an erased e-mail leaves nothing readable here; hashes are negative and below
+    -2**61, anonymous guests are minus their order id, members are their (positive) member id.
+    """
     if member_id is not None:
-        return f"m:{member_id}"
+        return member_id, True
     identity = f"c:{customer_ref}" if customer_ref else f"e:{email}" if email else None
     if identity is None:
-        return f"o:{order_id}"
-    return "h:" + hashlib.sha256(identity.encode()).hexdigest()[:40]
+        return -order_id, False
+    digest = int.from_bytes(hashlib.sha256(identity.encode()).digest()[:8], "big") >> 4
+    return -(2**61 + digest % 2**61), True
+
+
+def refresh(engine: Engine, shop_id: int, now: datetime) -> None:
+    """Bring the shop's pre-aggregates up to date; cheap when little changed since the last call."""
+    refresh_order_values(engine, shop_id, now)
+    refresh_weekly_points(engine, shop_id, now)
 
 
 def refresh_order_values(engine: Engine, shop_id: int, now: datetime) -> int:
     """Bring the shop's `order_values` up to date with orders changed since the last refresh; returns rows."""
     orders = t.orders
     with engine.begin() as connection:
-        cursor = connection.execute(
-            select(t.cursors.c.value).where(t.cursors.c.shop_id == shop_id, t.cursors.c.name == REFRESH_CURSOR)
-        ).scalar()
+        cursor = _cursor(connection, shop_id, ORDERS_CURSOR)
         statement = select(
             orders.c.id,
             orders.c.member_id,
@@ -125,17 +135,19 @@ def refresh_order_values(engine: Engine, shop_id: int, now: datetime) -> int:
                 break
             written += _upsert_values(connection, dialect, [_order_value(shop_id, row) for row in rows])
             after = rows[-1].id
-        _set_cursor(connection, dialect, shop_id, now)
+        _set_cursor(connection, dialect, shop_id, ORDERS_CURSOR, now)
     return written
 
 
 def _order_value(shop_id: int, row: Any) -> dict[str, Any]:
     state = load_state(row.state)
     member = bool(row.earning and row.member_id is not None)
+    buyer, identified = buyer_of(row.member_id if member else None, row.customer_ref, row.email, row.id)
     return {
         "shop_id": shop_id,
         "order_id": row.id,
-        "customer_key": customer_key(row.member_id if member else None, row.customer_ref, row.email, row.id),
+        "buyer": buyer,
+        "identified": identified,
         "member": member,
         "value": state.total,
         "paid_at": row.paid_at,
@@ -147,14 +159,48 @@ def _upsert_values(connection: Any, dialect: Any, rows: list[dict[str, Any]]) ->
     statement = dialect.insert(t.order_values)
     statement = statement.on_conflict_do_update(
         index_elements=[t.order_values.c.order_id],
-        set_={name: statement.excluded[name] for name in ("customer_key", "member", "value", "paid_at", "counted")},
+        set_={
+            name: statement.excluded[name] for name in ("buyer", "identified", "member", "value", "paid_at", "counted")
+        },
     )
     connection.execute(statement, rows)
     return len(rows)
 
 
-def _set_cursor(connection: Any, dialect: Any, shop_id: int, now: datetime) -> None:
-    statement = dialect.insert(t.cursors).values(shop_id=shop_id, name=REFRESH_CURSOR, value=now.isoformat())
+def refresh_weekly_points(engine: Engine, shop_id: int, now: datetime) -> None:
+    """Recount the weeks that can still change (since the last refresh, less the overlap) from the ledger."""
+    entries, weekly = t.entries, t.weekly_points
+    with engine.begin() as connection:
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        # Taking the cursor row's lock first makes concurrent refreshes of one shop wait for each other.
+        connection.execute(
+            dialect.insert(t.cursors).values(shop_id=shop_id, name=WEEKS_CURSOR, value="").on_conflict_do_nothing()
+        )
+        locked = select(t.cursors.c.value).where(t.cursors.c.shop_id == shop_id, t.cursors.c.name == WEEKS_CURSOR)
+        cursor = connection.execute(locked.with_for_update() if dialect is postgresql else locked).scalar()
+        week = _week(connection.dialect.name, entries.c.created_at)
+        count = select(entries.c.shop_id, week, entries.c.kind, func.sum(entries.c.points)).where(
+            entries.c.shop_id == shop_id
+        )
+        stale = weekly.delete().where(weekly.c.shop_id == shop_id)
+        if cursor:
+            first = week_of((datetime.fromisoformat(cursor) - REFRESH_OVERLAP).date())
+            count = count.where(entries.c.created_at >= datetime.combine(first, datetime.min.time(), tzinfo=UTC))
+            stale = stale.where(weekly.c.week >= first)
+        count = count.group_by(entries.c.shop_id, week, entries.c.kind)
+        connection.execute(stale)
+        connection.execute(insert(weekly).from_select(["shop_id", "week", "kind", "points"], count))
+        _set_cursor(connection, dialect, shop_id, WEEKS_CURSOR, now)
+
+
+def _cursor(connection: Any, shop_id: int, name: str) -> str | None:
+    return connection.execute(
+        select(t.cursors.c.value).where(t.cursors.c.shop_id == shop_id, t.cursors.c.name == name)
+    ).scalar()
+
+
+def _set_cursor(connection: Any, dialect: Any, shop_id: int, name: str, now: datetime) -> None:
+    statement = dialect.insert(t.cursors).values(shop_id=shop_id, name=name, value=now.isoformat())
     connection.execute(
         statement.on_conflict_do_update(
             index_elements=[t.cursors.c.shop_id, t.cursors.c.name], set_={"value": statement.excluded.value}
@@ -177,32 +223,30 @@ class SqlAnalytics:
                     func.coalesce(func.sum(case((members.c.status == "active", 1), else_=0)), 0),
                 ).where(members.c.shop_id == shop_id, members.c.status != "erased")
             ).one()
-            # Buyers who never joined: distinct non-member buyers in the pre-aggregate (anonymous guests
-            # cannot be told apart, so they are left out). GROUP BY hashes; count(DISTINCT) would sort.
+            # Buyers who never joined, each counted once (anonymous guests cannot be told apart).
             buyers = (
-                select(t.order_values.c.customer_key)
+                select(t.order_values.c.buyer)
                 .where(
                     t.order_values.c.shop_id == shop_id,
-                    t.order_values.c.member.is_(False),
                     t.order_values.c.counted.is_(True),
-                    ~t.order_values.c.customer_key.like("o:%"),
+                    t.order_values.c.identified.is_(True),
+                    t.order_values.c.member.is_(False),
                 )
-                .group_by(t.order_values.c.customer_key)
+                .group_by(t.order_values.c.buyer)
                 .subquery()
             )
             outsiders = connection.execute(select(func.count()).select_from(buyers)).scalar_one()
         return MemberCounts(members=row[0], active=int(row[1]), customers=row[0] + outsiders)
 
     def points_by_week(self, shop_id: int, since: datetime) -> dict[tuple[date, str], int]:
-        entries = t.entries
+        weekly = t.weekly_points
         with read_only(self.engine) as connection:
-            week = _week(connection.dialect.name, entries.c.created_at)
             rows = connection.execute(
-                select(week.label("week"), entries.c.kind, func.sum(entries.c.points))
-                .where(entries.c.shop_id == shop_id, entries.c.created_at >= since)
-                .group_by(week, entries.c.kind)
+                select(weekly.c.week, weekly.c.kind, weekly.c.points).where(
+                    weekly.c.shop_id == shop_id, weekly.c.week >= since.date()
+                )
             ).all()
-        return {(_as_date(row[0]), row[1]): int(row[2]) for row in rows}
+        return {(_as_date(row.week), row.kind): int(row.points) for row in rows}
 
     def outstanding(self, shop_id: int) -> tuple[int, int]:
         members = t.members
@@ -219,12 +263,12 @@ class SqlAnalytics:
         per_customer = (
             select(
                 values.c.member,
-                values.c.customer_key,
+                values.c.buyer,
                 func.count().label("orders"),
                 func.sum(values.c.value).label("revenue"),
             )
             .where(values.c.shop_id == shop_id, values.c.counted.is_(True), values.c.paid_at >= since)
-            .group_by(values.c.member, values.c.customer_key)
+            .group_by(values.c.member, values.c.buyer)
             .subquery()
         )
         statement = select(

@@ -169,22 +169,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Maak het opnieuw aan als je het programma wijzigt.",
     ),
     "setup.shopify": ("Shopify (Liquid)", "Shopify (Liquid)"),
-    "setup.shopify_steps": (
-        "In Shopify admin open Settings → Notifications → Customer notifications → Order confirmation, choose "
-        "Edit code and paste the snippet where the points should appear, e.g. below the order summary. Save.",
-        "Open in de Shopify-admin Instellingen → Meldingen → Klantmeldingen → Orderbevestiging, kies Code "
-        "bewerken en plak het fragment waar de punten moeten staan, bijvoorbeeld onder het overzicht. Sla op.",
-    ),
     "setup.saleor": ("Saleor (Handlebars, SMTP app)", "Saleor (Handlebars, SMTP-app)"),
     "setup.saleor_steps": (
         "In the Saleor dashboard open Apps → SMTP → your configuration → Order confirmed, and paste the snippet "
         "into the MJML template where the points should appear. Save.",
         "Open in het Saleor-dashboard Apps → SMTP → je configuratie → Order confirmed en plak het fragment in de "
         "MJML-sjabloon waar de punten moeten staan. Sla op.",
-    ),
-    "setup.unavailable": (
-        "This snippet is not available in this version of the app.",
-        "Dit fragment is niet beschikbaar in deze versie van de app.",
     ),
     "setup.language": ("Language of the snippet", "Taal van het fragment"),
     "unsubscribe.title": ("Unsubscribe", "Afmelden"),

@@ -26,6 +26,7 @@ from admin.texts import CHOICE_LABELS, FIELD_LABELS, LANGUAGES, label, text
 from plugin.ledger.reasons import render as render_reason
 from plugin.notifications.tokens import read_unsubscribe_token
 from plugin.platforms.saleor.snippets import order_confirmation_handlebars
+from plugin.platforms.shopify.snippets import order_confirmation_snippet
 from plugin.rules.orders import Line, OrderFacts, OrderState, estimate_points, points_deserved
 from plugin.rules.program import Program, ProgramError
 from plugin.rules.tiers import multiplier_of
@@ -348,7 +349,7 @@ def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprin
         shop_id = g.staff.shop_id
         weeks = min(max(request.args.get("weeks", DEFAULT_WEEKS, type=int) or DEFAULT_WEEKS, 4), 104)
         now = loyalty.clock.now()
-        queries.refresh_order_values(loyalty.engine, shop_id, now)
+        queries.refresh(loyalty.engine, shop_id, now)
         with loyalty.uow() as store:
             _version, program = store.current_program(shop_id)
         return analytics.figures(queries.SqlAnalytics(loyalty.engine), shop_id, program, now, weeks)
@@ -474,7 +475,7 @@ def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprin
             snippet_language=language,
             platform=shop.platform if shop else "",
             saleor=order_confirmation_handlebars(live, language),
-            shopify=_shopify_snippet(live, language),
+            shopify=order_confirmation_snippet(live, "nl" if language == "nl" else "en"),
             **_common(),
         )
 
@@ -630,7 +631,3 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return "" if value is None else value
-
-
-def _shopify_snippet(program: Program, language: str) -> str | None:
-    return None

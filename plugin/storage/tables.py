@@ -285,7 +285,7 @@ cursors = Table(
 
 # ---------------------------------------------------------------------------------------------------
 # Analytics pre-aggregates (migration 0002, owned by the shop owner's pages, plugin/services/analytics.py).
-# Derived data only: rebuilt from `orders` by admin.queries.refresh_order_values, never the source of truth.
+# Derived data only, refreshed from `orders` and `entries` by admin.queries; never the source of truth.
 # ---------------------------------------------------------------------------------------------------
 
 # One row per order: what the customer paid and who they are, so average order value and repeat
@@ -296,8 +296,11 @@ order_values = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     shop_fk(),
     Column("order_id", Id, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
-    # m:<member id> for members' orders, else c:<customer ref>, e:<e-mail> or o:<order id> for guests.
-    Column("customer_key", String(330), nullable=False),
+    # The buyer as a number (integers group fast): the member id for members' orders, a negative hash
+    # of the customer id or e-mail for other buyers, minus the order id for anonymous guests.
+    Column("buyer", BigInteger, nullable=False),
+    # False for anonymous guests, who cannot be told apart.
+    Column("identified", Boolean, nullable=False),
     Column("member", Boolean, nullable=False),
     Column("value", Money, nullable=False),
     Column("paid_at", When, nullable=True),
@@ -310,15 +313,22 @@ Index(
     None,
     order_values.c.shop_id,
     order_values.c.paid_at,
-    postgresql_include=["member", "customer_key", "value", "counted"],
+    postgresql_include=["member", "buyer", "value", "counted"],
 )
-Index(
-    None,
-    order_values.c.shop_id,
-    order_values.c.member,
-    order_values.c.customer_key,
-    postgresql_where=order_values.c.counted.is_(True),
-    sqlite_where=order_values.c.counted.is_(True),
+_never_joined = (
+    order_values.c.counted.is_(True) & order_values.c.identified.is_(True) & order_values.c.member.is_(False)
 )
+Index(None, order_values.c.shop_id, order_values.c.buyer, postgresql_where=_never_joined, sqlite_where=_never_joined)
 # The refresh reads the orders changed since its last run.
 Index("ix_orders_shop_id_updated_at", orders.c.shop_id, orders.c.updated_at)
+
+# Points per shop, UTC week (its Monday) and entry kind: the weekly chart without scanning the ledger.
+# Weeks before the last refresh are final, as entries are only ever appended.
+weekly_points = Table(
+    "weekly_points",
+    metadata,
+    Column("shop_id", Id, ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True),
+    Column("week", Date, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("points", BigInteger, nullable=False),
+)

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from plugin.notifications.tokens import unsubscribe_token
 from plugin.rules.orders import Line, OrderFacts
+from plugin.services.adjust import adjust
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.platform import Shop
@@ -157,7 +158,8 @@ def test_analytics_csvs_download(client: FlaskClient, uow, clock, shop: Shop) ->
 def test_setup_shows_the_snippets(client: FlaskClient, shop: Shop) -> None:
     log_in(client, shop)
     html = client.get("/admin/setup?snippet=nl").get_data(as_text=True)
-    assert "spaarpunten" in html
+    assert "spaarpunten" in html  # Saleor Handlebars
+    assert "Met deze bestelling spaar je {{ loyalty_points }} punten." in html  # Shopify Liquid
 
 
 def test_the_unsubscribe_link_asks_then_unsubscribes(client: FlaskClient, app, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
@@ -171,3 +173,21 @@ def test_the_unsubscribe_link_asks_then_unsubscribes(client: FlaskClient, app, u
     with uow() as store:
         assert store.member(shop.id, member.id).unsubscribed  # type: ignore[union-attr]
     assert client.post(f"/email/unsubscribe/{shop.id}.{member.id}.forged").status_code == 404
+
+
+def test_analytics_follow_new_entries_and_keep_earlier_weeks(client: FlaskClient, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+    member = opt_in(uow, clock, shop.id, "c-5", "e@example.com", "widget")  # 50 signup points this week
+    log_in(client, shop)
+
+    def weekly() -> dict[str, str]:
+        lines = client.get("/admin/analytics/weekly.csv").get_data(as_text=True).splitlines()[1:]
+        return {line.split(",")[0]: line.split(",")[1] for line in lines}
+
+    assert weekly()["2026-03-02"] == "50"
+    clock.advance(days=15)
+    adjust(uow, clock, shop.id, member.id, 30, "late parcel", "test")
+    record_order(uow, clock, shop.id, OrderFacts("o-9", customer_ref="c-9", lines=(Line("l", Decimal(10)),), paid=True))
+    weeks = weekly()
+    assert weeks["2026-03-02"] == "50" and weeks["2026-03-16"] == "30"
+    summary = dict(csv.reader(io.StringIO(client.get("/admin/analytics/summary.csv").get_data(as_text=True))))
+    assert summary["points_issued"] == "80" and summary["known_customers"] == "2"
