@@ -85,6 +85,7 @@ def _buyer(store: Store, shop_id: int, order: OrderRecord, program: Program, now
     wants_in = state.opted_in or program.enrollment is Enrollment.AUTOMATIC
     if wants_in and (member is None or (member.status == "opted_out" and state.opted_in)):
         source = "checkout" if state.opted_in else "automatic"
+        member = member or store.add_member(shop_id, state.customer_ref, state.email, now)
         return membership.enroll(
             store,
             now,
