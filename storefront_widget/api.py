@@ -52,6 +52,7 @@ class Visitor:
     confirm: Callable[[], None] | None = None  # an online identity check, run before spending points
 
 
+# How a call finds its visitor: checks the platform's proof, reading the shop in the caller's transaction.
 Find = Callable[[Store], Visitor]
 
 
