@@ -6,6 +6,7 @@ Each run starts gunicorn on 127.0.0.1 twice with the same settings, once for a b
 answers {"ok": true} and once for the real app, and drives each with 8 concurrent connections posting
 distinct, signed orders/paid bodies (Shopify's full sample order, a new order id and webhook id per
 request, opted in, 500 customers). Prints every run, then medians and the ratio app / bare.
+Also prints how many of those orders one worker process applies per second from the inbox.
 Loopback only; every loop is bounded by the request count.
 """
 
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from plugin.clock import SystemClock  # noqa: E402
+from plugin.platforms.shopify.inbox import drain  # noqa: E402
 from plugin.platforms.shopify.verify import webhook_hmac  # noqa: E402
 from plugin.services.shops import register_shop  # noqa: E402
 from plugin.settings import APP_TOML, Settings  # noqa: E402
@@ -210,6 +212,8 @@ def measure(kind: str, runs: int, requests: int, workers: int) -> None:
                 with gunicorn("webhooks.app:create_app()", env, workers, workdir) as port:
                     drive(port, warmup)
                     app = drive(port, timed)
+                if run == 1:
+                    applied = apply_rate(url)
                 bare_rates.append(bare.rate)
                 app_rates.append(app.rate)
                 bare_p99.append(bare.p99_ms)
@@ -223,9 +227,24 @@ def measure(kind: str, runs: int, requests: int, workers: int) -> None:
     bare_rate, app_rate = statistics.median(bare_rates), statistics.median(app_rates)
     print(
         f"{kind:10} median of {runs}: bare {bare_rate:.0f}/s p99 {statistics.median(bare_p99):.1f} ms | "
-        f"app {app_rate:.0f}/s p99 {statistics.median(app_p99):.1f} ms | ratio {app_rate / bare_rate:.2f}",
+        f"app {app_rate:.0f}/s p99 {statistics.median(app_p99):.1f} ms | ratio {app_rate / bare_rate:.2f}"
+        f" | worker applies {applied:.0f} orders/s (one process)",
         flush=True,
     )
+
+
+def apply_rate(url: str, deliveries: int = 300) -> float:
+    """Orders per second one worker process applies from the inbox (ledger, lots, balances, outbox)."""
+    engine = make_engine(url)
+    uow, clock = SqlUnitOfWork(engine), SystemClock()
+    with uow() as store:
+        shop = store.shop_by_domain("shopify", SHOP)
+    assert shop is not None
+    started = time.perf_counter()
+    applied = drain(uow, clock, shop.id, limit=deliveries)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return applied / elapsed
 
 
 def main() -> None:

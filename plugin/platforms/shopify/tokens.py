@@ -17,6 +17,7 @@ from sqlalchemy import update
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.ports import Clock
 from plugin.storage import tables as t
+from plugin.storage.database import read_only
 from plugin.storage.store import SqlStore, SqlUnitOfWork
 
 # Refresh this long before the access token runs out (it lives 60 minutes).
@@ -105,8 +106,8 @@ class ShopifyTokens:
 
     def access_token(self, shop: Shop, *, renew: bool = False) -> str:
         """A token valid for a few more minutes; refreshes (once, across workers) when it is not."""
-        with self.uow() as store:
-            current = Credentials.from_json(store.credentials(shop.id))
+        with read_only(self.uow.engine) as connection:
+            current = Credentials.from_json(SqlStore(connection, False, {}).credentials(shop.id))
         if current is None:
             raise PlatformRejected(f"{shop.domain} has no access token (not installed)")
         if current.fresh(self.clock.now()) and not renew:
