@@ -1,0 +1,40 @@
+"""The built widget is served for a year under its hashed name; the demo page embeds it."""
+
+from __future__ import annotations
+
+from storefront_widget.assets import widget_url
+from storefront_widget.demo import seed_demo_shop
+
+
+def test_the_widget_file_is_served_immutable_under_its_hashed_name(client):
+    response = client.get(widget_url())
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.content_type.startswith("text/javascript")
+    assert b"loyalty-widget" in response.data
+
+
+def test_only_built_files_are_served(client):
+    assert client.get("/widget/loyalty-widget.0000000000.js").status_code == 404
+    assert client.get("/widget/manifest.json").status_code == 404
+
+
+def test_the_demo_page_embeds_the_widget_for_each_visitor_and_language(client):
+    english = client.get("/demo").get_data(as_text=True)
+    dutch = client.get("/demo?lang=nl&visitor=guest").get_data(as_text=True)
+
+    assert f'<script src="{widget_url()}" defer>' in english
+    assert '<html lang="en">' in english and 'api="/demo/member/apps/loyalty/api"' in english
+    assert '<html lang="nl">' in dutch and 'api="/demo/guest/apps/loyalty/api"' in dutch
+    assert client.get("/demo?visitor=someone-else").status_code == 404
+
+
+def test_the_demo_proxy_goes_through_the_real_signature_check(client, loyalty):
+    seed_demo_shop(loyalty)
+
+    member = client.get("/demo/member/apps/loyalty/api/member").json
+    guest = client.get("/demo/guest/apps/loyalty/api/member").json
+
+    assert member["member"] is True and member["available"] > 0 and member["history"]
+    assert guest["signed_in"] is False and guest["history"] == []
