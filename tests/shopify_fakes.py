@@ -131,6 +131,7 @@ class FakeShopify:
     access_token: str = "access-1"
     page_size_seen: list[int] = field(default_factory=list)
     costs: list[int] = field(default_factory=list)
+    refuse_exchange: bool = False
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -169,6 +170,8 @@ class FakeShopify:
             if grant["refresh_token"] != self.refresh_token:
                 return httpx.Response(400, json={"error": "invalid_grant"})
             self.refreshes += 1
+        elif self.refuse_exchange:
+            return httpx.Response(400, json={"error": "invalid_subject_token"})
         else:
             assert grant["expiring"] == "1"
             self.exchanges += 1

@@ -9,7 +9,6 @@ Compliance and lifecycle topics are rare and applied at once.
 
 from __future__ import annotations
 
-import time
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +31,7 @@ from plugin.platforms.shopify.payloads import (
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.platforms.shopify.verify import SignatureError, verify_session_token, verify_webhook
 from plugin.services import privacy
+from plugin.services.platform import PlatformRejected, PlatformUnavailable
 from plugin.services.shops import register_shop
 
 PLATFORM = "shopify"
@@ -149,9 +149,8 @@ def app_home() -> Response:
         ).response
         return Response(patch.body, status=patch.status, headers=patch.headers)
     try:
-        identity = verify_session_token(
-            id_token, shopify.client_id, [shopify.client_secret, shopify.old_client_secret], time.time()
-        )
+        secrets = [shopify.client_secret, shopify.old_client_secret]
+        identity = verify_session_token(id_token, shopify.client_id, secrets, loyalty.clock.now().timestamp())
     except SignatureError:
         retry = {"X-Shopify-Retry-Invalid-Session-Request": "1"}
         return Response("invalid session token", status=401, headers=retry)
@@ -161,7 +160,11 @@ def app_home() -> Response:
     if shop is None or not shop.installed or not credentials.get("access_token"):
         platform = loyalty.platform(PLATFORM)
         assert isinstance(platform, ShopifyPlatform)
-        granted = platform.tokens.exchange(identity.shop_domain, id_token)
+        try:
+            granted = platform.tokens.exchange(identity.shop_domain, id_token)
+        except (PlatformRejected, PlatformUnavailable) as failure:
+            log_event("shopify.install", "token_exchange_failed", error=str(failure))
+            return Response("Shopify did not grant access yet; please reload the app.", status=502)
         shop = register_shop(
             loyalty.uow,
             loyalty.clock,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import jwt
@@ -12,8 +11,7 @@ from plugin.storage.store import SqlUnitOfWork
 from tests.shopify_fakes import CLIENT_ID, SECRET, SHOP, FakeShopify
 
 
-def session_token(secret: str = SECRET) -> str:
-    now = time.time()
+def session_token(now: float, secret: str = SECRET) -> str:
     claims = {
         "iss": f"https://{SHOP}/admin",
         "dest": f"https://{SHOP}",
@@ -31,7 +29,8 @@ def session_token(secret: str = SECRET) -> str:
 def test_first_load_exchanges_the_session_token_and_stores_the_whole_token_pair(
     client: FlaskClient, uow: SqlUnitOfWork, fake_shopify: FakeShopify, clock: Any
 ) -> None:
-    response = client.get(f"/shopify?shop={SHOP}&id_token={session_token()}")
+    now = clock.now().timestamp()
+    response = client.get(f"/shopify?shop={SHOP}&id_token={session_token(now)}")
     assert response.status_code == 200
     assert "frame-ancestors https://test-shop.myshopify.com" in response.headers["Content-Security-Policy"]
     with uow() as store:
@@ -41,12 +40,14 @@ def test_first_load_exchanges_the_session_token_and_stores_the_whole_token_pair(
     assert credentials["access_token"] == fake_shopify.access_token
     assert credentials["refresh_token"] == fake_shopify.refresh_token
     assert credentials["expires_at"] and credentials["refresh_expires_at"]
-    client.get(f"/shopify?shop={SHOP}&id_token={session_token()}")
+    client.get(f"/shopify?shop={SHOP}&id_token={session_token(now)}")
     assert fake_shopify.exchanges == 1  # later loads reuse the stored token
 
 
-def test_a_forged_session_token_is_refused_with_the_retry_header(client: FlaskClient, uow: SqlUnitOfWork) -> None:
-    response = client.get(f"/shopify?shop={SHOP}&id_token={session_token('forged-secret')}")
+def test_a_forged_session_token_is_refused_with_the_retry_header(
+    client: FlaskClient, uow: SqlUnitOfWork, clock: Any
+) -> None:
+    response = client.get(f"/shopify?shop={SHOP}&id_token={session_token(clock.now().timestamp(), 'forged-secret')}")
     assert response.status_code == 401
     assert response.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
     with uow() as store:
@@ -57,3 +58,18 @@ def test_a_load_without_session_token_gets_the_app_bridge_page(client: FlaskClie
     response = client.get(f"/shopify?shop={SHOP}&host=YWRtaW4&embedded=1")
     assert response.status_code == 200
     assert b"app-bridge" in response.data
+
+
+def test_an_expired_session_token_is_refused(client: FlaskClient, clock: Any) -> None:
+    token = session_token(clock.now().timestamp() - 120)
+    assert client.get(f"/shopify?shop={SHOP}&id_token={token}").status_code == 401
+
+
+def test_a_refused_token_exchange_installs_nothing(
+    client: FlaskClient, uow: SqlUnitOfWork, fake_shopify: FakeShopify, clock: Any
+) -> None:
+    fake_shopify.refuse_exchange = True
+    response = client.get(f"/shopify?shop={SHOP}&id_token={session_token(clock.now().timestamp())}")
+    assert response.status_code == 502
+    with uow() as store:
+        assert store.shop_by_domain("shopify", SHOP) is None
