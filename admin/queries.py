@@ -6,6 +6,7 @@ Every function takes the session's shop id and filters by it; none writes ledger
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -101,17 +102,28 @@ def buyer_of(member_id: int | None, customer_ref: str | None, email: str | None,
     return -(2**61 + digest % 2**61), True
 
 
-def refresh(engine: Engine, shop_id: int, now: datetime) -> None:
-    """Bring the shop's pre-aggregates up to date; cheap when little changed since the last call."""
-    refresh_order_values(engine, shop_id, now)
+def refresh(engine: Engine, shop_id: int, now: datetime, budget: float | None = None) -> bool:
+    """Bring the shop's pre-aggregates up to date; False while a first build is still under way.
+
+    With a `budget` (seconds) a first build of a large shop's orders stops after about that long and
+    resumes at the next call, so a page view never waits minutes. Later refreshes read only changes.
+    """
+    complete = refresh_order_values(engine, shop_id, now, budget)
     refresh_weekly_points(engine, shop_id, now)
+    return complete
 
 
-def refresh_order_values(engine: Engine, shop_id: int, now: datetime) -> int:
-    """Bring the shop's `order_values` up to date with orders changed since the last refresh; returns rows."""
+def refresh_order_values(engine: Engine, shop_id: int, now: datetime, budget: float | None = None) -> bool:
+    """Upsert `order_values` for orders changed since the last refresh; False when a build is unfinished.
+
+    The cursor holds the time of the last complete refresh, or "building <last order id> <start time>"
+    while a first build goes on: orders changed meanwhile are caught by the refresh after it.
+    """
     orders = t.orders
+    deadline = time.monotonic() + budget if budget is not None else None
     with engine.begin() as connection:
-        cursor = _cursor(connection, shop_id, ORDERS_CURSOR)
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        cursor = _cursor(connection, shop_id, ORDERS_CURSOR) or "building 0 " + now.isoformat()
         statement = select(
             orders.c.id,
             orders.c.member_id,
@@ -121,11 +133,12 @@ def refresh_order_values(engine: Engine, shop_id: int, now: datetime) -> int:
             orders.c.state,
             orders.c.paid_at,
         ).where(orders.c.shop_id == shop_id)
-        if cursor is not None:
+        if cursor.startswith("building "):
+            _word, last_id, started = cursor.split(" ")
+            after, finished_at = int(last_id), datetime.fromisoformat(started)
+        else:
+            after, finished_at = 0, now
             statement = statement.where(orders.c.updated_at >= datetime.fromisoformat(cursor) - REFRESH_OVERLAP)
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        written = 0
-        after = 0
         # Batches by id: memory stays flat and the upserts can share the connection.
         while True:
             rows = connection.execute(
@@ -133,10 +146,23 @@ def refresh_order_values(engine: Engine, shop_id: int, now: datetime) -> int:
             ).all()
             if not rows:
                 break
-            written += _upsert_values(connection, dialect, [_order_value(shop_id, row) for row in rows])
+            _upsert_values(connection, dialect, [_order_value(shop_id, row) for row in rows])
             after = rows[-1].id
-        _set_cursor(connection, dialect, shop_id, ORDERS_CURSOR, now)
-    return written
+            if len(rows) < EXPORT_BATCH:
+                break
+            if deadline is not None and time.monotonic() > deadline and cursor.startswith("building "):
+                _set_cursor(connection, dialect, shop_id, ORDERS_CURSOR, f"building {after} {finished_at.isoformat()}")
+                return False
+        _set_cursor(connection, dialect, shop_id, ORDERS_CURSOR, finished_at.isoformat())
+    return True
+
+
+def build_progress(engine: Engine, shop_id: int) -> tuple[int, int]:
+    """Orders in the pre-aggregate and orders in all, to show how far a first build has come."""
+    with read_only(engine) as connection:
+        done = connection.execute(select(func.count()).where(t.order_values.c.shop_id == shop_id)).scalar_one()
+        total = connection.execute(select(func.count()).where(t.orders.c.shop_id == shop_id)).scalar_one()
+    return done, total
 
 
 def _order_value(shop_id: int, row: Any) -> dict[str, Any]:
@@ -155,7 +181,7 @@ def _order_value(shop_id: int, row: Any) -> dict[str, Any]:
     }
 
 
-def _upsert_values(connection: Any, dialect: Any, rows: list[dict[str, Any]]) -> int:
+def _upsert_values(connection: Any, dialect: Any, rows: list[dict[str, Any]]) -> None:
     statement = dialect.insert(t.order_values)
     statement = statement.on_conflict_do_update(
         index_elements=[t.order_values.c.order_id],
@@ -164,7 +190,6 @@ def _upsert_values(connection: Any, dialect: Any, rows: list[dict[str, Any]]) ->
         },
     )
     connection.execute(statement, rows)
-    return len(rows)
 
 
 def refresh_weekly_points(engine: Engine, shop_id: int, now: datetime) -> None:
@@ -190,7 +215,7 @@ def refresh_weekly_points(engine: Engine, shop_id: int, now: datetime) -> None:
         count = count.group_by(entries.c.shop_id, week, entries.c.kind)
         connection.execute(stale)
         connection.execute(insert(weekly).from_select(["shop_id", "week", "kind", "points"], count))
-        _set_cursor(connection, dialect, shop_id, WEEKS_CURSOR, now)
+        _set_cursor(connection, dialect, shop_id, WEEKS_CURSOR, now.isoformat())
 
 
 def _cursor(connection: Any, shop_id: int, name: str) -> str | None:
@@ -199,8 +224,8 @@ def _cursor(connection: Any, shop_id: int, name: str) -> str | None:
     ).scalar()
 
 
-def _set_cursor(connection: Any, dialect: Any, shop_id: int, name: str, now: datetime) -> None:
-    statement = dialect.insert(t.cursors).values(shop_id=shop_id, name=name, value=now.isoformat())
+def _set_cursor(connection: Any, dialect: Any, shop_id: int, name: str, value: str) -> None:
+    statement = dialect.insert(t.cursors).values(shop_id=shop_id, name=name, value=value)
     connection.execute(
         statement.on_conflict_do_update(
             index_elements=[t.cursors.c.shop_id, t.cursors.c.name], set_={"value": statement.excluded.value}

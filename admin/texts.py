@@ -105,6 +105,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.expires": ("Valid until", "Geldig tot"),
     "analytics.title": ("Analytics", "Analyse"),
     "analytics.period": ("Last {weeks} weeks, from {since}", "Laatste {weeks} weken, vanaf {since}"),
+    "analytics.building": (
+        "Purchase figures are still being prepared ({done} of {total} orders read); reload in a moment.",
+        "De aankoopcijfers worden nog voorbereid ({done} van {total} bestellingen gelezen); laad zo opnieuw.",
+    ),
     "analytics.members": ("Members", "Leden"),
     "analytics.active": ("Opted in now", "Nu aangemeld"),
     "analytics.opt_in_rate": ("Opt-in rate", "Aanmeldpercentage"),

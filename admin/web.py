@@ -38,6 +38,8 @@ from plugin.services.shops import change_program
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HISTORY_SIZE = 200
 DEFAULT_WEEKS = 26
+# A page view spends at most about this long on a first build of a large shop's pre-aggregate.
+REFRESH_BUDGET_SECONDS = 3.0
 # Text columns a spreadsheet would run as a formula if they started with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -345,18 +347,20 @@ def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprin
 
     # -- analytics ------------------------------------------------------------------------------
 
-    def _figures() -> analytics.Figures:
+    def _figures() -> tuple[analytics.Figures, tuple[int, int] | None]:
+        """The figures, and (orders done, orders in all) while a first build of the pre-aggregate goes on."""
         shop_id = g.staff.shop_id
         weeks = min(max(request.args.get("weeks", DEFAULT_WEEKS, type=int) or DEFAULT_WEEKS, 4), 104)
         now = loyalty.clock.now()
-        queries.refresh(loyalty.engine, shop_id, now)
+        complete = queries.refresh(loyalty.engine, shop_id, now, budget=REFRESH_BUDGET_SECONDS)
         with loyalty.uow() as store:
             _version, program = store.current_program(shop_id)
-        return analytics.figures(queries.SqlAnalytics(loyalty.engine), shop_id, program, now, weeks)
+        shown = analytics.figures(queries.SqlAnalytics(loyalty.engine), shop_id, program, now, weeks)
+        return shown, None if complete else queries.build_progress(loyalty.engine, shop_id)
 
     @pages.get("/admin/analytics")
     def analytics_page() -> Any:
-        figures = _figures()
+        figures, building = _figures()
         with loyalty.uow() as store:
             shop = store.shop(g.staff.shop_id)
         language = g.language
@@ -382,12 +386,13 @@ def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprin
             compare=compare,
             currency=shop.currency if shop else "",
             weeks=len(figures.weeks),
+            building=building,
             **_common(),
         )
 
     @pages.get("/admin/analytics/<name>.csv")
     def analytics_csv(name: str) -> Any:
-        figures = _figures()
+        figures, _building = _figures()
         tables: dict[str, Callable[[analytics.Figures], list[list[Any]]]] = {
             "weekly": _weekly_rows,
             "summary": _summary_rows,
