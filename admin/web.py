@@ -64,7 +64,11 @@ def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprin
         staff, cookie = _staff_from_request()
         if staff is None:
             return _refused()
-        g.staff, g.cookie = staff, cookie
+        with loyalty.uow() as store:
+            shop = store.shop(staff.shop_id)
+        if shop is None or not shop.installed:
+            return _refused()
+        g.staff, g.cookie, g.shop = staff, cookie, shop
         g.language = staff.language
         # Cookie sessions must echo the form token; a header token cannot be sent by another site.
         if (
@@ -90,6 +94,15 @@ def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprin
                 path="/admin",
             )
         response.headers.setdefault("Cache-Control", "no-store")
+        shop = g.get("shop")
+        if shop is not None and shop.platform == "shopify":
+            # Shopify requires embedded apps to allow framing by the shop's admin and nobody else.
+            response.headers["Content-Security-Policy"] = (
+                f"frame-ancestors https://{shop.domain} https://admin.shopify.com"
+            )
+        elif shop is None or shop.platform != "saleor":
+            # Saleor dashboards live on origins the app is not told, so only they are left open.
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
         return response
 
     def _staff_from_request() -> tuple[auth.StaffSession | None, str | None]:
@@ -109,10 +122,6 @@ def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprin
         cookie = request.cookies.get(auth.COOKIE)
         staff = sessions.load(cookie) if cookie else None
         if staff is None:
-            return None, None
-        with loyalty.uow() as store:
-            shop = store.shop(staff.shop_id)
-        if shop is None or not shop.installed:
             return None, None
         language = _requested_language()
         if language and language != staff.language:
@@ -176,8 +185,7 @@ def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprin
 
     @pages.get("/admin")
     def home() -> BaseResponse:
-        response = redirect(url_for("admin.program"))
-        return response
+        return redirect(url_for("admin.program"))
 
     @pages.get("/admin/program")
     @pages.post("/admin/program")

@@ -129,3 +129,20 @@ def test_a_saleor_dashboard_token_opens_its_shop(client: FlaskClient, clock, uow
         token(iss="https://evil.test/graphql/"),
     ):
         assert other.get("/admin/program", headers={"Authorization": f"Bearer {refused}"}).status_code == 401
+
+
+def test_shopify_pages_may_be_framed_by_their_shop_admin_only(
+    client: FlaskClient, clock, uow, program, shop: Shop
+) -> None:  # type: ignore[no-untyped-def]
+    own = register_shop(uow, clock, "shopify", "own-shop.myshopify.com", program)
+    page = client.get("/admin/program?id_token=" + shopify_token(own.domain, clock.now().timestamp()))
+    policy = page.headers["Content-Security-Policy"]
+    assert policy == "frame-ancestors https://own-shop.myshopify.com https://admin.shopify.com"
+    assert client.get("/admin/login").headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+
+
+def test_an_uninstalled_shops_session_ends(client: FlaskClient, uow, shop: Shop) -> None:
+    log_in(client, shop)
+    with uow() as store:
+        store.set_credentials(shop.id, {}, installed=False)
+    assert client.get("/admin/program").status_code == 401
