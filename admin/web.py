@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
@@ -35,6 +35,9 @@ from plugin.services.adjust import adjust
 from plugin.services.errors import ServiceError
 from plugin.services.shops import change_program
 
+if TYPE_CHECKING:
+    from webhooks.app import Loyalty
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HISTORY_SIZE = 200
 DEFAULT_WEEKS = 26
@@ -44,9 +47,10 @@ REFRESH_BUDGET_SECONDS = 3.0
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprint:
+def admin_blueprint(loyalty: Loyalty) -> Blueprint:
     """The admin and unsubscribe routes, bound to the app's collaborators; one registration line in create_app."""
-    password = admin_password if admin_password is not None else os.environ.get("LOYALTY_ADMIN_PASSWORD")
+    # The development login exists only where this is set; embedded staff never need it.
+    password = os.environ.get("LOYALTY_ADMIN_PASSWORD")
     sessions = auth.Sessions(loyalty.settings.secret_key)
     # One blueprint so create_app registers it with one line; the unsubscribe link is its only public route.
     pages = Blueprint("admin", __name__, template_folder=str(TEMPLATES))
@@ -207,13 +211,8 @@ def admin_blueprint(loyalty: Any, admin_password: str | None = None) -> Blueprin
                 for problem in error.problems:
                     problems.setdefault(problem.field, []).append(problem.message)
             if request.form.get("action") == "save" and draft is not None:
-                try:
-                    version = change_program(loyalty.uow, loyalty.clock, shop_id, data, g.staff.actor)
-                except ProgramError as error:  # the same check as above; kept for a concurrent change
-                    for problem in error.problems:
-                        problems.setdefault(problem.field, []).append(problem.message)
-                else:
-                    return redirect(url_for("admin.program", saved=version))
+                version = change_program(loyalty.uow, loyalty.clock, shop_id, data, g.staff.actor)
+                return redirect(url_for("admin.program", saved=version))
             simulation = _simulate(shop_id, draft, live, form)
             values = program_form.form_values(data)
             status = 422 if problems else 200
