@@ -82,7 +82,10 @@ def seed_demo_shop(loyalty: Loyalty) -> Shop:
     redemption.issue(loyalty.uow, ago(12), loyalty.platform("demo"), shop.id, reserved.id)
     change_program(loyalty.uow, ago(10), shop.id, program.to_data(), "demo")
     record_order(loyalty.uow, ago(2), shop.id, _paid_order("#1004", customer, "85.00", ago(2).moment))
-    return shop
+    with loyalty.uow() as store:
+        seeded = store.shop(shop.id)
+    assert seeded is not None
+    return seeded
 
 
 def _paid_order(name: str, customer: str, amount: str, placed_at: datetime) -> OrderFacts:

@@ -6,7 +6,6 @@ entries by index, the next expiry from the member's open lots. Nothing sums the 
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +18,6 @@ from plugin.services.posting import add_months
 
 HISTORY_SIZE = 20
 LANGUAGES = ("en", "nl")
-# Codes a customer can still use; consumed and released ones are history, not codes.
-OPEN_CODE_STATUSES = frozenset({"reserved", "issued", "expiring"})
 
 CONSENT = {
     "en": "Yes, I want to join the loyalty program: I save points on my orders and my points balance "
@@ -54,7 +51,10 @@ def member_state(
     """
     shop = shop if shop is not None and shop.id == shop_id else store.shop(shop_id)
     assert shop is not None, "the caller found the shop"
-    _version, program = store.current_program(shop_id)
+    # The shop row names its program version; the program itself comes from the per-process cache.
+    program = (
+        store.program(shop_id, shop.program_version) if shop.program_version else store.current_program(shop_id)[1]
+    )
     member = store.member_by_customer(shop_id, customer_ref) if customer_ref is not None else None
     if member is not None and member.status == "erased":
         member = None
@@ -92,11 +92,7 @@ def member_state(
         for entry in store.history(member.id, HISTORY_SIZE)
     ]
     state["expiring"] = _next_expiry(store, member, program)
-    state["codes"] = [
-        _code(redemption, shop.currency, language)
-        for redemption in store.redemptions_of(shop_id, member.id)
-        if redemption.status in OPEN_CODE_STATUSES
-    ]
+    state["codes"] = [_code(redemption, shop.currency, language) for redemption in store.open_codes(shop_id, member.id)]
     return state
 
 
@@ -170,9 +166,8 @@ def _next_expiry(store: Store, member: Member, program: Program) -> dict[str, An
         }
     if member.available <= 0:
         return None
-    dated = [lot for lot in store.lots(member.id) if lot.expires_at is not None and not lot.pending]
-    if not dated:
+    first = store.next_expiry(member.id)
+    if first is None:
         return None
-    first: datetime = min(lot.expires_at for lot in dated if lot.expires_at is not None)
-    points = sum(lot.remaining for lot in dated if lot.expires_at is not None and lot.expires_at.date() == first.date())
-    return {"points": points, "date": first.isoformat()}
+    date, points = first
+    return {"points": points, "date": date.isoformat()}

@@ -22,6 +22,7 @@ class Shop:
     currency: str = "EUR"
     locale: str = "en"
     installed: bool = True
+    program_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,34 @@ _MEMBER_BY_CUSTOMER = select(t.members).where(
     t.members.c.shop_id == bindparam("shop_id"), t.members.c.customer_ref == bindparam("customer_ref")
 )
 _SHOP = select(t.shops).where(t.shops.c.id == bindparam("shop_id"))
+_SHOP_BY_DOMAIN = select(t.shops).where(
+    t.shops.c.platform == bindparam("platform"), t.shops.c.domain == bindparam("domain")
+)
+_PROGRAM_VERSION = select(t.shops.c.program_version).where(t.shops.c.id == bindparam("shop_id"))
+_PROGRAM = select(t.program_versions.c.program).where(
+    t.program_versions.c.shop_id == bindparam("shop_id"), t.program_versions.c.version == bindparam("version")
+)
+_OPEN_CODES = (
+    select(t.redemptions)
+    .where(
+        t.redemptions.c.member_id == bindparam("member_id"),
+        t.redemptions.c.shop_id == bindparam("shop_id"),
+        t.redemptions.c.status.in_(["reserved", "issued", "expiring"]),
+    )
+    .order_by(t.redemptions.c.id.desc())
+)
+# Bounded: the first open dated lots by expiry; the points of the first date are among them.
+_FIRST_EXPIRING_LOTS = (
+    select(t.lots.c.expires_at, t.lots.c.remaining)
+    .where(
+        t.lots.c.member_id == bindparam("member_id"),
+        t.lots.c.remaining > 0,
+        t.lots.c.expires_at.is_not(None),
+        t.lots.c.pending.is_(False),
+    )
+    .order_by(t.lots.c.expires_at)
+    .limit(50)
+)
 _SAVE_ORDER = (
     update(t.orders)
     .where(t.orders.c.id == bindparam("b_order_id"), t.orders.c.shop_id == bindparam("b_shop_id"))
@@ -85,12 +113,6 @@ _CHANGE_BALANCES = (
         debt=t.members.c.debt + bindparam("d_debt"),
         last_activity_at=func.coalesce(bindparam("active_at", type_=t.When), t.members.c.last_activity_at),
     )
-)
-_CURRENT_PROGRAM = (
-    select(t.program_versions.c.version, t.program_versions.c.program)
-    .where(t.program_versions.c.shop_id == bindparam("shop_id"))
-    .order_by(t.program_versions.c.version.desc())
-    .limit(1)
 )
 _HISTORY = (
     select(t.entries)
@@ -212,6 +234,7 @@ def _shop(row: Any) -> Shop:
         currency=row.currency,
         locale=row.locale,
         installed=row.installed,
+        program_version=row.program_version,
     )
 
 
@@ -250,9 +273,7 @@ class SqlStore:
         return _shop(row) if row else None
 
     def shop_by_domain(self, platform: str, domain: str) -> Shop | None:
-        row = self.connection.execute(
-            select(t.shops).where(t.shops.c.platform == platform, t.shops.c.domain == domain)
-        ).first()
+        row = self.connection.execute(_SHOP_BY_DOMAIN, {"platform": platform, "domain": domain}).first()
         return _shop(row) if row else None
 
     def add_shop(self, platform: str, domain: str, currency: str, locale: str, now: datetime) -> Shop:
@@ -293,18 +314,14 @@ class SqlStore:
         return current
 
     def _read_current_program(self, shop_id: int) -> tuple[int, Program]:
-        row = self.connection.execute(_CURRENT_PROGRAM, {"shop_id": shop_id}).one()
-        return row.version, self._program(shop_id, row.version, row.program)
+        version = self.connection.execute(_PROGRAM_VERSION, {"shop_id": shop_id}).scalar_one()
+        return version, self.program(shop_id, version)
 
     def program(self, shop_id: int, version: int) -> Program:
         cached = self.programs.get((shop_id, version))
         if cached is not None:
             return cached
-        data = self.connection.execute(
-            select(t.program_versions.c.program).where(
-                t.program_versions.c.shop_id == shop_id, t.program_versions.c.version == version
-            )
-        ).scalar_one()
+        data = self.connection.execute(_PROGRAM, {"shop_id": shop_id, "version": version}).scalar_one()
         return self._program(shop_id, version, data)
 
     def _program(self, shop_id: int, version: int, data: Any) -> Program:
@@ -340,6 +357,7 @@ class SqlStore:
                 shop_id=shop_id, version=version, program=program.to_data(), created_at=now, created_by=author
             )
         )
+        self.connection.execute(update(t.shops).where(t.shops.c.id == shop_id).values(program_version=version))
         self._current_programs.pop(shop_id, None)
         return version
 
@@ -755,6 +773,21 @@ class SqlStore:
             select(t.redemptions).where(t.redemptions.c.shop_id == shop_id, t.redemptions.c.request_id == request_id)
         ).first()
         return _redemption(row) if row else None
+
+    def open_codes(self, shop_id: int, member_id: int) -> list[Redemption]:
+        """The member's codes that can still be used (reserved, issued or expiring), newest first."""
+        return [
+            _redemption(row)
+            for row in self.connection.execute(_OPEN_CODES, {"shop_id": shop_id, "member_id": member_id})
+        ]
+
+    def next_expiry(self, member_id: int) -> tuple[datetime, int] | None:
+        """The earliest date on which spendable points expire, and how many expire that day."""
+        lots = self.connection.execute(_FIRST_EXPIRING_LOTS, {"member_id": member_id}).all()
+        if not lots:
+            return None
+        first = lots[0].expires_at
+        return first, sum(lot.remaining for lot in lots if lot.expires_at.date() == first.date())
 
     def redemptions_of(self, shop_id: int, member_id: int) -> list[Redemption]:
         rows = self.connection.execute(

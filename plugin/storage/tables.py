@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -77,6 +78,8 @@ shops = Table(
     Column("credentials", JSON, nullable=False, default=dict),
     Column("created_at", When, nullable=False),
     Column("throttled_until", When, nullable=True),
+    # The newest program version, kept with the shop so a read finds its (cached) program without a query.
+    Column("program_version", Integer, nullable=True),
     UniqueConstraint("platform", "domain"),
     # Never reuse the id of an erased shop: caches and logs key on it.
     sqlite_autoincrement=True,
@@ -203,6 +206,14 @@ lots = Table(
     Index(None, "member_id", "remaining"),
     Index(None, "shop_id", "pending", "available_at"),
     Index(None, "shop_id", "expires_at"),
+    # The widget's "next expiry" reads the first open lots by date, whatever the ledger's size.
+    Index(
+        "ix_lots_open_by_expiry",
+        "member_id",
+        "expires_at",
+        sqlite_where=text("remaining > 0"),
+        postgresql_where=text("remaining > 0"),
+    ),
 )
 
 # Which lots a debit took its points from; a release restores exactly these.
@@ -238,6 +249,7 @@ redemptions = Table(
     UniqueConstraint("shop_id", "request_id"),
     UniqueConstraint("shop_id", "code"),
     Index(None, "shop_id", "status", "expires_at"),
+    Index(None, "member_id", "status"),
 )
 
 outbox = Table(
