@@ -212,8 +212,16 @@ class FakeShopify:
             found = self.codes.get(variables["code"])
             return {"codeDiscountNodeByCode": {"id": found["id"]} if found else None}
         if name == "DeleteLoyaltyCode":
+            known = {code["id"]: text for text, code in self.codes.items()}
+            if variables["id"] not in known:
+                error = {"field": ["id"], "code": None, "message": "Discount does not exist"}
+                return {"discountCodeDelete": {"deletedCodeDiscountId": None, "userErrors": [error]}}
+            del self.codes[known[variables["id"]]]
             self.deleted.append(variables["id"])
             return {"discountCodeDelete": {"deletedCodeDiscountId": variables["id"], "userErrors": []}}
+        if name == "LoyaltyCodeExists":
+            found = any(code["id"] == variables["id"] for code in self.codes.values())
+            return {"codeDiscountNode": {"id": variables["id"]} if found else None}
         if name == "SetLoyaltyMetafields":
             for metafield in variables["metafields"]:
                 self.metafields[(metafield["ownerId"], metafield["key"])] = metafield

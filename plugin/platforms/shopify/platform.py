@@ -56,6 +56,12 @@ query FindLoyaltyCode($code: String!) {
 }
 """
 
+CODE_EXISTS = """
+query LoyaltyCodeExists($id: ID!) {
+  codeDiscountNode(id: $id) { id }
+}
+"""
+
 DELETE_CODE = """
 mutation DeleteLoyaltyCode($id: ID!) {
   discountCodeDelete(id: $id) {
@@ -163,6 +169,7 @@ DOCUMENTS = {
     "CREATE_BASIC_CODE": CREATE_BASIC_CODE,
     "CREATE_FREE_SHIPPING_CODE": CREATE_FREE_SHIPPING_CODE,
     "FIND_CODE": FIND_CODE,
+    "CODE_EXISTS": CODE_EXISTS,
     "DELETE_CODE": DELETE_CODE,
     "SET_METAFIELDS": SET_METAFIELDS,
     "ORDERS_UPDATED_SINCE": ORDERS_UPDATED_SINCE,
@@ -270,7 +277,7 @@ class ShopifyPlatform:
         """Delete a code; one Shopify no longer knows is already gone."""
         answer = self.client.execute(shop, DELETE_CODE, {"id": platform_id})
         errors = (answer.data.get("discountCodeDelete") or {}).get("userErrors") or []
-        if errors and not any(error.get("code") in ("INVALID", "BLANK") for error in errors):
+        if errors and self.client.execute(shop, CODE_EXISTS, {"id": platform_id}).data.get("codeDiscountNode"):
             raise PlatformRejected(_describe(errors))
 
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:

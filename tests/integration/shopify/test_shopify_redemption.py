@@ -163,3 +163,19 @@ def test_expired_code_is_deleted_on_shopify(
     assert issued.platform_id is not None
     shopify.delete_discount(shopify_shop, issued.platform_id)
     assert fake_shopify.deleted == [issued.platform_id]
+
+
+def test_deleting_a_code_shopify_no_longer_has_is_not_an_error(
+    uow: SqlUnitOfWork,
+    clock: Any,
+    shopify: ShopifyPlatform,
+    shopify_shop: Shop,
+    member: Member,
+    fake_shopify: FakeShopify,
+) -> None:
+    _reserved, issued = redeem(uow, clock, shopify, shopify_shop, member, "five-off")
+    assert issued.platform_id is not None
+    shopify.delete_discount(shopify_shop, issued.platform_id)
+    shopify.delete_discount(shopify_shop, issued.platform_id)  # the outbox retried after a lost answer
+    assert fake_shopify.deleted == [issued.platform_id]
+    assert fake_shopify.operations[-2:] == ["DeleteLoyaltyCode", "LoyaltyCodeExists"]
