@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
-from shopify_app import app_home_patch_id_token
 
 from plugin.observability import log_event
 from plugin.platforms.shopify.inbox import Inbox
@@ -29,7 +27,12 @@ from plugin.platforms.shopify.payloads import (
     parse,
 )
 from plugin.platforms.shopify.platform import ShopifyPlatform
-from plugin.platforms.shopify.verify import SignatureError, verify_session_token, verify_webhook
+from plugin.platforms.shopify.verify import (
+    SignatureError,
+    session_token_page,
+    verify_session_token,
+    verify_webhook,
+)
 from plugin.services import privacy
 from plugin.services.platform import PlatformRejected, PlatformUnavailable
 from plugin.services.shops import register_shop
@@ -141,13 +144,8 @@ def app_home() -> Response:
     shopify = loyalty.settings.shopify
     id_token = request.args.get("id_token")
     if not id_token:
-        # App Bridge on this small page fetches a session token and reloads this URL with it.
-        reload = f"{request.url}{'&' if request.query_string else '?'}shopify-reload={quote(request.url, safe='')}"
-        patch = app_home_patch_id_token(
-            {"method": "GET", "headers": dict(request.headers), "url": reload, "body": ""},
-            {"client_id": shopify.client_id, "client_secret": shopify.client_secret, "old_client_secret": ""},
-        ).response
-        return Response(patch.body, status=patch.status, headers=patch.headers)
+        bounce = session_token_page(request.url, shopify.client_id)
+        return Response(bounce.body, status=bounce.status, headers=bounce.headers)
     try:
         secrets = [shopify.client_secret, shopify.old_client_secret]
         identity = verify_session_token(id_token, shopify.client_id, secrets, loyalty.clock.now().timestamp())

@@ -11,9 +11,10 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import jwt
+from shopify_app import app_home_patch_id_token
 
 # Shopify's own tolerances: 90 s for app-proxy timestamps, 10 s of clock skew for session tokens.
 PROXY_WINDOW_SECONDS = 90
@@ -146,3 +147,20 @@ def _decode(token: str, client_id: str, secret: bytes, now: float) -> dict[str, 
     if now < not_before - SESSION_LEEWAY_SECONDS:
         raise jwt.ImmatureSignatureError("session token is not valid yet")
     return claims
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+def session_token_page(url: str, client_id: str) -> Page:
+    """Shopify's small App Bridge page that fetches a session token and reloads `url` with it."""
+    separator = "&" if "?" in url else "?"
+    reload = f"{url}{separator}shopify-reload={quote(url, safe='')}"
+    request = {"method": "GET", "headers": {}, "url": reload, "body": ""}
+    config = {"client_id": client_id, "client_secret": "", "old_client_secret": ""}
+    response = app_home_patch_id_token(request, config).response  # type: ignore[arg-type]
+    return Page(status=response.status, body=response.body, headers=dict(response.headers))
