@@ -132,6 +132,7 @@ class FakeShopify:
     page_size_seen: list[int] = field(default_factory=list)
     costs: list[int] = field(default_factory=list)
     refuse_exchange: bool = False
+    currency: str | None = None
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -219,6 +220,8 @@ class FakeShopify:
             del self.codes[known[variables["id"]]]
             self.deleted.append(variables["id"])
             return {"discountCodeDelete": {"deletedCodeDiscountId": variables["id"], "userErrors": []}}
+        if name == "LoyaltyShopCurrency":
+            return {"shop": {"currencyCode": "EUR" if self.currency is None else self.currency}}
         if name == "LoyaltyCodeExists":
             found = any(code["id"] == variables["id"] for code in self.codes.values())
             return {"codeDiscountNode": {"id": variables["id"]} if found else None}

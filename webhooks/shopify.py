@@ -159,16 +159,19 @@ def app_home() -> Response:
         platform = loyalty.platform(PLATFORM)
         assert isinstance(platform, ShopifyPlatform)
         try:
-            granted = platform.tokens.exchange(identity.shop_domain, id_token)
+            granted, currency = platform.install(identity.shop_domain, id_token)
         except (PlatformRejected, PlatformUnavailable) as failure:
             log_event("shopify.install", "token_exchange_failed", error=str(failure))
             return Response("Shopify did not grant access yet; please reload the app.", status=502)
+        # A new shop starts with the default program in its own currency (a reinstall keeps its program).
+        program = loyalty.settings.program.model_copy(update={"currency": currency})
         shop = register_shop(
             loyalty.uow,
             loyalty.clock,
             PLATFORM,
             identity.shop_domain,
-            loyalty.settings.program,
+            program,
+            currency=currency,
             credentials=granted.to_json(),
         )
         log_event("shopify.install", "token_exchanged", shop=shop.id)

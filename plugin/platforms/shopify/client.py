@@ -89,8 +89,12 @@ class AdminClient:
     def url(self, shop: Shop) -> str:
         return f"https://{shop.domain}/admin/api/{self.api_version}/graphql.json"
 
-    def execute(self, shop: Shop, document: str, variables: dict[str, Any] | None = None) -> Answer:
-        """Run one document; retries transient failures, raises PlatformUnavailable or PlatformRejected."""
+    def execute(
+        self, shop: Shop, document: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> Answer:
+        """Run one document; retries transient failures, raises PlatformUnavailable or PlatformRejected.
+
+        `token` is for the install handshake, before the shop and its credentials are stored."""
         renewed = False
         wait: float | None = None
         problem = "no attempt made"
@@ -99,17 +103,17 @@ class AdminClient:
                 if wait > MAX_INLINE_WAIT_SECONDS:
                     raise PlatformUnavailable(problem, retry_after=wait)
                 self.sleep(wait)
-            token = self.tokens.access_token(shop, renew=renewed)
+            access = token or self.tokens.access_token(shop, renew=renewed)
             try:
                 response = self.http.post(
                     self.url(shop),
                     json={"query": document, "variables": variables or {}},
-                    headers={"X-Shopify-Access-Token": token},
+                    headers={"X-Shopify-Access-Token": access},
                 )
             except httpx.TransportError as error:
                 problem, wait = f"Shopify unreachable: {error}", 0.5 * 2**attempt
                 continue
-            if response.status_code == 401 and not renewed:
+            if response.status_code == 401 and not renewed and token is None:
                 renewed, wait, problem = True, 0.0, "access token refused"
                 continue
             if response.status_code == 429:

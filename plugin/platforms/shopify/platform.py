@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from plugin.platforms.shopify.client import SHOPIFY_API_VERSION, AdminClient, Answer
-from plugin.platforms.shopify.tokens import ShopifyTokens
+from plugin.platforms.shopify.tokens import Credentials, ShopifyTokens
 from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts, Refund
 from plugin.rules.program import RewardKind
 from plugin.services.platform import (
@@ -59,6 +59,12 @@ query FindLoyaltyCode($code: String!) {
 CODE_EXISTS = """
 query LoyaltyCodeExists($id: ID!) {
   codeDiscountNode(id: $id) { id }
+}
+"""
+
+SHOP_CURRENCY = """
+query LoyaltyShopCurrency {
+  shop { currencyCode }
 }
 """
 
@@ -171,6 +177,7 @@ DOCUMENTS = {
     "FIND_CODE": FIND_CODE,
     "CODE_EXISTS": CODE_EXISTS,
     "DELETE_CODE": DELETE_CODE,
+    "SHOP_CURRENCY": SHOP_CURRENCY,
     "SET_METAFIELDS": SET_METAFIELDS,
     "ORDERS_UPDATED_SINCE": ORDERS_UPDATED_SINCE,
     "ORDER_LINES": ORDER_LINES,
@@ -255,6 +262,13 @@ class ShopifyPlatform:
         tokens = ShopifyTokens(uow, clock, http, settings.client_id, settings.client_secret)
         client = AdminClient(http, tokens, api_version=SHOPIFY_API_VERSION, sleep=sleep)
         return cls(client, tokens, clock, sleep=sleep)
+
+    def install(self, domain: str, id_token: str) -> tuple[Credentials, str]:
+        """Exchange a verified session token for offline credentials and read the shop's currency."""
+        credentials = self.tokens.exchange(domain, id_token)
+        unsaved = Shop(id=0, platform="shopify", domain=domain)
+        answer = self.client.execute(unsaved, SHOP_CURRENCY, token=credentials.access_token)
+        return credentials, str(answer.data["shop"]["currencyCode"])
 
     def create_discount(self, shop: Shop, request: CodeRequest) -> IssuedCode:
         """Create a single-use code for one customer; a code that already exists is looked up instead."""

@@ -29,6 +29,7 @@ def session_token(now: float, secret: str = SECRET) -> str:
 def test_first_load_exchanges_the_session_token_and_stores_the_whole_token_pair(
     client: FlaskClient, uow: SqlUnitOfWork, fake_shopify: FakeShopify, clock: Any
 ) -> None:
+    fake_shopify.currency = "USD"
     now = clock.now().timestamp()
     response = client.get(f"/shopify?shop={SHOP}&id_token={session_token(now)}")
     assert response.status_code == 200
@@ -36,6 +37,8 @@ def test_first_load_exchanges_the_session_token_and_stores_the_whole_token_pair(
     with uow() as store:
         shop = store.shop_by_domain("shopify", SHOP)
         assert shop is not None and shop.installed
+        assert shop.currency == "USD"
+        assert store.current_program(shop.id)[1].currency == "USD"
         credentials = store.credentials(shop.id)
     assert credentials["access_token"] == fake_shopify.access_token
     assert credentials["refresh_token"] == fake_shopify.refresh_token
