@@ -46,8 +46,9 @@ def base_url(app: Flask) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Module scope: a Playwright instance left running would block other modules from starting theirs.
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("chromium is not installed")
