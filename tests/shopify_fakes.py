@@ -252,3 +252,49 @@ class FakeShopify:
         if name == "LoyaltyOrderRefunds":
             return {"order": {"refunds": self.order(variables["id"])["refunds"][:5]}}
         raise AssertionError(f"the fake does not know {name}")
+
+
+def graphql_order(number: int) -> dict[str, Any]:
+    """Shopify's order 450789469 as the GraphQL `orders` query returns it."""
+
+    def money(amount: str) -> dict[str, Any]:
+        return {"shopMoney": {"amount": amount, "currencyCode": "USD"}}
+
+    def line(gid: int, name: str, allocated: str) -> dict[str, Any]:
+        return {
+            "id": f"gid://shopify/LineItem/{gid}",
+            "name": name,
+            "quantity": 1,
+            "isGiftCard": False,
+            "originalUnitPriceSet": money("199.00"),
+            "discountAllocations": [{"allocatedAmountSet": money(allocated)}],
+        }
+
+    return {
+        "id": f"gid://shopify/Order/{number}",
+        "legacyResourceId": str(number),
+        "name": "#1001",
+        "email": "bob.norman@mail.example.com",
+        "createdAt": "2008-01-10T16:00:00Z",
+        "updatedAt": "2025-04-02T16:31:21Z",
+        "cancelledAt": None,
+        "displayFinancialStatus": "PAID",
+        "customerLocale": "en-US",
+        "discountCodes": ["TENOFF"],
+        "customer": {"legacyResourceId": "207119551", "email": "bob.norman@mail.example.com"},
+        "customAttributes": [{"key": "loyalty_opt_in", "value": "yes"}],
+        "totalTaxSet": money("11.94"),
+        "totalDiscountsSet": money("10.00"),
+        "totalTipReceivedSet": money("0.00"),
+        "lineItems": {
+            "nodes": [
+                line(466157049, "IPod Nano - 8gb - green", "3.34"),
+                line(518995019, "IPod Nano - 8gb - red", "3.33"),
+                line(703073504, "IPod Nano - 8gb - black", "3.33"),
+            ]
+        },
+        "shippingLines": {
+            "nodes": [{"isRemoved": False, "originalPriceSet": money("0.00"), "discountAllocations": []}]
+        },
+        "refunds": [],
+    }
