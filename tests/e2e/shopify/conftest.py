@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -36,11 +36,15 @@ def shopify_settings(settings: Settings, program: Program) -> Settings:
 
 
 @pytest.fixture
-def app(shopify_settings: Settings, clock: Any, uow: SqlUnitOfWork, fake_shopify: FakeShopify) -> Flask:
+def app(shopify_settings: Settings, clock: Any, uow: SqlUnitOfWork, fake_shopify: FakeShopify) -> Iterator[Flask]:
     platform = ShopifyPlatform.build(
         shopify_settings.shopify, uow, clock, transport=fake_shopify.transport(), sleep=lambda _: None
     )
-    return create_app(shopify_settings, clock=clock, platforms={"shopify": platform})
+    app = create_app(shopify_settings, clock=clock, platforms={"shopify": platform})
+    yield app
+    # Close the pools now rather than at garbage collection: PostgreSQL counts every open connection.
+    app.extensions["shopify_inbox"].engine.dispose()
+    app.extensions["loyalty"].engine.dispose()
 
 
 @pytest.fixture
