@@ -65,6 +65,11 @@ def _ok() -> Response:
     return Response(status=200)
 
 
+def _header(name: str) -> str | None:
+    # Shopify's newer event deliveries send the same headers without the X- prefix.
+    return request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}")
+
+
 def _loyalty() -> Any:
     return current_app.extensions["loyalty"]
 
@@ -77,12 +82,10 @@ def webhook() -> Response:
     raw = request.get_data(cache=False)
     try:
         secrets = [shopify.client_secret, shopify.old_client_secret]
-        verify_webhook(raw, request.headers.get("X-Shopify-Hmac-Sha256"), secrets)
+        verify_webhook(raw, _header("Hmac-Sha256"), secrets)
     except SignatureError:
         return Response("invalid signature", status=401)
-    topic = request.headers.get("X-Shopify-Topic")
-    domain = request.headers.get("X-Shopify-Shop-Domain")
-    delivery = request.headers.get("X-Shopify-Webhook-Id")
+    topic, domain, delivery = _header("Topic"), _header("Shop-Domain"), _header("Webhook-Id")
     if not topic or not domain or not delivery:
         return Response("missing Shopify headers", status=400)
     model = ORDER_TOPICS.get(topic)

@@ -228,3 +228,15 @@ def test_a_burst_of_orders_is_applied_in_one_worker_round_not_at_the_api_rate(
     run_once(loyalty.uow, clock, loyalty.handlers, WorkerPolicy(rate_per_shop=0.01))
     # Every order earned (later ones with the Silver multiplier the first ones reached).
     assert all(credited(uow, shopify_shop, str(1000 + number)) >= 587 for number in range(20))
+
+
+def test_headers_without_the_x_prefix_are_understood(
+    client: Any, uow: SqlUnitOfWork, shopify_shop: Shop, work: Any
+) -> None:
+    from tests.shopify_fakes import signed_headers
+
+    raw = json.dumps(paid_order()).encode()
+    headers = {name.removeprefix("X-"): value for name, value in signed_headers("orders/paid", raw, "d-9").items()}
+    assert client.post("/webhooks/shopify", data=raw, headers=headers).status_code == 200
+    work()
+    assert credited(uow, shopify_shop) == 587
