@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 from plugin.services.platform import Shop
 from plugin.settings import Settings
+from tests.conftest import FrozenClock
 from webhooks.app import create_app
 
 PASSWORD = "browser-test-password"
@@ -29,7 +30,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def app(settings: Settings, clock, monkeypatch: pytest.MonkeyPatch, shop: Shop) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def app(settings: Settings, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, shop: Shop) -> Iterator[Flask]:
     monkeypatch.setenv("LOYALTY_ADMIN_PASSWORD", PASSWORD)
     flask_app = create_app(settings, clock=clock)
     yield flask_app

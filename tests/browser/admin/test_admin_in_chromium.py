@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from plugin.rules.orders import Line, OrderFacts, Refund
 from plugin.services.adjust import adjust
@@ -16,17 +16,19 @@ from plugin.services.orders import apply_refund, record_order
 from plugin.services.platform import Shop
 from plugin.services.redemption import reserve
 from plugin.storage import tables as t
+from plugin.storage.store import SqlUnitOfWork
 from tests.browser.admin.conftest import log_in
+from tests.conftest import FrozenClock
 
 pytestmark = pytest.mark.browser
 
 
-def program_versions(uow, shop: Shop) -> int:  # type: ignore[no-untyped-def]
+def program_versions(uow: SqlUnitOfWork, shop: Shop) -> int:
     with uow() as store:
         return len(store.program_versions(shop.id))
 
 
-def test_a_bad_program_value_shows_its_message_and_saves_nothing(page: Page, uow, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_program_value_shows_its_message_and_saves_nothing(page: Page, uow: SqlUnitOfWork, shop: Shop) -> None:
     log_in(page, shop)
     page.fill("#points_per_unit", "-1")
     page.fill("[name='expiry.months']", "0")
@@ -39,8 +41,8 @@ def test_a_bad_program_value_shows_its_message_and_saves_nothing(page: Page, uow
 
 
 def test_a_good_edit_makes_a_version_and_the_simulator_predicts_the_next_order(
-    page: Page, uow, clock, shop: Shop
-) -> None:  # type: ignore[no-untyped-def]
+    page: Page, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
     log_in(page, shop)
     page.fill("#points_per_unit", "2.5")
     page.select_option("[name=rounding]", "half_up")
@@ -61,8 +63,8 @@ def test_a_good_edit_makes_a_version_and_the_simulator_predicts_the_next_order(
 
 
 def test_an_adjustment_without_reason_is_refused_and_with_one_shows_in_the_history(
-    page: Page, uow, clock, shop: Shop
-) -> None:  # type: ignore[no-untyped-def]
+    page: Page, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
     member = opt_in(uow, clock, shop.id, "c-adj", "adj@example.com", "widget")
     log_in(page, shop)
     page.goto("/admin/members")
@@ -84,7 +86,7 @@ def test_an_adjustment_without_reason_is_refused_and_with_one_shows_in_the_histo
     expect(first).to_contain_text("Adjustment: Damaged parcel")
 
 
-def seed_shop(uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def seed_shop(uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
     """A few weeks of trade: members and guests buying, a refund, a reward, staff adjustments."""
     amounts = {"c-a": ["120", "35.50"], "c-b": ["600"], "c-c": ["18"]}
     for customer, orders in amounts.items():
@@ -108,7 +110,9 @@ def seed_shop(uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
     clock.advance(days=3)
 
 
-def test_analytics_figures_equal_what_the_ledger_says(page: Page, uow, engine, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_analytics_figures_equal_what_the_ledger_says(
+    page: Page, uow: SqlUnitOfWork, engine: Engine, clock: FrozenClock, shop: Shop
+) -> None:
     seed_shop(uow, clock, shop)
     since = clock.now() - timedelta(weeks=30)
     with engine.connect() as connection:

@@ -16,6 +16,7 @@ from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
 from plugin.settings import Settings
 from plugin.storage.store import SqlUnitOfWork
+from tests.conftest import FrozenClock
 from webhooks.app import create_app
 
 PASSWORD = "correct horse battery staple"
@@ -30,7 +31,7 @@ def app_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def app(app_settings: Settings, clock, monkeypatch: pytest.MonkeyPatch, shop: Shop) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def app(app_settings: Settings, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, shop: Shop) -> Iterator[Flask]:
     monkeypatch.setenv("LOYALTY_ADMIN_PASSWORD", PASSWORD)
     flask_app = create_app(app_settings, clock=clock)
     yield flask_app
@@ -43,7 +44,7 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def other_shop(uow: SqlUnitOfWork, clock, program: Program) -> Shop:  # type: ignore[no-untyped-def]
+def other_shop(uow: SqlUnitOfWork, clock: FrozenClock, program: Program) -> Shop:
     return register_shop(uow, clock, "shopify", "other-shop.myshopify.com", program)
 
 

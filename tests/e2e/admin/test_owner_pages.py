@@ -7,6 +7,7 @@ import io
 import re
 from decimal import Decimal
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from plugin.notifications.tokens import unsubscribe_token
@@ -15,6 +16,8 @@ from plugin.services.adjust import adjust
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.platform import Shop
+from plugin.storage.store import SqlUnitOfWork
+from tests.conftest import FrozenClock
 from tests.e2e.admin.conftest import csrf_of, log_in
 
 
@@ -34,14 +37,14 @@ def program_form(client: FlaskClient) -> dict[str, str]:
     return form
 
 
-def versions(uow, shop: Shop) -> int:  # type: ignore[no-untyped-def]
+def versions(uow: SqlUnitOfWork, shop: Shop) -> int:
     with uow() as store:
         return len(store.program_versions(shop.id))
 
 
 def test_a_bad_program_value_is_shown_next_to_its_field_and_nothing_is_saved(
-    client: FlaskClient, uow, shop: Shop
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, uow: SqlUnitOfWork, shop: Shop
+) -> None:
     log_in(client, shop)
     form = program_form(client)
     form.update({"points_per_unit": "-3", "tiers.levels.1.threshold": "100", "action": "save"})
@@ -53,7 +56,9 @@ def test_a_bad_program_value_is_shown_next_to_its_field_and_nothing_is_saved(
     assert versions(uow, shop) == 1
 
 
-def test_a_good_program_edit_creates_a_version_with_its_author(client: FlaskClient, uow, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_a_good_program_edit_creates_a_version_with_its_author(
+    client: FlaskClient, uow: SqlUnitOfWork, shop: Shop
+) -> None:
     log_in(client, shop)
     form = program_form(client)
     form.update({"points_per_unit": "2", "action": "save"})
@@ -78,8 +83,8 @@ def test_the_simulator_compares_the_draft_with_the_live_program(client: FlaskCli
 
 
 def test_an_adjustment_needs_a_reason_and_then_shows_in_the_history(
-    client: FlaskClient, uow, clock, shop: Shop
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
     member = opt_in(uow, clock, shop.id, "c-1", "ann@example.com", "widget")
     log_in(client, shop)
     token = csrf_of(client.get(f"/admin/members/{member.id}").get_data(as_text=True))
@@ -94,7 +99,9 @@ def test_an_adjustment_needs_a_reason_and_then_shows_in_the_history(
         assert store.member(shop.id, member.id).available == member.available + 25  # type: ignore[union-attr]
 
 
-def test_the_member_page_speaks_dutch_on_request(client: FlaskClient, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_the_member_page_speaks_dutch_on_request(
+    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
     member = opt_in(uow, clock, shop.id, "c-2", "bea@example.nl", "widget")
     log_in(client, shop)
     html = client.get(f"/admin/members/{member.id}?lang=nl").get_data(as_text=True)
@@ -106,8 +113,8 @@ CSV_BAD = CSV_GOOD + "c-12,not-an-email,5,\nc-13,,lots,\n"
 
 
 def test_a_balance_import_with_bad_rows_applies_nothing_unless_they_are_skipped(
-    client: FlaskClient, uow, shop: Shop
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, uow: SqlUnitOfWork, shop: Shop
+) -> None:
     log_in(client, shop)
     token = csrf_of(client.get("/admin/import").get_data(as_text=True))
     dry = client.post("/admin/import", data={"csrf": token, "csv_text": CSV_BAD, "action": "check"})
@@ -131,14 +138,16 @@ def test_a_balance_import_with_bad_rows_applies_nothing_unless_they_are_skipped(
     assert [entry.points for entry in history if entry.kind.value == "import"] == [120]
 
 
-def test_members_export_lists_balances_and_defuses_formulas(client: FlaskClient, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_members_export_lists_balances_and_defuses_formulas(
+    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
     opt_in(uow, clock, shop.id, "=HYPERLINK(1)", "x@example.com", "widget")
     log_in(client, shop)
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/members.csv").get_data(as_text=True))))
     assert rows[0]["customer_id"] == "'=HYPERLINK(1)" and rows[0]["available"] == "50"
 
 
-def test_analytics_csvs_download(client: FlaskClient, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_analytics_csvs_download(client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
     opt_in(uow, clock, shop.id, "c-3", "c3@example.com", "widget")
     record_order(uow, clock, shop.id, OrderFacts("o-1", customer_ref="c-3", lines=(Line("l", Decimal(80)),), paid=True))
     record_order(
@@ -162,7 +171,9 @@ def test_setup_shows_the_snippets(client: FlaskClient, shop: Shop) -> None:
     assert "Met deze bestelling spaar je {{ loyalty_points }} punten." in html  # Shopify Liquid
 
 
-def test_the_unsubscribe_link_asks_then_unsubscribes(client: FlaskClient, app, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_the_unsubscribe_link_asks_then_unsubscribes(
+    client: FlaskClient, app: Flask, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
     member = opt_in(uow, clock, shop.id, "c-4", "d@example.com", "widget", locale="nl")
     token = unsubscribe_token(app.extensions["loyalty"].settings.secret_key, shop.id, member.id)
     asked = client.get(f"/email/unsubscribe/{token}")
@@ -175,7 +186,9 @@ def test_the_unsubscribe_link_asks_then_unsubscribes(client: FlaskClient, app, u
     assert client.post(f"/email/unsubscribe/{shop.id}.{member.id}.forged").status_code == 404
 
 
-def test_analytics_follow_new_entries_and_keep_earlier_weeks(client: FlaskClient, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_analytics_follow_new_entries_and_keep_earlier_weeks(
+    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
     member = opt_in(uow, clock, shop.id, "c-5", "e@example.com", "widget")  # 50 signup points this week
     log_in(client, shop)
 

@@ -8,9 +8,12 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask.testing import FlaskClient
 
+from plugin.rules.program import Program
 from plugin.services.members import opt_in
 from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
+from plugin.storage.store import SqlUnitOfWork
+from tests.conftest import FrozenClock
 from tests.e2e.admin.conftest import CLIENT_SECRET, csrf_of, log_in, shopify_token
 
 PAGES = ["/admin/program", "/admin/members", "/admin/analytics", "/admin/import", "/admin/setup", "/admin/members.csv"]
@@ -37,7 +40,9 @@ def test_the_login_opens_the_shops_pages(client: FlaskClient, shop: Shop) -> Non
         assert client.get(page).status_code == 200, page
 
 
-def test_a_shopify_session_token_opens_its_own_shop_only(client: FlaskClient, clock, uow, program, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_a_shopify_session_token_opens_its_own_shop_only(
+    client: FlaskClient, clock: FrozenClock, uow: SqlUnitOfWork, program: Program, shop: Shop
+) -> None:
     own = register_shop(uow, clock, "shopify", "own-shop.myshopify.com", program)
     opt_in(uow, clock, own.id, "c-own", "own@example.com", "widget")
     opt_in(uow, clock, shop.id, "c-demo", "demo@example.com", "widget")
@@ -51,8 +56,8 @@ def test_a_shopify_session_token_opens_its_own_shop_only(client: FlaskClient, cl
 
 
 def test_shopify_tokens_that_are_expired_foreign_or_forged_are_refused(
-    client: FlaskClient, clock, uow, program
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, clock: FrozenClock, uow: SqlUnitOfWork, program: Program
+) -> None:
     register_shop(uow, clock, "shopify", "own-shop.myshopify.com", program)
     now = clock.now().timestamp()
     expired = shopify_token("own-shop.myshopify.com", now - 3600)
@@ -64,8 +69,8 @@ def test_shopify_tokens_that_are_expired_foreign_or_forged_are_refused(
 
 
 def test_a_session_never_reaches_another_shops_member(
-    client: FlaskClient, clock, uow, shop: Shop, other_shop: Shop
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, clock: FrozenClock, uow: SqlUnitOfWork, shop: Shop, other_shop: Shop
+) -> None:
     stranger = opt_in(uow, clock, other_shop.id, "c-x", "stranger@example.com", "widget")
     log_in(client, shop)
     assert client.get(f"/admin/members/{stranger.id}").status_code == 404
@@ -100,7 +105,9 @@ def _rsa_jwks() -> tuple[rsa.RSAPrivateKey, dict[str, object]]:
     return key, {"keys": [jwk]}
 
 
-def test_a_saleor_dashboard_token_opens_its_shop(client: FlaskClient, clock, uow, program) -> None:  # type: ignore[no-untyped-def]
+def test_a_saleor_dashboard_token_opens_its_shop(
+    client: FlaskClient, clock: FrozenClock, uow: SqlUnitOfWork, program: Program
+) -> None:
     api_url = "https://shop.saleor.test/graphql/"
     key, jwks = _rsa_jwks()
     register_shop(uow, clock, "saleor", api_url, program, credentials={"jwks": jwks, "app_id": "QXBwOjE="})
@@ -132,8 +139,8 @@ def test_a_saleor_dashboard_token_opens_its_shop(client: FlaskClient, clock, uow
 
 
 def test_shopify_pages_may_be_framed_by_their_shop_admin_only(
-    client: FlaskClient, clock, uow, program, shop: Shop
-) -> None:  # type: ignore[no-untyped-def]
+    client: FlaskClient, clock: FrozenClock, uow: SqlUnitOfWork, program: Program, shop: Shop
+) -> None:
     own = register_shop(uow, clock, "shopify", "own-shop.myshopify.com", program)
     page = client.get("/admin/program?id_token=" + shopify_token(own.domain, clock.now().timestamp()))
     policy = page.headers["Content-Security-Policy"]

@@ -12,6 +12,8 @@ from plugin.rules.orders import Line, OrderFacts, Refund
 from plugin.services.orders import apply_refund, cancel_order, record_order
 from plugin.services.platform import Shop
 from plugin.storage import tables as t
+from plugin.storage.store import SqlUnitOfWork
+from tests.conftest import FrozenClock
 
 
 def order(ref: str, customer: str | None, amount: str) -> OrderFacts:
@@ -29,11 +31,7 @@ def values(engine: Engine, shop: Shop) -> dict[int, tuple[Decimal, bool]]:
 
 
 def test_a_first_build_goes_in_steps_and_misses_nothing_changed_meanwhile(
-    engine: Engine,
-    uow,
-    clock,
-    shop: Shop,
-    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    engine: Engine, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(queries, "EXPORT_BATCH", 2)
     for number in range(5):
@@ -60,7 +58,9 @@ def test_a_first_build_goes_in_steps_and_misses_nothing_changed_meanwhile(
     ]
 
 
-def test_guests_are_kept_apart_without_their_e_mail(engine: Engine, uow, clock, shop: Shop) -> None:  # type: ignore[no-untyped-def]
+def test_guests_are_kept_apart_without_their_e_mail(
+    engine: Engine, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
     record_order(
         uow, clock, shop.id, OrderFacts("g-1", email="Guest@Example.com", lines=(Line("l", Decimal(5)),), paid=True)
     )

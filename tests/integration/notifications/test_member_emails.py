@@ -18,8 +18,10 @@ from plugin.rules.orders import Line, OrderFacts
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.outbox import WorkerPolicy, run_once
+from plugin.services.platform import Shop
 from plugin.services.redemption import reserve
 from plugin.settings import Settings
+from tests.conftest import FrozenClock
 from webhooks.app import Loyalty, build
 
 
@@ -31,7 +33,7 @@ class Inbox(Message):
         self.received: list[EmailMessage] = []
 
     def handle_message(self, message: EmailMessage) -> None:  # type: ignore[override]
-        self.received.append(message_from_bytes(message.as_bytes(), policy=policy.default))  # type: ignore[arg-type]
+        self.received.append(message_from_bytes(message.as_bytes(), policy=policy.default))
 
 
 def free_port() -> int:
@@ -55,7 +57,7 @@ def inbox(smtp_port: int) -> Iterator[Inbox]:
 
 
 @pytest.fixture
-def loyalty(settings: Settings, smtp_port: int, clock, shop) -> Iterator[Loyalty]:  # type: ignore[no-untyped-def]
+def loyalty(settings: Settings, smtp_port: int, clock: FrozenClock, shop: Shop) -> Iterator[Loyalty]:
     configured = settings.model_copy(
         update={"smtp": settings.smtp.model_copy(update={"port": smtp_port}), "public_url": "https://loyalty.test"}
     )
@@ -64,7 +66,7 @@ def loyalty(settings: Settings, smtp_port: int, clock, shop) -> Iterator[Loyalty
     app.engine.dispose()
 
 
-def drain(loyalty: Loyalty, clock) -> None:  # type: ignore[no-untyped-def]
+def drain(loyalty: Loyalty, clock: FrozenClock) -> None:
     """Run the outbox until nothing is due, moving the clock past each shop's rate slot."""
     for _ in range(50):
         clock.advance(seconds=1)
@@ -92,7 +94,9 @@ def bodies(message: EmailMessage) -> tuple[str, str]:
     return text.get_content(), html.get_content()
 
 
-def test_points_earned_mail_goes_once_in_the_members_language(loyalty, inbox, clock, shop) -> None:  # type: ignore[no-untyped-def]
+def test_points_earned_mail_goes_once_in_the_members_language(
+    loyalty: Loyalty, inbox: Inbox, clock: FrozenClock, shop: Shop
+) -> None:
     record_order(loyalty.uow, clock, shop.id, paid_order("1001", "c-nl", "anna@example.nl", "42.50", "nl-NL"))
     record_order(loyalty.uow, clock, shop.id, paid_order("1002", "c-en", "bob@example.com", "10", "en"))
     # The same delivery again must not mail again.
@@ -111,7 +115,7 @@ def test_points_earned_mail_goes_once_in_the_members_language(loyalty, inbox, cl
     assert dutch["List-Unsubscribe"] is None
 
 
-def test_code_issued_and_tier_reached_mails(loyalty, inbox, clock, shop) -> None:  # type: ignore[no-untyped-def]
+def test_code_issued_and_tier_reached_mails(loyalty: Loyalty, inbox: Inbox, clock: FrozenClock, shop: Shop) -> None:
     record_order(loyalty.uow, clock, shop.id, paid_order("2001", "c-gold", "gold@example.com", "600"))
     drain(loyalty, clock)
     with loyalty.uow() as store:
@@ -133,7 +137,9 @@ def test_code_issued_and_tier_reached_mails(loyalty, inbox, clock, shop) -> None
     assert read_unsubscribe_token(loyalty.settings.secret_key, token) == (shop.id, member.id)
 
 
-def test_expiry_reminder_goes_once_per_lot_and_not_to_the_unsubscribed(loyalty, inbox, clock, shop) -> None:  # type: ignore[no-untyped-def]
+def test_expiry_reminder_goes_once_per_lot_and_not_to_the_unsubscribed(
+    loyalty: Loyalty, inbox: Inbox, clock: FrozenClock, shop: Shop
+) -> None:
     record_order(loyalty.uow, clock, shop.id, paid_order("3001", "c-1", "one@example.com", "80", "nl"))
     record_order(loyalty.uow, clock, shop.id, paid_order("3002", "c-2", "two@example.com", "90"))
     with loyalty.uow() as store:
@@ -157,7 +163,9 @@ def test_expiry_reminder_goes_once_per_lot_and_not_to_the_unsubscribed(loyalty, 
     assert "afmelden" in bodies(inbox.received[0])[0].lower()
 
 
-def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(loyalty, smtp_port, clock, shop) -> None:  # type: ignore[no-untyped-def]
+def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(
+    loyalty: Loyalty, smtp_port: int, clock: FrozenClock, shop: Shop
+) -> None:
     record_order(loyalty.uow, clock, shop.id, paid_order("4001", "c-down", "down@example.com", "25"))
     drain(loyalty, clock)  # nobody listens on the port: every attempt fails and is retried later
 
@@ -177,7 +185,7 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(loyal
     assert len(earned) == 1
 
 
-def test_members_without_email_are_skipped(loyalty, inbox, clock, shop) -> None:  # type: ignore[no-untyped-def]
+def test_members_without_email_are_skipped(loyalty: Loyalty, inbox: Inbox, clock: FrozenClock, shop: Shop) -> None:
     opt_in(loyalty.uow, clock, shop.id, "c-none", None, "widget")
     record_order(
         loyalty.uow,
