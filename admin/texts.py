@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES = ("en", "nl")
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -271,3 +273,37 @@ CHOICE_LABELS: dict[str, tuple[str, str]] = {
 def label(key: str, language: str, table: dict[str, tuple[str, str]]) -> str:
     english, dutch = table.get(key, (key, key))
     return dutch if language == "nl" else english
+
+
+# Validation messages of the program (pydantic's and the engine's own) in Dutch; English is shown as is.
+PROBLEMS_NL: tuple[tuple[str, str], ...] = (
+    (r"Field required", "Verplicht veld"),
+    (r"Input should be greater than or equal to (.+)", r"Moet minstens \1 zijn"),
+    (r"Input should be greater than (.+)", r"Moet groter zijn dan \1"),
+    (r"Input should be less than or equal to (.+)", r"Mag hoogstens \1 zijn"),
+    (r"Input should be less than (.+)", r"Moet kleiner zijn dan \1"),
+    (r"Input should be a valid integer.*", "Vul een heel getal in"),
+    (r"Input should be a valid decimal|Decimal input should be.*", "Vul een getal in"),
+    (r"Input should be a valid number.*", "Vul een getal in"),
+    (r"Input should be (.+)", r"Kies \1"),
+    (r"String should have at least (\d+) characters?", r"Vul minstens \1 teken(s) in"),
+    (r"String should have at most (\d+) characters", r"Hoogstens \1 tekens"),
+    (r"String should match pattern .*", "Heeft niet de juiste vorm"),
+    (r"tiers must be in ascending order of threshold (.*)", r"Niveaus moeten oplopen in drempel \1"),
+    (r"tier names must be unique", "Niveaunamen moeten uniek zijn"),
+    (r"reward ids must be unique", "Beloning-id's moeten uniek zijn"),
+    (r"a fixed_amount reward needs an amount", "Een beloning met vast bedrag heeft een bedrag nodig"),
+    (r"a percentage reward needs a percentage", "Een procentuele beloning heeft een percentage nodig"),
+    (r"unknown setting", "Onbekende instelling"),
+)
+
+
+def problem_text(message: str, language: str) -> str:
+    """A program validation message in `language`; unknown messages stay as the engine wrote them."""
+    if language != "nl":
+        return message
+    for pattern, dutch in PROBLEMS_NL:
+        match = re.fullmatch(pattern, message)
+        if match:
+            return match.expand(dutch)
+    return message

@@ -22,7 +22,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from werkzeug.wrappers import Response as BaseResponse
 
 from admin import auth, charts, program_form, queries
-from admin.texts import CHOICE_LABELS, FIELD_LABELS, LANGUAGES, label, text
+from admin.texts import CHOICE_LABELS, FIELD_LABELS, LANGUAGES, label, problem_text, text
 from plugin.ledger.reasons import render as render_reason
 from plugin.notifications.tokens import read_unsubscribe_token
 from plugin.platforms.saleor.snippets import order_confirmation_handlebars
@@ -209,7 +209,7 @@ def admin_blueprint(loyalty: Loyalty) -> Blueprint:
                 draft = Program.parse(data)
             except ProgramError as error:
                 for problem in error.problems:
-                    problems.setdefault(problem.field, []).append(problem.message)
+                    problems.setdefault(problem.field, []).append(problem_text(problem.message, g.language))
             if request.form.get("action") == "save" and draft is not None:
                 version = change_program(loyalty.uow, loyalty.clock, shop_id, data, g.staff.actor)
                 return redirect(url_for("admin.program", saved=version))

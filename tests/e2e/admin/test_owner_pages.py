@@ -204,3 +204,13 @@ def test_analytics_follow_new_entries_and_keep_earlier_weeks(
     assert weeks["2026-03-02"] == "50" and weeks["2026-03-16"] == "30"
     summary = dict(csv.reader(io.StringIO(client.get("/admin/analytics/summary.csv").get_data(as_text=True))))
     assert summary["points_issued"] == "80" and summary["known_customers"] == "2"
+
+
+def test_dutch_staff_see_the_validation_messages_in_dutch(client: FlaskClient, shop: Shop) -> None:
+    log_in(client, shop)
+    client.get("/admin/program?lang=nl")
+    form = program_form(client)
+    form.update({"pending_days": "-1", "action": "save"})
+    html = client.post("/admin/program", data=form).get_data(as_text=True)
+    assert 'data-field="pending_days">Moet minstens 0 zijn<' in html
+    assert "Niets opgeslagen" in html
