@@ -105,7 +105,6 @@ class Composer:
         message["Subject"] = subject
         message["From"] = sender
         message["To"] = mail.to
-        message["Content-Language"] = mail.language
         domain = parseaddr(sender)[1].rpartition("@")[2] or "loyalty.invalid"
         message["Message-ID"] = f"<{message_id_key}@{domain}>"
         if mail.unsubscribe_url:
@@ -114,4 +113,6 @@ class Composer:
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(text)
         message.add_alternative(html, subtype="html")
+        # After the parts: set_content drops every Content-* header set before it.
+        message["Content-Language"] = mail.language
         return message
