@@ -58,11 +58,13 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def shopify_token(shop_domain: str, now: float, *, secret: str = CLIENT_SECRET, lifetime: int = 60) -> str:
+def shopify_token(
+    shop_domain: str, now: float, *, secret: str = CLIENT_SECRET, lifetime: int = 60, audience: str = CLIENT_ID
+) -> str:
     claims = {
         "iss": f"https://{shop_domain}/admin",
         "dest": f"https://{shop_domain}",
-        "aud": CLIENT_ID,
+        "aud": audience,
         "sub": "42",
         "exp": int(now) + lifetime,
         "nbf": int(now) - 5,

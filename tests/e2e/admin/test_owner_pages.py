@@ -214,3 +214,23 @@ def test_dutch_staff_see_the_validation_messages_in_dutch(client: FlaskClient, s
     html = client.post("/admin/program", data=form).get_data(as_text=True)
     assert 'data-field="pending_days">Moet minstens 0 zijn<' in html
     assert "Niets opgeslagen" in html
+
+
+def test_gdpr_export_then_erase_after_confirmation(
+    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    member = opt_in(uow, clock, shop.id, "c-6", "gdpr@example.com", "widget")
+    log_in(client, shop)
+    exported = client.get(f"/admin/members/{member.id}/export")
+    assert exported.headers["Content-Disposition"] == f'attachment; filename="member-{member.id}.json"'
+    assert exported.json["member"]["email"] == "gdpr@example.com" and exported.json["ledger"][0]["points"] == 50  # type: ignore[index]
+
+    token = csrf_of(client.get(f"/admin/members/{member.id}").get_data(as_text=True))
+    unconfirmed = client.post(f"/admin/members/{member.id}/erase", data={"csrf": token})
+    assert unconfirmed.status_code == 422
+    erased = client.post(f"/admin/members/{member.id}/erase", data={"csrf": token, "confirm": "yes"})
+    assert "personal data was erased" in erased.get_data(as_text=True)
+    assert client.get(f"/admin/members/{member.id}").status_code == 404
+    assert "gdpr@example.com" not in client.get("/admin/members.csv").get_data(as_text=True)
+    with uow() as store:
+        assert store.member_by_customer(shop.id, "c-6") is None

@@ -63,7 +63,8 @@ def test_shopify_tokens_that_are_expired_foreign_or_forged_are_refused(
     expired = shopify_token("own-shop.myshopify.com", now - 3600)
     not_installed = shopify_token("stranger.myshopify.com", now)
     forged = shopify_token("own-shop.myshopify.com", now, secret="not-" + CLIENT_SECRET)
-    for token in (expired, not_installed, forged, "not-a-token"):
+    other_app = shopify_token("own-shop.myshopify.com", now, audience="another-apps-client-id")
+    for token in (expired, not_installed, forged, other_app, "not-a-token"):
         assert client.get("/admin/program", headers={"Authorization": f"Bearer {token}"}).status_code == 401
         assert client.get(f"/admin/program?id_token={token}").status_code == 401
 
