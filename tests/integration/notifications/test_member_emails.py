@@ -11,6 +11,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from sqlalchemy import select
 
 from plugin.notifications.handlers import remind_expiring
 from plugin.notifications.tokens import read_unsubscribe_token
@@ -21,6 +22,7 @@ from plugin.services.outbox import WorkerPolicy, run_once
 from plugin.services.platform import Shop
 from plugin.services.redemption import reserve
 from plugin.settings import Settings
+from plugin.storage import tables as t
 from tests.conftest import FrozenClock
 from webhooks.app import Loyalty, build
 
@@ -167,10 +169,18 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(
     loyalty: Loyalty, smtp_port: int, clock: FrozenClock, shop: Shop
 ) -> None:
     record_order(loyalty.uow, clock, shop.id, paid_order("4001", "c-down", "down@example.com", "25"))
-    drain(loyalty, clock)  # nobody listens on the port: every attempt fails and is retried later
+    for _ in range(3):  # nobody listens on the port: each attempt fails and is put off
+        clock.advance(minutes=1)
+        run_once(loyalty.uow, clock, loyalty.handlers, WorkerPolicy())
 
     with loyalty.uow() as store:
         assert store.dead_jobs(shop.id) == []
+        waiting = store.connection.execute(
+            select(t.outbox.c.attempts, t.outbox.c.last_error).where(
+                t.outbox.c.kind == "points_earned", t.outbox.c.status == "pending"
+            )
+        ).one()
+    assert waiting.attempts >= 1 and "SMTP server unavailable" in waiting.last_error
 
     handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
