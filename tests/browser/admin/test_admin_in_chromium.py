@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, func, select
 
 from plugin.rules.orders import Line, OrderFacts, Refund
+from plugin.rules.program import Program
 from plugin.services.adjust import adjust
 from plugin.services.members import opt_in
 from plugin.services.orders import apply_refund, record_order
 from plugin.services.platform import Shop
 from plugin.services.redemption import reserve
+from plugin.services.shops import register_shop
 from plugin.storage import tables as t
 from plugin.storage.store import SqlUnitOfWork
 from tests.browser.admin.conftest import log_in
@@ -152,3 +158,21 @@ def test_analytics_figures_equal_what_the_ledger_says(
     expect(others_row.locator("[data-figure=repeat_rate]")).to_have_text("50.0%")
     expect(others_row.locator("[data-figure=aov]")).to_have_text("EUR 43.33")
     expect(page.locator("svg.chart").first).to_be_visible()
+
+
+def test_the_saleor_dashboard_handshake_opens_the_shops_pages(
+    page: Page, uow: SqlUnitOfWork, clock: FrozenClock, program: Program
+) -> None:
+    api_url = "https://shop.saleor.test/graphql/"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    register_shop(uow, clock, "saleor", api_url, program, credentials={"jwks": {"keys": [{**jwk, "kid": "k1"}]}})
+    now = int(clock.now().timestamp())
+    claims = {"iss": api_url, "iat": now, "exp": now + 300, "type": "thirdparty", "user_id": "VXNlcjox"}
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+
+    page.goto("/admin/saleor?locale=nl")
+    # What the dashboard does once the app's frame has loaded: post the handshake with the app token.
+    page.evaluate("token => window.postMessage({type: 'handshake', payload: {token: token, version: 1}}, '*')", token)
+    page.wait_for_url("**/admin/program")
+    expect(page.locator("h1")).to_contain_text("Programma-instellingen")

@@ -234,3 +234,18 @@ def test_gdpr_export_then_erase_after_confirmation(
     assert "gdpr@example.com" not in client.get("/admin/members.csv").get_data(as_text=True)
     with uow() as store:
         assert store.member_by_customer(shop.id, "c-6") is None
+
+
+def test_the_simulator_replays_a_recent_real_order(
+    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    opt_in(uow, clock, shop.id, "c-7", "real@example.com", "checkout")
+    facts = OrderFacts("o-real", name="#2001", customer_ref="c-7", lines=(Line("l", Decimal("64.90")),), paid=True)
+    earned = record_order(uow, clock, shop.id, facts).change
+    log_in(client, shop)
+    form = program_form(client)
+    assert '<option value="o-real"' in client.get("/admin/program").get_data(as_text=True)
+    form.update({"points_per_unit": "2", "sim_order": "o-real", "action": "simulate"})
+    html = client.post("/admin/program", data=form).get_data(as_text=True)
+    assert re.search(r'id="sim-live">64<', html) and earned == 64
+    assert re.search(r'id="sim-draft">129<', html)
