@@ -38,10 +38,10 @@ test: install browser-deps postgres lint ## Install everything, then run the who
 	$(MAKE) test-sqlite test-postgres
 
 test-sqlite:
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test-postgres:
-	LOYALTY_TEST_DATABASE=postgresql LOYALTY_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest -n 2 --dist loadfile -m "not browser"
+	LOYALTY_TEST_DATABASE=postgresql LOYALTY_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest -q -n 2 --dist loadfile -m "not browser"
 
 lint: ## ruff, mypy and the import contracts
 	$(BIN)/ruff check .
