@@ -225,6 +225,10 @@ class FakeShopify:
         if name == "LoyaltyCodeExists":
             found = any(code["id"] == variables["id"] for code in self.codes.values())
             return {"codeDiscountNode": {"id": variables["id"]} if found else None}
+        if name == "SetLoyaltyMetafieldsWithoutTier":
+            for gone in variables["tier"]:
+                self.metafields.pop((gone["ownerId"], gone["key"]), None)
+            return {**self.answer("SetLoyaltyMetafields", variables), "metafieldsDelete": {"userErrors": []}}
         if name == "SetLoyaltyMetafields":
             for metafield in variables["metafields"]:
                 self.metafields[(metafield["ownerId"], metafield["key"])] = metafield

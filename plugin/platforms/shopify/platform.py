@@ -86,6 +86,19 @@ mutation SetLoyaltyMetafields($metafields: [MetafieldsSetInput!]!) {
 }
 """
 
+# A member without a tier: the balance is written and an old tier removed in one request.
+SET_METAFIELDS_DROP_TIER = """
+mutation SetLoyaltyMetafieldsWithoutTier($metafields: [MetafieldsSetInput!]!, $tier: [MetafieldIdentifierInput!]!) {
+  metafieldsSet(metafields: $metafields) {
+    metafields { key }
+    userErrors { field code message }
+  }
+  metafieldsDelete(metafields: $tier) {
+    userErrors { field message }
+  }
+}
+"""
+
 MONEY = "shopMoney { amount currencyCode }"
 LINE_FIELDS = f"""
   id
@@ -179,6 +192,7 @@ DOCUMENTS = {
     "DELETE_CODE": DELETE_CODE,
     "SHOP_CURRENCY": SHOP_CURRENCY,
     "SET_METAFIELDS": SET_METAFIELDS,
+    "SET_METAFIELDS_DROP_TIER": SET_METAFIELDS_DROP_TIER,
     "ORDERS_UPDATED_SINCE": ORDERS_UPDATED_SINCE,
     "ORDER_LINES": ORDER_LINES,
     "ORDER_REFUNDS": ORDER_REFUNDS,
@@ -300,11 +314,17 @@ class ShopifyPlatform:
         metafields = [
             _metafield(owner, "points_balance", "number_integer", str(snapshot.available)),
             _metafield(owner, "points_pending", "number_integer", str(snapshot.pending)),
-            _metafield(owner, "tier", "single_line_text_field", snapshot.tier or ""),
         ]
-        if not snapshot.tier:
-            metafields.pop()  # Shopify refuses an empty text value
-        self._set_metafields(shop, metafields)
+        if snapshot.tier:
+            metafields.append(_metafield(owner, "tier", "single_line_text_field", snapshot.tier))
+            self._set_metafields(shop, metafields)
+            return
+        # Shopify refuses an empty text value; a member who lost a tier must not keep showing it.
+        tier = [{"ownerId": owner, "namespace": METAFIELD_NAMESPACE, "key": "tier"}]
+        answer = self.client.execute(shop, SET_METAFIELDS_DROP_TIER, {"metafields": metafields, "tier": tier})
+        errors = [*_user_errors(answer, "metafieldsSet"), *_user_errors(answer, "metafieldsDelete")]
+        if errors:
+            raise PlatformRejected(_describe(errors))
 
     def publish_order_points(self, shop: Shop, order_ref: str, points: int) -> None:
         """Write the points an order earned to an `$app` order metafield (read by the thank-you block)."""
@@ -350,9 +370,14 @@ class ShopifyPlatform:
 
     def _set_metafields(self, shop: Shop, metafields: list[dict[str, str]]) -> None:
         answer = self.client.execute(shop, SET_METAFIELDS, {"metafields": metafields})
-        errors = (answer.data.get("metafieldsSet") or {}).get("userErrors") or []
+        errors = _user_errors(answer, "metafieldsSet")
         if errors:
             raise PlatformRejected(_describe(errors))
+
+
+def _user_errors(answer: Answer, field: str) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = (answer.data.get(field) or {}).get("userErrors") or []
+    return errors
 
 
 def _metafield(owner: str, key: str, kind: str, value: str) -> dict[str, str]:

@@ -92,6 +92,16 @@ def test_member_balance_and_tier_are_mirrored_to_app_metafields(
     assert fake_shopify.metafields[(owner, "tier")]["value"] == "Silver"
 
 
+def test_a_member_who_lost_the_tier_no_longer_shows_it(
+    shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify
+) -> None:
+    shopify.publish_member(shopify_shop, MemberSnapshot("1073339475", available=620, pending=0, tier="Silver"))
+    shopify.publish_member(shopify_shop, MemberSnapshot("1073339475", available=120, pending=0, tier=None))
+    owner = "gid://shopify/Customer/1073339475"
+    assert (owner, "tier") not in fake_shopify.metafields
+    assert fake_shopify.metafields[(owner, "points_balance")]["value"] == "120"
+
+
 def test_order_points_are_written_to_an_order_metafield(
     shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify
 ) -> None:
