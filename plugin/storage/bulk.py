@@ -1,0 +1,282 @@
+"""Set-based SQL for the historic import: a few statements per batch, never a loop per order.
+
+The rows arrive computed (plugin.services.history); this module only writes them. The tables that
+get a row per order (orders, entries, lots, outbox) bypass SQLAlchemy's per-row parameter handling,
+which cost more than the database work here: on SQLite they go to the driver's executemany as
+tuples; on PostgreSQL as one JSON document per batch (json_populate_recordset), because psycopg
+re-parses a multi-row VALUES statement of 15,000 parameters in Python on every execution.
+Entry ids are drawn before the insert, so lots can point at their entries without RETURNING.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Connection,
+    Numeric,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from plugin.services.ports import Member
+from plugin.storage import tables as t
+from plugin.storage.codec import dump_state
+
+_MEMBER_COLUMNS = [t.members.c[field.name] for field in fields(Member)]
+
+ORDER_COLUMNS = (
+    "shop_id",
+    "order_ref",
+    "member_id",
+    "email",
+    "customer_ref",
+    "state",
+    "earning",
+    "program_version",
+    "multiplier",
+    "credited",
+    "postings",
+    "basis",
+    "placed_at",
+    "paid_at",
+    "updated_at",
+)
+ENTRY_COLUMNS = (
+    "id",
+    "shop_id",
+    "member_id",
+    "kind",
+    "points",
+    "shortfall",
+    "idempotency_key",
+    "program_version",
+    "reason_code",
+    "reason_params",
+    "order_ref",
+    "created_at",
+)
+LOT_COLUMNS = (
+    "shop_id",
+    "member_id",
+    "entry_id",
+    "order_ref",
+    "points",
+    "remaining",
+    "earned_at",
+    "pending",
+    "expires_at",
+)
+OUTBOX_COLUMNS = ("shop_id", "kind", "payload", "dedupe_key", "status", "attempts", "next_attempt_at", "created_at")
+
+
+def _insert_rows(dialect: str, table: Table, columns: Sequence[str], *, ignore_conflicts: bool = False) -> Any:
+    """INSERT of many rows: driver SQL for positional tuples on SQLite, the JSON array `:rows` on PostgreSQL."""
+    names = ", ".join(columns)
+    if dialect == "postgresql":
+        statement = (
+            f"INSERT INTO {table.name} ({names}) SELECT {names} "
+            f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))"
+        )
+    else:
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in columns)})"
+    if ignore_conflicts:
+        statement += " ON CONFLICT DO NOTHING"
+    if dialect == "postgresql" and table is t.orders:
+        statement += " RETURNING order_ref"  # psycopg reports no rowcount for ON CONFLICT DO NOTHING
+    return text(statement) if dialect == "postgresql" else statement
+
+
+@cache
+def _statements(dialect: str) -> dict[str, Any]:
+    """The import's statements for one dialect, built once."""
+    insert_ignoring = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return {
+        "orders": _insert_rows(dialect, t.orders, ORDER_COLUMNS, ignore_conflicts=True),
+        "entries": _insert_rows(dialect, t.entries, ENTRY_COLUMNS),
+        "lots": _insert_rows(dialect, t.lots, LOT_COLUMNS),
+        "outbox": _insert_rows(dialect, t.outbox, OUTBOX_COLUMNS, ignore_conflicts=True),
+        "entry_ids": text("SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, :count)"),
+        "last_entry_id": select(func.coalesce(func.max(t.entries.c.id), 0)),
+        "tier_entries": insert_ignoring(t.entries).on_conflict_do_nothing(),
+        # The part of a new lot that pays off a member's debt is allocated to its own entry, as credit() does.
+        "debts": insert(t.allocations).from_select(
+            ["shop_id", "entry_id", "lot_id", "points"],
+            select(t.lots.c.shop_id, t.lots.c.entry_id, t.lots.c.id, bindparam("settled", type_=BigInteger)).where(
+                t.lots.c.member_id == bindparam("lot_member_id"), t.lots.c.entry_id == bindparam("lot_entry_id")
+            ),
+        ),
+        "balances": (
+            text(
+                "UPDATE members SET available = members.available + r.add_available, "
+                "lifetime = members.lifetime + r.add_lifetime, debt = members.debt - r.settled, tier = r.new_tier "
+                "FROM json_to_recordset(CAST(:rows AS json)) "
+                "AS r(member_id bigint, add_available bigint, add_lifetime bigint, settled bigint, new_tier text) "
+                "WHERE members.id = r.member_id"
+            )
+            if dialect == "postgresql"
+            else update(t.members)
+            .where(t.members.c.id == bindparam("member_id"))
+            .values(
+                available=t.members.c.available + bindparam("add_available"),
+                lifetime=t.members.c.lifetime + bindparam("add_lifetime"),
+                debt=t.members.c.debt - bindparam("settled"),
+                tier=bindparam("new_tier"),
+            )
+        ),
+        "codes": update(t.redemptions)
+        .where(
+            t.redemptions.c.shop_id == bindparam("code_shop_id"),
+            func.upper(t.redemptions.c.code) == bindparam("used_code"),
+            t.redemptions.c.status.in_(["reserved", "issued", "expiring"]),
+        )
+        .values(status="consumed", order_ref=bindparam("used_on"), updated_at=bindparam("used_at")),
+    }
+
+
+class SqlBulk:
+    """The historic import's statements bound to one transaction's connection (Store.bulk)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.on_postgres = connection.dialect.name == "postgresql"
+        self.statements = _statements(connection.dialect.name)
+        # Datetimes go in as the driver would write the column's bound value (on SQLite: naive UTC text).
+        self.bind_when: Callable[[datetime], Any] = t.When.bind_processor(connection.dialect) or (lambda value: value)
+        self.stored_whens: dict[datetime, str] = {}
+
+    def known_orders(self, shop_id: int, order_refs: Sequence[str]) -> set[str]:
+        """Which of these orders the shop already has a record of."""
+        return set(
+            self.connection.execute(
+                select(t.orders.c.order_ref).where(
+                    t.orders.c.shop_id == shop_id, self._among(t.orders.c.order_ref, order_refs)
+                )
+            ).scalars()
+        )
+
+    def members(self, shop_id: int, customer_refs: Iterable[str], *, lock: bool = False) -> dict[str, Member]:
+        """The shop's members among these customers by customer id; `lock` holds their rows (id order)."""
+        query = (
+            select(*_MEMBER_COLUMNS)
+            .where(t.members.c.shop_id == shop_id, self._among(t.members.c.customer_ref, list(customer_refs)))
+            .order_by(t.members.c.id)
+        )
+        if lock and self.on_postgres:
+            query = query.with_for_update()
+        return {row.customer_ref: Member(*row) for row in self.connection.execute(query)}
+
+    def add_orders(self, rows: list[dict[str, Any]]) -> int:
+        """Insert new order records (`state` an OrderState); returns how many were new (not made meanwhile)."""
+        for row in rows:
+            row["state"] = dump_state(row["state"])
+        return self._insert("orders", t.orders, ORDER_COLUMNS, rows)
+
+    def add_entries(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert entries; returns their ids in the order of `rows`."""
+        if not rows:
+            return []
+        if self.on_postgres:
+            ids = sorted(self.connection.execute(self.statements["entry_ids"], {"count": len(rows)}).scalars())
+        else:
+            # This transaction holds SQLite's write lock, so the ids after the highest stay free.
+            first = self.connection.execute(self.statements["last_entry_id"]).scalar_one() + 1
+            ids = list(range(first, first + len(rows)))
+        for row, entry_id in zip(rows, ids, strict=True):
+            row["id"] = entry_id
+        self._insert("entries", t.entries, ENTRY_COLUMNS, rows)
+        return ids
+
+    def add_tier_entries(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(self.statements["tier_entries"], rows)
+
+    def add_lots(self, rows: list[dict[str, Any]]) -> None:
+        self._insert("lots", t.lots, LOT_COLUMNS, rows)
+
+    def settle_debts(self, rows: list[dict[str, Any]]) -> None:
+        """Allocate the part of new lots that paid off debt (rows: lot_member_id, lot_entry_id, settled)."""
+        if rows:
+            self.connection.execute(self.statements["debts"], rows)
+
+    def change_balances(self, rows: list[dict[str, Any]]) -> None:
+        """One update per member: member_id, add_available, add_lifetime, settled (debt paid), new_tier."""
+        if rows and self.on_postgres:
+            self.connection.execute(self.statements["balances"], {"rows": json.dumps(rows)})
+        elif rows:
+            self.connection.execute(self.statements["balances"], rows)
+
+    def enqueue(self, rows: list[dict[str, Any]]) -> None:
+        """Add outbound jobs; a pending job with the same dedupe key absorbs its row."""
+        self._insert("outbox", t.outbox, OUTBOX_COLUMNS, rows)
+
+    def consume_codes(self, rows: list[dict[str, Any]]) -> None:
+        """Mark reward codes used on orders (rows: code_shop_id, used_code upper-cased, used_on, used_at)."""
+        if rows:
+            self.connection.execute(self.statements["codes"], rows)
+
+    def _among(self, column: Any, values: Sequence[str]) -> Any:
+        # One array parameter on PostgreSQL: psycopg would re-parse a thousand-placeholder IN each time.
+        if self.on_postgres:
+            return column == any_(bindparam("among", list(values), type_=postgresql.ARRAY(String)))
+        return column.in_(values)
+
+    def _insert(self, name: str, table: Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> int:
+        """Run one of the many-row INSERTs; returns the rows inserted. Values are encoded in place."""
+        if not rows:
+            return 0
+        # Only datetimes, numbers and (on SQLite) JSON need encoding; the rest goes in as it is.
+        encoders = [(column, encode) for column in columns if (encode := self._encoder(table, column))]
+        for row in rows:
+            for column, encode in encoders:
+                row[column] = encode(row[column])
+        if self.on_postgres:
+            document = json.dumps(rows, separators=(",", ":"))
+            result = self.connection.execute(self.statements[name], {"rows": document})
+            return len(result.all()) if table is t.orders else len(rows)
+        values = list(map(itemgetter(*columns), rows))
+        return self.connection.exec_driver_sql(self.statements[name], values).rowcount
+
+    def _encoder(self, table: Table, column: str) -> Callable[[Any], Any] | None:
+        """How a value of the column is written as SQLAlchemy would bind it (None: as it is)."""
+        kind = table.c[column].type
+        if isinstance(kind, t.UtcDateTime):
+            return self._when
+        if isinstance(kind, JSON):
+            return None if self.on_postgres else _json  # nested in the document on PostgreSQL
+        if isinstance(kind, Numeric):
+            return _number
+        return None
+
+    def _when(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        stored = self.stored_whens.get(value)
+        if stored is None:
+            stored = self.stored_whens[value] = str(self.bind_when(value))
+        return stored
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
