@@ -1,6 +1,6 @@
 """Signed Shopify orders/paid deliveries per second and p99 under gunicorn, next to a bare Flask JSON endpoint.
 
-    .venv/bin/python bench/shopify_webhooks.py [--runs 5] [--requests 1500] [--databases sqlite,postgresql]
+    .venv/bin/python bench/shopify_webhooks.py [--runs 5] [--requests 1000] [--databases sqlite,postgresql]
 
 Each run starts gunicorn on 127.0.0.1 twice with the same settings, once for a bare Flask endpoint that
 answers {"ok": true} and once for the real app, and drives them in alternating slices (so both see the
@@ -263,7 +263,7 @@ def apply_rate(url: str, deliveries: int = 300) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=1500)
+    parser.add_argument("--requests", type=int, default=1000)
     cores = os.cpu_count() or 2
     # SQLite has one writer: more processes than cores only queue on its lock (and spike p99).
     # PostgreSQL commits wait on the WAL flush, so gunicorn's usual 2 x cores + 1 keeps the CPUs busy.
