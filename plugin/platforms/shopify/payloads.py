@@ -108,12 +108,23 @@ class Customer(Payload):
 
 class RefundLineItem(Payload):
     line_item_id: int
-    subtotal_set: MoneySet
+    # `subtotal` is a JSON number; the `_set` string is exact and preferred when present.
+    subtotal: Decimal | None = None
+    subtotal_set: MoneySet | None = None
+    total_tax: Decimal | None = None
     total_tax_set: MoneySet | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return _money(self.subtotal_set, self.subtotal)
+
+    @property
+    def tax(self) -> Decimal:
+        return _money(self.total_tax_set, self.total_tax)
 
 
 class RefundShippingLine(Payload):
-    subtotal_amount_set: MoneySet
+    subtotal_amount_set: MoneySet | None = None
     total_tax_amount_set: MoneySet | None = None
 
 
@@ -135,15 +146,16 @@ class RefundPayload(Payload):
 
     def refund(self) -> Refund:
         """The engine's refund: itemised lines and shipping; only money nothing explains is unitemised."""
-        lines = tuple((str(item.line_item_id), _money(item.subtotal_set)) for item in self.refund_line_items)
+        lines = tuple((str(item.line_item_id), item.amount) for item in self.refund_line_items)
         shipping = sum((_money(s.subtotal_amount_set) for s in self.refund_shipping_lines), ZERO)
-        tax = sum((_money(item.total_tax_set) for item in self.refund_line_items), ZERO) + sum(
+        tax = sum((item.tax for item in self.refund_line_items), ZERO) + sum(
             (_money(s.total_tax_amount_set) for s in self.refund_shipping_lines), ZERO
         )
         explained = sum((amount for _ref, amount in lines), ZERO) + shipping + tax
-        currencies = {item.subtotal_set.shop_money.currency_code for item in self.refund_line_items} | {
-            s.subtotal_amount_set.shop_money.currency_code for s in self.refund_shipping_lines
-        }
+        sets = [item.subtotal_set for item in self.refund_line_items] + [
+            s.subtotal_amount_set for s in self.refund_shipping_lines
+        ]
+        currencies = {money.shop_money.currency_code for money in sets if money is not None}
         # Transactions carry no shop_money; when the items say which currency the shop uses,
         # money returned in another (presentment) currency cannot be compared and is left out.
         returned = sum(

@@ -118,6 +118,15 @@ def test_refund_lines_come_from_subtotal_set_and_shipping_from_refund_shipping_l
     assert (shipping.lines, shipping.shipping, shipping.unitemised) == ((), Decimal("5.00"), 0)
 
 
+def test_refund_lines_without_money_sets_fall_back_to_the_plain_subtotal() -> None:
+    body = fixture("refunds-create-lines.json")
+    for item in body["refund_line_items"]:
+        del item["subtotal_set"], item["total_tax_set"]
+    refund = parse(RefundPayload, json.dumps(body).encode()).refund()
+    assert refund.lines == (("703073504", Decimal("195.66")), ("466157049", Decimal("195.67")))
+    assert refund.tax == Decimal("7.96")
+
+
 def test_money_returned_without_items_is_unitemised() -> None:
     body = fixture("refunds-create-shipping.json")
     body["refund_shipping_lines"] = []
