@@ -202,8 +202,12 @@ def test_malformed_body_is_answered_400_and_writes_nothing(
     assert balance(uow, shopify_shop) == 587
 
 
-def test_unknown_shop_is_answered_200_and_nothing_is_written(deliver: Deliver, uow: SqlUnitOfWork) -> None:
-    assert deliver("orders/paid", paid_order(), shop="stranger.myshopify.com").status_code == 200
+@pytest.mark.parametrize(
+    "topic", ["orders/paid", "refunds/create", "customers/redact", "shop/redact", "app/uninstalled"]
+)
+def test_unknown_shop_is_answered_200_and_nothing_is_written(deliver: Deliver, uow: SqlUnitOfWork, topic: str) -> None:
+    body = {**paid_order(), "order_id": 1, "shop_domain": "stranger.myshopify.com", "customer": {"id": 5}}
+    assert deliver(topic, body, shop="stranger.myshopify.com").status_code == 200
     with uow() as store:
         assert store.shop_by_domain("shopify", "stranger.myshopify.com") is None
 
