@@ -1,0 +1,50 @@
+"""Accepted deliveries are applied once, even with two workers draining the same shop at the same time."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from plugin.platforms.shopify.inbox import DELIVERY_JOB, Inbox, drain
+from plugin.rules.orders import Line, OrderFacts
+from plugin.services.platform import Shop
+from plugin.services.ports import Member
+from plugin.storage import tables as t
+from plugin.storage.store import SqlUnitOfWork
+from tests.integration.shopify.conftest import CUSTOMER
+
+
+def paid(number: int) -> OrderFacts:
+    return OrderFacts(
+        order_ref=f"o-{number}", customer_ref=CUSTOMER, paid=True, lines=(Line(ref="1", amount=Decimal("10")),)
+    )
+
+
+def test_two_workers_draining_one_shop_apply_every_delivery_once(
+    engine: Engine, uow: SqlUnitOfWork, clock: Any, shopify_shop: Shop, member: Member
+) -> None:
+    inbox = Inbox(engine)
+    for number in range(30):
+        inbox.accept(clock.now(), shopify_shop.domain, "orders/paid", f"d-{number}", paid(number))
+    inbox.accept(clock.now(), shopify_shop.domain, "orders/paid", "d-0", paid(0))  # a duplicate while waiting
+    applied: list[int] = []
+    workers = [threading.Thread(target=lambda: applied.append(drain(uow, clock, shopify_shop.id))) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sum(applied) == 30
+    with uow() as store:
+        credited = {store.order(shopify_shop.id, f"o-{number}").credited for number in range(30)}  # type: ignore[union-attr]
+        found = store.member(shopify_shop.id, member.id)
+    assert credited == {12}  # 10.00 at the Silver multiplier 1.25, rounded down: each order once
+    assert found is not None and found.lifetime == 50 + 1000 + 30 * 12
+    with engine.connect() as connection:
+        waiting = connection.execute(
+            select(func.count()).where(t.outbox.c.kind == DELIVERY_JOB, t.outbox.c.status == "pending")
+        ).scalar()
+    assert waiting == 0
+    inbox.engine.dispose()
