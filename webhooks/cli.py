@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from plugin.notifications.handlers import remind_expiring
 from plugin.observability import configure_logging
 from plugin.services import jobs, privacy
 from plugin.services.adjust import adjust as adjust_points
@@ -113,6 +114,14 @@ def run_job(name: str, shop: int | None) -> None:
         for job in names:
             report = JOBS[job](loyalty.uow, loyalty.clock, shop_id)
             click.echo(json.dumps(report.__dict__))
+
+
+@main.command("remind-expiring")
+@click.option("--days", default=14, help="remind about points expiring within this many days")
+def remind_expiring_command(days: int) -> None:
+    """Queue one "points expiring" e-mail per lot that expires soon (cron it; each lot is reminded once)."""
+    loyalty = _loyalty()
+    click.echo(json.dumps({"reminders": remind_expiring(loyalty.uow, loyalty.clock, days)}))
 
 
 @main.command()

@@ -57,7 +57,10 @@ def record_order_in(
     store.consume_codes(shop_id, facts.discount_codes, facts.order_ref, now)
     version, program = store.current_program(shop_id)
     member = None
-    if order.member_id is None:
+    # The buyer is settled while the order becomes paid. An order paid before its buyer joined
+    # reaches them only through the claim on joining, so a later refund or reconcile pass
+    # cannot start crediting it.
+    if order.member_id is None and order.paid_at is None:
         member = _buyer(store, shop_id, order, program, now)
         if member is not None and member.active:
             order.member_id = member.id

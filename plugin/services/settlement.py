@@ -76,12 +76,11 @@ def settle(
     )
     jobs: list[tuple[str, dict[str, object], str]] = [
         ("publish_member", {"member_id": member.id}, f"member:{member.id}"),
-        (
-            "publish_order_points",
-            {"order_ref": order.order_ref, "points": deserved},
-            f"order_points:{order.order_ref}:{deserved}",
-        ),
     ]
+    if kind is not EntryKind.IMPORT:
+        # Historic orders get no per-order platform write: 100k of them would hold the shop's API rate for hours.
+        points = {"order_ref": order.order_ref, "points": deserved}
+        jobs.append(("publish_order_points", points, f"order_points:{order.order_ref}:{deserved}"))
     if change > 0 and order.postings == 1 and kind is EntryKind.EARN:
         payload = {"member_id": member.id, "order_ref": order.order_ref, "order": order.state.name, "points": change}
         jobs.append(("points_earned", payload, f"points_earned:{order.order_ref}"))

@@ -269,3 +269,13 @@ def test_a_request_id_reused_by_another_member_never_returns_the_first_members_c
     mine = redemption.reserve(uow, clock, shop.id, first.id, "five-off", "same-id")
     theirs = redemption.reserve(uow, clock, shop.id, second.id, "five-off", "same-id")
     assert theirs.code != mine.code and theirs.member_id == second.id
+
+
+def test_an_order_paid_before_its_buyer_joined_does_not_start_earning_on_a_later_refund(uow, clock, program) -> None:
+    no_claims = program.model_copy(update={"guest_claim": program.guest_claim.model_copy(update={"enabled": False})})
+    shop = register_shop(uow, clock, "demo", "late.example", no_claims)
+    paid_unjoined = OrderFacts(order_ref="1001", customer_ref="c1", lines=paid_order("x", "80").lines, paid=True)
+    record_order(uow, clock, shop.id, paid_unjoined)
+    opt_in(uow, clock, shop.id, "c1", None, "widget")
+    apply_refund(uow, clock, shop.id, "1001", Refund("r1", lines=(("l1", Decimal("20")),)))
+    assert balances(uow, shop) == (50, 0, 50)
