@@ -86,7 +86,7 @@ def manifest() -> Response:
         name="Loyalty Points",
         about="Customers earn points on paid orders and redeem them for gift cards and vouchers.",
         permissions=PERMISSIONS,
-        appUrl=f"{base}/saleor/app",
+        appUrl=f"{base}/admin/saleor",
         tokenTargetUrl=f"{base}/saleor/register",
         dataPrivacyUrl=f"{base}/saleor/app#privacy",
         homepageUrl=base,
