@@ -197,6 +197,8 @@ lots = Table(
     Column("order_ref", String(255), nullable=True),
     Column("points", BigInteger, nullable=False),
     Column("remaining", BigInteger, nullable=False),
+    # Points of this lot that expired (what debits took is in allocations).
+    Column("expired", BigInteger, nullable=False, server_default="0"),
     Column("earned_at", When, nullable=False),
     Column("pending", Boolean, nullable=False),
     Column("available_at", When, nullable=True),

@@ -1,0 +1,23 @@
+"""lots.expired: what expired from each lot, so expiry needs no allocation row per lot
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("lots") as batch_op:
+        batch_op.add_column(sa.Column("expired", sa.BigInteger(), nullable=False, server_default="0"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("lots") as batch_op:
+        batch_op.drop_column("expired")
