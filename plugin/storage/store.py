@@ -890,19 +890,7 @@ class SqlStore:
         dedupe_key: str | None = None,
     ) -> None:
         """Add outbound work; a pending job with the same dedupe key absorbs this one."""
-        self.connection.execute(
-            self.statements.insert_job,
-            {
-                "shop_id": shop_id,
-                "kind": kind,
-                "payload": payload,
-                "dedupe_key": dedupe_key,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            },
-        )
+        self.enqueue_many(shop_id, [(kind, payload, dedupe_key)], now)
 
     def claim_jobs(self, now: datetime, limit: int, lease: timedelta, shop_interval: float) -> list[Job]:
         """Lease the oldest due job of up to `limit` shops whose rate allows a call now."""
