@@ -222,7 +222,6 @@ def _redeem(find: Find, body: dict[str, Any]) -> tuple[Response, int]:
     shop = visitor.shop
     with loyalty.uow.read() as store:
         member = store.member_by_customer(shop.id, customer_ref)
-        credentials = store.credentials(shop.id)
     if member is None or not member.active:
         raise UnknownMember("join the program first")
     # Namespaced by member: another customer sending the same id must never get this code back.
@@ -230,10 +229,9 @@ def _redeem(find: Find, body: dict[str, Any]) -> tuple[Response, int]:
         loyalty.uow, loyalty.clock, shop.id, member.id, reward_id, f"widget:{member.id}:{request_id}"
     )
     outcome = reserved
-    platform = loyalty.platforms.get("demo" if credentials.get("demo") else shop.platform)
-    if platform is not None and reserved.status == "reserved":
+    if reserved.status == "reserved":
         try:
-            outcome = redemption.issue(loyalty.uow, loyalty.clock, platform, shop.id, reserved.id)
+            outcome = redemption.issue(loyalty.uow, loyalty.clock, loyalty.platform_of(shop), shop.id, reserved.id)
         except PlatformUnavailable:
             pass  # the reservation's issue_code job finishes it; the widget shows the code as on its way
         except PlatformRejected:

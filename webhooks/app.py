@@ -17,7 +17,7 @@ from plugin.platforms.shopify.inbox import delivery_handlers as shopify_delivery
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.services.handlers import platform_handlers
 from plugin.services.outbox import Handler
-from plugin.services.platform import Platform
+from plugin.services.platform import Platform, Shop
 from plugin.services.ports import Clock
 from plugin.settings import Settings
 from plugin.storage.database import make_engine
@@ -44,6 +44,12 @@ class Loyalty:
     def platform(self, name: str) -> Platform:
         return self.platforms[name]
 
+    def platform_of(self, shop: Shop) -> Platform:
+        """The adapter a shop's outbound calls go to; a demo shop (credentials {"demo": true}) stays in memory."""
+        with self.uow.read() as store:
+            demo = bool(store.credentials(shop.id).get("demo"))
+        return self.platforms["demo" if demo else shop.platform]
+
 
 def build(settings: Settings, *, clock: Clock | None = None, platforms: dict[str, Platform] | None = None) -> Loyalty:
     """Everything but Flask: the CLI and the worker use the same wiring as the web app."""
@@ -52,7 +58,7 @@ def build(settings: Settings, *, clock: Clock | None = None, platforms: dict[str
     platforms = {"shopify": ShopifyPlatform.build(settings.shopify, loyalty.uow, loyalty.clock), **(platforms or {})}
     loyalty.platforms = {"demo": FakePlatform(), **(platforms or {})}
     loyalty.platforms.setdefault("saleor", SaleorPlatform.from_uow(loyalty.uow))
-    loyalty.handlers = platform_handlers(loyalty.uow, loyalty.clock, loyalty.platform)
+    loyalty.handlers = platform_handlers(loyalty.uow, loyalty.clock, loyalty.platform_of)
     loyalty.handlers.update(email_handlers(loyalty))
     loyalty.handlers.update(shopify_delivery_handlers(loyalty.uow, loyalty.clock))
     return loyalty

@@ -10,7 +10,7 @@ from plugin.services.platform import MemberSnapshot, Platform, PlatformRejected,
 from plugin.services.ports import Clock, Job, UnitOfWork
 
 
-def platform_handlers(uow: UnitOfWork, clock: Clock, platform_for: Callable[[str], Platform]) -> dict[str, Handler]:
+def platform_handlers(uow: UnitOfWork, clock: Clock, platform_of: Callable[[Shop], Platform]) -> dict[str, Handler]:
     """The handlers for jobs that call the shop's platform, keyed by job kind."""
 
     def shop_and_platform(job: Job) -> tuple[Shop, Platform]:
@@ -18,7 +18,7 @@ def platform_handlers(uow: UnitOfWork, clock: Clock, platform_for: Callable[[str
             shop = store.shop(job.shop_id)
         if shop is None or not shop.installed:
             raise GiveUp("shop is gone or uninstalled")
-        return shop, platform_for(shop.platform)
+        return shop, platform_of(shop)
 
     def issue_code(job: Job) -> None:
         _shop, platform = shop_and_platform(job)

@@ -32,11 +32,6 @@ from plugin.storage.database import read_only
 from plugin.storage.jobs import SqlJobs
 
 
-def insert_ignoring_conflicts(connection: Connection, table: t.Table) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
-    return _insert_ignoring(connection.dialect.name, table)
-
-
 def dialect_insert(dialect_name: str, table: t.Table) -> Any:
     """An INSERT that knows its dialect's ON CONFLICT clauses."""
     return (postgresql if dialect_name == "postgresql" else sqlite).insert(table)

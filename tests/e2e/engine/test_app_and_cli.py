@@ -51,3 +51,16 @@ def test_each_request_is_logged_as_one_json_line_without_personal_data(settings,
     events = [record.event for record in caplog.records if hasattr(record, "event")]
     assert {"kind": "http.healthz", "outcome": "200"}.items() <= events[-1].items()
     assert "duration_ms" in events[-1] and "someone@example.com" not in json.dumps(events)
+
+
+def test_a_demo_shops_outbound_calls_stay_in_memory_and_a_real_shops_go_to_its_platform(settings, program) -> None:
+    from plugin.services.shops import register_shop
+    from webhooks.app import build
+
+    loyalty = build(settings)
+    demo = register_shop(
+        loyalty.uow, loyalty.clock, "shopify", "demo.myshopify.com", program, credentials={"demo": True}
+    )
+    real = register_shop(loyalty.uow, loyalty.clock, "shopify", "real.myshopify.com", program)
+    assert loyalty.platform_of(demo) is loyalty.platforms["demo"]
+    assert loyalty.platform_of(real) is loyalty.platforms["shopify"]

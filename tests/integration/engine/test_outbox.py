@@ -22,7 +22,7 @@ def drain(uow, clock, handlers, policy=POLICY) -> int:
 
 def test_a_paid_order_mirrors_the_balance_and_the_order_points_on_the_platform(uow, clock, shop, fake_platform) -> None:
     record_order(uow, clock, shop.id, paid_order("1001", "70"))
-    drain(uow, clock, platform_handlers(uow, clock, lambda _name: fake_platform))
+    drain(uow, clock, platform_handlers(uow, clock, lambda _shop: fake_platform))
     assert fake_platform.members["c1"].available == 120
     assert fake_platform.order_points == {"1001": 70}
 
@@ -40,7 +40,7 @@ def test_writes_for_one_member_are_coalesced_while_one_is_pending(uow, clock, sh
 
 def test_a_failing_platform_delays_the_work_and_loses_none(uow, clock, shop, fake_platform) -> None:
     record_order(uow, clock, shop.id, paid_order("1001", "70"))
-    handlers = platform_handlers(uow, clock, lambda _name: fake_platform)
+    handlers = platform_handlers(uow, clock, lambda _shop: fake_platform)
     fake_platform.fail_next = ["unavailable", "unavailable"]
     run_once(uow, clock, handlers, POLICY)
     assert fake_platform.members == {}
@@ -68,7 +68,7 @@ def test_a_job_that_keeps_failing_becomes_a_visible_dead_letter_that_can_be_revi
 def test_a_shop_gets_at_most_its_rate_of_calls(uow, clock, shop, fake_platform) -> None:
     for number in range(3):
         record_order(uow, clock, shop.id, paid_order(f"10{number}", "10", customer=f"c{number}"))
-    handlers = platform_handlers(uow, clock, lambda _name: fake_platform)
+    handlers = platform_handlers(uow, clock, lambda _shop: fake_platform)
     slow = WorkerPolicy(rate_per_shop=1)
     assert run_once(uow, clock, handlers, slow) == 1
     assert run_once(uow, clock, handlers, slow) == 0  # the shop's next slot is a second away
