@@ -242,7 +242,7 @@ def test_a_bad_program_change_stores_nothing(uow, clock, shop) -> None:
         assert store.current_program(shop.id)[0] == 1
 
 
-def test_expired_dates_are_in_the_future_of_the_earning_date(uow, clock, program) -> None:
+def test_points_expire_twelve_months_after_they_are_earned(uow, clock, program) -> None:
     shop = register_shop(uow, clock, "demo", "dates.example", program)
     record_order(uow, clock, shop.id, paid_order("1001", "10"))
     with uow() as store:
