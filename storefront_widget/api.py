@@ -18,7 +18,7 @@ from plugin.platforms.saleor.tokens import TokenError, confirm_customer, verify_
 from plugin.platforms.shopify.verify import SignatureError, verify_app_proxy
 from plugin.services import redemption
 from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember, UnknownReward
-from plugin.services.member_view import language_of, member_state
+from plugin.services.member_view import HISTORY_SIZE, language_of, member_state
 from plugin.services.members import opt_in
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.ports import Store
@@ -44,15 +44,16 @@ class Unauthorized(Exception):
 
 @dataclass(frozen=True)
 class Visitor:
-    """A verified storefront visitor: the shop and, when signed in, the customer and their e-mail."""
+    """A storefront visitor as the platform vouches for them: the shop and, when signed in, the customer."""
 
-    shop: Shop
+    platform: str
+    shop_domain: str
     customer_ref: str | None
     email: str | None = None
     confirm: Callable[[], None] | None = None  # an online identity check, run before spending points
 
 
-# How a call finds its visitor: checks the platform's proof, reading the shop in the caller's transaction.
+# How a call finds its visitor: checks the platform's proof, reading the shop in the caller's transaction if needed.
 Find = Callable[[Store], Visitor]
 
 
@@ -74,7 +75,8 @@ def proxy_secrets(loyalty: Loyalty, shop_domain: str) -> list[str]:
     return [DEMO_PROXY_SECRET] if shop_domain == DEMO_SHOP_DOMAIN else []
 
 
-def _shopify_visitor(store: Store) -> Visitor:
+def _shopify_visitor(_store: Store) -> Visitor:
+    # The app-proxy signature is made with the app's secret, so it is checked before reading the shop.
     loyalty = _loyalty()
     query = request.query_string.decode("utf-8", "replace")
     shop_domain = (request.args.get("shop") or "").lower()
@@ -82,10 +84,7 @@ def _shopify_visitor(store: Store) -> Visitor:
         identity = verify_app_proxy(query, proxy_secrets(loyalty, shop_domain), loyalty.clock.now().timestamp())
     except SignatureError as error:
         raise Unauthorized(str(error)) from None
-    shop = store.shop_by_domain("shopify", identity.shop_domain)
-    if shop is None or not shop.installed:
-        raise Unauthorized("this shop has not installed the app")
-    return Visitor(shop=shop, customer_ref=identity.customer_id)
+    return Visitor(platform="shopify", shop_domain=identity.shop_domain, customer_ref=identity.customer_id)
 
 
 @proxy.route("/member", methods=["GET", "POST"])
@@ -119,7 +118,7 @@ def _saleor_visitor(store: Store) -> Visitor:
         raise Unauthorized("this Saleor shop has not installed the app")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return Visitor(shop=shop, customer_ref=None)
+        return Visitor(platform="saleor", shop_domain=api_url, customer_ref=None)
     token = token.strip()
     try:
         customer = verify_customer_token(token, jwks, api_url, loyalty.clock.now().timestamp())
@@ -135,7 +134,9 @@ def _saleor_visitor(store: Store) -> Visitor:
         if confirmed.user_id != customer.user_id:
             raise Unauthorized("Saleor names another customer for this token")
 
-    return Visitor(shop=shop, customer_ref=customer.user_id, email=customer.email, confirm=ask_saleor)
+    return Visitor(
+        platform="saleor", shop_domain=api_url, customer_ref=customer.user_id, email=customer.email, confirm=ask_saleor
+    )
 
 
 @storefront.get("/member")
@@ -182,29 +183,39 @@ def _body() -> dict[str, Any]:
 
 
 def _member(find: Find) -> Response:
-    # One read transaction for the shop and the state: this is the call every storefront page makes.
+    # The call every storefront page makes: the visitor's proof, then one statement (Store.member_card).
     with _loyalty().uow.read() as store:
         visitor = find(store)
-        shop = visitor.shop
-        state = member_state(store, shop.id, visitor.customer_ref, _language(shop), shop=shop)
+        state = _state(store, visitor, visitor.customer_ref)
     return _no_store(jsonify(state))
 
 
-def _visitor(find: Find) -> Visitor:
-    with _loyalty().uow.read() as store:
-        return find(store)
+def _shop_of(store: Store, visitor: Visitor) -> Shop:
+    shop = store.shop_by_domain(visitor.platform, visitor.shop_domain)
+    if shop is None or not shop.installed:
+        raise Unauthorized("this shop has not installed the app")
+    return shop
+
+
+def _state(store: Store, visitor: Visitor, customer_ref: str | None, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    card = store.member_card(visitor.platform, visitor.shop_domain, customer_ref, HISTORY_SIZE)
+    if card is None or not card.shop.installed:
+        raise Unauthorized("this shop has not installed the app")
+    return member_state(store, card, customer_ref, _language(card.shop, body))
 
 
 def _opt_in(find: Find, body: dict[str, Any]) -> Response:
     if body.get("consent") is not True:
         raise BadRequest('joining needs the customer\'s consent: send {"consent": true}')
-    visitor = _visitor(find)
-    customer_ref = _signed_in(visitor)
     loyalty = _loyalty()
-    language = _language(visitor.shop, body)
-    opt_in(loyalty.uow, loyalty.clock, visitor.shop.id, customer_ref, visitor.email, "widget", locale=language)
     with loyalty.uow.read() as store:
-        state = member_state(store, visitor.shop.id, customer_ref, language)
+        visitor = find(store)
+        shop = _shop_of(store, visitor)
+    customer_ref = _signed_in(visitor)
+    language = _language(shop, body)
+    opt_in(loyalty.uow, loyalty.clock, shop.id, customer_ref, visitor.email, "widget", locale=language)
+    with loyalty.uow.read() as store:
+        state = _state(store, visitor, customer_ref, body)
     return _no_store(jsonify(state))
 
 
@@ -214,12 +225,13 @@ def _redeem(find: Find, body: dict[str, Any]) -> tuple[Response, int]:
         raise BadRequest("reward_id must name one of the program's rewards")
     if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
         raise BadRequest("request_id must be 8-64 letters, digits, '-' or '_', new for each redeem click")
-    visitor = _visitor(find)
+    loyalty = _loyalty()
+    with loyalty.uow.read() as store:
+        visitor = find(store)
+        shop = _shop_of(store, visitor)
     customer_ref = _signed_in(visitor)
     if visitor.confirm is not None:
         visitor.confirm()
-    loyalty = _loyalty()
-    shop = visitor.shop
     with loyalty.uow.read() as store:
         member = store.member_by_customer(shop.id, customer_ref)
     if member is None or not member.active:
@@ -238,7 +250,7 @@ def _redeem(find: Find, body: dict[str, Any]) -> tuple[Response, int]:
             with loyalty.uow.read() as store:
                 outcome = store.redemption(shop.id, reserved.id) or reserved
     with loyalty.uow.read() as store:
-        state = member_state(store, shop.id, customer_ref, _language(shop, body))
+        state = _state(store, visitor, customer_ref, body)
     code = {
         "code": outcome.code,
         "status": outcome.status,

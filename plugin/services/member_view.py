@@ -1,7 +1,7 @@
 """The storefront's read model: one customer's loyalty state as the widget's JSON (design.md, `member`).
 
-Cheap whatever the ledger's size: balances come from the member row, the history from the latest
-entries by index, the next expiry from the member's open lots. Nothing sums the ledger.
+Cheap whatever the ledger's size: one statement reads the member row's balances, the latest entries
+by index, the open codes and the member's first open lots (Store.member_card). Nothing sums the ledger.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from plugin.ledger.reasons import render
 from plugin.rules.program import ExpiryMode, Program, Reward, RewardKind, TierMeasure, TierPeriod
 from plugin.rules.tiers import next_tier
 from plugin.services.platform import Shop
-from plugin.services.ports import Member, Redemption, Store
+from plugin.services.ports import Member, MemberCard, OpenCode, Store
 from plugin.services.posting import add_months
 
 HISTORY_SIZE = 20
@@ -42,22 +42,14 @@ def language_of(requested: str | None, shop: Shop | None = None) -> str:
     return "en"
 
 
-def member_state(
-    store: Store, shop_id: int, customer_ref: str | None, language: str, *, shop: Shop | None = None
-) -> dict[str, Any]:
-    """The widget's JSON for a customer; `customer_ref=None` (nobody signed in) shows only the program.
-
-    A caller that already read the shop passes it, saving a query on the storefront's busiest call.
-    """
-    shop = shop if shop is not None and shop.id == shop_id else store.shop(shop_id)
-    assert shop is not None, "the caller found the shop"
+def member_state(store: Store, card: MemberCard, customer_ref: str | None, language: str) -> dict[str, Any]:
+    """The widget's JSON for a customer; `customer_ref=None` (nobody signed in) shows only the program."""
+    shop = card.shop
     # The shop row names its program version; the program itself comes from the per-process cache.
     program = (
-        store.program(shop_id, shop.program_version) if shop.program_version else store.current_program(shop_id)[1]
+        store.program(shop.id, shop.program_version) if shop.program_version else store.current_program(shop.id)[1]
     )
-    member = store.member_by_customer(shop_id, customer_ref) if customer_ref is not None else None
-    if member is not None and member.status == "erased":
-        member = None
+    member = card.member if card.member is not None and card.member.status != "erased" else None
     available = member.available if member else 0
     state: dict[str, Any] = {
         "signed_in": customer_ref is not None,
@@ -84,15 +76,15 @@ def member_state(
         return state
     state["history"] = [
         {
-            "kind": entry.kind.value,
-            "points": entry.points,
-            "reason": render(entry.reason, language),
-            "date": entry.created_at.isoformat(),
+            "kind": line.kind,
+            "points": line.points,
+            "reason": render(line.reason, language),
+            "date": line.created_at.isoformat(),
         }
-        for entry in store.history(member.id, HISTORY_SIZE)
+        for line in card.history
     ]
-    state["expiring"] = _next_expiry(store, member, program)
-    state["codes"] = [_code(redemption, shop.currency, language) for redemption in store.open_codes(shop_id, member.id)]
+    state["expiring"] = _next_expiry(card, member, program)
+    state["codes"] = [_code(code, shop.currency, language) for code in card.codes]
     return state
 
 
@@ -136,12 +128,12 @@ def _plain(number: Decimal) -> str:
     return f"{number.normalize():f}"
 
 
-def _code(redemption: Redemption, currency: str, language: str) -> dict[str, Any]:
-    reward = redemption.reward
+def _code(code: OpenCode, currency: str, language: str) -> dict[str, Any]:
+    reward = code.reward
     return {
-        "code": redemption.code,
-        "status": redemption.status,
-        "expires_at": redemption.expires_at.isoformat(),
+        "code": code.code,
+        "status": code.status,
+        "expires_at": code.expires_at.isoformat(),
         "kind": reward["kind"],
         "amount": str(reward["amount"]) if reward.get("amount") else None,
         "percentage": str(reward["percentage"]) if reward.get("percentage") else None,
@@ -155,7 +147,7 @@ def _code(redemption: Redemption, currency: str, language: str) -> dict[str, Any
     }
 
 
-def _next_expiry(store: Store, member: Member, program: Program) -> dict[str, Any] | None:
+def _next_expiry(card: MemberCard, member: Member, program: Program) -> dict[str, Any] | None:
     """The points that expire first and when: the earliest dated open lots, or the whole balance after inactivity."""
     if program.expiry.mode is ExpiryMode.AFTER_LAST_ACTIVITY:
         if member.available <= 0 or member.last_activity_at is None:
@@ -166,8 +158,7 @@ def _next_expiry(store: Store, member: Member, program: Program) -> dict[str, An
         }
     if member.available <= 0:
         return None
-    first = store.next_expiry(member.id)
-    if first is None:
+    if card.expiring is None:
         return None
-    date, points = first
+    date, points = card.expiring
     return {"points": points, "date": date.isoformat()}

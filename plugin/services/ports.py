@@ -7,9 +7,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from plugin.ledger.model import Entry, EntryKind, Lot, NewEntry, Taking
+from plugin.ledger.model import Entry, EntryKind, Lot, NewEntry, Reason, Taking
 from plugin.rules.orders import OrderState
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
@@ -78,6 +78,35 @@ class Redemption:
     order_ref: str | None = None
 
 
+class HistoryLine(NamedTuple):
+    """One ledger entry as a customer sees it."""
+
+    kind: str
+    points: int
+    reason: Reason
+    created_at: datetime
+
+
+class OpenCode(NamedTuple):
+    """A discount code the customer can still use."""
+
+    code: str
+    status: str
+    expires_at: datetime
+    reward: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MemberCard:
+    """What the storefront shows one customer, read in one statement (Store.member_card)."""
+
+    shop: Shop
+    member: Member | None
+    history: list[HistoryLine]  # newest first
+    codes: list[OpenCode]  # newest first
+    expiring: tuple[datetime, int] | None  # the first expiry date of spendable points, and how many expire then
+
+
 @dataclass(frozen=True)
 class Job:
     id: int
@@ -133,6 +162,9 @@ class Store(Protocol):
     def current_program(self, shop_id: int) -> tuple[int, Program]: ...
     def program(self, shop_id: int, version: int) -> Program: ...
     def add_program_version(self, shop_id: int, program: Program, author: str | None, now: datetime) -> int: ...
+    def member_card(self, platform: str, domain: str, customer_ref: str | None, history_size: int) -> MemberCard | None:
+        """The shop, the customer's member row, latest entries, open codes and next expiry; None for no such shop."""
+        ...
 
     # members
     def member(self, shop_id: int, member_id: int, *, lock: bool = False) -> Member | None: ...
@@ -184,8 +216,6 @@ class Store(Protocol):
     # redemptions
     def redemption(self, shop_id: int, redemption_id: int) -> Redemption | None: ...
     def redemptions_of(self, shop_id: int, member_id: int) -> list[Redemption]: ...
-    def open_codes(self, shop_id: int, member_id: int) -> list[Redemption]: ...
-    def next_expiry(self, member_id: int) -> tuple[datetime, int] | None: ...
     def redemption_by_request(self, shop_id: int, request_id: str) -> Redemption | None: ...
     def add_redemption(
         self,

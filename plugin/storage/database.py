@@ -38,8 +38,10 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock at the start, so two writers queue instead of deadlocking.
+        # A read-only connection (sqlite_begin=None) runs each statement on its own.
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -48,9 +50,11 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def read_only(engine: Engine) -> Iterator[Connection]:
-    """A connection for reads: on SQLite a deferred transaction that never blocks writers."""
+    """A connection for reads in which each statement sees its own snapshot, as under PostgreSQL's READ
+    COMMITTED. No BEGIN and COMMIT: on PostgreSQL they are two round trips, on SQLite a lock dance,
+    and a read of one statement (the storefront's, Store.member_card) needs neither."""
     with engine.connect() as connection:
         if is_sqlite(engine):
-            connection = connection.execution_options(sqlite_begin="DEFERRED")
-        with connection.begin():
-            yield connection
+            yield connection.execution_options(sqlite_begin=None)
+        else:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import JSON, Connection, Engine, and_, bindparam, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from plugin.ledger.model import (
@@ -24,7 +24,7 @@ from plugin.ledger.model import (
 from plugin.rules.orders import OrderState
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
-from plugin.services.ports import Job, Member, OrderRecord, Redemption
+from plugin.services.ports import HistoryLine, Job, Member, MemberCard, OpenCode, OrderRecord, Redemption
 from plugin.storage import tables as t
 from plugin.storage.bulk import SqlBulk
 from plugin.storage.codec import dump_state, load_state
@@ -48,6 +48,15 @@ _MEMBER_BY_ID = select(t.members).where(
 _MEMBER_BY_CUSTOMER = select(t.members).where(
     t.members.c.shop_id == bindparam("shop_id"), t.members.c.customer_ref == bindparam("customer_ref")
 )
+_SHOP_COLUMNS = (
+    t.shops.c.id,
+    t.shops.c.platform,
+    t.shops.c.domain,
+    t.shops.c.currency,
+    t.shops.c.locale,
+    t.shops.c.installed,
+    t.shops.c.program_version,
+)
 _SHOP = select(t.shops).where(t.shops.c.id == bindparam("shop_id"))
 _SHOP_BY_DOMAIN = select(t.shops).where(
     t.shops.c.platform == bindparam("platform"), t.shops.c.domain == bindparam("domain")
@@ -55,27 +64,6 @@ _SHOP_BY_DOMAIN = select(t.shops).where(
 _PROGRAM_VERSION = select(t.shops.c.program_version).where(t.shops.c.id == bindparam("shop_id"))
 _PROGRAM = select(t.program_versions.c.program).where(
     t.program_versions.c.shop_id == bindparam("shop_id"), t.program_versions.c.version == bindparam("version")
-)
-_OPEN_CODES = (
-    select(t.redemptions)
-    .where(
-        t.redemptions.c.member_id == bindparam("member_id"),
-        t.redemptions.c.shop_id == bindparam("shop_id"),
-        t.redemptions.c.status.in_(["reserved", "issued", "expiring"]),
-    )
-    .order_by(t.redemptions.c.id.desc())
-)
-# Bounded: the first open dated lots by expiry; the points of the first date are among them.
-_FIRST_EXPIRING_LOTS = (
-    select(t.lots.c.expires_at, t.lots.c.remaining)
-    .where(
-        t.lots.c.member_id == bindparam("member_id"),
-        t.lots.c.remaining > 0,
-        t.lots.c.expires_at.is_not(None),
-        t.lots.c.pending.is_(False),
-    )
-    .order_by(t.lots.c.expires_at)
-    .limit(50)
 )
 _SAVE_ORDER = (
     update(t.orders)
@@ -116,6 +104,79 @@ _HISTORY = (
     .limit(bindparam("limit"))
 )
 
+OPEN_CODE_STATUSES = ("reserved", "issued", "expiring")
+
+
+def _member_card_statement(dialect_name: str) -> Any:
+    """The storefront's one statement: the shop, the customer's member row and, as JSON arrays, the
+    latest entries, the open codes and the first expiring lots. One statement is one snapshot and,
+    on PostgreSQL, one round trip; the widget calls it on every page view."""
+    postgres = dialect_name == "postgresql"
+    rows = func.json_agg if postgres else func.json_group_array
+    row = func.json_build_array if postgres else func.json_array
+
+    def document(column: Any) -> Any:
+        return column if postgres else func.json(column)  # SQLite keeps JSON as text; json() nests it as JSON
+
+    s, m, e, lots, r = t.shops, t.members, t.entries, t.lots, t.redemptions
+    latest = (
+        select(e.c.id, e.c.kind, e.c.points, e.c.reason_code, e.c.reason_params, e.c.reason_text, e.c.created_at)
+        .where(e.c.member_id == m.c.id)
+        .order_by(e.c.id.desc())
+        .limit(bindparam("history_size"))
+        .correlate(m)
+        .subquery()
+    )
+    # Literal zero, so SQLite can use the partial index ix_lots_open_by_expiry (remaining > 0).
+    first_expiring = (
+        select(lots.c.expires_at, lots.c.remaining)
+        .where(
+            lots.c.member_id == m.c.id,
+            lots.c.remaining > literal_column("0"),
+            lots.c.expires_at.is_not(None),
+            lots.c.pending.is_(False),
+        )
+        .order_by(lots.c.expires_at)
+        .limit(50)
+        .correlate(m)
+        .subquery()
+    )
+    aggregates = {
+        "history": select(
+            rows(
+                row(
+                    latest.c.id,
+                    latest.c.kind,
+                    latest.c.points,
+                    latest.c.reason_code,
+                    document(latest.c.reason_params),
+                    latest.c.reason_text,
+                    latest.c.created_at,
+                ),
+                type_=JSON,
+            )
+        ),
+        "codes": select(
+            rows(row(r.c.id, r.c.code, r.c.status, r.c.expires_at, document(r.c.reward)), type_=JSON)
+        ).where(
+            r.c.member_id == m.c.id,
+            r.c.shop_id == s.c.id,
+            r.c.status.in_([literal_column(f"'{status}'") for status in OPEN_CODE_STATUSES]),
+        ),
+        "expiring": select(rows(row(first_expiring.c.expires_at, first_expiring.c.remaining), type_=JSON)),
+    }
+    return (
+        select(
+            *(column.label(f"shop_{column.name}") for column in _SHOP_COLUMNS),
+            *t.members.c,
+            *(aggregate.scalar_subquery().label(name) for name, aggregate in aggregates.items()),
+        )
+        .select_from(
+            s.outerjoin(m, and_(m.c.shop_id == s.c.id, m.c.customer_ref == bindparam("customer_ref")))
+        )
+        .where(s.c.platform == bindparam("platform"), s.c.domain == bindparam("domain"))
+    )
+
 
 class Statements:
     """The dialect-specific statements, built once per engine."""
@@ -130,6 +191,7 @@ class Statements:
             index_elements=[t.members.c.shop_id, t.members.c.customer_ref],
             set_={"shop_id": member_upsert.excluded.shop_id},
         ).returning(*t.members.c)
+        self.member_card = _member_card_statement(dialect_name)
         self.insert_delivery = _insert_ignoring(dialect_name, t.deliveries).returning(t.deliveries.c.id)
         self.locked_member = _MEMBER_BY_ID.with_for_update() if locks else _MEMBER_BY_ID
         self.locked_member_by_customer = _MEMBER_BY_CUSTOMER.with_for_update() if locks else _MEMBER_BY_CUSTOMER
@@ -153,7 +215,7 @@ class SqlUnitOfWork:
 
     @contextmanager
     def read(self) -> Iterator[SqlStore]:
-        """A transaction for reads only: on SQLite it never takes the writer's lock."""
+        """Reads only, each statement its own snapshot (database.read_only); never takes a writer lock."""
         with read_only(self.engine) as connection:
             yield SqlStore(connection, self.locks_rows, self.programs, self.statements)
 
@@ -210,6 +272,11 @@ def _redemption(row: Any) -> Redemption:
         platform_id=row.platform_id,
         order_ref=row.order_ref,
     )
+
+
+def _utc(iso: str) -> datetime:
+    moment = datetime.fromisoformat(iso)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _customer_match(customer_ref: str | None, email: str | None) -> Any:
@@ -270,6 +337,30 @@ class SqlStore:
     def shop_by_domain(self, platform: str, domain: str) -> Shop | None:
         row = self.connection.execute(_SHOP_BY_DOMAIN, {"platform": platform, "domain": domain}).first()
         return _shop(row) if row else None
+
+    def member_card(self, platform: str, domain: str, customer_ref: str | None, history_size: int) -> MemberCard | None:
+        parameters = {"platform": platform, "domain": domain, "customer_ref": customer_ref, "history_size": history_size}
+        row = self.connection.execute(self.statements.member_card, parameters).first()
+        if row is None:
+            return None
+        shop = Shop(**{column.name: row._mapping[f"shop_{column.name}"] for column in _SHOP_COLUMNS})
+        if row.id is None:
+            return MemberCard(shop=shop, member=None, history=[], codes=[], expiring=None)
+        # Timestamps inside the JSON arrays arrive as text: ISO with an offset (PostgreSQL) or naive UTC (SQLite).
+        history = [
+            HistoryLine(kind, points, Reason(code, params or {}, text), _utc(created_at))
+            for _, kind, points, code, params, text, created_at in sorted(row.history or (), reverse=True)
+        ]
+        codes = [
+            OpenCode(code, status, _utc(expires_at), reward)
+            for _, code, status, expires_at, reward in sorted(row.codes or (), reverse=True)
+        ]
+        lots = sorted((_utc(expires_at), remaining) for expires_at, remaining in row.expiring or ())
+        expiring = None
+        if lots:
+            first = lots[0][0]
+            expiring = first, sum(remaining for day, remaining in lots if day.date() == first.date())
+        return MemberCard(shop=shop, member=_member(row), history=history, codes=codes, expiring=expiring)
 
     def add_shop(self, platform: str, domain: str, currency: str, locale: str, now: datetime) -> Shop:
         shop_id = self.connection.execute(
@@ -768,21 +859,6 @@ class SqlStore:
             select(t.redemptions).where(t.redemptions.c.shop_id == shop_id, t.redemptions.c.request_id == request_id)
         ).first()
         return _redemption(row) if row else None
-
-    def open_codes(self, shop_id: int, member_id: int) -> list[Redemption]:
-        """The member's codes that can still be used (reserved, issued or expiring), newest first."""
-        return [
-            _redemption(row)
-            for row in self.connection.execute(_OPEN_CODES, {"shop_id": shop_id, "member_id": member_id})
-        ]
-
-    def next_expiry(self, member_id: int) -> tuple[datetime, int] | None:
-        """The earliest date on which spendable points expire, and how many expire that day."""
-        lots = self.connection.execute(_FIRST_EXPIRING_LOTS, {"member_id": member_id}).all()
-        if not lots:
-            return None
-        first = lots[0].expires_at
-        return first, sum(lot.remaining for lot in lots if lot.expires_at.date() == first.date())
 
     def redemptions_of(self, shop_id: int, member_id: int) -> list[Redemption]:
         rows = self.connection.execute(

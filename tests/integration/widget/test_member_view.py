@@ -20,7 +20,9 @@ from webhooks.app import build
 
 def state(uow, shop_id, customer, language="en"):
     with uow() as store:
-        return member_state(store, shop_id, customer, language)
+        shop = store.shop(shop_id)
+        card = store.member_card(shop.platform, shop.domain, customer, HISTORY_SIZE)
+        return member_state(store, card, customer, language)
 
 
 def test_a_member_sees_balances_from_the_member_row(uow, clock, shop):
