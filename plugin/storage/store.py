@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -104,13 +104,14 @@ _HISTORY = (
     .limit(bindparam("limit"))
 )
 
-OPEN_CODE_STATUSES = ("reserved", "issued", "expiring")
+_OPEN_CODE_STATUSES = ("reserved", "issued", "expiring")
 
 
 def _member_card_statement(dialect_name: str) -> Any:
-    """The storefront's one statement: the shop, the customer's member row and, as JSON arrays, the
-    latest entries, the open codes and the first expiring lots. One statement is one snapshot and,
-    on PostgreSQL, one round trip; the widget calls it on every page view."""
+    """The storefront's statement: the shop, the customer's member row and, as JSON arrays, the open
+    codes and the first expiring lots. One round trip on PostgreSQL; the widget calls it on every page
+    view. The history is a second statement (_HISTORY_LINES): inside this one PostgreSQL plans it
+    without knowing the member and may walk the primary key back through other members' entries."""
     postgres = dialect_name == "postgresql"
     rows = func.json_agg if postgres else func.json_group_array
     row = func.json_build_array if postgres else func.json_array
@@ -118,15 +119,7 @@ def _member_card_statement(dialect_name: str) -> Any:
     def document(column: Any) -> Any:
         return column if postgres else func.json(column)  # SQLite keeps JSON as text; json() nests it as JSON
 
-    s, m, e, lots, r = t.shops, t.members, t.entries, t.lots, t.redemptions
-    latest = (
-        select(e.c.id, e.c.kind, e.c.points, e.c.reason_code, e.c.reason_params, e.c.reason_text, e.c.created_at)
-        .where(e.c.member_id == m.c.id)
-        .order_by(e.c.id.desc())
-        .limit(bindparam("history_size"))
-        .correlate(m)
-        .subquery()
-    )
+    s, m, lots, r = t.shops, t.members, t.lots, t.redemptions
     # Literal zero, so SQLite can use the partial index ix_lots_open_by_expiry (remaining > 0).
     first_expiring = (
         select(lots.c.expires_at, lots.c.remaining)
@@ -142,26 +135,12 @@ def _member_card_statement(dialect_name: str) -> Any:
         .subquery()
     )
     aggregates = {
-        "history": select(
-            rows(
-                row(
-                    latest.c.id,
-                    latest.c.kind,
-                    latest.c.points,
-                    latest.c.reason_code,
-                    document(latest.c.reason_params),
-                    latest.c.reason_text,
-                    latest.c.created_at,
-                ),
-                type_=JSON,
-            )
-        ),
         "codes": select(
             rows(row(r.c.id, r.c.code, r.c.status, r.c.expires_at, document(r.c.reward)), type_=JSON)
         ).where(
             r.c.member_id == m.c.id,
             r.c.shop_id == s.c.id,
-            r.c.status.in_([literal_column(f"'{status}'") for status in OPEN_CODE_STATUSES]),
+            r.c.status.in_([literal_column(f"'{status}'") for status in _OPEN_CODE_STATUSES]),
         ),
         "expiring": select(rows(row(first_expiring.c.expires_at, first_expiring.c.remaining), type_=JSON)),
     }
@@ -275,8 +254,7 @@ def _redemption(row: Any) -> Redemption:
 
 
 def _utc(iso: str) -> datetime:
-    moment = datetime.fromisoformat(iso)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return t.as_utc(datetime.fromisoformat(iso))
 
 
 def _customer_match(customer_ref: str | None, email: str | None) -> Any:
@@ -339,18 +317,19 @@ class SqlStore:
         return _shop(row) if row else None
 
     def member_card(self, platform: str, domain: str, customer_ref: str | None, history_size: int) -> MemberCard | None:
-        parameters = {"platform": platform, "domain": domain, "customer_ref": customer_ref, "history_size": history_size}
+        parameters = {"platform": platform, "domain": domain, "customer_ref": customer_ref}
         row = self.connection.execute(self.statements.member_card, parameters).first()
         if row is None:
             return None
         shop = Shop(**{column.name: row._mapping[f"shop_{column.name}"] for column in _SHOP_COLUMNS})
         if row.id is None:
             return MemberCard(shop=shop, member=None, history=[], codes=[], expiring=None)
-        # Timestamps inside the JSON arrays arrive as text: ISO with an offset (PostgreSQL) or naive UTC (SQLite).
+        entries = self.connection.execute(_HISTORY, {"member_id": row.id, "limit": history_size})
         history = [
-            HistoryLine(kind, points, Reason(code, params or {}, text), _utc(created_at))
-            for _, kind, points, code, params, text, created_at in sorted(row.history or (), reverse=True)
+            HistoryLine(e.kind, e.points, Reason(e.reason_code, e.reason_params or {}, e.reason_text), e.created_at)
+            for e in entries
         ]
+        # Timestamps inside the JSON arrays arrive as text: ISO with an offset (PostgreSQL) or naive UTC (SQLite).
         codes = [
             OpenCode(code, status, _utc(expires_at), reward)
             for _, code, status, expires_at, reward in sorted(row.codes or (), reverse=True)
