@@ -29,6 +29,16 @@ def settle_tier(current: str | None, progress: Decimal, tiers: Tiers) -> Tier | 
     return earned
 
 
+def change_reason(held: str | None, tier: Tier | None, tiers: Tiers) -> str:
+    """The ledger's reason code for moving from the tier named `held` to `tier`."""
+    before = next((level for level in tiers.levels if level.name == held), None)
+    if tier is None:
+        return "tier_left"
+    if before is None or tier.threshold > before.threshold:
+        return "tier_reached"
+    return "tier_lowered"
+
+
 def next_tier(progress: Decimal, tiers: Tiers) -> NextTier | None:
     """The first tier above the member's progress and what is still needed to reach it."""
     for tier in tiers.levels:

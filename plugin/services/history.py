@@ -17,7 +17,7 @@ from typing import Any
 from plugin.ledger.model import EntryKind
 from plugin.rules.orders import OrderFacts, OrderState, earn_basis, merge, points_deserved
 from plugin.rules.program import Enrollment, Program, TierMeasure, TierPeriod
-from plugin.rules.tiers import multiplier_of, settle_tier
+from plugin.rules.tiers import change_reason, multiplier_of, settle_tier
 from plugin.services import members as membership
 from plugin.services.errors import UnknownShop
 from plugin.services.orders import record_order_in
@@ -284,13 +284,7 @@ def _review_tier(
     name = tier.name if tier else None
     if name == account.tier:
         return
-    held = next((level for level in program.tiers.levels if level.name == account.tier), None)
-    if tier is None:
-        code = "tier_left"
-    elif held is None or tier.threshold > held.threshold:
-        code = "tier_reached"
-    else:
-        code = "tier_lowered"
+    code = change_reason(account.tier, tier, program.tiers)
     account.tier = name
     member_id = account.member_id
     writes.tier_entries.append(

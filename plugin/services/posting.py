@@ -21,7 +21,7 @@ from plugin.ledger.model import (
     take_for_spending,
 )
 from plugin.rules.program import ExpiryMode, Program, RefundShortfall, TierPeriod
-from plugin.rules.tiers import settle_tier
+from plugin.rules.tiers import change_reason, settle_tier
 from plugin.services.ports import Member, Store
 
 
@@ -137,13 +137,7 @@ def review_tier(
     if name == member.tier:
         return
     store.set_tier(member.id, name)
-    held = next((level for level in program.tiers.levels if level.name == member.tier), None)
-    if tier is None:
-        code = "tier_left"
-    elif held is None or tier.threshold > held.threshold:
-        code = "tier_reached"
-    else:
-        code = "tier_lowered"
+    code = change_reason(member.tier, tier, program.tiers)
     store.insert_entry(
         shop_id,
         member.id,
