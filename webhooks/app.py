@@ -16,11 +16,13 @@ from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.platforms.shopify.inbox import delivery_handlers as shopify_delivery_handlers
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.services.handlers import platform_handlers
+from plugin.services.member_view import HISTORY_SIZE
 from plugin.services.outbox import Handler
 from plugin.services.platform import Platform, Shop
-from plugin.services.ports import Clock
+from plugin.services.ports import Clock, MemberCards
 from plugin.settings import Settings
 from plugin.storage.database import make_engine
+from plugin.storage.member_cards import SqlMemberCards
 from plugin.storage.store import SqlUnitOfWork
 from storefront_widget import api as widget_api
 from storefront_widget import demo as widget_demo
@@ -36,6 +38,7 @@ class Loyalty:
     settings: Settings
     engine: Engine
     uow: SqlUnitOfWork
+    cards: MemberCards
     clock: Clock
     platforms: dict[str, Platform] = field(default_factory=dict)
     # Outbox job kind -> handler; platform jobs are wired in `build`, e-mail jobs by their module.
@@ -54,7 +57,9 @@ class Loyalty:
 def build(settings: Settings, *, clock: Clock | None = None, platforms: dict[str, Platform] | None = None) -> Loyalty:
     """Everything but Flask: the CLI and the worker use the same wiring as the web app."""
     engine = make_engine(settings.database_url)
-    loyalty = Loyalty(settings=settings, engine=engine, uow=SqlUnitOfWork(engine), clock=clock or SystemClock())
+    uow = SqlUnitOfWork(engine)
+    cards = SqlMemberCards(uow, HISTORY_SIZE)
+    loyalty = Loyalty(settings=settings, engine=engine, uow=uow, cards=cards, clock=clock or SystemClock())
     platforms = {"shopify": ShopifyPlatform.build(settings.shopify, loyalty.uow, loyalty.clock), **(platforms or {})}
     loyalty.platforms = {"demo": FakePlatform(), **(platforms or {})}
     loyalty.platforms.setdefault("saleor", SaleorPlatform.from_uow(loyalty.uow))
@@ -74,7 +79,6 @@ def create_app(
     app = Flask(__name__)
     # Werkzeug would answer a missing trailing slash with a redirect; Saleor never retries a 3xx.
     app.url_map.strict_slashes = False
-    app.config["SECRET_KEY"] = settings.secret_key
     app.extensions["loyalty"] = loyalty
 
     @app.get("/healthz")

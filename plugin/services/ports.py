@@ -98,9 +98,10 @@ class OpenCode(NamedTuple):
 
 @dataclass(frozen=True)
 class MemberCard:
-    """What the storefront shows one customer, read in one statement (Store.member_card)."""
+    """What the storefront shows one customer, read in one statement (MemberCards.read)."""
 
     shop: Shop
+    program: Program  # the shop's current program
     member: Member | None
     history: list[HistoryLine]  # newest first
     codes: list[OpenCode]  # newest first
@@ -162,10 +163,6 @@ class Store(Protocol):
     def current_program(self, shop_id: int) -> tuple[int, Program]: ...
     def program(self, shop_id: int, version: int) -> Program: ...
     def add_program_version(self, shop_id: int, program: Program, author: str | None, now: datetime) -> int: ...
-    def member_card(self, platform: str, domain: str, customer_ref: str | None, history_size: int) -> MemberCard | None:
-        """The shop, the customer's member row, latest entries, open codes and next expiry; None for no such shop."""
-        ...
-
     # members
     def member(self, shop_id: int, member_id: int, *, lock: bool = False) -> Member | None: ...
     def member_by_customer(self, shop_id: int, customer_ref: str, *, lock: bool = False) -> Member | None: ...
@@ -246,6 +243,14 @@ class Store(Protocol):
     def first_delivery(self, shop_id: int, delivery_id: str, topic: str, now: datetime) -> bool: ...
     def cursor(self, shop_id: int, name: str) -> str | None: ...
     def set_cursor(self, shop_id: int, name: str, value: str) -> None: ...
+
+
+class MemberCards(Protocol):
+    """The storefront's read, made on every page view: one round trip, outside any transaction."""
+
+    def read(self, platform: str, domain: str, customer_ref: str | None) -> MemberCard | None:
+        """The shop, the customer's member row, latest entries, open codes and next expiry; None for no such shop."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -20,7 +20,18 @@ def make_engine(url: str, **options: Any) -> Engine:
     options.setdefault("pool_recycle", 1800)
     if options.pop("no_pool", False):
         options["poolclass"] = NullPool
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Moments come back in UTC, as they are stored, whatever the server's zone.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:

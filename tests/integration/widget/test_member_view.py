@@ -13,16 +13,17 @@ from plugin.services.orders import record_order
 from plugin.services.privacy import erase_customer
 from plugin.services.shops import change_program
 from plugin.settings import APP_TOML, Settings
+from plugin.storage.member_cards import SqlMemberCards
 from storefront_widget.demo import DEMO_SHOP_DOMAIN, seed_demo_shop
 from tests.e2e.widget.widget_kit import paid_order
 from webhooks.app import build
 
 
 def state(uow, shop_id, customer, language="en"):
-    with uow() as store:
+    with uow.read() as store:
         shop = store.shop(shop_id)
-        card = store.member_card(shop.platform, shop.domain, customer, HISTORY_SIZE)
-        return member_state(store, card, customer, language)
+    card = SqlMemberCards(uow, HISTORY_SIZE).read(shop.platform, shop.domain, customer)
+    return member_state(card, customer, language)
 
 
 def test_a_member_sees_balances_from_the_member_row(uow, clock, shop):
@@ -59,7 +60,7 @@ def test_the_next_expiry_is_the_earliest_lot(uow, clock, shop):
     expiring = state(uow, shop.id, "c1")["expiring"]
 
     assert expiring["points"] == 50
-    assert expiring["date"].startswith(str((first_day + timedelta(days=365)).year))
+    assert expiring["date"].year == (first_day + timedelta(days=365)).year
 
 
 def test_with_expiry_after_inactivity_the_whole_balance_expires_a_period_after_the_last_activity(
@@ -71,7 +72,7 @@ def test_with_expiry_after_inactivity_the_whole_balance_expires_a_period_after_t
 
     expiring = state(uow, shop.id, "c1")["expiring"]
 
-    assert expiring == {"points": 50, "date": clock.now().replace(month=9).isoformat()}
+    assert expiring == {"points": 50, "date": clock.now().replace(month=9)}
 
 
 def test_codes_show_until_they_are_used(uow, clock, shop, fake_platform):
