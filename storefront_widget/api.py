@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+import orjson
+from flask import Blueprint, Response, current_app, request
 
 from plugin.platforms.saleor.tokens import TokenError, confirm_customer, verify_customer_token
 from plugin.platforms.shopify.verify import SignatureError, verify_app_proxy
 from plugin.services import redemption
 from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember, UnknownReward
-from plugin.services.member_view import HISTORY_SIZE, language_of, member_state
+from plugin.services.member_view import language_of, member_state
 from plugin.services.members import opt_in
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
-from plugin.services.ports import Store
 from storefront_widget.assets import assets
 from storefront_widget.demo import DEMO_PROXY_SECRET, DEMO_SHOP_DOMAIN
 
@@ -49,12 +49,13 @@ class Visitor:
     platform: str
     shop_domain: str
     customer_ref: str | None
+    language: str | None = None  # the page's language, as the widget asked for it
     email: str | None = None
     confirm: Callable[[], None] | None = None  # an online identity check, run before spending points
 
 
-# How a call finds its visitor: checks the platform's proof, reading the shop in the caller's transaction if needed.
-Find = Callable[[Store], Visitor]
+# How a call finds its visitor: checks the platform's proof (Saleor's needs the shop's keys from the database).
+Find = Callable[[], Visitor]
 
 
 def _loyalty() -> Loyalty:
@@ -67,24 +68,21 @@ def _loyalty() -> Loyalty:
 proxy = Blueprint("widget_proxy", __name__, url_prefix="/proxy/api")
 
 
-def proxy_secrets(loyalty: Loyalty, shop_domain: str) -> list[str]:
-    """The app's client secrets; with none configured only the demo shop is served, with the demo secret."""
-    configured = [s for s in (loyalty.settings.shopify.client_secret, loyalty.settings.shopify.old_client_secret) if s]
-    if configured:
-        return configured
-    return [DEMO_PROXY_SECRET] if shop_domain == DEMO_SHOP_DOMAIN else []
-
-
-def _shopify_visitor(_store: Store) -> Visitor:
+def _shopify_visitor() -> Visitor:
     # The app-proxy signature is made with the app's secret, so it is checked before reading the shop.
     loyalty = _loyalty()
+    shopify = loyalty.settings.shopify
+    configured = [secret for secret in (shopify.client_secret, shopify.old_client_secret) if secret]
     query = request.query_string.decode("utf-8", "replace")
-    shop_domain = (request.args.get("shop") or "").lower()
     try:
-        identity = verify_app_proxy(query, proxy_secrets(loyalty, shop_domain), loyalty.clock.now().timestamp())
+        # With no secret configured, only the demo shop is served, signed with the demo secret.
+        identity = verify_app_proxy(query, configured or [DEMO_PROXY_SECRET], loyalty.clock.now().timestamp())
     except SignatureError as error:
         raise Unauthorized(str(error)) from None
-    return Visitor(platform="shopify", shop_domain=identity.shop_domain, customer_ref=identity.customer_id)
+    if not configured and identity.shop_domain != DEMO_SHOP_DOMAIN:
+        raise Unauthorized("no client secret configured")
+    language = identity.params.get("lang", [None])[0]
+    return Visitor("shopify", identity.shop_domain, identity.customer_id, language)
 
 
 @proxy.route("/member", methods=["GET", "POST"])
@@ -98,7 +96,7 @@ def proxy_opt_in() -> Response:
 
 
 @proxy.post("/redeem")
-def proxy_redeem() -> tuple[Response, int]:
+def proxy_redeem() -> Response:
     return _redeem(_shopify_visitor, _body())
 
 
@@ -107,18 +105,20 @@ def proxy_redeem() -> tuple[Response, int]:
 storefront = Blueprint("widget_storefront", __name__, url_prefix="/storefront/api")
 
 
-def _saleor_visitor(store: Store) -> Visitor:
+def _saleor_visitor() -> Visitor:
     loyalty = _loyalty()
     api_url = request.headers.get("Saleor-Api-Url") or request.args.get("api_url") or ""
+    language = request.args.get("lang")
     if not api_url:
         raise BadRequest("say which Saleor shop: the Saleor-Api-Url header or the api_url parameter")
-    shop = store.shop_by_domain("saleor", api_url)
-    jwks = store.credentials(shop.id).get("jwks") if shop else None
+    with loyalty.uow.read() as store:
+        shop = store.shop_by_domain("saleor", api_url)
+        jwks = store.credentials(shop.id).get("jwks") if shop else None
     if shop is None or not shop.installed or not isinstance(jwks, dict):
         raise Unauthorized("this Saleor shop has not installed the app")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return Visitor(platform="saleor", shop_domain=api_url, customer_ref=None)
+        return Visitor("saleor", api_url, None, language)
     token = token.strip()
     try:
         customer = verify_customer_token(token, jwks, api_url, loyalty.clock.now().timestamp())
@@ -134,9 +134,7 @@ def _saleor_visitor(store: Store) -> Visitor:
         if confirmed.user_id != customer.user_id:
             raise Unauthorized("Saleor names another customer for this token")
 
-    return Visitor(
-        platform="saleor", shop_domain=api_url, customer_ref=customer.user_id, email=customer.email, confirm=ask_saleor
-    )
+    return Visitor("saleor", api_url, customer.user_id, language, email=customer.email, confirm=ask_saleor)
 
 
 @storefront.get("/member")
@@ -150,7 +148,7 @@ def storefront_opt_in() -> Response:
 
 
 @storefront.post("/redeem")
-def storefront_redeem() -> tuple[Response, int]:
+def storefront_redeem() -> Response:
     return _redeem(_saleor_visitor, _body())
 
 
@@ -168,8 +166,8 @@ def allow_storefront_origins(response: Response) -> Response:
 # --- The three calls, the same for both platforms -----------------------------------------------------
 
 
-def _language(shop: Shop, body: dict[str, Any] | None = None) -> str:
-    requested = (body or {}).get("lang") or request.args.get("lang")
+def _language(visitor: Visitor, shop: Shop, body: dict[str, Any] | None = None) -> str:
+    requested = (body or {}).get("lang") or visitor.language
     return language_of(requested if isinstance(requested, str) else None, shop)
 
 
@@ -183,52 +181,47 @@ def _body() -> dict[str, Any]:
 
 
 def _member(find: Find) -> Response:
-    # The call every storefront page makes: the visitor's proof, then one statement (Store.member_card).
+    # The call every storefront page makes: the visitor's proof, then one statement (MemberCards.read).
+    visitor = find()
+    return _json(_state(visitor, visitor.customer_ref))
+
+
+def _shop_of(visitor: Visitor) -> Shop:
     with _loyalty().uow.read() as store:
-        visitor = find(store)
-        state = _state(store, visitor, visitor.customer_ref)
-    return _no_store(jsonify(state))
-
-
-def _shop_of(store: Store, visitor: Visitor) -> Shop:
-    shop = store.shop_by_domain(visitor.platform, visitor.shop_domain)
+        shop = store.shop_by_domain(visitor.platform, visitor.shop_domain)
     if shop is None or not shop.installed:
         raise Unauthorized("this shop has not installed the app")
     return shop
 
 
-def _state(store: Store, visitor: Visitor, customer_ref: str | None, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    card = store.member_card(visitor.platform, visitor.shop_domain, customer_ref, HISTORY_SIZE)
+def _state(visitor: Visitor, customer_ref: str | None, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    card = _loyalty().cards.read(visitor.platform, visitor.shop_domain, customer_ref)
     if card is None or not card.shop.installed:
         raise Unauthorized("this shop has not installed the app")
-    return member_state(store, card, customer_ref, _language(card.shop, body))
+    return member_state(card, customer_ref, _language(visitor, card.shop, body))
 
 
 def _opt_in(find: Find, body: dict[str, Any]) -> Response:
     if body.get("consent") is not True:
         raise BadRequest('joining needs the customer\'s consent: send {"consent": true}')
     loyalty = _loyalty()
-    with loyalty.uow.read() as store:
-        visitor = find(store)
-        shop = _shop_of(store, visitor)
+    visitor = find()
+    shop = _shop_of(visitor)
     customer_ref = _signed_in(visitor)
-    language = _language(shop, body)
+    language = _language(visitor, shop, body)
     opt_in(loyalty.uow, loyalty.clock, shop.id, customer_ref, visitor.email, "widget", locale=language)
-    with loyalty.uow.read() as store:
-        state = _state(store, visitor, customer_ref, body)
-    return _no_store(jsonify(state))
+    return _json(_state(visitor, customer_ref, body))
 
 
-def _redeem(find: Find, body: dict[str, Any]) -> tuple[Response, int]:
+def _redeem(find: Find, body: dict[str, Any]) -> Response:
     reward_id, request_id = body.get("reward_id"), body.get("request_id")
     if not isinstance(reward_id, str) or not REWARD_ID.match(reward_id):
         raise BadRequest("reward_id must name one of the program's rewards")
     if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
         raise BadRequest("request_id must be 8-64 letters, digits, '-' or '_', new for each redeem click")
     loyalty = _loyalty()
-    with loyalty.uow.read() as store:
-        visitor = find(store)
-        shop = _shop_of(store, visitor)
+    visitor = find()
+    shop = _shop_of(visitor)
     customer_ref = _signed_in(visitor)
     if visitor.confirm is not None:
         visitor.confirm()
@@ -249,8 +242,7 @@ def _redeem(find: Find, body: dict[str, Any]) -> tuple[Response, int]:
         except PlatformRejected:
             with loyalty.uow.read() as store:
                 outcome = store.redemption(shop.id, reserved.id) or reserved
-    with loyalty.uow.read() as store:
-        state = _state(store, visitor, customer_ref, body)
+    state = _state(visitor, customer_ref, body)
     code = {
         "code": outcome.code,
         "status": outcome.status,
@@ -259,7 +251,7 @@ def _redeem(find: Find, body: dict[str, Any]) -> tuple[Response, int]:
         "apply_url": f"/discount/{outcome.code}" if shop.platform == "shopify" else None,
     }
     status = {"issued": 200, "reserved": 202}.get(outcome.status, 502)
-    return _no_store(jsonify(redemption=code, state=state)), status
+    return _json({"redemption": code, "state": state}, status)
 
 
 def _signed_in(visitor: Visitor) -> str:
@@ -268,29 +260,28 @@ def _signed_in(visitor: Visitor) -> str:
     return visitor.customer_ref
 
 
-def _no_store(response: Response) -> Response:
+def _json(payload: dict[str, Any], status: int = 200) -> Response:
     # A customer's points must never sit in a shared cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return Response(orjson.dumps(payload), status, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
-def _error(status: int, code: str, message: str) -> tuple[Response, int]:
-    return _no_store(jsonify(error=code, message=message)), status
+def _error(status: int, code: str, message: str) -> Response:
+    return _json({"error": code, "message": message}, status)
 
 
-def _bad_request(error: BadRequest) -> tuple[Response, int]:
+def _bad_request(error: BadRequest) -> Response:
     return _error(400, "bad_request", str(error))
 
 
-def _unauthorized(error: Unauthorized) -> tuple[Response, int]:
+def _unauthorized(error: Unauthorized) -> Response:
     return _error(401, "unauthorized", str(error))
 
 
-def _refused(error: ServiceError) -> tuple[Response, int]:
+def _refused(error: ServiceError) -> Response:
     return _error(STATUS_OF.get(type(error), 400), error.code, str(error))
 
 
-def _unavailable(error: PlatformUnavailable) -> tuple[Response, int]:
+def _unavailable(error: PlatformUnavailable) -> Response:
     return _error(503, "platform_unavailable", str(error))
 
 

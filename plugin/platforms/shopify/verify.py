@@ -10,8 +10,8 @@ import base64
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
-from urllib.parse import parse_qs, quote, urlsplit
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote_plus, urlsplit
 
 import jwt
 from shopify_app import app_home_patch_id_token
@@ -33,6 +33,8 @@ class AppProxyIdentity:
 
     shop_domain: str
     customer_id: str | None
+    # Every parameter the signature covers, decoded (the widget's own `lang`, for one).
+    params: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,7 @@ def app_proxy_message(params: dict[str, list[str]]) -> str:
 
 def verify_app_proxy(query_string: str, secrets: list[str], now: float) -> AppProxyIdentity:
     """Check an app-proxy request's query string; return the shop and logged-in customer (or None)."""
-    # Decoded values, blank ones kept: Shopify signs `logged_in_customer_id=` when nobody is logged in.
-    params = parse_qs(query_string, keep_blank_values=True)
+    params = query_params(query_string)
     signatures = params.pop("signature", [])
     for key in ("shop", "timestamp"):
         if len(params.get(key, [])) != 1:
@@ -104,7 +105,23 @@ def verify_app_proxy(query_string: str, secrets: list[str], now: float) -> AppPr
     customer = params.get("logged_in_customer_id", [""])
     if len(customer) != 1:
         raise SignatureError("exactly one logged_in_customer_id is allowed")
-    return AppProxyIdentity(shop_domain=shop, customer_id=customer[0] or None)
+    return AppProxyIdentity(shop_domain=shop, customer_id=customer[0] or None, params=params)
+
+
+def query_params(query_string: str) -> dict[str, list[str]]:
+    """A query string decoded as parse_qs(keep_blank_values=True) decodes it, at a third of its cost.
+
+    Blank values are kept: Shopify signs `logged_in_customer_id=` when nobody is logged in."""
+    params: dict[str, list[str]] = {}
+    for pair in query_string.split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
+            params.setdefault(_decoded(key), []).append(_decoded(value))
+    return params
+
+
+def _decoded(text: str) -> str:
+    return unquote_plus(text) if "%" in text or "+" in text else text
 
 
 def verify_session_token(token: str, client_id: str, secrets: list[str], now: float) -> SessionIdentity:

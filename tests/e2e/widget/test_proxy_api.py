@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import func, select
 
 from plugin.services.members import opt_in
@@ -33,6 +35,13 @@ def test_a_signed_request_answers_the_logged_in_customers_state(proxy, shopify_s
         "free-shipping": True,
     }
     assert state["expiring"]["points"] == 700
+
+
+def test_moments_are_iso_8601_in_utc(proxy, shopify_shop):
+    state = proxy.get("member", MEMBER).json
+
+    moments = [entry["date"] for entry in state["history"]] + [state["expiring"]["date"]]
+    assert all(datetime.fromisoformat(moment).utcoffset() == timedelta(0) for moment in moments)
 
 
 def test_the_history_is_in_the_language_asked_for(proxy, shopify_shop):

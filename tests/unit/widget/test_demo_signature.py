@@ -8,7 +8,6 @@ import pytest
 
 from plugin.platforms.shopify.verify import SignatureError, verify_app_proxy
 from plugin.settings import Settings, ShopifySettings
-from storefront_widget.api import proxy_secrets
 from storefront_widget.demo import DEMO_PROXY_SECRET, DEMO_SHOP_DOMAIN, signed_query
 
 NOW = 1_800_000_000.0
@@ -33,8 +32,3 @@ def test_the_demo_signs_with_the_configured_client_secret_when_there_is_one():
     with pytest.raises(SignatureError):
         verify_app_proxy(query, [DEMO_PROXY_SECRET], NOW)
 
-
-def test_the_demo_secret_is_never_accepted_for_a_real_shop_or_next_to_a_configured_secret():
-    assert proxy_secrets(loyalty(), DEMO_SHOP_DOMAIN) == [DEMO_PROXY_SECRET]  # type: ignore[arg-type]
-    assert proxy_secrets(loyalty(), "real-shop.myshopify.com") == []  # type: ignore[arg-type]
-    assert proxy_secrets(loyalty("real-secret"), DEMO_SHOP_DOMAIN) == ["real-secret"]  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ from plugin.platforms.shopify.verify import (
     SignatureError,
     app_proxy_message,
     hex_hmac,
+    query_params,
     verify_app_proxy,
     verify_session_token,
     verify_webhook,
@@ -108,3 +109,9 @@ def test_session_token_agrees_with_shopifyapp(user: int, wrong_audience: bool) -
     theirs = verify_app_home_req({"method": "GET", "headers": {}, "url": url, "body": ""}, CONFIG, "/patch")
     ours = ours_accepts(lambda: verify_session_token(token, "client-id", [SECRET], now))
     assert ours == theirs.ok == (not wrong_audience)
+
+
+@settings(max_examples=300, deadline=None)
+@given(query=st.text(alphabet="ab=&%+2F0x;é ", max_size=40))
+def test_the_app_proxy_query_is_decoded_as_parse_qs_decodes_it(query: str) -> None:
+    assert query_params(query) == parse_qs(query, keep_blank_values=True)
