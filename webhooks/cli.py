@@ -16,7 +16,6 @@ from typing import Any
 import click
 
 from plugin.notifications.handlers import remind_expiring
-from plugin.observability import configure_logging
 from plugin.services import jobs, privacy
 from plugin.services.adjust import adjust as adjust_points
 from plugin.services.outbox import WorkerPolicy, run_once
@@ -29,7 +28,6 @@ from webhooks.app import Loyalty, build
 
 
 def _loyalty() -> Loyalty:
-    configure_logging()
     return build(Settings.load())
 
 

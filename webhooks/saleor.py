@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from plugin.observability import log_event
 from plugin.platforms.saleor import queries
 from plugin.platforms.saleor.install import PLATFORM, InstallRefused, install
 from plugin.platforms.saleor.payloads import (
@@ -155,7 +156,7 @@ def register() -> tuple[Response, int]:
             domain=request.headers.get("Saleor-Domain"),
         )
     except InstallRefused as refused:
-        current_app.logger.warning("saleor install refused: %s", refused.message)
+        log_event("saleor.install", "refused", error=refused.message)
         return jsonify(success=False, error={"message": refused.message}), refused.status
     return jsonify(success=True), 200
 
@@ -214,7 +215,7 @@ def _order_event(shop: Shop, raw: bytes, event: str, api_url: str) -> tuple[Resp
     try:
         facts = parse_order_event(raw, event)
     except PayloadError as error:
-        current_app.logger.warning("saleor %s payload refused: %s", event, error)
+        log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, error=str(error))
         return _answer(400, "malformed", event)
     # Retries and eventDeliveryRetry resend identical bytes. The dedupe row and the order's new state
     # commit together, so a failure after the dedupe row cannot swallow the event.
