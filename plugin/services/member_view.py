@@ -13,7 +13,7 @@ from plugin.ledger.reasons import render
 from plugin.rules.program import ExpiryMode, Program, Reward, RewardKind, TierMeasure, TierPeriod
 from plugin.rules.tiers import next_tier
 from plugin.services.platform import Shop
-from plugin.services.ports import Member, MemberCard, OpenCode
+from plugin.services.ports import MemberCard, OpenCode, Standing
 from plugin.services.posting import add_months
 
 HISTORY_SIZE = 20
@@ -87,7 +87,7 @@ def member_state(card: MemberCard, customer_ref: str | None, language: str) -> d
     return state
 
 
-def _next_tier(member: Member | None, program: Program) -> dict[str, Any] | None:
+def _next_tier(member: Standing | None, program: Program) -> dict[str, Any] | None:
     tiers = program.tiers
     # Only the lifetime-points measure is on the member row; the others would sum orders or entries.
     if tiers.measure is not TierMeasure.POINTS_EARNED or tiers.period is not TierPeriod.LIFETIME:
@@ -146,7 +146,7 @@ def _code(code: OpenCode, currency: str, language: str) -> dict[str, Any]:
     }
 
 
-def _next_expiry(card: MemberCard, member: Member, program: Program) -> dict[str, Any] | None:
+def _next_expiry(card: MemberCard, member: Standing, program: Program) -> dict[str, Any] | None:
     """The points that expire first and when: the earliest dated open lots, or the whole balance after inactivity."""
     if program.expiry.mode is ExpiryMode.AFTER_LAST_ACTIVITY:
         if member.available <= 0 or member.last_activity_at is None:

@@ -78,6 +78,22 @@ class Redemption:
     order_ref: str | None = None
 
 
+class Standing(NamedTuple):
+    """A member as the storefront shows them: balances, tier and last activity, no personal data."""
+
+    id: int
+    status: str  # active | opted_out | erased
+    available: int
+    pending: int
+    lifetime: int
+    tier: str | None
+    last_activity_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
 class HistoryLine(NamedTuple):
     """One ledger entry as a customer sees it."""
 
@@ -102,7 +118,7 @@ class MemberCard:
 
     shop: Shop
     program: Program  # the shop's current program
-    member: Member | None
+    member: Standing | None
     history: list[HistoryLine]  # newest first
     codes: list[OpenCode]  # newest first
     expiring: tuple[datetime, int] | None  # the first expiry date of spendable points, and how many expire then

@@ -2,16 +2,14 @@
 
 Every storefront page view makes this call, so it skips what the rest of storage pays for: the
 statement is compiled once per dialect and runs on the pooled DBAPI connection outside any
-transaction (SQLAlchemy's result set-up for this wide row cost twice the query itself here). The shop, the
-member row and, as JSON arrays, the latest entries, open codes and first expiring lots come back
-in one row; nothing in it grows with the ledger.
+transaction (SQLAlchemy's result set-up for this row cost twice the query itself here). The shop,
+the member's standing (balances and tier; no personal data) and, as JSON arrays, the latest entries,
+open codes and first expiring lots come back in one row; nothing in it grows with the ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -19,14 +17,14 @@ from sqlalchemy import JSON, Text, and_, bindparam, cast, func, literal_column, 
 
 from plugin.ledger.model import Reason
 from plugin.services.platform import Shop
-from plugin.services.ports import HistoryLine, Member, MemberCard, OpenCode
+from plugin.services.ports import HistoryLine, MemberCard, OpenCode, Standing
 from plugin.storage import tables as t
 from plugin.storage.store import SqlUnitOfWork, newest_entries_first
 
 _OPEN_CODE_STATUSES = ("reserved", "issued", "expiring")
 _SHOP_COLUMNS = ("id", "platform", "domain", "currency", "locale", "installed", "program_version")
-# The member's columns in the order of Member's fields, so a row slice builds one.
-_MEMBER_COLUMNS = tuple(t.members.c[field.name] for field in fields(Member))
+# The member's columns in the order of Standing's fields, so a row slice builds one.
+_MEMBER_COLUMNS = tuple(t.members.c[name] for name in Standing._fields)
 _MEMBER = len(_SHOP_COLUMNS)  # where the member columns start in the row
 _ARRAYS = _MEMBER + len(_MEMBER_COLUMNS)  # and where the history, codes and expiring arrays start
 _PARAMETERS = ("platform", "domain", "customer_ref")
@@ -113,7 +111,6 @@ class SqlMemberCards:
         self.positions = compiled.positiontup
         self.postgres = uow.engine.dialect.name == "postgresql"
         self.moment = _postgres_moment if self.postgres else _sqlite_moment
-        self.member = _postgres_member if self.postgres else _sqlite_member
 
     def read(self, platform: str, domain: str, customer_ref: str | None) -> MemberCard | None:
         """The shop with its program, the customer's member row, latest entries, open codes and next expiry."""
@@ -143,9 +140,11 @@ class SqlMemberCards:
         if program is None:  # the first card of this program version in this process
             with self.uow.read() as store:
                 program = store.program(shop_id, version)
-        member_values = row[_MEMBER:_ARRAYS]
-        if member_values[0] is None:
+        *balances, last_active = row[_MEMBER:_ARRAYS]
+        if balances[0] is None:
             return MemberCard(shop=shop, program=program, member=None, history=[], codes=[], expiring=None)
+        if isinstance(last_active, str):  # SQLite keeps moments as text
+            last_active = _sqlite_moment(last_active)
         history, codes, expiring = (orjson.loads(array or "[]") for array in row[_ARRAYS:])
         moment = self.moment
         lots = sorted((moment(expires_at), remaining) for expires_at, remaining in expiring)
@@ -156,7 +155,7 @@ class SqlMemberCards:
         return MemberCard(
             shop=shop,
             program=program,
-            member=self.member(member_values),
+            member=Standing._make([*balances, last_active]),
             history=[  # newest first, by entry id
                 HistoryLine(kind, points, Reason(code, params or {}, text), moment(created_at))
                 for _, kind, points, code, params, text, created_at in sorted(history, reverse=True)
@@ -179,23 +178,3 @@ def _sqlite_moment(text: str) -> datetime:
 
 def _postgres_moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-def _sqlite_member(values: Sequence[Any]) -> Member:
-    """A member from SQLite's stored values: dates as text, booleans as integers."""
-    *head, birthday, consent_at, source, terms, last_activity_at, unsubscribed = values
-    return Member(
-        *[
-            *head,
-            date.fromisoformat(birthday) if birthday else None,
-            _sqlite_moment(consent_at) if consent_at else None,
-            source,
-            terms,
-            _sqlite_moment(last_activity_at) if last_activity_at else None,
-            bool(unsubscribed),
-        ]
-    )
-
-
-def _postgres_member(values: Sequence[Any]) -> Member:
-    return Member(*values)
