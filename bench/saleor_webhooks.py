@@ -3,29 +3,25 @@
     .venv/bin/python bench/saleor_webhooks.py [--runs 5] [--requests 1500] [--databases sqlite,postgresql]
 
 Each run starts gunicorn on 127.0.0.1 twice with the same settings, once for a bare Flask endpoint that
-answers {"ok": true} and once for the real app, and drives each with 8 concurrent connections posting
-distinct subscription payloads (the recorded Saleor 3.23.28 ORDER_FULLY_PAID, a new order id per request,
-opted in, 500 customers), each signed like Saleor signs (RS256, detached payload) with a bench key whose
-JWKS the shop stored at install: no network per request. Prints every run, then medians and app / bare.
-Loopback only; every loop is bounded by the request count.
+answers {"ok": true} and once for the real app, and drives them in alternating slices (so both see the
+same background load) with 8 concurrent connections posting distinct subscription payloads (the recorded
+Saleor 3.23.28 ORDER_FULLY_PAID, a new order id per request, opted in, 500 customers), each signed like
+Saleor signs (RS256, detached payload) with a bench key whose JWKS the shop stored at install: no network
+per request. Prints every run, then medians and app / bare. Loopback only; every loop is bounded by the
+request count.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import http.client
 import json
 import os
-import statistics
 import sys
 import tempfile
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
@@ -35,9 +31,8 @@ from jwt.algorithms import RSAAlgorithm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
 
-from bench.shopify_webhooks import gunicorn  # noqa: E402
+from bench.http_load import Call, Tally, alternate, drive, gunicorn, scratch_url, summary  # noqa: E402
 from plugin.clock import SystemClock  # noqa: E402
 from plugin.services.shops import register_shop  # noqa: E402
 from plugin.settings import APP_TOML, Settings  # noqa: E402
@@ -49,7 +44,7 @@ API_URL = "http://127.0.0.1:8000/graphql/"
 KID = "bench-key"
 PATH = "/webhooks/saleor"
 CONNECTIONS = 8
-POSTGRES_URL = os.environ.get("LOYALTY_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SLICE = 250  # requests per alternation between the bare endpoint and the app
 PAID = ROOT / ".." / "shared" / "fixtures" / "saleor" / "webhooks" / "subscription-order_fully_paid-1.json"
 BARE_APP = f"""
 from flask import Flask, jsonify
@@ -63,14 +58,7 @@ def bare():
 """
 
 
-@dataclass(frozen=True)
-class Result:
-    rate: float
-    p99_ms: float
-    failures: int
-
-
-def bodies(key: rsa.RSAPrivateKey, count: int, first_id: int) -> list[tuple[bytes, dict[str, str]]]:
+def bodies(key: rsa.RSAPrivateKey, count: int, first_id: int) -> list[Call]:
     """Distinct signed ORDER_FULLY_PAID deliveries, built before the clock starts."""
     recorded = json.loads(PAID.read_text())
     payload = json.loads(base64.b64decode(recorded["body_b64"]))
@@ -91,76 +79,28 @@ def bodies(key: rsa.RSAPrivateKey, count: int, first_id: int) -> list[tuple[byte
             "Saleor-Api-Url": API_URL,
             "Saleor-Signature": signature,
         }
-        deliveries.append((raw, headers))
+        deliveries.append(Call("POST", PATH, raw, headers))
     return deliveries
-
-
-def drive(port: int, deliveries: list[tuple[bytes, dict[str, str]]]) -> Result:
-    """Post every delivery over CONNECTIONS concurrent connections; rate and p99 latency."""
-    latencies: list[float] = []
-    failures = [0]
-    lock = threading.Lock()
-    shares = [deliveries[index::CONNECTIONS] for index in range(CONNECTIONS)]
-
-    def client(share: list[tuple[bytes, dict[str, str]]]) -> None:
-        mine = []
-        for raw, headers in share:
-            started = time.perf_counter()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("POST", PATH, body=raw, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            connection.close()
-            mine.append(time.perf_counter() - started)
-            if response.status != 200:
-                with lock:
-                    failures[0] += 1
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return Result(rate=len(latencies) / elapsed, p99_ms=p99 * 1000, failures=failures[0])
 
 
 @contextmanager
 def database(kind: str, workdir: Path, key: rsa.RSAPrivateKey) -> Iterator[str]:
     """A fresh migrated database with the bench Saleor shop installed (token and JWKS stored)."""
-    if kind == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.db'}"
-        schema = None
-    else:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(POSTGRES_URL, no_pool=True)
-        with admin.begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    program = Settings.load(APP_TOML, environ={}).program
-    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
-    credentials = {"token": "bench", "app_id": "QXBwOjE=", "jwks": {"keys": [{**jwk, "kid": KID, "alg": "RS256"}]}}
-    register_shop(SqlUnitOfWork(engine), SystemClock(), "saleor", API_URL, program, credentials=credentials)
-    engine.dispose()
-    try:
+    with scratch_url(kind, workdir) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        program = Settings.load(APP_TOML, environ={}).program
+        jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+        jwks = {"keys": [{**jwk, "kid": KID, "alg": "RS256"}]}
+        credentials = {"token": "bench", "app_id": "QXBwOjE=", "jwks": jwks}
+        register_shop(SqlUnitOfWork(engine), SystemClock(), "saleor", API_URL, program, credentials=credentials)
+        engine.dispose()
         yield url
-    finally:
-        if schema is not None:
-            with admin.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
 
 
 def measure(kind: str, runs: int, requests: int, workers: int) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    bare_rates, app_rates, bare_p99, app_p99 = [], [], [], []
+    bare_runs, app_runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         (workdir / "bench_bare_app.py").write_text(BARE_APP)
@@ -171,28 +111,22 @@ def measure(kind: str, runs: int, requests: int, workers: int) -> None:
                 warmup = bodies(key, 100, next_id)
                 timed = bodies(key, requests, next_id + 100)
                 next_id += 100 + requests
-                with gunicorn("bench_bare_app:app", env, workers, workdir) as port:
-                    drive(port, warmup)
-                    bare = drive(port, timed)
-                with gunicorn("webhooks.app:create_app()", env, workers, workdir) as port:
-                    drive(port, warmup)
-                    app = drive(port, timed)
-                bare_rates.append(bare.rate)
-                app_rates.append(app.rate)
-                bare_p99.append(bare.p99_ms)
-                app_p99.append(app.p99_ms)
+                with (
+                    gunicorn("bench_bare_app:app", env, workers, workdir) as bare_port,
+                    gunicorn("webhooks.app:create_app()", env, workers, workdir) as app_port,
+                ):
+                    drive(bare_port, warmup, CONNECTIONS, Tally())
+                    drive(app_port, warmup, CONNECTIONS, Tally())
+                    bare, app = alternate(bare_port, app_port, timed, timed, SLICE, CONNECTIONS)
+                bare_runs.append(bare)
+                app_runs.append(app)
                 print(
                     f"{kind:10} run {run}: bare {bare.rate:7.0f}/s p99 {bare.p99_ms:5.1f} ms | "
                     f"app {app.rate:6.0f}/s p99 {app.p99_ms:5.1f} ms | ratio {app.rate / bare.rate:.2f}"
                     f" | failures {bare.failures + app.failures}",
                     flush=True,
                 )
-    bare_rate, app_rate = statistics.median(bare_rates), statistics.median(app_rates)
-    print(
-        f"{kind:10} median of {runs}: bare {bare_rate:.0f}/s p99 {statistics.median(bare_p99):.1f} ms | "
-        f"app {app_rate:.0f}/s p99 {statistics.median(app_p99):.1f} ms | ratio {app_rate / bare_rate:.2f}",
-        flush=True,
-    )
+    print(summary(kind, f"median of {runs}", bare_runs, app_runs), flush=True)
 
 
 def main() -> None:
