@@ -5,7 +5,7 @@
 (c) balance lookup latency, as the widget reads it, for a member with 10k and one with 1M entries;
 (d) the expiry job over 1,000,000 due lots (target under 30 s on PostgreSQL).
 
-    .venv/bin/python bench/engine.py [--quick] [--databases sqlite,postgresql]
+    .venv/bin/python bench/engine.py [--quick] [--databases sqlite,postgresql] [--only import,expiry]
 
 Large ledgers for (c) and (d) are written straight into the tables (executemany on SQLite, COPY on
 PostgreSQL); only the measured operations go through the engine. Figures are medians over runs.
@@ -359,17 +359,26 @@ def scratch_database(kind: str) -> Iterator[Engine]:
         admin.dispose()
 
 
-def measure(kind: str, sizes: Sizes) -> Figures:
+PARTS = ("record", "import", "lookup", "expiry")
+
+
+def measure(kind: str, sizes: Sizes, parts: Sequence[str]) -> Figures:
     figures = Figures(kind)
     with scratch_database(kind) as engine:
         uow = SqlUnitOfWork(engine)
-        steps: list[tuple[str, Callable[[], None]]] = [
-            ("record_order", lambda: setattr(figures, "recorded_per_second", orders_recorded_per_second(uow, sizes))),
-            ("import_history", lambda: _set_import(figures, import_figures(uow, sizes))),
-            ("balance lookups", lambda: _set_lookups(figures, lookup_figures(engine, uow, sizes))),
-            ("expire_points", lambda: _set_expiry(figures, expiry_figures(engine, uow, sizes))),
+        steps: list[tuple[str, str, Callable[[], None]]] = [
+            (
+                "record",
+                "record_order",
+                lambda: setattr(figures, "recorded_per_second", orders_recorded_per_second(uow, sizes)),
+            ),
+            ("import", "import_history", lambda: _set_import(figures, import_figures(uow, sizes))),
+            ("lookup", "balance lookups", lambda: _set_lookups(figures, lookup_figures(engine, uow, sizes))),
+            ("expiry", "expire_points", lambda: _set_expiry(figures, expiry_figures(engine, uow, sizes))),
         ]
-        for name, step in steps:
+        for part, name, step in steps:
+            if part not in parts:
+                continue
             started = time.perf_counter()
             step()
             print(f"  {kind}: {name} done in {time.perf_counter() - started:.1f} s", flush=True)
@@ -388,22 +397,34 @@ def _set_expiry(figures: Figures, values: tuple[float, int]) -> None:
     figures.expiry_seconds, figures.expired_lots = values
 
 
-def summary(results: list[Figures], sizes: Sizes) -> str:
+def summary(results: list[Figures], sizes: Sizes, parts: Sequence[str]) -> str:
     rows = [
         (
+            "record",
             f"(a) orders recorded/s (record_order, 1 tx each, {sizes.recorded_orders:,} orders a run)",
             "{:,.0f}",
             "recorded",
         ),
         (
+            "import",
             f"(b) historic import orders/s ({sizes.imported_orders:,} new orders; target >= 5,000)",
             "{:,.0f}",
             "imported",
         ),
-        (f"    members enrolled/s by a first import ({sizes.importing_customers:,} members)", "{:,.0f}", "enrolled"),
-        (f"(c) lookup ms, {sizes.small_ledger:,} entries: median / p99", "{:.2f} / {:.2f}", "small"),
-        (f"(c) lookup ms, {sizes.large_ledger:,} entries: median / p99", "{:.2f} / {:.2f}", "large"),
-        (f"(d) expire_points over {sizes.due_lots:,} due lots, s (target < 30 on PG)", "{:.1f}", "expiry"),
+        (
+            "import",
+            f"    members enrolled/s by a first import ({sizes.importing_customers:,} members)",
+            "{:,.0f}",
+            "enrolled",
+        ),
+        ("lookup", f"(c) lookup ms, {sizes.small_ledger:,} entries: median / p99", "{:.2f} / {:.2f}", "small"),
+        ("lookup", f"(c) lookup ms, {sizes.large_ledger:,} entries: median / p99", "{:.2f} / {:.2f}", "large"),
+        (
+            "expiry",
+            f"(d) expire_points over {sizes.due_lots:,} due lots, s (target < 30 on PG)",
+            "{:.1f}",
+            "expiry",
+        ),
     ]
     values: dict[str, Callable[[Figures], tuple[float, ...]]] = {
         "recorded": lambda f: (f.recorded_per_second,),
@@ -413,9 +434,10 @@ def summary(results: list[Figures], sizes: Sizes) -> str:
         "large": lambda f: f.lookup_large,
         "expiry": lambda f: (f.expiry_seconds,),
     }
-    width = max(len(label) for label, _, _ in rows)
+    shown = [(label, shape, key) for part, label, shape, key in rows if part in parts]
+    width = max(len(label) for label, _, _ in shown)
     lines = [f"{'':{width}}  " + "  ".join(f"{f.database:>14}" for f in results)]
-    for label, shape, key in rows:
+    for label, shape, key in shown:
         cells = "  ".join(f"{shape.format(*values[key](f)):>14}" for f in results)
         lines.append(f"{label:{width}}  {cells}")
     return "\n".join(lines)
@@ -425,15 +447,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a smoke run")
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts to run: {', '.join(PARTS)}")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    parts = args.only.split(",")
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     started = time.perf_counter()
     results = []
     for kind in args.databases.split(","):
         print(f"== {kind}", flush=True)
-        results.append(measure(kind, sizes))
+        results.append(measure(kind, sizes, parts))
     print(f"\nmedians over {sizes.runs} runs (expiry: one run); load average {os.getloadavg()[0]:.1f}")
-    print(summary(results, sizes))
+    print(summary(results, sizes, parts))
     print(f"total {time.perf_counter() - started:.0f} s")
 
 
