@@ -19,6 +19,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -34,7 +35,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from plugin.services.ports import Member
 from plugin.storage import tables as t
@@ -73,6 +74,7 @@ ENTRY_COLUMNS = (
     "order_ref",
     "created_at",
 )
+TIER_ENTRY_COLUMNS = ENTRY_COLUMNS[1:]  # their ids come from the table
 LOT_COLUMNS = (
     "shop_id",
     "member_id",
@@ -100,22 +102,22 @@ def _insert_rows(dialect: str, table: Table, columns: Sequence[str], *, ignore_c
     if ignore_conflicts:
         statement += " ON CONFLICT DO NOTHING"
     if dialect == "postgresql" and table is t.orders:
-        statement += " RETURNING order_ref"  # psycopg reports no rowcount for ON CONFLICT DO NOTHING
+        # psycopg reports no rowcount for ON CONFLICT DO NOTHING; counting on the server spares fetching a row each.
+        statement = f"WITH inserted AS ({statement} RETURNING 1) SELECT count(*) FROM inserted"
     return text(statement) if dialect == "postgresql" else statement
 
 
 @cache
 def _statements(dialect: str) -> dict[str, Any]:
     """The import's statements for one dialect, built once."""
-    insert_ignoring = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return {
         "orders": _insert_rows(dialect, t.orders, ORDER_COLUMNS, ignore_conflicts=True),
         "entries": _insert_rows(dialect, t.entries, ENTRY_COLUMNS),
+        "tier_entries": _insert_rows(dialect, t.entries, TIER_ENTRY_COLUMNS, ignore_conflicts=True),
         "lots": _insert_rows(dialect, t.lots, LOT_COLUMNS),
         "outbox": _insert_rows(dialect, t.outbox, OUTBOX_COLUMNS, ignore_conflicts=True),
         "entry_ids": text("SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, :count)"),
         "last_entry_id": select(func.coalesce(func.max(t.entries.c.id), 0)),
-        "tier_entries": insert_ignoring(t.entries).on_conflict_do_nothing(),
         # The part of a new lot that pays off a member's debt is allocated to its own entry, as credit() does.
         "debts": insert(t.allocations).from_select(
             ["shop_id", "entry_id", "lot_id", "points"],
@@ -164,24 +166,27 @@ class SqlBulk:
 
     def known_orders(self, shop_id: int, order_refs: Sequence[str]) -> set[str]:
         """Which of these orders the shop already has a record of."""
+        refs = bindparam("refs", list(order_refs), type_=postgresql.ARRAY(String))
+        among = t.orders.c.order_ref == any_(refs) if self.on_postgres else t.orders.c.order_ref.in_(order_refs)
         return set(
-            self.connection.execute(
-                select(t.orders.c.order_ref).where(
-                    t.orders.c.shop_id == shop_id, self._among(t.orders.c.order_ref, order_refs)
-                )
-            ).scalars()
+            self.connection.execute(select(t.orders.c.order_ref).where(t.orders.c.shop_id == shop_id, among)).scalars()
         )
 
     def members(self, shop_id: int, customer_refs: Iterable[str], *, lock: bool = False) -> dict[str, Member]:
         """The shop's members among these customers by customer id; `lock` holds their rows (id order)."""
-        query = (
-            select(*_MEMBER_COLUMNS)
-            .where(t.members.c.shop_id == shop_id, self._among(t.members.c.customer_ref, list(customer_refs)))
-            .order_by(t.members.c.id)
-        )
-        if lock and self.on_postgres:
-            query = query.with_for_update()
-        return {row.customer_ref: Member(*row) for row in self.connection.execute(query)}
+        query = select(*_MEMBER_COLUMNS).where(t.members.c.shop_id == shop_id).order_by(t.members.c.id)
+        if self.on_postgres:
+            # A join with the array's elements rather than `customer_ref = ANY(array)`: once psycopg has
+            # prepared the statement, PostgreSQL's generic plan may test ANY element by element on every
+            # member of the shop (50 ms for a batch of 1,000 here, against 5 ms for the join).
+            refs = bindparam("refs", list(customer_refs), type_=postgresql.ARRAY(String))
+            among = func.unnest(refs).table_valued("customer_ref").render_derived()
+            query = query.join(among, t.members.c.customer_ref == among.c.customer_ref)
+            if lock:
+                query = query.with_for_update(of=t.members)
+        else:
+            query = query.where(t.members.c.customer_ref.in_(list(customer_refs)))
+        return {row.customer_ref: Member(*row) for row in self.connection.execute(query).all()}
 
     def add_orders(self, rows: list[dict[str, Any]]) -> int:
         """Insert new order records (`state` an OrderState); returns how many were new (not made meanwhile)."""
@@ -205,8 +210,8 @@ class SqlBulk:
         return ids
 
     def add_tier_entries(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.connection.execute(self.statements["tier_entries"], rows)
+        """Insert tier-change entries; one already recorded under the same idempotency key stays."""
+        self._insert("tier_entries", t.entries, TIER_ENTRY_COLUMNS, rows)
 
     def add_lots(self, rows: list[dict[str, Any]]) -> None:
         self._insert("lots", t.lots, LOT_COLUMNS, rows)
@@ -219,7 +224,7 @@ class SqlBulk:
     def change_balances(self, rows: list[dict[str, Any]]) -> None:
         """One update per member: member_id, add_available, add_lifetime, settled (debt paid), new_tier."""
         if rows and self.on_postgres:
-            self.connection.execute(self.statements["balances"], {"rows": json.dumps(rows)})
+            self.connection.execute(self.statements["balances"], {"rows": orjson.dumps(rows).decode()})
         elif rows:
             self.connection.execute(self.statements["balances"], rows)
 
@@ -232,12 +237,6 @@ class SqlBulk:
         if rows:
             self.connection.execute(self.statements["codes"], rows)
 
-    def _among(self, column: Any, values: Sequence[str]) -> Any:
-        # One array parameter on PostgreSQL: psycopg would re-parse a thousand-placeholder IN each time.
-        if self.on_postgres:
-            return column == any_(bindparam("among", list(values), type_=postgresql.ARRAY(String)))
-        return column.in_(values)
-
     def _insert(self, name: str, table: Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> int:
         """Run one of the many-row INSERTs; returns the rows inserted. Values are encoded in place."""
         if not rows:
@@ -248,9 +247,8 @@ class SqlBulk:
             for column, encode in encoders:
                 row[column] = encode(row[column])
         if self.on_postgres:
-            document = json.dumps(rows, separators=(",", ":"))
-            result = self.connection.execute(self.statements[name], {"rows": document})
-            return len(result.all()) if table is t.orders else len(rows)
+            result = self.connection.execute(self.statements[name], {"rows": orjson.dumps(rows).decode()})
+            return int(result.scalar_one()) if table is t.orders else len(rows)
         values = list(map(itemgetter(*columns), rows))
         return self.connection.exec_driver_sql(self.statements[name], values).rowcount
 
