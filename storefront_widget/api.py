@@ -247,7 +247,7 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
         "code": outcome.code,
         "status": outcome.status,
         "points": outcome.points,
-        "expires_at": outcome.expires_at.isoformat(),
+        "expires_at": outcome.expires_at,
         "apply_url": f"/discount/{outcome.code}" if shop.platform == "shopify" else None,
     }
     status = {"issued": 200, "reserved": 202}.get(outcome.status, 502)
