@@ -14,6 +14,7 @@ from plugin.services.history import import_history
 from plugin.services.orders import apply_refund, record_order
 from plugin.services.reconcile import import_orders
 from plugin.services.shops import register_shop
+from plugin.storage.bulk import SqlBulk
 
 CUSTOMERS = 12
 
@@ -164,6 +165,33 @@ def test_imported_points_expire_on_their_date_like_earned_ones(uow, clock, shops
         member = store.member_by_customer(fast.id, "c2")
     assert expired.points > 0
     assert member.available == 0
+    assert jobs.verify(uow, fast.id) == []
+
+
+def test_a_batch_is_redone_when_another_writer_records_one_of_its_orders_meanwhile(
+    uow, clock, shops, monkeypatch
+) -> None:
+    fast, reference = shops
+    for shop in shops:
+        record_order(uow, clock, shop.id, past_orders()[3])
+    clock.advance(days=1)
+    real_known_orders = SqlBulk.known_orders
+    looks = []
+
+    def first_look_misses_o3(bulk, shop_id, order_refs):
+        """As if another writer recorded o3 between the first batch's look and its insert."""
+        looks.append(order_refs)
+        known = real_known_orders(bulk, shop_id, order_refs)
+        return known - {"o3"} if len(looks) == 1 else known
+
+    monkeypatch.setattr(SqlBulk, "known_orders", first_look_misses_o3)
+    report = import_history(uow, clock, fast.id, past_orders(), batch_size=64)
+    monkeypatch.undo()
+    expected = import_orders(uow, clock, reference.id, past_orders(), kind=EntryKind.IMPORT, batch_size=64)
+
+    assert len(looks) == len(range(0, len(past_orders()), 64)) + 1  # the first batch looked twice
+    assert snapshot(uow, fast) == snapshot(uow, reference)
+    assert (report.orders, report.points) == (expected.orders, expected.points)
     assert jobs.verify(uow, fast.id) == []
 
 
