@@ -99,22 +99,28 @@ OUTBOX_COLUMNS = ("shop_id", "kind", "payload", "dedupe_key", "status", "attempt
 _COPIED = {"orders", "entries", "lots"}
 
 
-def _insert_rows(
-    dialect: str, name: str, table: Table, columns: Sequence[str], *, ignore_conflicts: bool = False
-) -> Any:
-    """Many-row INSERT: driver SQL for positional tuples on SQLite; COPY or the JSON array `:rows` on PostgreSQL."""
+def _insert_rows(dialect: str, name: str, table: Table, columns: Sequence[str], unique: Sequence[str] = ()) -> Any:
+    """Many-row INSERT: driver SQL for positional tuples on SQLite; COPY or the JSON array `:rows` on PostgreSQL.
+
+    A row whose `unique` key the table already holds is skipped.
+    """
     names = ", ".join(columns)
     if dialect == "postgresql" and name in _COPIED:
         return f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
     if dialect == "postgresql":
         statement = (
             f"INSERT INTO {table.name} ({names}) SELECT {names} "
-            f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))"
+            f"FROM json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)) AS r"
         )
+        if unique:
+            # Skipped before the insert: ON CONFLICT alone would first draw an id from the sequence
+            # and try each row (10 us a row, and every publish_member job of a batch may be pending).
+            same = " AND ".join(f"{table.name}.{column} = r.{column}" for column in unique)
+            statement += f" WHERE NOT EXISTS (SELECT FROM {table.name} WHERE {same})"
     else:
         statement = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in columns)})"
-    if ignore_conflicts:
-        statement += " ON CONFLICT DO NOTHING"
+    if unique:
+        statement += " ON CONFLICT DO NOTHING"  # on PostgreSQL for rows another writer adds meanwhile
     return text(statement) if dialect == "postgresql" else statement
 
 
@@ -140,11 +146,13 @@ def _copy_type(column: Column[Any]) -> str:
 def _statements(dialect: str) -> dict[str, Any]:
     """The import's statements for one dialect, built once."""
     return {
-        "orders": _insert_rows(dialect, "orders", t.orders, ORDER_COLUMNS, ignore_conflicts=True),
+        "orders": _insert_rows(dialect, "orders", t.orders, ORDER_COLUMNS, ("shop_id", "order_ref")),
         "entries": _insert_rows(dialect, "entries", t.entries, ENTRY_COLUMNS),
-        "tier_entries": _insert_rows(dialect, "tier_entries", t.entries, TIER_ENTRY_COLUMNS, ignore_conflicts=True),
+        "tier_entries": _insert_rows(
+            dialect, "tier_entries", t.entries, TIER_ENTRY_COLUMNS, ("shop_id", "idempotency_key")
+        ),
         "lots": _insert_rows(dialect, "lots", t.lots, LOT_COLUMNS),
-        "outbox": _insert_rows(dialect, "outbox", t.outbox, OUTBOX_COLUMNS, ignore_conflicts=True),
+        "outbox": _insert_rows(dialect, "outbox", t.outbox, OUTBOX_COLUMNS, ("shop_id", "dedupe_key")),
         "entry_ids": text("SELECT nextval(pg_get_serial_sequence('entries', 'id')) FROM generate_series(1, :count)"),
         "last_entry_id": select(func.coalesce(func.max(t.entries.c.id), 0)),
         # The part of a new lot that pays off a member's debt is allocated to its own entry, as credit() does.
