@@ -138,6 +138,25 @@ def alternate(
     return bare, app
 
 
+def against_bare(
+    env: dict[str, str],
+    workers: int,
+    workdir: Path,
+    warmup: Sequence[Call],
+    timed: Sequence[Call],
+    slice_size: int,
+    connections: int,
+) -> tuple[Tally, Tally]:
+    """One run: the bare endpoint (`bench_bare_app:app` in `workdir`) and the app, both warmed, then alternated."""
+    with (
+        gunicorn("bench_bare_app:app", env, workers, workdir) as bare_port,
+        gunicorn("webhooks.app:create_app()", env, workers, workdir) as app_port,
+    ):
+        drive(bare_port, warmup, connections, Tally())
+        drive(app_port, warmup, connections, Tally())
+        return alternate(bare_port, app_port, timed, timed, slice_size, connections)
+
+
 @contextmanager
 def scratch_url(kind: str, workdir: Path) -> Iterator[str]:
     """A database URL for one benchmark: a SQLite file in `workdir`, or a PostgreSQL schema dropped after."""

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_load import Call, Tally, alternate, drive, gunicorn, scratch_url, summary  # noqa: E402
+from bench.http_load import Call, against_bare, scratch_url, summary  # noqa: E402
 from plugin.clock import SystemClock  # noqa: E402
 from plugin.platforms.shopify.inbox import drain  # noqa: E402
 from plugin.platforms.shopify.verify import webhook_hmac  # noqa: E402
@@ -101,13 +101,7 @@ def measure(kind: str, runs: int, requests: int, workers: int) -> None:
                 warmup = bodies(100, next_id)
                 timed = bodies(requests, next_id + 100)
                 next_id += 100 + requests
-                with (
-                    gunicorn("bench_bare_app:app", env, workers, workdir) as bare_port,
-                    gunicorn("webhooks.app:create_app()", env, workers, workdir) as app_port,
-                ):
-                    drive(bare_port, warmup, CONNECTIONS, Tally())
-                    drive(app_port, warmup, CONNECTIONS, Tally())
-                    bare, app = alternate(bare_port, app_port, timed, timed, SLICE, CONNECTIONS)
+                bare, app = against_bare(env, workers, workdir, warmup, timed, SLICE, CONNECTIONS)
                 if run == 1:
                     applied = apply_rate(url)
                 bare_runs.append(bare)

@@ -29,7 +29,7 @@ ZERO = Decimal(0)
 
 
 class OrdersTaken(Exception):
-    """Another writer created one of the batch's new orders meanwhile; the batch is redone."""
+    """Another writer created one of the batch's new orders or members meanwhile; the batch is redone."""
 
 
 def import_history(
@@ -47,7 +47,7 @@ def import_history(
         try:
             changes = _import_batch(uow, clock, shop_id, batch, dry_run)
         except OrdersTaken:
-            # The redo finds those orders known and settles them the ordinary way.
+            # The redo finds those orders known (settled the ordinary way) and those members there.
             changes = _import_batch(uow, clock, shop_id, batch, dry_run)
         report.orders += len(batch)
         for order_ref, change in changes:
@@ -114,10 +114,10 @@ def _post_new_orders(store: Store, now: datetime, shop_id: int, batch: list[Orde
     """Settle orders the shop has never seen, in memory, and write them with batched statements."""
     version, program = store.current_program(shop_id)
     states = [merge(None, facts) for facts in batch]
-    buyers, members = _buyers(store, now, shop_id, states, program)
+    writes = _Writes()
+    buyers, members = _buyers(store, now, shop_id, states, program, writes)
     accounts = _accounts(store, now, program, members.values())
     expires_at = expiry_for(program, now)
-    writes = _Writes()
     changes: list[tuple[str, int]] = []
     for state in states:
         member = buyers.get(state.order_ref)
@@ -183,27 +183,55 @@ def _post_new_orders(store: Store, now: datetime, shop_id: int, batch: list[Orde
 
 
 def _buyers(
-    store: Store, now: datetime, shop_id: int, states: list[OrderState], program: Program
+    store: Store, now: datetime, shop_id: int, states: list[OrderState], program: Program, writes: _Writes
 ) -> tuple[dict[str, Member], dict[str, Member]]:
     """The active member behind each order, enrolling buyers exactly when record_order would.
 
-    Returns the buyers by order and every member involved by customer: row-locked for the rest of
-    the transaction, those enrolled here as enroll left them (signup bonus included).
+    Returns the buyers by order and every member involved by customer, row-locked for the rest of
+    the transaction. Customers new to the shop join together in one statement (the first import
+    makes nearly all of a shop's members); one who had left and opts in again goes through enroll.
     """
     members = store.bulk.members(shop_id, {state.customer_ref for state in states if state.customer_ref}, lock=True)
-    buyers: dict[str, Member] = {}
+    joining: dict[str, dict[str, Any]] = {}
+    buying: dict[str, str] = {}  # order_ref: customer_ref of an active member at that order
     for state in states:
-        if state.customer_ref is None:
+        customer = state.customer_ref
+        if customer is None:
             continue  # a guest: remembered by e-mail on the order row, claimable later
-        member = members.get(state.customer_ref)
+        member = members.get(customer)
         wants_in = state.opted_in or program.enrollment is Enrollment.AUTOMATIC
-        if wants_in and (member is None or (member.status == "opted_out" and state.opted_in)):
-            member = members[state.customer_ref] = membership.enroll(
-                store, now, shop_id, state.customer_ref, state.email, "import", locale=state.locale, claim=False
+        if member is None and wants_in and customer not in joining:
+            joining[customer] = _joining(shop_id, state, program, now)
+        elif member is not None and member.status == "opted_out" and state.opted_in:
+            member = members[customer] = membership.enroll(
+                store, now, shop_id, customer, state.email, "import", locale=state.locale, claim=False
             )
-        if member is not None and member.active:
-            buyers[state.order_ref] = member
-    return buyers, members
+        if customer in joining or (member is not None and member.active):
+            buying[state.order_ref] = customer
+    joined = store.bulk.add_members(list(joining.values()))
+    if len(joined) != len(joining):
+        raise OrdersTaken()  # the redo finds those customers' member rows
+    for member in joined.values():
+        _enqueue(writes, shop_id, "publish_member", {"member_id": member.id}, f"member:{member.id}", now)
+    members.update(joined)
+    return {order_ref: members[customer] for order_ref, customer in buying.items()}, members
+
+
+def _joining(shop_id: int, state: OrderState, program: Program, now: datetime) -> dict[str, Any]:
+    """The member row enroll would leave for a customer new to the shop who joins with this order.
+
+    Balances start at the table's defaults (zero)."""
+    return {
+        "shop_id": shop_id,
+        "customer_ref": state.customer_ref,
+        "email": state.email.lower() if state.email else None,
+        "locale": state.locale,
+        "status": "active",
+        "consent_at": now,
+        "consent_source": "import",
+        "terms_version": program.terms_version,
+        "created_at": now,
+    }
 
 
 def _accounts(store: Store, now: datetime, program: Program, members: Iterable[Member]) -> dict[int, _Account]:

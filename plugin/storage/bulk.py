@@ -40,7 +40,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 
 from plugin.services.ports import Member
 from plugin.storage import tables as t
@@ -180,6 +180,11 @@ def _statements(dialect: str) -> dict[str, Any]:
                 tier=bindparam("new_tier"),
             )
         ),
+        # A customer created meanwhile by another writer is skipped (and missing from what comes back).
+        "members": (postgresql if dialect == "postgresql" else sqlite)
+        .insert(t.members)
+        .on_conflict_do_nothing(index_elements=[t.members.c.shop_id, t.members.c.customer_ref])
+        .returning(*_MEMBER_COLUMNS),
         "codes": update(t.redemptions)
         .where(
             t.redemptions.c.shop_id == bindparam("code_shop_id"),
@@ -224,6 +229,30 @@ class SqlBulk:
         else:
             query = query.where(t.members.c.customer_ref.in_(list(customer_refs)))
         return {row.customer_ref: Member(*row) for row in self.connection.execute(query).all()}
+
+    def add_members(self, rows: list[dict[str, Any]]) -> dict[str, Member]:
+        """Insert members joining now with their consent records; returns them by customer id.
+
+        A row's consent record is written from its consent columns. A customer another writer created
+        meanwhile is left out of the answer.
+        """
+        if not rows:
+            return {}
+        added = {row.customer_ref: Member(*row) for row in self.connection.execute(self.statements["members"], rows)}
+        consents = [
+            {
+                "shop_id": member.shop_id,
+                "member_id": member.id,
+                "action": "opt_in",
+                "source": member.consent_source,
+                "terms_version": member.terms_version,
+                "at": member.consent_at,
+            }
+            for member in added.values()
+        ]
+        if consents:
+            self.connection.execute(insert(t.consents), consents)
+        return added
 
     def add_orders(self, rows: list[dict[str, Any]]) -> int:
         """Insert new order records (`state` an OrderState); returns how many were new (not made meanwhile).

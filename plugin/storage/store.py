@@ -106,6 +106,7 @@ def newest_entries_first(member_id: Any, *columns: Any) -> Any:
 
 _HISTORY = newest_entries_first(bindparam("member_id")).limit(bindparam("limit"))
 
+
 class Statements:
     """The dialect-specific statements, built once per engine."""
 

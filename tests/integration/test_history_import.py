@@ -108,8 +108,16 @@ def snapshot(uow, shop) -> dict:
 
 @pytest.fixture
 def shops(uow, clock, program: Program):
-    """Two shops with the same program: one imported the fast way, one order by order."""
-    negative = program.model_copy(update={"refund_shortfall": RefundShortfall.NEGATIVE})
+    """Two shops with the same program: one imported the fast way, one order by order.
+
+    No signup bonus: the order-by-order path enrolls as checkout would, with the bonus the import leaves out.
+    """
+    negative = program.model_copy(
+        update={
+            "refund_shortfall": RefundShortfall.NEGATIVE,
+            "bonuses": program.bonuses.model_copy(update={"signup": 0}),
+        }
+    )
     fast = register_shop(uow, clock, "demo", "fast.example", negative)
     reference = register_shop(uow, clock, "demo", "reference.example", negative)
     return fast, reference
@@ -154,6 +162,22 @@ def test_the_import_pays_off_a_debt_and_lifts_members_into_higher_tiers(uow, clo
     assert jobs.verify(uow, fast.id) == []
 
 
+def test_customers_the_import_enrolls_join_with_a_consent_record_and_no_signup_bonus(uow, clock, program) -> None:
+    shop = register_shop(uow, clock, "demo", "bonus.example", program)
+    assert program.bonuses.signup > 0
+
+    import_history(uow, clock, shop.id, past_orders())
+
+    with uow() as store:
+        member = store.member_by_customer(shop.id, "c2")
+        kinds = {entry.kind for entry in store.history(member.id, 1000)}
+        consents = store.consents(member.id)
+    assert (member.status, member.consent_source, member.email) == ("active", "import", "c2@example.com")
+    assert [(c["action"], c["source"]) for c in consents] == [("opt_in", "import")]
+    assert EntryKind.BONUS not in kinds
+    assert jobs.verify(uow, shop.id) == []
+
+
 def test_imported_points_expire_on_their_date_like_earned_ones(uow, clock, shops) -> None:
     fast, _reference = shops
     import_history(uow, clock, fast.id, past_orders())
@@ -192,6 +216,32 @@ def test_a_batch_is_redone_when_another_writer_records_one_of_its_orders_meanwhi
     assert len(looks) == len(range(0, len(past_orders()), 64)) + 1  # the first batch looked twice
     assert snapshot(uow, fast) == snapshot(uow, reference)
     assert (report.orders, report.points) == (expected.orders, expected.points)
+    assert jobs.verify(uow, fast.id) == []
+
+
+def test_a_batch_is_redone_when_another_writer_enrolls_one_of_its_customers_meanwhile(
+    uow, clock, shops, monkeypatch
+) -> None:
+    fast, reference = shops
+    for shop in shops:
+        record_order(uow, clock, shop.id, _paid("elsewhere", "c3", "10"))
+    clock.advance(days=1)
+    real_members = SqlBulk.members
+    looks = []
+
+    def first_look_misses_c3(bulk, shop_id, customer_refs, *, lock=False):
+        """As if another writer enrolled c3 between the first batch's look and its insert."""
+        looks.append(customer_refs)
+        found = real_members(bulk, shop_id, customer_refs, lock=lock)
+        return {ref: member for ref, member in found.items() if ref != "c3" or len(looks) > 1}
+
+    monkeypatch.setattr(SqlBulk, "members", first_look_misses_c3)
+    import_history(uow, clock, fast.id, past_orders(), batch_size=64)
+    monkeypatch.undo()
+    import_orders(uow, clock, reference.id, past_orders(), kind=EntryKind.IMPORT, batch_size=64)
+
+    assert len(looks) == len(range(0, len(past_orders()), 64)) + 1  # the first batch looked twice
+    assert snapshot(uow, fast) == snapshot(uow, reference)
     assert jobs.verify(uow, fast.id) == []
 
 
