@@ -43,8 +43,9 @@ test-sqlite:
 test-postgres:
 	LOYALTY_TEST_DATABASE=postgresql LOYALTY_POSTGRES_URL=$(POSTGRES_URL) $(BIN)/pytest -q -n 2 --dist loadfile -m "not browser"
 
-lint: ## ruff, mypy and the import contracts
+lint: ## ruff (checks and formatting), mypy and the import contracts
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -202,5 +202,7 @@ def export(shop: int, customer: str | None, email: str | None) -> None:
     """Print everything held about one customer as JSON (GDPR access request)."""
     loyalty = _loyalty()
     _echo(privacy.export_customer(loyalty.uow, shop, customer_ref=customer, email=email))
+
+
 if __name__ == "__main__":
     main()

@@ -31,4 +31,3 @@ def test_the_demo_signs_with_the_configured_client_secret_when_there_is_one():
     assert verify_app_proxy(query, ["real-secret"], NOW).customer_id is None
     with pytest.raises(SignatureError):
         verify_app_proxy(query, [DEMO_PROXY_SECRET], NOW)
-
