@@ -19,12 +19,14 @@ $(BIN)/python:
 install: $(BIN)/python ## Create .venv and install the app with its test tools
 	$(BIN)/pip install -q -e ".[dev]"
 
-run: install ## Install, migrate, seed the demo shop and serve on http://127.0.0.1:8000 (demo page: /demo)
+run: install ## Install, migrate, seed the demo shop and serve on http://127.0.0.1:8000 (demo page: /demo, e-mails: var/mail)
 	$(BIN)/loyalty db-upgrade
 	$(BIN)/loyalty seed-demo
 	@echo "Demo storefront: http://$(HOST):$(PORT)/demo  (Dutch: /demo?lang=nl)"
-	$(BIN)/loyalty worker --idle-seconds 2 & \
-	trap 'kill $$!' EXIT; \
+	@echo "Demo e-mails: var/mail (a Maildir), caught by a local SMTP server on 127.0.0.1:1025"
+	$(BIN)/aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox var/mail & mail=$$!; \
+	$(BIN)/loyalty worker --idle-seconds 2 & worker=$$!; \
+	trap 'kill $$mail $$worker' EXIT; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'webhooks.app:create_app()'
 
 browser-deps: ## Install Debian's chromium for the browser tests (if missing)
