@@ -16,7 +16,7 @@ from plugin.platforms.shopify.inbox import delivery_handlers as shopify_delivery
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.services.handlers import platform_handlers
 from plugin.services.member_view import HISTORY_SIZE
-from plugin.services.outbox import Handler
+from plugin.services.outbox import Handler, WorkerPolicy
 from plugin.services.platform import Platform, Shop
 from plugin.services.ports import Clock, MemberCards
 from plugin.settings import Settings
@@ -42,6 +42,7 @@ class Loyalty:
     platforms: dict[str, Platform] = field(default_factory=dict)
     # Outbox job kind -> handler; platform jobs are wired in `build`, e-mail jobs by their module.
     handlers: dict[str, Handler] = field(default_factory=dict)
+    worker_policy: WorkerPolicy = field(default_factory=WorkerPolicy)
 
     def platform(self, name: str) -> Platform:
         return self.platforms[name]
@@ -63,8 +64,14 @@ def build(settings: Settings, *, clock: Clock | None = None, platforms: dict[str
     loyalty.platforms = {"demo": FakePlatform(), **(platforms or {})}
     loyalty.platforms.setdefault("saleor", SaleorPlatform.from_uow(loyalty.uow))
     loyalty.handlers = platform_handlers(loyalty.uow, loyalty.clock, loyalty.platform_of)
-    loyalty.handlers.update(email_handlers(loyalty))
+    emails = email_handlers(loyalty)
+    loyalty.handlers.update(emails)
     loyalty.handlers.update(shopify_delivery_handlers(loyalty.uow, loyalty.clock))
+    loyalty.worker_policy = WorkerPolicy(
+        max_attempts=settings.outbox.max_attempts,
+        rate_per_shop=settings.outbox.rate_per_shop,
+        unthrottled_kinds=frozenset(emails),  # e-mails call no platform API, so no shop's API rate holds them
+    )
     return loyalty
 
 

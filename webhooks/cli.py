@@ -18,7 +18,7 @@ import click
 from plugin.notifications.handlers import remind_expiring
 from plugin.services import jobs, privacy
 from plugin.services.adjust import adjust as adjust_points
-from plugin.services.outbox import WorkerPolicy, run_once
+from plugin.services.outbox import run_once
 from plugin.services.reconcile import reconcile_orders
 from plugin.services.shops import register_shop
 from plugin.settings import Settings
@@ -142,19 +142,19 @@ def reconcile(shop: int | None, since: str | None, dry_run: bool) -> None:
 
 @main.command()
 @click.option("--once", is_flag=True, help="handle what is due now and stop")
-@click.option("--idle-seconds", default=1.0, help="pause when nothing is due")
+@click.option("--idle-seconds", default=1.0, help="longest pause when nothing is due")
 def worker(once: bool, idle_seconds: float) -> None:
     """Drain the outbox: platform calls and e-mails, retried with backoff; dead letters stay visible."""
     loyalty = _loyalty()
-    policy = WorkerPolicy(
-        max_attempts=loyalty.settings.outbox.max_attempts, rate_per_shop=loyalty.settings.outbox.rate_per_shop
-    )
+    policy = loyalty.worker_policy
+    # A throttled shop's next API slot comes within 1 / rate seconds; a longer pause would slow it down.
+    pause = min(idle_seconds, 1 / policy.rate_per_shop)
     while True:
         handled = run_once(loyalty.uow, loyalty.clock, loyalty.handlers, policy)
         if once and handled == 0:
             return
         if handled == 0:
-            time.sleep(idle_seconds)
+            time.sleep(pause)
 
 
 @main.command("dead-letters")

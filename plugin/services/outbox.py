@@ -31,9 +31,10 @@ class GiveUp(Exception):
 @dataclass(frozen=True)
 class WorkerPolicy:
     max_attempts: int = 8
-    rate_per_shop: float = 2.0
+    rate_per_shop: float = 2.0  # platform API calls per second per shop
     lease_seconds: int = 60
     batch: int = 50
+    unthrottled_kinds: frozenset[str] = frozenset()  # jobs that call no platform API (e-mails)
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential backoff: 5 s, 10 s, 20 s ... capped at one hour."""
@@ -41,10 +42,15 @@ class WorkerPolicy:
 
 
 def run_once(uow: UnitOfWork, clock: Clock, handlers: Mapping[str, Handler], policy: WorkerPolicy) -> int:
-    """Claim due jobs (one per shop per round, within the shop's rate) and handle them; returns jobs handled."""
+    """Claim due jobs and handle them; returns jobs handled.
+
+    A round takes one job per shop within the shop's API rate, and the oldest due unthrottled jobs
+    (up to the batch), so e-mails never wait behind a shop's platform calls.
+    """
     now = clock.now()
+    lease = timedelta(seconds=policy.lease_seconds)
     with uow() as store:
-        jobs = store.claim_jobs(now, policy.batch, timedelta(seconds=policy.lease_seconds), 1 / policy.rate_per_shop)
+        jobs = store.claim_jobs(now, policy.batch, lease, 1 / policy.rate_per_shop, policy.unthrottled_kinds)
     for job in jobs:
         handle(uow, clock, handlers, policy, job)
     return len(jobs)

@@ -862,27 +862,29 @@ class SqlStore:
         """Add outbound work; a pending job with the same dedupe key absorbs this one."""
         self.enqueue_many(shop_id, [(kind, payload, dedupe_key)], now)
 
-    def claim_jobs(self, now: datetime, limit: int, lease: timedelta, shop_interval: float) -> list[Job]:
-        """Lease the oldest due job of up to `limit` shops whose rate allows a call now."""
+    def claim_jobs(
+        self, now: datetime, limit: int, lease: timedelta, shop_interval: float, unthrottled: frozenset[str]
+    ) -> list[Job]:
+        """Lease the oldest due job of up to `limit` shops whose rate allows a call now, and up to `limit`
+        due jobs of the `unthrottled` kinds (work that calls no platform API, such as e-mails), oldest first."""
         due = and_(
             t.outbox.c.status == "pending",
             t.outbox.c.next_attempt_at <= now,
             or_(t.outbox.c.locked_until.is_(None), t.outbox.c.locked_until < now),
         )
+        rated = and_(due, t.outbox.c.kind.not_in(unthrottled)) if unthrottled else due
         # One candidate per shop, oldest first, so a shop with a backlog cannot starve the others.
         oldest = (
             select(func.min(t.outbox.c.id))
             .join(t.shops, t.shops.c.id == t.outbox.c.shop_id)
-            .where(due, or_(t.shops.c.throttled_until.is_(None), t.shops.c.throttled_until <= now))
+            .where(rated, or_(t.shops.c.throttled_until.is_(None), t.shops.c.throttled_until <= now))
             .group_by(t.outbox.c.shop_id)
             .order_by(func.min(t.outbox.c.id))
             .limit(limit)
         )
         candidates = select(t.outbox).where(t.outbox.c.id.in_(oldest.scalar_subquery()), due).order_by(t.outbox.c.id)
-        if self.locks_rows:
-            candidates = candidates.with_for_update(skip_locked=True, of=t.outbox)
-        jobs: list[Job] = []
-        for row in self.connection.execute(candidates).all():
+        leased: list[Any] = []
+        for row in self.connection.execute(self._skipping_locked(candidates)).all():
             # Taking the shop's next slot is a conditional update, so workers on other hosts agree.
             slot = self.connection.execute(
                 update(t.shops)
@@ -893,11 +895,23 @@ class SqlStore:
                 .values(throttled_until=now + timedelta(seconds=shop_interval))
                 .returning(t.shops.c.id)
             ).first()
-            if slot is None:
-                continue
-            self.connection.execute(update(t.outbox).where(t.outbox.c.id == row.id).values(locked_until=now + lease))
-            jobs.append(Job(id=row.id, shop_id=row.shop_id, kind=row.kind, payload=row.payload, attempts=row.attempts))
-        return jobs
+            if slot is not None:
+                leased.append(row)
+        if unthrottled:
+            free = select(t.outbox).where(due, t.outbox.c.kind.in_(unthrottled)).order_by(t.outbox.c.id).limit(limit)
+            leased.extend(self.connection.execute(self._skipping_locked(free)).all())
+        if leased:
+            self.connection.execute(
+                update(t.outbox).where(t.outbox.c.id.in_([row.id for row in leased])).values(locked_until=now + lease)
+            )
+        return [
+            Job(id=row.id, shop_id=row.shop_id, kind=row.kind, payload=row.payload, attempts=row.attempts)
+            for row in leased
+        ]
+
+    def _skipping_locked(self, query: Any) -> Any:
+        """Jobs another worker's transaction holds are passed over, not waited for."""
+        return query.with_for_update(skip_locked=True, of=t.outbox) if self.locks_rows else query
 
     def finish_job(self, job_id: int, now: datetime) -> None:
         # Freeing the dedupe key lets the next change enqueue a fresh job.

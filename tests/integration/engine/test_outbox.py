@@ -74,3 +74,17 @@ def test_a_shop_gets_at_most_its_rate_of_calls(uow, clock, shop, fake_platform) 
     assert run_once(uow, clock, handlers, slow) == 0  # the shop's next slot is a second away
     clock.advance(seconds=1)
     assert run_once(uow, clock, handlers, slow) == 1
+
+
+def test_e_mails_go_out_while_the_shop_waits_for_its_next_api_call(uow, clock, shop) -> None:
+    with uow() as store:
+        for number in range(3):
+            store.enqueue(shop.id, "publish_member", {"member_id": number}, clock.now())
+            store.enqueue(shop.id, "points_earned", {"member_id": number}, clock.now())
+    done = []
+    handlers = {kind: lambda job: done.append(job.kind) for kind in ("publish_member", "points_earned")}
+    policy = WorkerPolicy(rate_per_shop=1, unthrottled_kinds=frozenset({"points_earned"}))
+
+    assert run_once(uow, clock, handlers, policy) == 4
+    assert run_once(uow, clock, handlers, policy) == 0  # the next API call is a second away
+    assert sorted(done) == ["points_earned"] * 3 + ["publish_member"]

@@ -18,7 +18,7 @@ from plugin.notifications.tokens import read_unsubscribe_token
 from plugin.rules.orders import Line, OrderFacts
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
-from plugin.services.outbox import WorkerPolicy, run_once
+from plugin.services.outbox import run_once
 from plugin.services.platform import Shop
 from plugin.services.redemption import reserve
 from plugin.settings import Settings
@@ -72,7 +72,7 @@ def drain(loyalty: Loyalty, clock: FrozenClock) -> None:
     """Run the outbox until nothing is due, moving the clock past each shop's rate slot."""
     for _ in range(50):
         clock.advance(seconds=1)
-        if run_once(loyalty.uow, clock, loyalty.handlers, WorkerPolicy()) == 0:
+        if run_once(loyalty.uow, clock, loyalty.handlers, loyalty.worker_policy) == 0:
             return
 
 
@@ -171,7 +171,7 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(
     record_order(loyalty.uow, clock, shop.id, paid_order("4001", "c-down", "down@example.com", "25"))
     for _ in range(3):  # nobody listens on the port: each attempt fails and is put off
         clock.advance(minutes=1)
-        run_once(loyalty.uow, clock, loyalty.handlers, WorkerPolicy())
+        run_once(loyalty.uow, clock, loyalty.handlers, loyalty.worker_policy)
 
     with loyalty.uow() as store:
         assert store.dead_jobs(shop.id) == []
@@ -188,7 +188,7 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(
     try:
         for _ in range(20):
             clock.advance(minutes=10)
-            run_once(loyalty.uow, clock, loyalty.handlers, WorkerPolicy())
+            run_once(loyalty.uow, clock, loyalty.handlers, loyalty.worker_policy)
     finally:
         controller.stop()
     earned = [m for m in handler.received if m["Subject"] == "You earned 25 points with order #4001"]
