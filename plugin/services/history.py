@@ -132,13 +132,12 @@ def _post_new_orders(store: Store, now: datetime, shop_id: int, batch: list[Orde
             multiplier = multiplier_of(account.tier, program.tiers)
             points = points_deserved(state, program, multiplier)
             basis = earn_basis(state, program.earn_basis) if not state.cancelled else ZERO
+            if program.tiers.measure is TierMeasure.MONEY_SPENT:
+                account.progress += basis  # the order's own spend counts in its tier review, as in settle
             if points:
                 postings = 1
                 _credit(writes, account, state, points, version, program, shop_id, now, expires_at)
                 changes.append((state.order_ref, points))
-            if program.tiers.measure is TierMeasure.MONEY_SPENT:
-                # Only after the review: record_order reviews the tier before it saves the order row.
-                account.progress += basis
         writes.orders.append(
             _order_row(shop_id, state, member, earning, version, multiplier, points, postings, basis, now)
         )

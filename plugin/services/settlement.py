@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.rules.orders import earn_basis, points_deserved
-from plugin.rules.program import Program
+from plugin.rules.program import Program, TierMeasure
 from plugin.rules.tiers import multiplier_of
 from plugin.services.ports import Member, OrderRecord, Store
 from plugin.services.posting import (
@@ -64,6 +64,8 @@ def settle(
         debit(store, shop_id, member, entry, now, shortfall_policy=program.refund_shortfall)
     order.credited = deserved
     current_version, current = store.current_program(shop_id)
+    if current.tiers.levels and current.tiers.measure is TierMeasure.MONEY_SPENT:
+        store.save_order(shop_id, order, now)  # the review sums the saved orders' spend, this one's included
     # Every order kind counts towards lifetime by the full change (see posting.debit).
     review_tier(
         store,

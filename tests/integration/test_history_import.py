@@ -7,7 +7,7 @@ import pytest
 
 from plugin.ledger.model import EntryKind
 from plugin.rules.orders import Line, OrderFacts, Refund
-from plugin.rules.program import Program, RefundShortfall
+from plugin.rules.program import Program, RefundShortfall, TierMeasure
 from plugin.services import jobs
 from plugin.services.adjust import adjust
 from plugin.services.history import import_history
@@ -107,15 +107,18 @@ def snapshot(uow, shop) -> dict:
 
 
 @pytest.fixture
-def shops(uow, clock, program: Program):
+def shops(request, uow, clock, program: Program):
     """Two shops with the same program: one imported the fast way, one order by order.
 
-    No signup bonus: the order-by-order path enrolls as checkout would, with the bonus the import leaves out.
+    Tiers are measured on points earned unless the test asks for another measure. No signup bonus:
+    the order-by-order path enrolls as checkout would, with the bonus the import leaves out.
     """
+    tiers = program.tiers.model_copy(update={"measure": getattr(request, "param", TierMeasure.POINTS_EARNED)})
     negative = program.model_copy(
         update={
             "refund_shortfall": RefundShortfall.NEGATIVE,
             "bonuses": program.bonuses.model_copy(update={"signup": 0}),
+            "tiers": tiers,
         }
     )
     fast = register_shop(uow, clock, "demo", "fast.example", negative)
@@ -123,6 +126,7 @@ def shops(uow, clock, program: Program):
     return fast, reference
 
 
+@pytest.mark.parametrize("shops", list(TierMeasure), indirect=True)
 def test_the_fast_import_gives_the_balances_history_and_orders_that_recording_each_order_gives(
     uow, clock, shops
 ) -> None:

@@ -8,7 +8,7 @@ import pytest
 from plugin.ledger.model import EntryKind
 from plugin.platforms.fake import FakePlatform
 from plugin.rules.orders import OrderFacts, Refund
-from plugin.rules.program import Expiry, ExpiryMode, Program, RefundShortfall, Tiers
+from plugin.rules.program import Expiry, ExpiryMode, Program, RefundShortfall, TierMeasure, Tiers
 from plugin.services import jobs, redemption
 from plugin.services.adjust import adjust
 from plugin.services.errors import NotEnoughPoints, ReasonRequired
@@ -140,6 +140,16 @@ def test_a_tier_upgrade_changes_the_multiplier_from_the_next_order(uow, clock, s
     record_order(uow, clock, shop.id, paid_order("1002", "100"))
     assert history(uow, shop)[-1] == (EntryKind.EARN, 125, 0)
     assert EntryKind.TIER in [kind for kind, _points, _short in history(uow, shop)]
+
+
+def test_a_tier_on_money_spent_changes_the_multiplier_from_the_next_order(uow, clock, program) -> None:
+    money = program.tiers.model_copy(update={"measure": TierMeasure.MONEY_SPENT})
+    shop = register_shop(uow, clock, "demo", "money.example", program.model_copy(update={"tiers": money}))
+    record_order(uow, clock, shop.id, paid_order("1001", "510"))  # EUR 510 spent: Silver at 500
+    with uow() as store:
+        assert store.member_by_customer(shop.id, "c1").tier == "Silver"
+    record_order(uow, clock, shop.id, paid_order("1002", "100"))
+    assert history(uow, shop)[-1] == (EntryKind.EARN, 125, 0)
 
 
 def test_a_program_change_never_rewrites_the_points_of_earlier_orders(uow, clock, shop, program) -> None:
