@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.http_load import Call, against_bare, scratch_url, summary  # noqa: E402
 from plugin.clock import SystemClock  # noqa: E402
-from plugin.platforms.shopify.inbox import drain  # noqa: E402
+from plugin.platforms.inbox import delivery_job, drain  # noqa: E402
 from plugin.platforms.shopify.verify import webhook_hmac  # noqa: E402
 from plugin.services.shops import register_shop  # noqa: E402
 from plugin.settings import APP_TOML, Settings  # noqa: E402
@@ -127,7 +127,7 @@ def apply_rate(url: str, deliveries: int = 300) -> float:
         shop = store.shop_by_domain("shopify", SHOP)
     assert shop is not None
     started = time.perf_counter()
-    applied = drain(uow, clock, shop.id, limit=deliveries)
+    applied = drain(uow, clock, shop.id, delivery_job("shopify"), limit=deliveries)
     elapsed = time.perf_counter() - started
     engine.dispose()
     return applied / elapsed

@@ -11,8 +11,8 @@ from admin.web import admin_blueprint
 from plugin.clock import SystemClock
 from plugin.notifications.handlers import email_handlers
 from plugin.platforms.fake import FakePlatform
+from plugin.platforms.inbox import Inbox, delivery_handlers
 from plugin.platforms.saleor.platform import SaleorPlatform
-from plugin.platforms.shopify.inbox import delivery_handlers as shopify_delivery_handlers
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.services.handlers import platform_handlers
 from plugin.services.member_view import HISTORY_SIZE
@@ -38,6 +38,7 @@ class Loyalty:
     engine: Engine
     uow: SqlUnitOfWork
     cards: MemberCards
+    inbox: Inbox
     clock: Clock
     platforms: dict[str, Platform] = field(default_factory=dict)
     # Outbox job kind -> handler; platform jobs are wired in `build`, e-mail jobs by their module.
@@ -59,14 +60,16 @@ def build(settings: Settings, *, clock: Clock | None = None, platforms: dict[str
     engine = make_engine(settings.database_url)
     uow = SqlUnitOfWork(engine)
     cards = SqlMemberCards(uow, HISTORY_SIZE)
-    loyalty = Loyalty(settings=settings, engine=engine, uow=uow, cards=cards, clock=clock or SystemClock())
+    loyalty = Loyalty(
+        settings=settings, engine=engine, uow=uow, cards=cards, inbox=Inbox(engine), clock=clock or SystemClock()
+    )
     platforms = {"shopify": ShopifyPlatform.build(settings.shopify, loyalty.uow, loyalty.clock), **(platforms or {})}
     loyalty.platforms = {"demo": FakePlatform(), **(platforms or {})}
     loyalty.platforms.setdefault("saleor", SaleorPlatform.from_uow(loyalty.uow))
     loyalty.handlers = platform_handlers(loyalty.uow, loyalty.clock, loyalty.platform_of)
     emails = email_handlers(loyalty)
     loyalty.handlers.update(emails)
-    loyalty.handlers.update(shopify_delivery_handlers(loyalty.uow, loyalty.clock))
+    loyalty.handlers.update(delivery_handlers(loyalty.uow, loyalty.clock))
     loyalty.worker_policy = WorkerPolicy(
         max_attempts=settings.outbox.max_attempts,
         rate_per_shop=settings.outbox.rate_per_shop,

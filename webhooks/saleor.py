@@ -34,7 +34,6 @@ from plugin.platforms.saleor.signatures import (
 )
 from plugin.platforms.saleor.snippets import order_confirmation_handlebars
 from plugin.rules.orders import estimate_points
-from plugin.services.orders import record_order_in
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.privacy import erase_customer
 from webhooks import metrics
@@ -170,13 +169,13 @@ def webhook() -> tuple[Response, int]:
     event = (request.headers.get("Saleor-Event") or request.headers.get("X-Saleor-Event") or "").lower()
     if not api_url or not event:
         return _answer(400, "missing_headers")
-    with loyalty.uow() as store:
-        shop = store.shop_by_domain(PLATFORM, api_url)
-        credentials = store.credentials(shop.id) if shop else {}
-    if shop is None:
+    with loyalty.uow.read() as store:
+        found = store.shop_and_credentials(PLATFORM, api_url)
+    if found is None:
         # Manifest webhooks exist before the token reaches us: ask Saleor to retry an allowed shop.
         allowed = api_url in loyalty.settings.saleor.allowed_api_urls
         return _answer(503 if allowed else 401, "installing" if allowed else "unknown_shop", event)
+    shop, credentials = found
     if not shop.installed or not credentials.get("jwks"):
         return _answer(401, "not_installed", event)
     now = loyalty.clock.now().timestamp()
@@ -217,15 +216,11 @@ def _order_event(shop: Shop, raw: bytes, event: str, api_url: str) -> tuple[Resp
     except PayloadError as error:
         log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, error=str(error))
         return _answer(400, "malformed", event)
-    # Retries and eventDeliveryRetry resend identical bytes. The dedupe row and the order's new state
-    # commit together, so a failure after the dedupe row cannot swallow the event.
+    # Retries and eventDeliveryRetry resend identical bytes, so the delivery id is their digest. The
+    # worker records it with the order's new state in one transaction (plugin/platforms/inbox.py).
     delivery_id = hashlib.sha256(raw + b"|" + event.encode() + b"|" + api_url.encode()).hexdigest()
-    now = loyalty.clock.now()
-    with loyalty.uow() as store:
-        if not store.first_delivery(shop.id, delivery_id, event, now):
-            return _answer(200, "duplicate", event)
-        record_order_in(store, now, shop.id, facts)
-    return _answer(200, "stored", event)
+    loyalty.inbox.accept(loyalty.clock.now(), PLATFORM, api_url, event, delivery_id, facts)
+    return _answer(200, "accepted", event)
 
 
 def _store_jwks(shop: Shop, jwks: dict[str, Any], fetched_at: float) -> None:

@@ -2,7 +2,7 @@
 
 The webhook receiver is thin: raw body, HMAC first (401, nothing written), headers (400), pydantic from
 the raw bytes (400), then one INSERT that hands the order delivery to the outbox worker (see
-plugin/platforms/shopify/inbox.py), so Shopify gets its answer in milliseconds even when orders pour in.
+plugin/platforms/inbox.py), so Shopify gets its answer in milliseconds even when orders pour in.
 The worker records the delivery id and the order's new state in one transaction.
 Compliance and lifecycle topics are rare and applied at once.
 """
@@ -13,10 +13,8 @@ from html import escape
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from flask.blueprints import BlueprintSetupState
 
 from plugin.observability import log_event
-from plugin.platforms.shopify.inbox import Inbox
 from plugin.platforms.shopify.payloads import (
     CustomerPrivacyPayload,
     OrderPayload,
@@ -38,7 +36,6 @@ from plugin.services.platform import PlatformRejected, PlatformUnavailable
 from plugin.services.shops import register_shop
 
 PLATFORM = "shopify"
-INBOX = "shopify_inbox"
 blueprint = Blueprint("shopify", __name__)
 
 
@@ -53,11 +50,6 @@ ORDER_TOPICS: dict[str, type[OrderPayload] | type[RefundPayload]] = {
 }
 # Compliance and lifecycle topics are idempotent by nature and open their own transactions.
 OTHER_TOPICS = frozenset({"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"})
-
-
-@blueprint.record_once
-def _build_inbox(state: BlueprintSetupState) -> None:
-    state.app.extensions[INBOX] = Inbox(state.app.extensions["loyalty"].engine)
 
 
 def _ok() -> Response:
@@ -100,7 +92,7 @@ def webhook() -> Response:
         _lifecycle(loyalty, topic, domain.lower(), payload)
         return _ok()
     # Unknown or uninstalled shops match no row: nothing is written and Shopify still gets its 200.
-    current_app.extensions[INBOX].accept(loyalty.clock.now(), domain.lower(), topic, delivery, payload.facts())
+    loyalty.inbox.accept(loyalty.clock.now(), PLATFORM, domain.lower(), topic, delivery, payload.facts())
     return _ok()
 
 

@@ -261,6 +261,11 @@ class SqlStore:
         row = self.connection.execute(_SHOP_BY_DOMAIN, {"platform": platform, "domain": domain}).first()
         return _shop(row) if row else None
 
+    def shop_and_credentials(self, platform: str, domain: str) -> tuple[Shop, dict[str, Any]] | None:
+        """The shop with its platform credentials, in one read (a webhook's signature check needs both)."""
+        row = self.connection.execute(_SHOP_BY_DOMAIN, {"platform": platform, "domain": domain}).first()
+        return (_shop(row), dict(row.credentials)) if row else None
+
     def add_shop(self, platform: str, domain: str, currency: str, locale: str, now: datetime) -> Shop:
         shop_id = self.connection.execute(
             insert(t.shops)

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from plugin.platforms.inbox import Inbox, delivery_job, drain
+from plugin.services.outbox import run_once
 from tests.saleor_kit import (
     API_URL,
     JWKS_URL,
@@ -25,7 +27,14 @@ SIGNUP_BONUS = 50
 
 
 def post(client, sent: Delivery, path: str = "/webhooks/saleor"):
-    return client.post(path, data=sent.body, headers=sent.headers)
+    """POST a delivery, then apply what the inbox accepted, as the outbox worker does (no other jobs run)."""
+    response = client.post(path, data=sent.body, headers=sent.headers)
+    loyalty = client.application.extensions["loyalty"]
+    with loyalty.uow.read() as store:
+        shop = store.shop_by_domain("saleor", API_URL)
+    if shop is not None:
+        drain(loyalty.uow, loyalty.clock, shop.id, delivery_job("saleor"))
+    return response
 
 
 def credited(uow, shop, order_ref: str = PAID_ORDER) -> int | None:
@@ -47,10 +56,10 @@ def replay(client, *names: str) -> None:
 
 
 @pytest.mark.parametrize("recorded", all_deliveries(), ids=lambda recorded: recorded.name)
-def test_every_recorded_delivery_is_verified_and_stored(client, shop, recorded):
+def test_every_recorded_delivery_is_verified_and_accepted(client, shop, recorded):
     response = post(client, recorded)
     assert response.status_code == 200
-    assert response.get_json()["outcome"] == "stored"
+    assert response.get_json()["outcome"] == "accepted"
 
 
 def test_a_paid_order_credits_its_points_once_however_often_it_arrives(client, shop, uow):
@@ -61,9 +70,14 @@ def test_a_paid_order_credits_its_points_once_however_often_it_arrives(client, s
     assert balance(uow, shop) == SIGNUP_BONUS + 90
 
 
-def test_an_identical_redelivery_is_answered_as_a_duplicate(client, shop):
+def test_an_identical_redelivery_is_accepted_and_changes_nothing(client, shop, uow):
     replay(client, "subscription-order_fully_paid-1")
-    assert post(client, delivery("subscription-order_fully_paid-1")).get_json()["outcome"] == "duplicate"
+    with uow() as store:
+        entries = len(store.history(store.member_by_customer(shop.id, CUSTOMER).id, 100))
+    replay(client, "subscription-order_fully_paid-1")
+    with uow() as store:
+        assert len(store.history(store.member_by_customer(shop.id, CUSTOMER).id, 100)) == entries
+    assert balance(uow, shop) == SIGNUP_BONUS + 90
 
 
 def test_a_refund_of_5_then_to_90_of_90_reverses_the_points_to_zero(client, shop, uow):
@@ -222,16 +236,14 @@ def test_a_signed_but_malformed_payload_is_refused_and_writes_nothing(client, sh
 
 
 def test_a_failure_while_storing_asks_for_a_retry_and_the_retry_is_stored(client, shop, uow, monkeypatch):
-    import webhooks.saleor
-
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(webhooks.saleor, "record_order_in", broken)
+    monkeypatch.setattr(Inbox, "accept", broken)
     assert post(client, delivery("subscription-order_fully_paid-1")).status_code == 500
     monkeypatch.undo()
     response = post(client, delivery("subscription-order_fully_paid-1"))
-    assert response.get_json()["outcome"] == "stored"
+    assert response.get_json()["outcome"] == "accepted"
     assert credited(uow, shop) == 90
 
 
@@ -276,3 +288,14 @@ def test_the_same_deliveries_in_any_order_leave_the_same_points(client, shop, uo
     assert credited(uow, shop) == 85
     replay(client, "subscription-order_fully_refunded-1")
     assert credited(uow, shop) == 0
+
+
+def test_the_outbox_worker_applies_an_accepted_delivery(client, shop, uow):
+    sent = delivery("subscription-order_fully_paid-1")
+    assert client.post("/webhooks/saleor", data=sent.body, headers=sent.headers).status_code == 200
+    assert credited(uow, shop) is None  # accepted, not yet applied
+    loyalty = client.application.extensions["loyalty"]
+    deliveries = {delivery_job("saleor"): loyalty.handlers[delivery_job("saleor")]}
+
+    assert run_once(loyalty.uow, loyalty.clock, deliveries, loyalty.worker_policy) == 1
+    assert credited(uow, shop) == 90

@@ -43,7 +43,7 @@ def app(shopify_settings: Settings, clock: Any, uow: SqlUnitOfWork, fake_shopify
     app = create_app(shopify_settings, clock=clock, platforms={"shopify": platform})
     yield app
     # Close the pools now rather than at garbage collection: PostgreSQL counts every open connection.
-    app.extensions["shopify_inbox"].engine.dispose()
+    app.extensions["loyalty"].inbox.engine.dispose()
     app.extensions["loyalty"].engine.dispose()
 
 

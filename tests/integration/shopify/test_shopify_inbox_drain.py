@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from plugin.platforms.shopify.inbox import DELIVERY_JOB, Inbox, drain
+from plugin.platforms.inbox import Inbox, delivery_job, drain
 from plugin.rules.orders import Line, OrderFacts
 from plugin.services.platform import Shop
 from plugin.services.ports import Member
@@ -28,10 +28,15 @@ def test_two_workers_draining_one_shop_apply_every_delivery_once(
 ) -> None:
     inbox = Inbox(engine)
     for number in range(30):
-        inbox.accept(clock.now(), shopify_shop.domain, "orders/paid", f"d-{number}", paid(number))
-    inbox.accept(clock.now(), shopify_shop.domain, "orders/paid", "d-0", paid(0))  # a duplicate while waiting
+        inbox.accept(clock.now(), "shopify", shopify_shop.domain, "orders/paid", f"d-{number}", paid(number))
+    inbox.accept(
+        clock.now(), "shopify", shopify_shop.domain, "orders/paid", "d-0", paid(0)
+    )  # a duplicate while waiting
     applied: list[int] = []
-    workers = [threading.Thread(target=lambda: applied.append(drain(uow, clock, shopify_shop.id))) for _ in range(2)]
+    workers = [
+        threading.Thread(target=lambda: applied.append(drain(uow, clock, shopify_shop.id, delivery_job("shopify"))))
+        for _ in range(2)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -44,7 +49,7 @@ def test_two_workers_draining_one_shop_apply_every_delivery_once(
     assert found is not None and found.lifetime == 50 + 1000 + 30 * 12
     with engine.connect() as connection:
         waiting = connection.execute(
-            select(func.count()).where(t.outbox.c.kind == DELIVERY_JOB, t.outbox.c.status == "pending")
+            select(func.count()).where(t.outbox.c.kind == delivery_job("shopify"), t.outbox.c.status == "pending")
         ).scalar()
     assert waiting == 0
     inbox.engine.dispose()

@@ -1,10 +1,12 @@
-"""Order deliveries: accepted with one INSERT inside the webhook request, applied by the outbox worker.
+"""Order deliveries from either platform: accepted with one INSERT inside the webhook request, applied by
+the outbox worker.
 
-Shopify fails a delivery that takes over five seconds and removes subscriptions that keep failing, so
-the receiver only verifies, parses and stores the delivery's facts as an outbox job. The worker then
-records the delivery id and the order's new state in one transaction (a repeat delivery changes
-nothing) and, while it holds the shop's rate slot, drains the shop's other waiting deliveries too:
-recording orders calls no platform, so a burst of orders is not held to the per-shop API rate.
+Shopify fails a delivery that takes over five seconds and Saleor one that takes over twenty, and both
+give up on endpoints that keep failing, so the receiver only verifies, parses and stores the
+delivery's facts as an outbox job. The worker then records the delivery id and the order's new state
+in one transaction (a repeat delivery changes nothing) and, while it holds the shop's rate slot,
+drains the shop's other waiting deliveries too: recording orders calls no platform, so a burst of
+orders is not held to the per-shop API rate.
 
 The engine's Store has no intake or drain statement for this, so the two statements live here,
 built once per process; the effects still go through `record_order_in` and `finish_job`.
@@ -28,8 +30,7 @@ from plugin.storage.codec import dump_state, load_state
 from plugin.storage.database import make_engine
 from plugin.storage.store import SqlStore, SqlUnitOfWork
 
-DELIVERY_JOB = "shopify_delivery"
-PLATFORM = "shopify"
+PLATFORMS = ("shopify", "saleor")
 # Deliveries applied per handler call beyond the claimed one; the rest wait for the next round.
 DRAIN_BATCH = 200
 
@@ -70,7 +71,7 @@ def _intake_statement(dialect: str) -> Any:
     columns = t.outbox.c
     source = select(
         t.shops.c.id,
-        literal(DELIVERY_JOB, String()),
+        bindparam("kind", type_=String()),
         bindparam("payload", type_=JSON()),
         bindparam("dedupe_key", type_=String()),
         literal("pending", String()),
@@ -78,7 +79,7 @@ def _intake_statement(dialect: str) -> Any:
         bindparam("next_attempt_at", type_=columns.next_attempt_at.type),
         bindparam("created_at", type_=columns.created_at.type),
     ).where(
-        t.shops.c.platform == PLATFORM,
+        t.shops.c.platform == bindparam("platform", type_=String()),
         t.shops.c.domain == bindparam("domain", type_=String()),
         t.shops.c.installed == true(),
     )
@@ -102,33 +103,40 @@ class Inbox:
     def __init__(self, engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             # One round trip per delivery: the single INSERT commits itself and no ping precedes it.
-            # A connection the server dropped fails that one delivery, which Shopify sends again.
+            # A connection the server dropped fails that one delivery, which the platform sends again.
             url = engine.url.render_as_string(hide_password=False)
             engine = make_engine(url, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
         self.engine = engine
         self.intake = _intake_statement(engine.dialect.name)
 
-    def accept(self, now: datetime, domain: str, topic: str, delivery: str, facts: OrderFacts) -> None:
+    def accept(self, now: datetime, platform: str, domain: str, topic: str, delivery: str, facts: OrderFacts) -> None:
         """Store one delivery for an installed shop (nothing for an unknown one); a waiting duplicate absorbs it."""
         with self.engine.begin() as connection:
             connection.execute(
                 self.intake,
                 {
+                    "kind": delivery_job(platform),
                     "payload": {"topic": topic, "delivery": delivery, "facts": dump_facts(facts)},
-                    "dedupe_key": f"shopify:{delivery}",
+                    "dedupe_key": f"{platform}:{delivery}",
                     "next_attempt_at": now,
                     "created_at": now,
+                    "platform": platform,
                     "domain": domain,
                 },
             )
 
 
-def _next_waiting(store: SqlStore, shop_id: int, now: datetime, after: int) -> Job | None:
+def delivery_job(platform: str) -> str:
+    """The outbox job kind of a platform's accepted deliveries."""
+    return f"{platform}_delivery"
+
+
+def _next_waiting(store: SqlStore, kind: str, shop_id: int, now: datetime, after: int) -> Job | None:
     statement = (
         select(t.outbox.c.id, t.outbox.c.payload, t.outbox.c.attempts)
         .where(
             t.outbox.c.shop_id == shop_id,
-            t.outbox.c.kind == DELIVERY_JOB,
+            t.outbox.c.kind == kind,
             t.outbox.c.status == "pending",
             t.outbox.c.id > after,
             t.outbox.c.next_attempt_at <= now,
@@ -143,7 +151,7 @@ def _next_waiting(store: SqlStore, shop_id: int, now: datetime, after: int) -> J
     row = store.connection.execute(statement).first()
     if row is None:
         return None
-    return Job(id=row.id, shop_id=shop_id, kind=DELIVERY_JOB, payload=row.payload, attempts=row.attempts)
+    return Job(id=row.id, shop_id=shop_id, kind=kind, payload=row.payload, attempts=row.attempts)
 
 
 def apply_delivery(store: SqlStore, now: datetime, job: Job) -> None:
@@ -154,26 +162,30 @@ def apply_delivery(store: SqlStore, now: datetime, job: Job) -> None:
 
 
 def delivery_handlers(uow: SqlUnitOfWork, clock: Clock) -> dict[str, Handler]:
-    """The outbox handler for accepted deliveries: the claimed one, then the shop's waiting ones."""
+    """The outbox handlers for accepted deliveries: the claimed one, then the shop's waiting ones."""
 
     def apply(job: Job) -> None:
         with uow() as store:
             apply_delivery(store, clock.now(), job)
         try:
-            drain(uow, clock, job.shop_id, after=job.id)
+            drain(uow, clock, job.shop_id, job.kind, after=job.id)
         except Exception as failure:  # a bad sibling waits for its own claim, with its own retries
-            log_event("shopify.inbox", "drain_stopped", shop=job.shop_id, error=type(failure).__name__)
+            log_event("inbox", "drain_stopped", shop=job.shop_id, error=type(failure).__name__)
 
-    return {DELIVERY_JOB: apply}
+    return {delivery_job(platform): apply for platform in PLATFORMS}
 
 
-def drain(uow: SqlUnitOfWork, clock: Clock, shop_id: int, *, after: int = 0, limit: int = DRAIN_BATCH) -> int:
-    """Apply up to `limit` waiting deliveries of a shop, each with its job's completion; returns how many."""
+def drain(
+    uow: SqlUnitOfWork, clock: Clock, shop_id: int, kind: str, *, after: int = 0, limit: int = DRAIN_BATCH
+) -> int:
+    """Apply up to `limit` waiting deliveries (jobs of `kind`) of a shop, each with its job's completion.
+
+    Returns how many it applied."""
     applied = 0
     while applied < limit:
         with uow() as store:
             now = clock.now()
-            waiting = _next_waiting(store, shop_id, now, after)
+            waiting = _next_waiting(store, kind, shop_id, now, after)
             if waiting is None:
                 return applied
             apply_delivery(store, now, waiting)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plugin.platforms.shopify.inbox import dump_facts, load_facts
+from plugin.platforms.inbox import dump_facts, load_facts
+from plugin.platforms.saleor.payloads import parse_order_event
 from plugin.platforms.shopify.payloads import OrderPayload, RefundPayload, parse
+from tests.saleor_kit import all_deliveries
 
-PAYLOADS = Path(__file__).parents[4] / ".." / "shared" / "fixtures" / "shopify" / "payloads"
+PAYLOADS = Path(__file__).parents[3] / ".." / "shared" / "fixtures" / "shopify" / "payloads"
 
 
 def test_order_facts_survive_the_inbox_unchanged() -> None:
@@ -20,3 +22,9 @@ def test_refund_facts_keep_lines_unknown() -> None:
     loaded = load_facts(dump_facts(facts))
     assert loaded.lines is None
     assert loaded == facts
+
+
+def test_saleor_order_facts_survive_the_inbox_unchanged() -> None:
+    for recorded in all_deliveries():
+        facts = parse_order_event(recorded.body, recorded.event)
+        assert load_facts(dump_facts(facts)) == facts, recorded.name
