@@ -63,6 +63,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "members.search": ("Search by e-mail, name or customer id", "Zoek op e-mail, naam of klantnummer"),
     "members.find": ("Search", "Zoeken"),
     "members.none": ("No members found.", "Geen leden gevonden."),
+    "requests.title": ("Data requests", "Gegevensverzoeken"),
+    "requests.intro": (
+        "Customers who asked the shop for the data it holds on them. Download the export, send it to the "
+        "customer within 30 days, then mark the request answered.",
+        "Klanten die de winkel vroegen om de gegevens die over hen bewaard worden. Download de export, stuur "
+        "die binnen 30 dagen naar de klant en markeer het verzoek daarna als beantwoord.",
+    ),
+    "requests.received": ("Received", "Ontvangen"),
+    "requests.export": ("Download export (JSON)", "Export downloaden (JSON)"),
+    "requests.mark_answered": ("Mark answered", "Markeren als beantwoord"),
+    "requests.answered_on": ("Answered", "Beantwoord"),
+    "requests.answered": ("The data request is marked answered.", "Het gegevensverzoek is gemarkeerd als beantwoord."),
     "member.email": ("E-mail", "E-mail"),
     "member.name": ("Name", "Naam"),
     "member.customer": ("Customer id", "Klantnummer"),

@@ -271,10 +271,29 @@ def admin_blueprint(loyalty: Loyalty) -> Blueprint:
     # -- members --------------------------------------------------------------------------------
 
     @pages.get("/admin/members")
-    def members() -> Any:
+    def members(message: str | None = None) -> Any:
         query = request.args.get("q", "")
         found = queries.search_members(loyalty.engine, g.staff.shop_id, query)
-        return render_template("admin/members.html", query=query, found=found, **_common())
+        with loyalty.uow.read() as store:
+            requests = store.data_requests(g.staff.shop_id)
+        return render_template(
+            "admin/members.html", query=query, found=found, requests=requests, message=message, **_common()
+        )
+
+    @pages.get("/admin/data-requests/<int:request_id>/export")
+    def export_requested_data(request_id: int) -> Any:
+        with loyalty.uow.read() as store:
+            asked = store.data_request(g.staff.shop_id, request_id)
+        if asked is None:
+            abort(404)
+        data = privacy.export_customer(loyalty.uow, g.staff.shop_id, customer_ref=asked.customer_ref, email=asked.email)
+        return _json_download(data, f"data-request-{request_id}.json")
+
+    @pages.post("/admin/data-requests/<int:request_id>/answered")
+    def answer_data_request(request_id: int) -> Any:
+        if not privacy.answer_data_request(loyalty.uow, loyalty.clock, g.staff.shop_id, request_id):
+            abort(404)
+        return members(message=text("requests.answered", g.language))
 
     @pages.get("/admin/members/<int:member_id>")
     def member(member_id: int, message: str | None = None, error: str | None = None, status: int = 200) -> Any:
@@ -327,11 +346,7 @@ def admin_blueprint(loyalty: Loyalty) -> Blueprint:
     def export_member(member_id: int) -> Any:
         found = _member_or_404(member_id)
         data = privacy.export_customer(loyalty.uow, g.staff.shop_id, customer_ref=found.customer_ref, email=found.email)
-        return Response(
-            json.dumps(data, indent=2, default=str),
-            mimetype="application/json",
-            headers={"Content-Disposition": f'attachment; filename="member-{member_id}.json"'},
-        )
+        return _json_download(data, f"member-{member_id}.json")
 
     @pages.post("/admin/members/<int:member_id>/erase")
     def erase_member(member_id: int) -> Any:
@@ -341,8 +356,13 @@ def admin_blueprint(loyalty: Loyalty) -> Blueprint:
         privacy.erase_customer(
             loyalty.uow, loyalty.clock, g.staff.shop_id, customer_ref=found.customer_ref, email=found.email
         )
-        return render_template(
-            "admin/members.html", query="", found=[], message=text("member.erased", g.language), **_common()
+        return members(message=text("member.erased", g.language))
+
+    def _json_download(data: dict[str, Any], filename: str) -> Response:
+        return Response(
+            json.dumps(data, indent=2, default=str),
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
     def _member_or_404(member_id: int) -> Any:

@@ -119,16 +119,11 @@ def _lifecycle(loyalty: Any, topic: str, domain: str, payload: Any) -> None:
         if topic == "customers/redact":
             privacy.erase_customer(loyalty.uow, loyalty.clock, shop.id, customer_ref=ref, email=customer.email)
         else:
-            export = privacy.export_customer(loyalty.uow, shop.id, customer_ref=ref, email=customer.email)
-            # Shopify has no callback for the answer: the merchant receives it through the outbox.
-            with loyalty.uow() as store:
-                store.enqueue(
-                    shop.id,
-                    "customer_data_request",
-                    {"customer_ref": ref, "email": customer.email, "export": export},
-                    loyalty.clock.now(),
-                    dedupe_key=f"data_request:{ref or customer.email}",
-                )
+            # Shopify takes no answer back: the shop owner sees the request and its export in the admin.
+            request_ref = str(payload.data_request.id) if payload.data_request else None
+            privacy.record_data_request(
+                loyalty.uow, loyalty.clock, shop.id, request_ref, customer_ref=ref, email=customer.email
+            )
     log_event("shopify.webhook", topic, shop=shop.id)
 
 

@@ -63,6 +63,17 @@ class OrderRecord:
 
 
 @dataclass(frozen=True)
+class DataRequest:
+    """A customer's request for the data the app holds on them, for the shop owner to answer."""
+
+    id: int
+    customer_ref: str | None
+    email: str | None
+    received_at: datetime
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Redemption:
     id: int
     member_id: int
@@ -202,6 +213,14 @@ class Store(Protocol):
     def order(self, shop_id: int, order_ref: str) -> OrderRecord | None: ...
     def customer_orders(self, shop_id: int, customer_ref: str | None, email: str | None) -> list[dict[str, Any]]: ...
     def forget_orders(self, shop_id: int, customer_ref: str | None, email: str | None) -> None: ...
+    # data requests
+    def add_data_request(
+        self, shop_id: int, request_ref: str | None, customer_ref: str | None, email: str | None, now: datetime
+    ) -> None: ...
+    def data_requests(self, shop_id: int) -> list[DataRequest]: ...
+    def data_request(self, shop_id: int, request_id: int) -> DataRequest | None: ...
+    def answer_data_request(self, shop_id: int, request_id: int, now: datetime) -> bool: ...
+    def forget_data_requests(self, shop_id: int, customer_ref: str | None, email: str | None) -> None: ...
     def claimable_orders(
         self, shop_id: int, customer_ref: str | None, email: str | None, since: datetime
     ) -> list[str]: ...

@@ -73,11 +73,33 @@ def erase_customer(
     """Remove a customer's personal data; their anonymised points and orders stay for the shop's totals."""
     with uow() as store:
         member = _find(store, shop_id, customer_ref, email)
-        store.forget_orders(shop_id, customer_ref, email or (member.email if member else None))
+        known_email = email or (member.email if member else None)
+        store.forget_orders(shop_id, customer_ref, known_email)
+        store.forget_data_requests(shop_id, customer_ref, known_email)
         if member is None:
             return False
         store.erase_member(member.id, clock.now())
         return True
+
+
+def record_data_request(
+    uow: UnitOfWork,
+    clock: Clock,
+    shop_id: int,
+    request_ref: str | None,
+    *,
+    customer_ref: str | None = None,
+    email: str | None = None,
+) -> None:
+    """A customer asked for their data: the shop owner sees it in the admin, with the export to send them."""
+    with uow() as store:
+        store.add_data_request(shop_id, request_ref, customer_ref, email, clock.now())
+
+
+def answer_data_request(uow: UnitOfWork, clock: Clock, shop_id: int, request_id: int) -> bool:
+    """The shop owner sent the customer their data; False if the request is unknown or already answered."""
+    with uow() as store:
+        return store.answer_data_request(shop_id, request_id, clock.now())
 
 
 def erase_shop(uow: UnitOfWork, shop_id: int) -> None:

@@ -24,7 +24,7 @@ from plugin.ledger.model import (
 from plugin.rules.orders import OrderState
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
-from plugin.services.ports import Job, Member, OrderRecord, Redemption
+from plugin.services.ports import DataRequest, Job, Member, OrderRecord, Redemption
 from plugin.storage import tables as t
 from plugin.storage.bulk import SqlBulk
 from plugin.storage.codec import dump_state, load_state
@@ -121,6 +121,7 @@ class Statements:
             set_={"shop_id": member_upsert.excluded.shop_id},
         ).returning(*t.members.c)
         self.insert_delivery = _insert_ignoring(dialect_name, t.deliveries).returning(t.deliveries.c.id)
+        self.add_data_request = _insert_ignoring(dialect_name, t.data_requests)
         self.locked_member = _MEMBER_BY_ID.with_for_update() if locks else _MEMBER_BY_ID
         self.locked_member_by_customer = _MEMBER_BY_CUSTOMER.with_for_update() if locks else _MEMBER_BY_CUSTOMER
         # One statement creates the order row if new and locks it (ON CONFLICT DO UPDATE takes the row lock).
@@ -551,6 +552,60 @@ class SqlStore:
                 update(t.orders).where(t.orders.c.id == row.id).values(state=state, email=None, customer_ref=None)
             )
 
+    # data requests
+
+    def add_data_request(
+        self, shop_id: int, request_ref: str | None, customer_ref: str | None, email: str | None, now: datetime
+    ) -> None:
+        """Record a data request; the platform sending the same request again changes nothing."""
+        self.connection.execute(
+            self.statements.add_data_request,
+            {
+                "shop_id": shop_id,
+                "request_ref": request_ref,
+                "customer_ref": customer_ref,
+                "email": email.lower() if email else None,
+                "received_at": now,
+            },
+        )
+
+    def data_requests(self, shop_id: int) -> list[DataRequest]:
+        """The shop's data requests, open ones first, each group newest first."""
+        d = t.data_requests.c
+        rows = self.connection.execute(
+            select(d.id, d.customer_ref, d.email, d.received_at, d.answered_at)
+            .where(d.shop_id == shop_id)
+            .order_by(d.answered_at.is_not(None), d.received_at.desc(), d.id.desc())
+        )
+        return [DataRequest(*row) for row in rows]
+
+    def data_request(self, shop_id: int, request_id: int) -> DataRequest | None:
+        d = t.data_requests.c
+        row = self.connection.execute(
+            select(d.id, d.customer_ref, d.email, d.received_at, d.answered_at).where(
+                d.shop_id == shop_id, d.id == request_id
+            )
+        ).first()
+        return DataRequest(*row) if row else None
+
+    def answer_data_request(self, shop_id: int, request_id: int, now: datetime) -> bool:
+        """Mark an open request answered; False if there is no such open request."""
+        d = t.data_requests.c
+        answered = self.connection.execute(
+            update(t.data_requests)
+            .where(d.shop_id == shop_id, d.id == request_id, d.answered_at.is_(None))
+            .values(answered_at=now)
+            .returning(d.id)
+        ).first()
+        return answered is not None
+
+    def forget_data_requests(self, shop_id: int, customer_ref: str | None, email: str | None) -> None:
+        d = t.data_requests.c
+        match = [d.customer_ref == customer_ref] if customer_ref else []
+        match += [d.email == email.lower()] if email else []
+        if match:
+            self.connection.execute(t.data_requests.delete().where(d.shop_id == shop_id, or_(*match)))
+
     def erase_member(self, member_id: int, now: datetime) -> None:
         self.connection.execute(
             update(t.members)
@@ -592,6 +647,7 @@ class SqlStore:
             t.outbox,
             t.deliveries,
             t.cursors,
+            t.data_requests,
             t.program_versions,
         ):
             self.connection.execute(table.delete().where(table.c.shop_id == shop_id))

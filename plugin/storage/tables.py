@@ -290,6 +290,21 @@ deliveries = Table(
     UniqueConstraint("shop_id", "delivery_id"),
 )
 
+# Customers asking for the data the app holds on them (Shopify's customers/data_request). The shop
+# owner downloads the export from the admin and answers the customer; erasing the customer drops it.
+data_requests = Table(
+    "data_requests",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("request_ref", String(64), nullable=True),  # the platform's id for the request
+    Column("customer_ref", String(255), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("received_at", When, nullable=False),
+    Column("answered_at", When, nullable=True),
+    UniqueConstraint("shop_id", "request_ref"),
+)
+
 # Named cursors for jobs that resume where they stopped (reconcile: orders updated since).
 cursors = Table(
     "cursors",

@@ -250,11 +250,16 @@ class ComplianceCustomer(Payload):
     email: str | None = None
 
 
+class DataRequestRef(Payload):
+    id: int
+
+
 class CustomerPrivacyPayload(Payload):
     """customers/data_request and customers/redact."""
 
     shop_domain: str
     customer: ComplianceCustomer
+    data_request: DataRequestRef | None = None  # customers/data_request only
 
 
 class ShopRedactPayload(Payload):

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from plugin.notifications.tokens import unsubscribe_token
 from plugin.rules.orders import Line, OrderFacts
+from plugin.services import privacy
 from plugin.services.adjust import adjust
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
@@ -249,3 +250,31 @@ def test_the_simulator_replays_a_recent_real_order(
     html = client.post("/admin/program", data=form).get_data(as_text=True)
     assert re.search(r'id="sim-live">64<', html) and earned == 64
     assert re.search(r'id="sim-draft">129<', html)
+
+
+def test_a_data_request_is_listed_with_its_export_until_the_owner_marks_it_answered(
+    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    opt_in(uow, clock, shop.id, "c-7", "asks@example.com", "widget")
+    privacy.record_data_request(uow, clock, shop.id, "9", customer_ref="c-7", email="asks@example.com")
+    privacy.record_data_request(uow, clock, shop.id, "9", customer_ref="c-7", email="asks@example.com")  # again
+    log_in(client, shop)
+
+    page = client.get("/admin/members").get_data(as_text=True)
+    [request_id] = re.findall(r"/admin/data-requests/(\d+)/export", page)
+    exported = client.get(f"/admin/data-requests/{request_id}/export")
+    assert exported.json["member"]["email"] == "asks@example.com"  # type: ignore[index]
+
+    answered = client.post(f"/admin/data-requests/{request_id}/answered", data={"csrf": csrf_of(page)})
+    assert "marked answered" in answered.get_data(as_text=True)
+    assert "Mark answered" not in answered.get_data(as_text=True)
+    assert client.post(f"/admin/data-requests/{request_id}/answered", data={"csrf": csrf_of(page)}).status_code == 404
+
+
+def test_erasing_a_customer_also_removes_their_data_request(
+    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    privacy.record_data_request(uow, clock, shop.id, "10", customer_ref="c-8", email="gone@example.com")
+    privacy.erase_customer(uow, clock, shop.id, customer_ref="c-8", email="gone@example.com")
+    with uow() as store:
+        assert store.data_requests(shop.id) == []

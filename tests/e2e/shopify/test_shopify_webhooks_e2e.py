@@ -153,19 +153,16 @@ def test_customer_redact_erases_the_member(deliver: Deliver, uow: SqlUnitOfWork,
     assert member is None or member.status == "erased"
 
 
-def test_customer_data_request_queues_the_export_for_the_merchant(
-    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop, engine: Any
+def test_a_customer_data_request_waits_in_the_admin_for_the_shop_owner(
+    deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop
 ) -> None:
     deliver("orders/paid", paid_order())
     body = {"shop_domain": SHOP, "customer": {"id": int(CUSTOMER), "email": None}, "data_request": {"id": 9}}
     assert deliver("customers/data_request", body).status_code == 200
-    from sqlalchemy import select
-
-    from plugin.storage import tables as t
-
-    with engine.connect() as connection:
-        job = connection.execute(select(t.outbox).where(t.outbox.c.kind == "customer_data_request")).one()
-    assert job.payload["export"]["member"]["customer_ref"] == CUSTOMER
+    assert deliver("customers/data_request", body).status_code == 200  # Shopify sending it again
+    with uow() as store:
+        [asked] = store.data_requests(shopify_shop.id)
+    assert (asked.customer_ref, asked.answered_at) == (CUSTOMER, None)
 
 
 @pytest.mark.parametrize(
