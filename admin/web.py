@@ -72,7 +72,7 @@ def admin_blueprint(loyalty: Loyalty) -> Blueprint:
             shop = store.shop(staff.shop_id)
         if shop is None or not shop.installed:
             return _refused()
-        g.staff, g.cookie, g.shop = staff, cookie, shop
+        g.staff, g.cookie, g.shop, g.shop_id = staff, cookie, shop, shop.id
         g.language = staff.language
         # Cookie sessions must echo the form token; a header token cannot be sent by another site.
         if (

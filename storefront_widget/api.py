@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from plugin.platforms.saleor.tokens import TokenError, confirm_customer, verify_customer_token
 from plugin.platforms.shopify.verify import SignatureError, verify_app_proxy
@@ -199,6 +199,7 @@ def _state(visitor: Visitor, customer_ref: str | None, body: dict[str, Any] | No
     card = _loyalty().cards.read(visitor.platform, visitor.shop_domain, customer_ref)
     if card is None or not card.shop.installed:
         raise Unauthorized("this shop has not installed the app")
+    g.shop_id = card.shop.id
     return member_state(card, customer_ref, _language(visitor, card.shop, body))
 
 

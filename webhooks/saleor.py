@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from plugin.observability import log_event
 from plugin.platforms.saleor import queries
@@ -176,6 +176,7 @@ def webhook() -> tuple[Response, int]:
         allowed = api_url in loyalty.settings.saleor.allowed_api_urls
         return _answer(503 if allowed else 401, "installing" if allowed else "unknown_shop", event)
     shop, credentials = found
+    g.shop_id = shop.id
     if not shop.installed or not credentials.get("jwks"):
         return _answer(401, "not_installed", event)
     now = loyalty.clock.now().timestamp()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from plugin.observability import log_event
 from plugin.platforms.shopify.payloads import (
@@ -109,6 +109,7 @@ def _lifecycle(loyalty: Any, topic: str, domain: str, payload: Any) -> None:
         shop = store.shop_by_domain(PLATFORM, domain)
     if shop is None:
         return
+    g.shop_id = shop.id
     if topic == "app/uninstalled":
         privacy.uninstall_shop(loyalty.uow, shop.id)
     elif topic == "shop/redact":

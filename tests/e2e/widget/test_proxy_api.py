@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -65,6 +66,16 @@ def test_another_customer_id_than_the_signed_one_is_refused(client, proxy, shopi
     query = sign_proxy(proxy.params(MEMBER)).replace(f"logged_in_customer_id={MEMBER}", "logged_in_customer_id=7002")
 
     assert client.get(f"/proxy/api/member?{query}").status_code == 401
+
+
+def test_the_requests_log_line_names_the_shop_and_no_customer(proxy, shopify_shop, capfd):
+    capfd.readouterr()
+
+    proxy.get("member", MEMBER)
+
+    [line] = [json.loads(line) for line in capfd.readouterr().err.splitlines() if '"http.' in line]
+    assert line["kind"].endswith(".proxy_member") and line["shop"] == shopify_shop.id
+    assert line.keys() == {"ts", "kind", "outcome", "shop", "duration_ms"}  # no customer in it
 
 
 def test_a_customer_id_added_to_a_logged_out_signature_is_refused(client, proxy, shopify_shop):
