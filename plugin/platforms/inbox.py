@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Engine, String, bindparam, literal, or_, select, true
+from sqlalchemy import JSON, Engine, String, bindparam, literal, literal_column, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from plugin.observability import log_event
@@ -137,7 +137,7 @@ def _next_waiting(store: SqlStore, kind: str, shop_id: int, now: datetime, after
         .where(
             t.outbox.c.shop_id == shop_id,
             t.outbox.c.kind == kind,
-            t.outbox.c.status == "pending",
+            t.outbox.c.status == literal_column("'pending'"),  # as ix_outbox_pending_by_shop_kind says it
             t.outbox.c.id > after,
             t.outbox.c.next_attempt_at <= now,
             or_(t.outbox.c.locked_until.is_(None), t.outbox.c.locked_until < now),

@@ -277,6 +277,16 @@ outbox = Table(
     UniqueConstraint("shop_id", "dedupe_key"),
     Index(None, "status", "next_attempt_at"),
 )
+# A shop's waiting jobs of one kind in order (the inbox drain's pick), without reading the done ones.
+# Queries match the condition with the literal 'pending', not a parameter, so SQLite uses the index.
+Index(
+    "ix_outbox_pending_by_shop_kind",
+    outbox.c.shop_id,
+    outbox.c.kind,
+    outbox.c.id,
+    sqlite_where=text("status = 'pending'"),
+    postgresql_where=text("status = 'pending'"),
+)
 
 # Transport-level dedupe of platform deliveries (Shopify X-Shopify-Webhook-Id, Saleor body hash).
 deliveries = Table(
