@@ -158,8 +158,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     # One sync worker per core, the same for the bare endpoint and the app. The database server and the
     # load generator share these cores; gunicorn's (2 x cores) + 1, meant for a database elsewhere, here
-    # only makes the app's workers and PostgreSQL's backends take turns (app / bare 0.48-0.55 against
-    # 0.60-0.62 with one per core on PostgreSQL, 2 cores, 2026-12-06).
+    # only makes the app's workers and PostgreSQL's backends take turns (app / bare on PostgreSQL, 2 cores,
+    # 2026-12-06: 0.48-0.55 with five workers, 0.56-0.63 with two).
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--databases", default="sqlite,postgresql")
     options = parser.parse_args()
