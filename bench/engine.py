@@ -1,7 +1,8 @@
 """Engine benchmarks on SQLite (a file) and PostgreSQL (a scratch schema, dropped afterwards).
 
 (a) orders recorded per second through record_order, one transaction each;
-(b) historic import of 100,000 new orders per second through import_history (target >= 5,000/s);
+(b) historic import of 100,000 new orders per second through import_history, what `loyalty reconcile
+    --since` runs (target >= 5,000/s);
 (c) balance lookup latency, the widget's one-statement read (MemberCards.read), for a member with 10k and one with 1M entries;
 (d) the expiry job over 1,000,000 due lots (target under 30 s on PostgreSQL).
 

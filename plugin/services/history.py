@@ -23,9 +23,16 @@ from plugin.services.errors import UnknownShop
 from plugin.services.orders import record_order_in
 from plugin.services.ports import Clock, Member, Store, UnitOfWork
 from plugin.services.posting import add_months, expiry_for
-from plugin.services.reconcile import ImportReport
 
 ZERO = Decimal(0)
+
+
+@dataclass
+class ImportReport:
+    orders: int = 0
+    points: int = 0
+    changed_orders: list[str] = field(default_factory=list)
+    dry_run: bool = False
 
 
 class OrdersTaken(Exception):

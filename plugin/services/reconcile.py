@@ -1,18 +1,19 @@
 """Never lose points: feed orders from the platform through the same state-based path as webhooks.
 
-Reconcile resumes from a cursor (orders updated since the last run); import takes history since
-a date. A dry run does the same work in a transaction that is rolled back and reports it.
+Reconcile resumes from a cursor (orders updated since the last run) and records each order as a
+webhook would; given a date, it imports the history since then through the batched historic import
+(plugin/services/history.py). A dry run does the same work in a transaction that is rolled back and
+reports it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from plugin.ledger.model import EntryKind
 from plugin.rules.orders import OrderFacts
 from plugin.services.errors import UnknownShop
+from plugin.services.history import ImportReport, import_history
 from plugin.services.orders import record_order_in
 from plugin.services.platform import Platform
 from plugin.services.ports import Clock, UnitOfWork
@@ -22,21 +23,12 @@ CURSOR = "orders_reconciled_at"
 OVERLAP = timedelta(minutes=5)
 
 
-@dataclass
-class ImportReport:
-    orders: int = 0
-    points: int = 0
-    changed_orders: list[str] = field(default_factory=list)
-    dry_run: bool = False
-
-
 def import_orders(
     uow: UnitOfWork,
     clock: Clock,
     shop_id: int,
     orders: Iterable[OrderFacts],
     *,
-    kind: EntryKind = EntryKind.EARN,
     dry_run: bool = False,
     batch_size: int = 500,
 ) -> ImportReport:
@@ -46,10 +38,10 @@ def import_orders(
     for facts in orders:
         batch.append(facts)
         if len(batch) == batch_size:
-            _import_batch(uow, clock, shop_id, batch, kind, dry_run, report)
+            _import_batch(uow, clock, shop_id, batch, dry_run, report)
             batch = []
     if batch:
-        _import_batch(uow, clock, shop_id, batch, kind, dry_run, report)
+        _import_batch(uow, clock, shop_id, batch, dry_run, report)
     return report
 
 
@@ -58,14 +50,13 @@ def _import_batch(
     clock: Clock,
     shop_id: int,
     batch: list[OrderFacts],
-    kind: EntryKind,
     dry_run: bool,
     report: ImportReport,
 ) -> None:
     now = clock.now()
     with uow(dry_run=dry_run) as store:
         for facts in batch:
-            outcome = record_order_in(store, now, shop_id, facts, kind=kind)
+            outcome = record_order_in(store, now, shop_id, facts)
             report.orders += 1
             if outcome.change:
                 report.points += outcome.change
@@ -89,10 +80,11 @@ def reconcile_orders(
             raise UnknownShop(str(shop_id))
         cursor = store.cursor(shop_id, CURSOR)
     start = since or (datetime.fromisoformat(cursor) - OVERLAP if cursor else started - timedelta(days=60))
-    history_kind = EntryKind.IMPORT if since is not None else EntryKind.EARN
-    report = import_orders(
-        uow, clock, shop_id, platform.orders_updated_since(shop, start), kind=history_kind, dry_run=dry_run
-    )
+    orders = platform.orders_updated_since(shop, start)
+    if since is not None:
+        report = import_history(uow, clock, shop_id, orders, dry_run=dry_run)
+    else:
+        report = import_orders(uow, clock, shop_id, orders, dry_run=dry_run)
     if not dry_run:
         with uow() as store:
             store.set_cursor(shop_id, CURSOR, started.isoformat())
