@@ -226,7 +226,9 @@ def _buyers(
 def _joining(shop_id: int, state: OrderState, program: Program, now: datetime) -> dict[str, Any]:
     """The member row enroll would leave for a customer new to the shop who joins with this order.
 
-    Balances start at the table's defaults (zero)."""
+    Balances start at the table's defaults (zero), with no signup bonus: these customers were buying
+    before the program existed, and a bonus for each at once would be a bill the owner never agreed to.
+    """
     return {
         "shop_id": shop_id,
         "customer_ref": state.customer_ref,

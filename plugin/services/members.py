@@ -68,9 +68,7 @@ def enroll(
     member = replace(
         member, status="active", consent_at=now, consent_source=source, terms_version=program.terms_version
     )
-    # Customers the historic import brings in were buying before the program existed; a bonus for
-    # each of them at once would be a bill the shop owner never agreed to.
-    if program.bonuses.signup and source != "import":
+    if program.bonuses.signup:
         credit(
             store,
             shop_id,
