@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
 
 import jwt
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -92,9 +91,8 @@ def saleor_staff(uow: SqlUnitOfWork, token: str, now: float) -> tuple[Shop, str]
     if header.get("alg") != "RS256" or not isinstance(issuer, str):
         raise NotStaff("only RS256 tokens from a Saleor API are accepted")
     # The issuer only says which shop's keys to try; the signature check below is what proves it.
-    with uow() as store:
-        shop = store.shop_by_domain("saleor", issuer)
-        credentials: dict[str, Any] = store.credentials(shop.id) if shop else {}
+    with uow.read() as store:
+        shop, credentials = store.shop_and_credentials("saleor", issuer)
     if shop is None or not shop.installed:
         raise NotStaff("shop not installed")
     try:

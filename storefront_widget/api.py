@@ -112,8 +112,7 @@ def _saleor_visitor() -> Visitor:
     if not api_url:
         raise BadRequest("say which Saleor shop: the Saleor-Api-Url header or the api_url parameter")
     with loyalty.uow.read() as store:
-        found = store.shop_and_credentials("saleor", api_url)
-    shop, credentials = found or (None, {})
+        shop, credentials = store.shop_and_credentials("saleor", api_url)
     jwks = credentials.get("jwks")
     if shop is None or not shop.installed or not isinstance(jwks, dict):
         raise Unauthorized("this Saleor shop has not installed the app")

@@ -170,12 +170,11 @@ def webhook() -> tuple[Response, int]:
     if not api_url or not event:
         return _answer(400, "missing_headers")
     with loyalty.uow.read() as store:
-        found = store.shop_and_credentials(PLATFORM, api_url)
-    if found is None:
+        shop, credentials = store.shop_and_credentials(PLATFORM, api_url)
+    if shop is None:
         # Manifest webhooks exist before the token reaches us: ask Saleor to retry an allowed shop.
         allowed = api_url in loyalty.settings.saleor.allowed_api_urls
         return _answer(503 if allowed else 401, "installing" if allowed else "unknown_shop", event)
-    shop, credentials = found
     g.shop_id = shop.id
     if not shop.installed or not credentials.get("jwks"):
         return _answer(401, "not_installed", event)

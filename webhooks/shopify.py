@@ -143,9 +143,8 @@ def app_home() -> Response:
     except SignatureError:
         retry = {"X-Shopify-Retry-Invalid-Session-Request": "1"}
         return Response("invalid session token", status=401, headers=retry)
-    with loyalty.uow() as store:
-        shop = store.shop_by_domain(PLATFORM, identity.shop_domain)
-        credentials = store.credentials(shop.id) if shop else {}
+    with loyalty.uow.read() as store:
+        shop, credentials = store.shop_and_credentials(PLATFORM, identity.shop_domain)
     if shop is None or not shop.installed or not credentials.get("access_token"):
         platform = loyalty.platform(PLATFORM)
         assert isinstance(platform, ShopifyPlatform)

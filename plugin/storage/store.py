@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -77,6 +78,7 @@ _SAVE_ORDER = (
 )
 _ADD_LOT = insert(t.lots).returning(t.lots.c.id)
 _ADD_MEMBER = insert(t.members).returning(*t.members.c)
+_DATA_REQUEST = select(*(t.data_requests.c[field.name] for field in fields(DataRequest)))
 _CHANGE_BALANCES = (
     update(t.members)
     .where(t.members.c.id == bindparam("b_member_id"))
@@ -203,12 +205,13 @@ def _redemption(row: Any) -> Redemption:
     )
 
 
-def _customer_match(customer_ref: str | None, email: str | None) -> Any:
+def _customer_match(customer_ref: str | None, email: str | None, table: t.Table = t.orders) -> Any:
+    """Rows of `table` that name the customer by id or by e-mail; None when neither is known."""
     match = []
     if customer_ref:
-        match.append(t.orders.c.customer_ref == customer_ref)
+        match.append(table.c.customer_ref == customer_ref)
     if email:
-        match.append(t.orders.c.email == email.lower())
+        match.append(table.c.email == email.lower())
     return or_(*match) if match else None
 
 
@@ -262,10 +265,10 @@ class SqlStore:
         row = self.connection.execute(_SHOP_BY_DOMAIN, {"platform": platform, "domain": domain}).first()
         return _shop(row) if row else None
 
-    def shop_and_credentials(self, platform: str, domain: str) -> tuple[Shop, dict[str, Any]] | None:
-        """The shop with its platform credentials, in one read (a webhook's signature check needs both)."""
+    def shop_and_credentials(self, platform: str, domain: str) -> tuple[Shop | None, dict[str, Any]]:
+        """The shop with its platform credentials in one read (None and {} if there is no such shop)."""
         row = self.connection.execute(_SHOP_BY_DOMAIN, {"platform": platform, "domain": domain}).first()
-        return (_shop(row), dict(row.credentials)) if row else None
+        return (_shop(row), dict(row.credentials)) if row else (None, {})
 
     def add_shop(self, platform: str, domain: str, currency: str, locale: str, now: datetime) -> Shop:
         shop_id = self.connection.execute(
@@ -573,19 +576,15 @@ class SqlStore:
         """The shop's data requests, open ones first, each group newest first."""
         d = t.data_requests.c
         rows = self.connection.execute(
-            select(d.id, d.customer_ref, d.email, d.received_at, d.answered_at)
-            .where(d.shop_id == shop_id)
-            .order_by(d.answered_at.is_not(None), d.received_at.desc(), d.id.desc())
+            _DATA_REQUEST.where(d.shop_id == shop_id).order_by(
+                d.answered_at.is_not(None), d.received_at.desc(), d.id.desc()
+            )
         )
         return [DataRequest(*row) for row in rows]
 
     def data_request(self, shop_id: int, request_id: int) -> DataRequest | None:
         d = t.data_requests.c
-        row = self.connection.execute(
-            select(d.id, d.customer_ref, d.email, d.received_at, d.answered_at).where(
-                d.shop_id == shop_id, d.id == request_id
-            )
-        ).first()
+        row = self.connection.execute(_DATA_REQUEST.where(d.shop_id == shop_id, d.id == request_id)).first()
         return DataRequest(*row) if row else None
 
     def answer_data_request(self, shop_id: int, request_id: int, now: datetime) -> bool:
@@ -600,11 +599,9 @@ class SqlStore:
         return answered is not None
 
     def forget_data_requests(self, shop_id: int, customer_ref: str | None, email: str | None) -> None:
-        d = t.data_requests.c
-        match = [d.customer_ref == customer_ref] if customer_ref else []
-        match += [d.email == email.lower()] if email else []
-        if match:
-            self.connection.execute(t.data_requests.delete().where(d.shop_id == shop_id, or_(*match)))
+        match = _customer_match(customer_ref, email, t.data_requests)
+        if match is not None:
+            self.connection.execute(t.data_requests.delete().where(t.data_requests.c.shop_id == shop_id, match))
 
     def erase_member(self, member_id: int, now: datetime) -> None:
         self.connection.execute(
