@@ -271,9 +271,7 @@ def test_a_data_request_is_listed_with_its_export_until_the_owner_marks_it_answe
     assert client.post(f"/admin/data-requests/{request_id}/answered", data={"csrf": csrf_of(page)}).status_code == 404
 
 
-def test_erasing_a_customer_also_removes_their_data_request(
-    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
-) -> None:
+def test_erasing_a_customer_also_removes_their_data_request(uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
     privacy.record_data_request(uow, clock, shop.id, "10", customer_ref="c-8", email="gone@example.com")
     privacy.erase_customer(uow, clock, shop.id, customer_ref="c-8", email="gone@example.com")
     with uow() as store:

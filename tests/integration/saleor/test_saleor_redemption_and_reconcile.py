@@ -122,3 +122,17 @@ def test_reconcile_pulls_missed_orders_from_saleor_and_credits_them_once_after_a
     assert report.points == 90
     again = reconcile_orders(uow, clock, platform, saleor_shop.id, since=since)
     assert again.points == 0
+
+
+def test_importing_history_since_a_date_enrolls_new_buyers_as_imported_without_a_signup_bonus(
+    uow, clock, saleor_shop, platform, api
+):
+    paid = delivery("subscription-order_fully_paid-1").json()["order"]
+    api.on("orders(", {"orders": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "edges": [{"node": paid}]}})
+
+    report = reconcile_orders(uow, clock, platform, saleor_shop.id, since=clock.now() - timedelta(days=30))
+
+    with uow() as store:
+        member = store.member_by_customer(saleor_shop.id, CUSTOMER)
+    assert report.points == 90
+    assert (member.consent_source, member.available) == ("import", 90)
