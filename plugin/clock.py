@@ -1,8 +1,13 @@
-"""Wall-clock time, always aware UTC. Tests pass their own clock."""
+"""Wall-clock time, always aware UTC. Services take a Clock; tests pass their own."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
 
 
 class SystemClock:

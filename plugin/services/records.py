@@ -1,0 +1,176 @@
+"""What the repositories hand the services: plain records and the statuses they move through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+from plugin.ledger.model import Reason
+from plugin.ledger.postings import JobKind
+from plugin.rules.orders import OrderState
+from plugin.rules.program import Program
+from plugin.services.platform import Shop
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    OPTED_OUT = "opted_out"
+    ERASED = "erased"
+
+
+class ConsentSource(StrEnum):
+    """Where a member gave (or withdrew) consent; kept with the consent record."""
+
+    CHECKOUT = "checkout"
+    WIDGET = "widget"
+    ADMIN = "admin"
+    IMPORT = "import"
+    AUTOMATIC = "automatic"
+
+
+class RedemptionStatus(StrEnum):
+    """A code's life: reserved (points taken) -> issued -> consumed, or -> expiring -> released."""
+
+    RESERVED = "reserved"
+    ISSUED = "issued"
+    CONSUMED = "consumed"
+    EXPIRING = "expiring"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    shop_id: int
+    customer_ref: str | None
+    email: str | None
+    status: MemberStatus
+    available: int = 0
+    pending: int = 0
+    lifetime: int = 0
+    debt: int = 0
+    tier: str | None = None
+    locale: str | None = None
+    name: str | None = None
+    birthday: date | None = None
+    consent_at: datetime | None = None
+    consent_source: str | None = None
+    terms_version: str | None = None
+    last_activity_at: datetime | None = None
+    unsubscribed: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.status is MemberStatus.ACTIVE
+
+
+@dataclass
+class OrderRecord:
+    """An order's merged state and what the ledger has credited for it."""
+
+    id: int
+    order_ref: str
+    state: OrderState
+    member_id: int | None = None
+    earning: bool = False
+    program_version: int | None = None
+    multiplier: Decimal | None = None
+    credited: int = 0
+    postings: int = 0
+    basis: Decimal = Decimal(0)
+    paid_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """A customer's request for the data the app holds on them, for the shop owner to answer."""
+
+    id: int
+    customer_ref: str | None
+    email: str | None
+    received_at: datetime
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Redemption:
+    id: int
+    member_id: int
+    request_id: str
+    reward_id: str
+    reward: dict[str, Any]
+    points: int
+    code: str
+    status: RedemptionStatus
+    expires_at: datetime
+    created_at: datetime
+    platform_id: str | None = None
+    order_ref: str | None = None
+
+
+class Standing(NamedTuple):
+    """A member as the storefront shows them: balances, tier and last activity, no personal data."""
+
+    id: int
+    status: MemberStatus
+    available: int
+    pending: int
+    lifetime: int
+    tier: str | None
+    last_activity_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.status is MemberStatus.ACTIVE
+
+
+class HistoryLine(NamedTuple):
+    """One ledger entry as a customer sees it."""
+
+    kind: str
+    points: int
+    reason: Reason
+    created_at: datetime
+
+
+class OpenCode(NamedTuple):
+    """A discount code the customer can still use."""
+
+    code: str
+    status: RedemptionStatus
+    expires_at: datetime
+    reward: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MemberCard:
+    """What the storefront shows one customer, read in one statement (MemberCards.read)."""
+
+    shop: Shop
+    program: Program  # the shop's current program
+    member: Standing | None
+    history: list[HistoryLine]  # newest first
+    codes: list[OpenCode]  # newest first
+    expiring: tuple[datetime, int] | None  # the first expiry date of spendable points, and how many expire then
+
+
+class ExpiringLot(NamedTuple):
+    """A lot about to expire, claimed for one reminder."""
+
+    lot_id: int
+    member_id: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Job:
+    """An outbox job claimed by the worker."""
+
+    id: int
+    shop_id: int
+    kind: JobKind
+    payload: dict[str, Any]
+    attempts: int

@@ -1,0 +1,288 @@
+"""The storage seam: one small repository per aggregate, opened together on one shop's transaction.
+
+`with uow(shop_id) as tx:` gives tx.shop, tx.programs, tx.members, tx.orders, tx.ledger,
+tx.redemptions, tx.outbox, tx.inbox, tx.data_requests and tx.sweeps, all scoped to that shop: no
+method takes a shop id, so no call can reach another shop's rows. The block commits when it ends and
+rolls back if it raises. The few reads and writes that span shops (finding a shop by its domain,
+registering one, the worker's job queue) have their own context managers on the unit of work.
+plugin/storage/ implements these Protocols on SQL, plugin/storage/memory.py in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from plugin.ledger.model import Allocation, Entry, EntryKind, Lot
+from plugin.ledger.postings import OutboxJob, Postings
+from plugin.rules.orders import OrderState
+from plugin.rules.program import Program
+from plugin.services.analytics import AnalyticsSource
+from plugin.services.platform import Shop
+from plugin.services.records import (
+    DataRequest,
+    ExpiringLot,
+    Job,
+    Member,
+    MemberCard,
+    MemberStatus,
+    OrderRecord,
+    Redemption,
+    RedemptionStatus,
+)
+
+
+class ShopAccount(Protocol):
+    """The transaction's own shop: its row, platform credentials and named cursors."""
+
+    def get(self) -> Shop | None: ...
+    def credentials(self, *, lock: bool = False) -> dict[str, Any]:
+        """The platform credentials; `lock` holds the shop row until the transaction ends (token refresh)."""
+        ...
+
+    def set_credentials(self, credentials: dict[str, Any], installed: bool = True) -> None: ...
+    def cursor(self, name: str) -> str | None: ...
+    def set_cursor(self, name: str, value: str) -> None: ...
+    def delete(self) -> None:
+        """Remove the shop and every row it owns (shop/redact)."""
+        ...
+
+
+class Programs(Protocol):
+    """The shop's program versions; a version is never changed once stored."""
+
+    def current(self) -> tuple[int, Program]: ...
+    def version(self, version: int) -> Program: ...
+    def add(self, program: Program, author: str | None, now: datetime) -> int: ...
+    def versions(self) -> list[dict[str, Any]]: ...
+
+
+class Members(Protocol):
+    """Customers who joined (or were asked to), their consent records and stored balances."""
+
+    def get(self, member_id: int, *, lock: bool = False) -> Member | None: ...
+    def by_customer(self, customer_ref: str, *, lock: bool = False) -> Member | None: ...
+    def by_email(self, email: str) -> Member | None: ...
+    def many(self, customer_refs: Iterable[str], *, lock: bool = False) -> dict[str, Member]: ...
+    def add(self, customer_ref: str | None, email: str | None, now: datetime) -> Member: ...
+    def add_many(self, rows: list[dict[str, Any]]) -> dict[str, Member]:
+        """Members who join together (a first import), keyed by customer; a customer already there is left out."""
+        ...
+
+    def set_consent(
+        self, member_id: int, status: MemberStatus, source: str, terms_version: str | None, now: datetime
+    ) -> None: ...
+    def update_profile(self, member_id: int, **fields: Any) -> None: ...
+    def erase(self, member_id: int, now: datetime) -> None: ...
+    def consents(self, member_id: int) -> list[dict[str, Any]]: ...
+    def progress_since(self, member_id: int, since: datetime | None, money: bool) -> Decimal:
+        """Points earned (or money spent on earning orders) since a moment, towards a tier."""
+        ...
+
+
+class Orders(Protocol):
+    """Each order's merged state and what the ledger credited for it."""
+
+    def lock(self, order_ref: str, now: datetime) -> OrderRecord:
+        """The order's row, locked for the transaction; created empty if the shop never saw it."""
+        ...
+
+    def save(self, order: OrderRecord, now: datetime) -> None: ...
+    def get(self, order_ref: str) -> OrderRecord | None: ...
+    def known(self, order_refs: Sequence[str]) -> set[str]: ...
+    def add_many(self, orders: list[OrderRecord], now: datetime) -> int:
+        """Orders new to the shop, written together; returns how many were written."""
+        ...
+
+    def claimable(self, customer_ref: str | None, email: str | None, since: datetime) -> list[str]: ...
+    def of_customer(self, customer_ref: str | None, email: str | None) -> list[dict[str, Any]]: ...
+    def forget(self, customer_ref: str | None, email: str | None) -> None: ...
+
+
+class Ledger(Protocol):
+    """Append-only entries, the lots positive entries open, and allocations between them."""
+
+    def apply(self, postings: Postings, *, new: bool = False) -> list[int | None]:
+        """Write postings in one go; returns each posting's entry id, None where its key was already posted.
+
+        `new=True` promises that no key exists yet (entries of orders created in this transaction),
+        which lets storage write many postings with bulk statements."""
+        ...
+
+    def lots(self, member_id: int) -> list[Lot]:
+        """The member's lots that still hold points."""
+        ...
+
+    def remaining(self, lot_id: int) -> int:
+        """What one lot still holds (0 for a lot that is gone)."""
+        ...
+
+    def allocations(self, entry_id: int) -> list[Allocation]: ...
+    def entry_id(self, idempotency_key: str) -> int | None: ...
+    def latest_entry_id(self, member_id: int, kind: EntryKind) -> int | None: ...
+    def history(self, member_id: int, limit: int) -> list[Entry]: ...
+
+
+class Redemptions(Protocol):
+    """Reserved and issued codes and what became of them."""
+
+    def get(self, redemption_id: int) -> Redemption | None: ...
+    def by_request(self, request_id: str) -> Redemption | None: ...
+    def of_member(self, member_id: int) -> list[Redemption]: ...
+    def add(
+        self, member_id: int, request_id: str, reward: dict[str, Any], code: str, expires_at: datetime, now: datetime
+    ) -> int: ...
+    def move(
+        self,
+        redemption_id: int,
+        from_status: Sequence[RedemptionStatus],
+        to_status: RedemptionStatus,
+        now: datetime,
+        **fields: Any,
+    ) -> bool:
+        """Move a redemption on if it is in one of `from_status`; False if it had moved on already."""
+        ...
+
+    def consume_codes(self, uses: Iterable[tuple[str, str]], now: datetime) -> None:
+        """Mark codes used: (code, order_ref) pairs; unknown codes are ignored."""
+        ...
+
+
+class Outbox(Protocol):
+    """The shop's outbound jobs, written in the same transaction as the change that asks for them."""
+
+    def enqueue(self, jobs: Iterable[OutboxJob], now: datetime) -> None: ...
+    def dead(self) -> list[dict[str, Any]]: ...
+    def revive(self, job_id: int, now: datetime) -> bool: ...
+
+
+class Inbox(Protocol):
+    """Platform deliveries the worker applies: each delivery id is applied once."""
+
+    def first_delivery(self, delivery_id: str, topic: str, now: datetime) -> bool:
+        """Record a delivery id; False if it was seen before."""
+        ...
+
+    def next_waiting(self, kind: str, now: datetime, after: int) -> Job | None:
+        """The shop's oldest due delivery job of `kind` after job id `after`, claimed for this transaction."""
+        ...
+
+
+class DataRequests(Protocol):
+    """Customers' requests for their data (GDPR), for the owner to answer."""
+
+    def add(self, request_ref: str | None, customer_ref: str | None, email: str | None, now: datetime) -> None: ...
+    def all(self) -> list[DataRequest]: ...
+    def get(self, request_id: int) -> DataRequest | None: ...
+    def answer(self, request_id: int, now: datetime) -> bool: ...
+    def forget(self, customer_ref: str | None, email: str | None) -> None: ...
+
+
+class Sweeps(Protocol):
+    """Set-based statements for the scheduled jobs, each over the whole shop."""
+
+    def try_lock(self, name: str) -> bool:
+        """Hold the shop's lock for one scheduled job until the transaction ends; False if another host has it."""
+        ...
+
+    def release_pending(self, now: datetime) -> int: ...
+    def members_in_debt(self) -> list[int]: ...
+    def expire_lots(self, now: datetime, version: int, inactive_since: datetime | None) -> int: ...
+    def start_code_expiry(self, now: datetime) -> list[int]: ...
+    def stuck_reservations(self, older_than: datetime) -> list[int]: ...
+    def balance_differences(self) -> list[dict[str, Any]]: ...
+    def birthdays(self, month: int, day: int) -> list[int]: ...
+    def members_with_tier(self) -> list[int]: ...
+    def claim_expiry_reminders(self, now: datetime, until: datetime) -> list[ExpiringLot]:
+        """Spendable lots expiring by `until` not yet reminded of, marked reminded (two hosts never both claim one)."""
+        ...
+
+
+class Transaction(Protocol):
+    """One shop's repositories on one transaction."""
+
+    shop_id: int
+    shop: ShopAccount
+    programs: Programs
+    members: Members
+    orders: Orders
+    ledger: Ledger
+    redemptions: Redemptions
+    outbox: Outbox
+    inbox: Inbox
+    data_requests: DataRequests
+    sweeps: Sweeps
+
+
+class DeliveryIntake(Protocol):
+    """Accepts a platform delivery inside the webhook request with one INSERT (the worker applies it)."""
+
+    def accept(self, platform: str, domain: str, job: OutboxJob, now: datetime) -> None:
+        """Queue the job for the installed shop `domain`; nothing for an unknown shop; a waiting twin absorbs it."""
+        ...
+
+
+class Shops(Protocol):
+    """Reads and writes across shops: finding a tenant, registering one, listing the installed ones."""
+
+    def by_domain(self, platform: str, domain: str) -> Shop | None: ...
+    def with_credentials(self, platform: str, domain: str) -> tuple[Shop | None, dict[str, Any]]: ...
+    def add(self, platform: str, domain: str, currency: str, locale: str, now: datetime) -> Shop: ...
+    def installed_ids(self) -> list[int]: ...
+    def scope(self, shop_id: int) -> Transaction:
+        """The shop's repositories on this same transaction (registering a shop writes its first program)."""
+        ...
+
+
+class JobQueue(Protocol):
+    """The worker's view of every shop's outbox."""
+
+    def claim(
+        self, now: datetime, limit: int, lease: timedelta, shop_interval: float, unthrottled: frozenset[str]
+    ) -> list[Job]: ...
+    def finish(self, job_id: int, now: datetime) -> None: ...
+    def fail(self, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None: ...
+    def throttle(self, shop_id: int, until: datetime) -> None: ...
+    def dead(self) -> list[dict[str, Any]]: ...
+    def revive(self, job_id: int, now: datetime) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    """Opens transactions: committed when the block ends, rolled back if it raises (or on a dry run)."""
+
+    def __call__(self, shop_id: int, *, dry_run: bool = False) -> AbstractContextManager[Transaction]: ...
+
+    def read(self, shop_id: int) -> AbstractContextManager[Transaction]:
+        """A transaction that only reads (never blocks writers on SQLite)."""
+        ...
+
+    def shops(self) -> AbstractContextManager[Shops]: ...
+    def queue(self) -> AbstractContextManager[JobQueue]: ...
+
+
+class MemberCards(Protocol):
+    """The storefront's read, made on every page view: one round trip, outside any transaction."""
+
+    def read(self, platform: str, domain: str, customer_ref: str | None) -> MemberCard | None:
+        """The shop, the customer's member row, latest entries, open codes and next expiry; None for no such shop."""
+        ...
+
+
+class OwnerReads(AnalyticsSource, Protocol):
+    """What the owner's pages list, search and chart; read outside the engine's transactions."""
+
+    def search_members(self, shop_id: int, query: str, limit: int = 50) -> list[Member]: ...
+    def export_members(self, shop_id: int) -> Iterator[Member]:
+        """Every member with balances, in id order, read in batches so memory stays flat."""
+        ...
+
+    def recent_orders(self, shop_id: int, limit: int = 10) -> list[tuple[str, OrderState]]: ...
+    def recent_order(self, shop_id: int, order_ref: str) -> OrderState | None: ...
+    def refresh(self, shop_id: int, now: datetime, budget: float | None = None) -> bool:
+        """Bring the shop's pre-aggregates up to date; False while a first build is still under way."""
+        ...
+
+    def build_progress(self, shop_id: int) -> tuple[int, int]: ...
