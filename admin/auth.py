@@ -15,10 +15,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from plugin.platforms.saleor.signatures import SignatureError as SaleorKeyError
 from plugin.platforms.saleor.signatures import public_key
-from plugin.platforms.shopify.verify import SignatureError, verify_session_token
+from plugin.platforms.shopify.signatures import SignatureError, verify_session_token
+from plugin.services import owner_pages
 from plugin.services.platform import Shop
+from plugin.services.repositories import UnitOfWork
 from plugin.settings import Settings
-from plugin.storage.store import SqlUnitOfWork
 
 COOKIE = "loyalty_admin"
 SESSION_SECONDS = 8 * 3600
@@ -32,6 +33,8 @@ class NotStaff(Exception):
 
 @dataclass(frozen=True)
 class StaffSession:
+    """A signed-in staff user of one shop, and the language their pages speak."""
+
     shop_id: int
     actor: str  # shown in the ledger and the program history: "shopify:123", "saleor:VXNlcjox", "login"
     language: str
@@ -50,9 +53,11 @@ class Sessions:
         self.form_key = derived_key(secret_key, "admin-form")
 
     def dump(self, session: StaffSession) -> str:
+        """The cookie value for a session, signed and timestamped."""
         return self.serializer.dumps({"shop": session.shop_id, "actor": session.actor, "lang": session.language})
 
     def load(self, cookie: str) -> StaffSession | None:
+        """The session a cookie carries; None if it is forged, foreign or older than SESSION_SECONDS."""
         try:
             data = self.serializer.loads(cookie, max_age=SESSION_SECONDS)
         except BadSignature:
@@ -64,24 +69,24 @@ class Sessions:
         return hmac.new(self.form_key, cookie.encode(), hashlib.sha256).hexdigest()
 
     def form_token_ok(self, cookie: str, token: str) -> bool:
+        """Whether a form echoed its session's token (compared in constant time)."""
         return hmac.compare_digest(self.form_token(cookie), token)
 
 
-def shopify_staff(uow: SqlUnitOfWork, settings: Settings, token: str, now: float) -> tuple[Shop, str]:
+def shopify_staff(uow: UnitOfWork, settings: Settings, token: str, now: float) -> tuple[Shop, str]:
     """The installed Shopify shop and staff user an App Bridge session token proves."""
     secrets = [settings.shopify.client_secret, settings.shopify.old_client_secret]
     try:
         identity = verify_session_token(token, settings.shopify.client_id, secrets, now)
     except SignatureError as error:
         raise NotStaff(str(error)) from error
-    with uow() as store:
-        shop = store.shop_by_domain("shopify", identity.shop_domain)
-    if shop is None or not shop.installed:
+    shop = owner_pages.installed_shop_at(uow, "shopify", identity.shop_domain)
+    if shop is None:
         raise NotStaff("shop not installed")
     return shop, f"shopify:{identity.user_id}"
 
 
-def saleor_staff(uow: SqlUnitOfWork, token: str, now: float) -> tuple[Shop, str]:
+def saleor_staff(uow: UnitOfWork, token: str, now: float) -> tuple[Shop, str]:
     """The installed Saleor shop and staff user a dashboard app token proves (RS256, type thirdparty)."""
     try:
         header = jwt.get_unverified_header(token)
@@ -91,10 +96,10 @@ def saleor_staff(uow: SqlUnitOfWork, token: str, now: float) -> tuple[Shop, str]
     if header.get("alg") != "RS256" or not isinstance(issuer, str):
         raise NotStaff("only RS256 tokens from a Saleor API are accepted")
     # The issuer only says which shop's keys to try; the signature check below is what proves it.
-    with uow.read() as store:
-        shop, credentials = store.shop_and_credentials("saleor", issuer)
-    if shop is None or not shop.installed:
+    installed = owner_pages.installed_shop_with_credentials(uow, "saleor", issuer)
+    if installed is None:
         raise NotStaff("shop not installed")
+    shop, credentials = installed
     try:
         key = public_key(credentials.get("jwks") or {}, header.get("kid"))
         claims = jwt.decode(
@@ -120,5 +125,5 @@ def saleor_staff(uow: SqlUnitOfWork, token: str, now: float) -> tuple[Shop, str]
 
 
 def password_ok(configured: str | None, given: str) -> bool:
-    """The development login: only when LOYALTY_ADMIN_PASSWORD is set, compared in constant time."""
+    """The development login: only when a password is configured (settings.admin_password), in constant time."""
     return bool(configured) and hmac.compare_digest(str(configured).encode(), given.encode())

@@ -15,6 +15,8 @@ LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 40
 
 @dataclass(frozen=True)
 class Series:
+    """One coloured set of bars, a value per label."""
+
     name: str
     color: str
     values: Sequence[int | Decimal]

@@ -26,50 +26,62 @@ from plugin.rules.program import (
 SPARE_ROWS = 1
 
 
+class FieldKind(StrEnum):
+    """How a setting is entered: a text box (text, a decimal or a whole number), a checkbox, or a pick from a list."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    INTEGER = "integer"
+    BOOL = "bool"
+    CHOICE = "choice"
+
+
 @dataclass(frozen=True)
 class Field:
+    """One setting of the program as a form field."""
+
     path: str  # within the program, or within one row of a list ("name", "threshold")
-    kind: str  # text | number | integer | bool | choice
+    kind: FieldKind
     choices: tuple[str, ...] = ()
     optional: bool = False  # blank means "not set" (omitted), not an empty string
 
 
 def _choice(path: str, enum: type[StrEnum]) -> Field:
-    return Field(path, "choice", tuple(member.value for member in enum))
+    return Field(path, FieldKind.CHOICE, tuple(member.value for member in enum))
 
 
 SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     (
         "earning",
         (
-            Field("points_per_unit", "number"),
+            Field("points_per_unit", FieldKind.NUMBER),
             _choice("rounding", Rounding),
-            Field("minimum_order", "number"),
-            Field("currency", "text"),
-            Field("pending_days", "integer"),
+            Field("minimum_order", FieldKind.NUMBER),
+            Field("currency", FieldKind.TEXT),
+            Field("pending_days", FieldKind.INTEGER),
             _choice("refund_shortfall", RefundShortfall),
         ),
     ),
     (
         "earn_basis",
         (
-            Field("earn_basis.shipping", "bool"),
-            Field("earn_basis.tax", "bool"),
-            Field("earn_basis.tips", "bool"),
-            Field("earn_basis.gift_cards", "bool"),
-            Field("earn_basis.subtract_order_discounts", "bool"),
+            Field("earn_basis.shipping", FieldKind.BOOL),
+            Field("earn_basis.tax", FieldKind.BOOL),
+            Field("earn_basis.tips", FieldKind.BOOL),
+            Field("earn_basis.gift_cards", FieldKind.BOOL),
+            Field("earn_basis.subtract_order_discounts", FieldKind.BOOL),
         ),
     ),
-    ("expiry", (_choice("expiry.mode", ExpiryMode), Field("expiry.months", "integer"))),
+    ("expiry", (_choice("expiry.mode", ExpiryMode), Field("expiry.months", FieldKind.INTEGER))),
     (
         "membership",
         (
             _choice("enrollment", Enrollment),
-            Field("terms_version", "text"),
-            Field("bonuses.signup", "integer"),
-            Field("bonuses.birthday", "integer"),
-            Field("guest_claim.enabled", "bool"),
-            Field("guest_claim.days_kept", "integer"),
+            Field("terms_version", FieldKind.TEXT),
+            Field("bonuses.signup", FieldKind.INTEGER),
+            Field("bonuses.birthday", FieldKind.INTEGER),
+            Field("guest_claim.enabled", FieldKind.BOOL),
+            Field("guest_claim.days_kept", FieldKind.INTEGER),
         ),
     ),
     (
@@ -82,19 +94,23 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
     ),
 )
 
-LEVEL_FIELDS = (Field("name", "text"), Field("threshold", "number"), Field("multiplier", "number"))
+LEVEL_FIELDS = (
+    Field("name", FieldKind.TEXT),
+    Field("threshold", FieldKind.NUMBER),
+    Field("multiplier", FieldKind.NUMBER),
+)
 REWARD_FIELDS = (
-    Field("id", "text"),
+    Field("id", FieldKind.TEXT),
     _choice("kind", RewardKind),
-    Field("points", "integer"),
-    Field("amount", "number", optional=True),
-    Field("percentage", "number", optional=True),
-    Field("minimum_points", "integer"),
-    Field("minimum_order", "number"),
-    Field("valid_days", "integer"),
-    Field("combines_with_order_discounts", "bool"),
-    Field("combines_with_product_discounts", "bool"),
-    Field("combines_with_shipping_discounts", "bool"),
+    Field("points", FieldKind.INTEGER),
+    Field("amount", FieldKind.NUMBER, optional=True),
+    Field("percentage", FieldKind.NUMBER, optional=True),
+    Field("minimum_points", FieldKind.INTEGER),
+    Field("minimum_order", FieldKind.NUMBER),
+    Field("valid_days", FieldKind.INTEGER),
+    Field("combines_with_order_discounts", FieldKind.BOOL),
+    Field("combines_with_product_discounts", FieldKind.BOOL),
+    Field("combines_with_shipping_discounts", FieldKind.BOOL),
 )
 LISTS = {"tiers.levels": LEVEL_FIELDS, "rewards": REWARD_FIELDS}
 
@@ -133,7 +149,11 @@ def program_data(form: dict[str, str]) -> dict[str, Any]:
         for index in range(row_count(form, path)):
             cells = {field.path: form.get(f"{path}.{index}.{field.path}") for field in fields}
             # A row counts as filled when a typed field is; checkboxes and menus always send something.
-            if not any((cells[field.path] or "").strip() for field in fields if field.kind not in ("bool", "choice")):
+            if not any(
+                (cells[field.path] or "").strip()
+                for field in fields
+                if field.kind not in (FieldKind.BOOL, FieldKind.CHOICE)
+            ):
                 continue
             row = {}
             for field in fields:
@@ -169,13 +189,13 @@ def program_of(form: dict[str, str]) -> Program:
 
 
 def _value(field: Field, raw: str | None) -> Any:
-    if field.kind == "bool":
+    if field.kind is FieldKind.BOOL:
         return raw in ("on", "true", "1")
     text = (raw or "").strip()
     if field.optional and not text:
         return None
     # Numbers stay text: Program parses them as Decimal or int and names the field when they are not.
-    return text.replace(",", ".") if field.kind == "number" else text
+    return text.replace(",", ".") if field.kind is FieldKind.NUMBER else text
 
 
 def _text(value: Any) -> str:

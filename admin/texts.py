@@ -283,6 +283,7 @@ CHOICE_LABELS: dict[str, tuple[str, str]] = {
 
 
 def label(key: str, language: str, table: dict[str, tuple[str, str]]) -> str:
+    """A field's or choice's label in `language` from an (English, Dutch) table; the key itself if unlisted."""
     english, dutch = table.get(key, (key, key))
     return dutch if language == "nl" else english
 

@@ -22,7 +22,7 @@ from plugin.services.shops import register_shop
 from plugin.settings import APP_TOML, Settings
 from plugin.storage.database import make_engine
 from plugin.storage.migrate import upgrade
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from webhooks.app import create_app
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -115,7 +115,7 @@ def main() -> None:
 def run(url: str, args: argparse.Namespace) -> None:
     engine = make_engine(url)
     upgrade(engine)
-    settings = Settings.load(APP_TOML, environ={}).model_copy(update={"database_url": url})
+    settings = Settings.load(APP_TOML, environ={}).model_copy(update={"database_url": url, "admin_password": PASSWORD})
     shop = register_shop(SqlUnitOfWork(engine), Clock(), "demo", "bench-shop.example", settings.program)
 
     started = time.perf_counter()
@@ -139,7 +139,6 @@ def run(url: str, args: argparse.Namespace) -> None:
         f"in {time.perf_counter() - started:.1f} s"
     )
 
-    os.environ["LOYALTY_ADMIN_PASSWORD"] = PASSWORD
     app = create_app(settings, clock=Clock())
     client = app.test_client()
     client.post("/admin/login", data={"platform": "demo", "shop": shop.domain, "password": PASSWORD})
@@ -174,7 +173,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         f"GET /admin/analytics (26 weeks), {args.runs} runs: median {statistics.median(timings) * 1000:.0f} ms, "
         f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms (target < 1000 ms)"
     )
-    app.extensions["loyalty"].engine.dispose()
+    app.extensions["loyalty"].close()
     engine.dispose()
 
 

@@ -27,13 +27,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, Table, func, select, text
 
 from plugin.clock import SystemClock
 from plugin.rules.orders import Line, OrderFacts
 from plugin.rules.program import Program
-from plugin.services import jobs
-from plugin.services.history import import_history
+from plugin.services import sweeps
+from plugin.services.history_import import import_history
 from plugin.services.orders import record_order
 from plugin.services.shops import register_shop
 from plugin.settings import APP_TOML, Settings
@@ -41,7 +41,7 @@ from plugin.storage import tables as t
 from plugin.storage.database import make_engine
 from plugin.storage.member_cards import SqlMemberCards
 from plugin.storage.migrate import upgrade
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 
 POSTGRES_URL = os.environ.get("LOYALTY_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 LONG_AGO = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
@@ -176,7 +176,7 @@ def import_figures(uow: SqlUnitOfWork, sizes: Sizes) -> tuple[float, float]:
 # bulk setup for (c) and (d)
 
 
-def copy_rows(engine: Engine, table: t.Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
+def copy_rows(engine: Engine, table: Table, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """Write rows straight into a table: COPY on PostgreSQL, executemany on SQLite."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -206,7 +206,7 @@ def stored_when(engine: Engine, moment: datetime) -> Any:
     return str(moment.replace(tzinfo=None)) if engine.dialect.name == "sqlite" else moment
 
 
-def next_id(engine: Engine, table: t.Table) -> int:
+def next_id(engine: Engine, table: Table) -> int:
     with engine.connect() as connection:
         return int(connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
 
@@ -320,7 +320,7 @@ def expiry_figures(engine: Engine, uow: SqlUnitOfWork, sizes: Sizes) -> tuple[fl
     holders = add_members(engine, shop.id, sizes.lot_holders, 10 * lots_each)
     add_earned_points(engine, shop.id, holders, lots_each, clock.now() - timedelta(days=1))
     started = time.perf_counter()
-    report = jobs.expire_points(uow, clock, shop.id)
+    report = sweeps.expire_points(uow, clock, shop.id)
     elapsed = time.perf_counter() - started
     assert report.points == 10 * lots_each * len(holders), report
     with engine.connect() as connection:

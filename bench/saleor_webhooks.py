@@ -38,7 +38,7 @@ from plugin.services.shops import register_shop  # noqa: E402
 from plugin.settings import APP_TOML, Settings  # noqa: E402
 from plugin.storage.database import make_engine  # noqa: E402
 from plugin.storage.migrate import upgrade  # noqa: E402
-from plugin.storage.store import SqlUnitOfWork  # noqa: E402
+from plugin.storage.unit_of_work import SqlUnitOfWork  # noqa: E402
 
 API_URL = "http://127.0.0.1:8000/graphql/"
 KID = "bench-key"

@@ -29,13 +29,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.http_load import Call, against_bare, scratch_url, summary  # noqa: E402
 from plugin.clock import SystemClock  # noqa: E402
-from plugin.platforms.inbox import delivery_job, drain  # noqa: E402
-from plugin.platforms.shopify.verify import webhook_hmac  # noqa: E402
+from plugin.platforms.shopify.signatures import webhook_hmac  # noqa: E402
+from plugin.services.deliveries import delivery_job, drain  # noqa: E402
 from plugin.services.shops import register_shop  # noqa: E402
 from plugin.settings import APP_TOML, Settings  # noqa: E402
 from plugin.storage.database import make_engine  # noqa: E402
 from plugin.storage.migrate import upgrade  # noqa: E402
-from plugin.storage.store import SqlUnitOfWork  # noqa: E402
+from plugin.storage.unit_of_work import SqlUnitOfWork  # noqa: E402
 
 SHOP = "bench-shop.myshopify.com"
 SECRET = "bench-client-secret"
@@ -123,8 +123,8 @@ def apply_rate(url: str, deliveries: int = 300) -> float:
     """Orders per second one worker process applies from the inbox (ledger, lots, balances, outbox)."""
     engine = make_engine(url)
     uow, clock = SqlUnitOfWork(engine), SystemClock()
-    with uow() as store:
-        shop = store.shop_by_domain("shopify", SHOP)
+    with uow.shops() as shops:
+        shop = shops.by_domain("shopify", SHOP)
     assert shop is not None
     started = time.perf_counter()
     applied = drain(uow, clock, shop.id, delivery_job("shopify"), limit=deliveries)

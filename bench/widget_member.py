@@ -29,7 +29,7 @@ from sqlalchemy import text  # noqa: E402
 
 from bench.http_load import Call, Tally, alternate, drive, gunicorn, scratch_url, summary  # noqa: E402
 from plugin.clock import SystemClock  # noqa: E402
-from plugin.platforms.shopify.verify import app_proxy_message, hex_hmac  # noqa: E402
+from plugin.platforms.shopify.signatures import app_proxy_message, hex_hmac  # noqa: E402
 from plugin.rules.orders import Line, OrderFacts  # noqa: E402
 from plugin.services.members import opt_in  # noqa: E402
 from plugin.services.orders import record_order  # noqa: E402
@@ -37,7 +37,7 @@ from plugin.services.shops import register_shop  # noqa: E402
 from plugin.settings import APP_TOML, Settings  # noqa: E402
 from plugin.storage.database import make_engine  # noqa: E402
 from plugin.storage.migrate import upgrade  # noqa: E402
-from plugin.storage.store import SqlUnitOfWork  # noqa: E402
+from plugin.storage.unit_of_work import SqlUnitOfWork  # noqa: E402
 
 SHOP = "bench-widget.myshopify.com"
 SECRET = "bench-client-secret"

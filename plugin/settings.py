@@ -21,8 +21,6 @@ class Section(BaseModel):
 
 
 class ShopifySettings(Section):
-    api_version: str = "2025-10"
-    scopes: str = ""
     client_id: str = ""
     client_secret: str = ""
     old_client_secret: str = ""
@@ -53,6 +51,8 @@ class Settings(Section):
     public_url: str = "http://127.0.0.1:8000"
     # Signs widget and admin sessions. Derived keys per use; never the platforms' client secrets.
     secret_key: str = Field(default_factory=lambda: secrets.token_hex(32))
+    # The owner pages' development login (/admin/login); empty turns it off.
+    admin_password: str = ""
     shopify: ShopifySettings = ShopifySettings()
     saleor: SaleorSettings = SaleorSettings()
     smtp: SmtpSettings = SmtpSettings()
@@ -71,6 +71,7 @@ class Settings(Section):
             ("database_url",): env.get("DATABASE_URL"),
             ("public_url",): env.get("LOYALTY_PUBLIC_URL"),
             ("secret_key",): env.get("LOYALTY_SECRET_KEY"),
+            ("admin_password",): env.get("LOYALTY_ADMIN_PASSWORD"),
             ("shopify", "client_id"): env.get("SHOPIFY_CLIENT_ID"),
             ("shopify", "client_secret"): env.get("SHOPIFY_CLIENT_SECRET"),
             ("shopify", "old_client_secret"): env.get("SHOPIFY_OLD_CLIENT_SECRET"),

@@ -10,23 +10,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 
-from plugin.platforms.saleor.tokens import TokenError, confirm_customer, verify_customer_token
-from plugin.platforms.shopify.verify import SignatureError, verify_app_proxy
+from plugin.platforms.saleor.customer_tokens import TokenError, confirm_customer, verify_customer_token
+from plugin.platforms.shopify.signatures import SignatureError, verify_app_proxy
 from plugin.services import redemption
 from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember, UnknownReward
-from plugin.services.member_view import language_of, member_state
+from plugin.services.member_card import language_of, member_card_json
 from plugin.services.members import opt_in
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
+from plugin.services.records import ConsentSource, RedemptionStatus
 from storefront_widget.assets import assets
-from storefront_widget.demo import DEMO_PROXY_SECRET, DEMO_SHOP_DOMAIN
-
-if TYPE_CHECKING:
-    from webhooks.app import Loyalty
+from storefront_widget.demo_shop import DEMO_PROXY_SECRET, DEMO_SHOP_DOMAIN
+from webhooks.collaborators import loyalty
 
 # A request id is made by the widget per redeem click; it is namespaced by member before use.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -58,11 +57,6 @@ class Visitor:
 Find = Callable[[], Visitor]
 
 
-def _loyalty() -> Loyalty:
-    loyalty: Loyalty = current_app.extensions["loyalty"]
-    return loyalty
-
-
 # --- Shopify: app proxy ---------------------------------------------------------------------------
 
 proxy = Blueprint("widget_proxy", __name__, url_prefix="/proxy/api")
@@ -70,13 +64,13 @@ proxy = Blueprint("widget_proxy", __name__, url_prefix="/proxy/api")
 
 def _shopify_visitor() -> Visitor:
     # The app-proxy signature is made with the app's secret, so it is checked before reading the shop.
-    loyalty = _loyalty()
-    shopify = loyalty.settings.shopify
+    app = loyalty()
+    shopify = app.settings.shopify
     configured = [secret for secret in (shopify.client_secret, shopify.old_client_secret) if secret]
     query = request.query_string.decode("utf-8", "replace")
     try:
         # With no secret configured, only the demo shop is served, signed with the demo secret.
-        identity = verify_app_proxy(query, configured or [DEMO_PROXY_SECRET], loyalty.clock.now().timestamp())
+        identity = verify_app_proxy(query, configured or [DEMO_PROXY_SECRET], app.clock.now().timestamp())
     except SignatureError as error:
         raise Unauthorized(str(error)) from None
     if not configured and identity.shop_domain != DEMO_SHOP_DOMAIN:
@@ -106,13 +100,13 @@ storefront = Blueprint("widget_storefront", __name__, url_prefix="/storefront/ap
 
 
 def _saleor_visitor() -> Visitor:
-    loyalty = _loyalty()
+    app = loyalty()
     api_url = request.headers.get("Saleor-Api-Url") or request.args.get("api_url") or ""
     language = request.args.get("lang")
     if not api_url:
         raise BadRequest("say which Saleor shop: the Saleor-Api-Url header or the api_url parameter")
-    with loyalty.uow.read() as store:
-        shop, credentials = store.shop_and_credentials("saleor", api_url)
+    with app.uow.shops(read_only=True) as shops:
+        shop, credentials = shops.with_credentials("saleor", api_url)
     jwks = credentials.get("jwks")
     if shop is None or not shop.installed or not isinstance(jwks, dict):
         raise Unauthorized("this Saleor shop has not installed the app")
@@ -121,7 +115,7 @@ def _saleor_visitor() -> Visitor:
         return Visitor("saleor", api_url, None, language)
     token = token.strip()
     try:
-        customer = verify_customer_token(token, jwks, api_url, loyalty.clock.now().timestamp())
+        customer = verify_customer_token(token, jwks, api_url, app.clock.now().timestamp())
     except TokenError as error:
         raise Unauthorized(str(error)) from None
 
@@ -187,30 +181,30 @@ def _member(find: Find) -> Response:
 
 
 def _shop_of(visitor: Visitor) -> Shop:
-    with _loyalty().uow.read() as store:
-        shop = store.shop_by_domain(visitor.platform, visitor.shop_domain)
+    with loyalty().uow.shops(read_only=True) as shops:
+        shop = shops.by_domain(visitor.platform, visitor.shop_domain)
     if shop is None or not shop.installed:
         raise Unauthorized("this shop has not installed the app")
     return shop
 
 
 def _state(visitor: Visitor, customer_ref: str | None, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    card = _loyalty().cards.read(visitor.platform, visitor.shop_domain, customer_ref)
+    card = loyalty().cards.read(visitor.platform, visitor.shop_domain, customer_ref)
     if card is None or not card.shop.installed:
         raise Unauthorized("this shop has not installed the app")
     g.shop_id = card.shop.id
-    return member_state(card, customer_ref, _language(visitor, card.shop, body))
+    return member_card_json(card, customer_ref, _language(visitor, card.shop, body))
 
 
 def _opt_in(find: Find, body: dict[str, Any]) -> Response:
     if body.get("consent") is not True:
         raise BadRequest('joining needs the customer\'s consent: send {"consent": true}')
-    loyalty = _loyalty()
+    app = loyalty()
     visitor = find()
     shop = _shop_of(visitor)
     customer_ref = _signed_in(visitor)
     language = _language(visitor, shop, body)
-    opt_in(loyalty.uow, loyalty.clock, shop.id, customer_ref, visitor.email, "widget", locale=language)
+    opt_in(app.uow, app.clock, shop.id, customer_ref, visitor.email, ConsentSource.WIDGET, locale=language)
     return _json(_state(visitor, customer_ref, body))
 
 
@@ -220,29 +214,27 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
         raise BadRequest("reward_id must name one of the program's rewards")
     if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
         raise BadRequest("request_id must be 8-64 letters, digits, '-' or '_', new for each redeem click")
-    loyalty = _loyalty()
+    app = loyalty()
     visitor = find()
     shop = _shop_of(visitor)
     customer_ref = _signed_in(visitor)
     if visitor.confirm is not None:
         visitor.confirm()
-    with loyalty.uow.read() as store:
-        member = store.member_by_customer(shop.id, customer_ref)
+    with app.uow.read(shop.id) as tx:
+        member = tx.members.by_customer(customer_ref)
     if member is None or not member.active:
         raise UnknownMember("join the program first")
     # Namespaced by member: another customer sending the same id must never get this code back.
-    reserved = redemption.reserve(
-        loyalty.uow, loyalty.clock, shop.id, member.id, reward_id, f"widget:{member.id}:{request_id}"
-    )
+    reserved = redemption.reserve(app.uow, app.clock, shop.id, member.id, reward_id, f"widget:{member.id}:{request_id}")
     outcome = reserved
-    if reserved.status == "reserved":
+    if reserved.status == RedemptionStatus.RESERVED:
         try:
-            outcome = redemption.issue(loyalty.uow, loyalty.clock, loyalty.platform_of(shop), shop.id, reserved.id)
+            outcome = redemption.issue(app.uow, app.clock, app.platform_of(shop), shop.id, reserved.id)
         except PlatformUnavailable:
             pass  # the reservation's issue_code job finishes it; the widget shows the code as on its way
         except PlatformRejected:
-            with loyalty.uow.read() as store:
-                outcome = store.redemption(shop.id, reserved.id) or reserved
+            with app.uow.read(shop.id) as tx:
+                outcome = tx.redemptions.get(reserved.id) or reserved
     state = _state(visitor, customer_ref, body)
     code = {
         "code": outcome.code,
@@ -251,7 +243,7 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
         "expires_at": outcome.expires_at,
         "apply_url": f"/discount/{outcome.code}" if shop.platform == "shopify" else None,
     }
-    status = {"issued": 200, "reserved": 202}.get(outcome.status, 502)
+    status = {RedemptionStatus.ISSUED: 200, RedemptionStatus.RESERVED: 202}.get(outcome.status, 502)
     return _json({"redemption": code, "state": state}, status)
 
 

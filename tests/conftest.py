@@ -23,7 +23,7 @@ from plugin.services.shops import register_shop
 from plugin.settings import APP_TOML, Settings
 from plugin.storage.database import make_engine
 from plugin.storage.migrate import upgrade
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 
 POSTGRES_URL = os.environ.get("LOYALTY_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ON_POSTGRES = os.environ.get("LOYALTY_TEST_DATABASE", "sqlite") == "postgresql"

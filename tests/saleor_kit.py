@@ -35,7 +35,9 @@ class Delivery:
 
 
 def fixture_jwks() -> dict[str, Any]:
-    return json.loads((FIXTURES / "jwks.json").read_text())
+    """The key set of the Saleor instance that signed the recorded deliveries."""
+    jwks: dict[str, Any] = json.loads((FIXTURES / "jwks.json").read_text())
+    return jwks
 
 
 def delivery(name: str) -> Delivery:

@@ -30,10 +30,11 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
-from plugin.platforms.shopify.verify import webhook_hmac
+from plugin.platforms.shopify.signatures import webhook_hmac
 
 SHARED = Path(__file__).parent / ".." / ".." / "shared"
-SCHEMA = SHARED / "fixtures" / "shopify" / "admin_schema_2025-01.json.gz"
+# The oldest and newest Admin schemas at hand; the fake answers with the oldest.
+SCHEMA_VERSIONS = ("2025-01", "2026-10")
 PAYLOADS = SHARED / "fixtures" / "shopify" / "payloads"
 
 CLIENT_ID = "loyalty-test-client"
@@ -45,8 +46,9 @@ Deliver = Callable[..., Any]
 
 
 @cache
-def admin_schema() -> GraphQLSchema:
-    with gzip.open(SCHEMA) as handle:
+def admin_schema(version: str = SCHEMA_VERSIONS[0]) -> GraphQLSchema:
+    """Shopify's Admin GraphQL schema of `version`, from the fixtures."""
+    with gzip.open(SHARED / "fixtures" / "shopify" / f"admin_schema_{version}.json.gz") as handle:
         data = json.load(handle)
     # graphql-core 3.3 is stricter than Shopify about deprecations on interfaces; the types are what count.
     return build_client_schema(data.get("data", data), assume_valid=True)
@@ -60,9 +62,9 @@ def requested_cost(selections: Any, parent: Any, variables: dict[str, Any]) -> i
     total = 0
     for selection in selections.selections:
         if isinstance(selection, InlineFragmentNode):
-            total += requested_cost(
-                selection.selection_set, admin_schema().get_type(selection.type_condition.name.value), variables
-            )
+            assert selection.type_condition is not None  # the app's documents name the type of every fragment
+            condition = admin_schema().get_type(selection.type_condition.name.value)
+            total += requested_cost(selection.selection_set, condition, variables)
             continue
         field = parent.fields[selection.name.value]
         kind = get_named_type(field.type)
@@ -215,16 +217,16 @@ class FakeShopify:
         if name == "DeleteLoyaltyCode":
             known = {code["id"]: text for text, code in self.codes.items()}
             if variables["id"] not in known:
-                error = {"field": ["id"], "code": None, "message": "Discount does not exist"}
-                return {"discountCodeDelete": {"deletedCodeDiscountId": None, "userErrors": [error]}}
+                gone = {"field": ["id"], "code": None, "message": "Discount does not exist"}
+                return {"discountCodeDelete": {"deletedCodeDiscountId": None, "userErrors": [gone]}}
             del self.codes[known[variables["id"]]]
             self.deleted.append(variables["id"])
             return {"discountCodeDelete": {"deletedCodeDiscountId": variables["id"], "userErrors": []}}
         if name == "LoyaltyShopCurrency":
             return {"shop": {"currencyCode": "EUR" if self.currency is None else self.currency}}
         if name == "LoyaltyCodeExists":
-            found = any(code["id"] == variables["id"] for code in self.codes.values())
-            return {"codeDiscountNode": {"id": variables["id"]} if found else None}
+            exists = any(code["id"] == variables["id"] for code in self.codes.values())
+            return {"codeDiscountNode": {"id": variables["id"]} if exists else None}
         if name == "SetLoyaltyMetafieldsWithoutTier":
             for gone in variables["tier"]:
                 self.metafields.pop((gone["ownerId"], gone["key"]), None)

@@ -1,7 +1,7 @@
-"""The `loyalty` command: database, shops, jobs, the outbox worker, and operator tools.
+"""The `loyalty` command: database, shops, scheduled jobs, the outbox worker, and operator tools.
 
-Every command builds its collaborators through webhooks.app.build, the same wiring as the web app.
-Jobs are safe to run on several hosts at once (see plugin/services/jobs.py).
+Every command builds its collaborators with webhooks.collaborators.build, the same wiring as the web app.
+Scheduled jobs (`loyalty job ...`) are the sweeps of plugin/services/sweeps.py, safe on several hosts at once.
 """
 
 from __future__ import annotations
@@ -10,21 +10,34 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from plugin.notifications.handlers import remind_expiring
-from plugin.services import jobs, privacy
+from plugin.clock import Clock
+from plugin.notifications.email_jobs import remind_expiring
+from plugin.services import privacy, sweeps
 from plugin.services.adjust import adjust as adjust_points
 from plugin.services.outbox import run_once
 from plugin.services.reconcile import reconcile_orders
+from plugin.services.repositories import UnitOfWork
 from plugin.services.shops import register_shop
 from plugin.settings import Settings
 from plugin.storage.migrate import upgrade
-from plugin.storage.store import SqlStore
-from webhooks.app import Loyalty, build
+from storefront_widget.demo_shop import seed_demo_shop
+from webhooks.collaborators import Loyalty, build
+
+# `loyalty job <name>`: the scheduled jobs, in the order `loyalty job all` runs them.
+SWEEPS: dict[str, Callable[[UnitOfWork, Clock, int], sweeps.SweepReport]] = {
+    "release-pending": sweeps.release_pending,
+    "expire-points": sweeps.expire_points,
+    "expire-codes": sweeps.expire_codes,
+    "repair-redemptions": sweeps.repair_redemptions,
+    "birthdays": sweeps.award_birthdays,
+    "review-tiers": sweeps.review_tiers,
+}
 
 
 def _loyalty() -> Loyalty:
@@ -32,11 +45,11 @@ def _loyalty() -> Loyalty:
 
 
 def _shop_ids(loyalty: Loyalty, shop: int | None) -> list[int]:
+    """The one shop asked for, or every installed shop."""
     if shop is not None:
         return [shop]
-    with loyalty.uow() as store:
-        assert isinstance(store, SqlStore)
-        return store.installed_shop_ids()
+    with loyalty.uow.shops() as shops:
+        return shops.installed_ids()
 
 
 def _echo(data: Any) -> None:
@@ -46,6 +59,9 @@ def _echo(data: Any) -> None:
 @click.group()
 def main() -> None:
     """Loyalty points for Shopify and Saleor shops."""
+
+
+# --- database and shops -----------------------------------------------------------------------------
 
 
 @main.command("db-upgrade")
@@ -68,15 +84,9 @@ def register_shop_command(
     """Register a shop by hand (development, demos, tests) with the app.toml program."""
     loyalty = _loyalty()
     values = dict(item.split("=", 1) for item in credentials)
+    program = loyalty.settings.program
     shop = register_shop(
-        loyalty.uow,
-        loyalty.clock,
-        platform,
-        domain,
-        loyalty.settings.program,
-        currency=currency,
-        locale=locale,
-        credentials=values,
+        loyalty.uow, loyalty.clock, platform, domain, program, currency=currency, locale=locale, credentials=values
     )
     click.echo(f"shop {shop.id}: {shop.platform} {shop.domain}")
 
@@ -84,34 +94,25 @@ def register_shop_command(
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo shop with a member, history, tiers and rewards (idempotent)."""
-    from storefront_widget.demo import seed_demo_shop
-
     loyalty = _loyalty()
-    shop = seed_demo_shop(loyalty)
+    shop = seed_demo_shop(loyalty.uow, loyalty.clock, loyalty.settings.program, loyalty.platform("demo"))
     click.echo(f"demo shop {shop.id}: {shop.domain}")
 
 
-JOBS: dict[str, Callable[..., jobs.JobReport]] = {
-    "release-pending": jobs.release_pending,
-    "expire-points": jobs.expire_points,
-    "expire-codes": jobs.expire_codes,
-    "repair-redemptions": jobs.repair_redemptions,
-    "birthdays": jobs.award_birthdays,
-    "review-tiers": jobs.review_tiers,
-}
+# --- scheduled jobs (cron them) -----------------------------------------------------------------------
 
 
 @main.command("job")
-@click.argument("name", type=click.Choice([*JOBS, "all"]))
+@click.argument("name", type=click.Choice([*SWEEPS, "all"]))
 @click.option("--shop", type=int, default=None, help="one shop; all installed shops by default")
 def run_job(name: str, shop: int | None) -> None:
     """Run a scheduled job (cron it; safe on several hosts at once)."""
     loyalty = _loyalty()
-    names = list(JOBS) if name == "all" else [name]
+    names = list(SWEEPS) if name == "all" else [name]
     for shop_id in _shop_ids(loyalty, shop):
-        for job in names:
-            report = JOBS[job](loyalty.uow, loyalty.clock, shop_id)
-            click.echo(json.dumps(report.__dict__))
+        for sweep in names:
+            report = SWEEPS[sweep](loyalty.uow, loyalty.clock, shop_id)
+            click.echo(json.dumps(asdict(report)))
 
 
 @main.command("remind-expiring")
@@ -131,13 +132,15 @@ def reconcile(shop: int | None, since: str | None, dry_run: bool) -> None:
     loyalty = _loyalty()
     start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
     for shop_id in _shop_ids(loyalty, shop):
-        with loyalty.uow() as store:
-            found = store.shop(shop_id)
+        with loyalty.uow.read(shop_id) as tx:
+            found = tx.shop.get()
         assert found is not None
-        report = reconcile_orders(
-            loyalty.uow, loyalty.clock, loyalty.platform(found.platform), shop_id, since=start, dry_run=dry_run
-        )
+        platform = loyalty.platform(found.platform)
+        report = reconcile_orders(loyalty.uow, loyalty.clock, platform, shop_id, since=start, dry_run=dry_run)
         click.echo(json.dumps({"shop": shop_id, "orders": report.orders, "points": report.points, "dry_run": dry_run}))
+
+
+# --- the outbox worker --------------------------------------------------------------------------------
 
 
 @main.command()
@@ -162,12 +165,14 @@ def worker(once: bool, idle_seconds: float) -> None:
 def dead_letters(revive: int | None) -> None:
     """List outbox jobs that gave up, or revive one."""
     loyalty = _loyalty()
-    with loyalty.uow() as store:
-        assert isinstance(store, SqlStore)
+    with loyalty.uow.queue() as queue:
         if revive is not None:
-            click.echo("revived" if store.revive_job(revive, loyalty.clock.now()) else "no such dead job")
+            click.echo("revived" if queue.revive(revive, loyalty.clock.now()) else "no such dead job")
             return
-        _echo(store.dead_jobs())
+        _echo(queue.dead())
+
+
+# --- operator tools -----------------------------------------------------------------------------------
 
 
 @main.command()
@@ -188,7 +193,7 @@ def adjust(shop: int, member: int, points: int, reason: str, actor: str) -> None
 def verify(shop: int | None) -> None:
     """Rebuild balances from the ledger and report every difference; exit 1 if any."""
     loyalty = _loyalty()
-    differences = {shop_id: jobs.verify(loyalty.uow, shop_id) for shop_id in _shop_ids(loyalty, shop)}
+    differences = {shop_id: sweeps.verify(loyalty.uow, shop_id) for shop_id in _shop_ids(loyalty, shop)}
     _echo({"differences": {k: v for k, v in differences.items() if v}})
     if any(differences.values()):
         sys.exit(1)

@@ -17,13 +17,13 @@ LATENCY = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 WEBHOOKS = Counter("loyalty_webhooks_total", "Platform deliveries", ["platform", "topic", "outcome"])
-OUTBOX = Counter("loyalty_outbox_jobs_total", "Outbox jobs handled", ["kind", "outcome"])
 
 blueprint = Blueprint("metrics", __name__)
 
 
 @blueprint.get("/metrics")
 def metrics() -> Response:
+    """The Prometheus exposition of this process's counters."""
     return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
 
 

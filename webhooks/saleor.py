@@ -12,10 +12,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from plugin.observability import log_event
-from plugin.platforms.saleor import queries
+from plugin.platforms.saleor import graphql
 from plugin.platforms.saleor.install import PLATFORM, InstallRefused, install
 from plugin.platforms.saleor.payloads import (
     CUSTOMER_DELETION_EVENTS,
@@ -34,9 +34,12 @@ from plugin.platforms.saleor.signatures import (
 )
 from plugin.platforms.saleor.snippets import order_confirmation_handlebars
 from plugin.rules.orders import estimate_points
+from plugin.rules.program import Program
+from plugin.services.deliveries import accept_delivery
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.privacy import erase_customer
 from webhooks import metrics
+from webhooks.collaborators import Loyalty, loyalty
 
 blueprint = Blueprint("saleor", __name__)
 
@@ -59,10 +62,6 @@ for gift cards and vouchers.</p>
 and issued codes. Deleting a customer or account in Saleor erases their personal data from the app.</p>"""
 
 
-def _loyalty() -> Any:
-    return current_app.extensions["loyalty"]
-
-
 def _answer(status: int, outcome: str, event: str = "unknown") -> tuple[Response, int]:
     # The event header arrives before verification: only known names become metric labels.
     known = event in ORDER_EVENTS or event in CUSTOMER_DELETION_EVENTS or event == "app_deleted"
@@ -73,7 +72,7 @@ def _answer(status: int, outcome: str, event: str = "unknown") -> tuple[Response
 @blueprint.get("/saleor/manifest")
 def manifest() -> Response:
     """The app manifest Saleor reads at install; URLs come from settings.public_url."""
-    settings = _loyalty().settings
+    settings = loyalty().settings
     base = settings.public_url.rstrip("/")
     target = f"{base}/webhooks/saleor"
     try:
@@ -98,21 +97,21 @@ def manifest() -> Response:
                 "name": "loyalty-orders",
                 "targetUrl": target,
                 "asyncEvents": ORDER_EVENT_NAMES,
-                "query": queries.ORDER_SUBSCRIPTION,
+                "query": graphql.ORDER_SUBSCRIPTION,
                 "isActive": True,
             },
             {
                 "name": "loyalty-customers",
                 "targetUrl": target,
                 "asyncEvents": ["CUSTOMER_DELETED", "ACCOUNT_DELETED"],
-                "query": queries.CUSTOMER_SUBSCRIPTION,
+                "query": graphql.CUSTOMER_SUBSCRIPTION,
                 "isActive": True,
             },
             {
                 "name": "loyalty-app",
                 "targetUrl": target,
                 "asyncEvents": ["APP_DELETED"],
-                "query": queries.APP_SUBSCRIPTION,
+                "query": graphql.APP_SUBSCRIPTION,
                 "isActive": True,
             },
         ],
@@ -127,6 +126,7 @@ def app_page() -> Response:
 
 @blueprint.get("/saleor/logo.svg")
 def logo() -> Response:
+    """The app's logo for the Saleor Dashboard."""
     return Response(LOGO, mimetype="image/svg+xml")
 
 
@@ -141,15 +141,15 @@ def opt_in_script() -> Response:
 @blueprint.post("/saleor/register")
 def register() -> tuple[Response, int]:
     """The install handshake: any non-2xx makes Saleor delete the app and show our message."""
-    loyalty = _loyalty()
+    app = loyalty()
     body = request.get_json(silent=True)
     token = body.get("auth_token") if isinstance(body, dict) else None
     try:
         install(
-            loyalty.uow,
-            loyalty.clock,
-            loyalty.settings.program,
-            loyalty.settings.saleor.allowed_api_urls,
+            app.uow,
+            app.clock,
+            app.settings.program,
+            app.settings.saleor.allowed_api_urls,
             request.headers.get("Saleor-Api-Url", ""),
             token if isinstance(token, str) else "",
             domain=request.headers.get("Saleor-Domain"),
@@ -163,22 +163,22 @@ def register() -> tuple[Response, int]:
 @blueprint.post("/webhooks/saleor")
 def webhook() -> tuple[Response, int]:
     """Verify the signature of the raw body, then store what the event says; 2xx only once stored."""
-    loyalty = _loyalty()
+    app = loyalty()
     raw = request.get_data(cache=True)
     api_url = request.headers.get("Saleor-Api-Url", "")
     event = (request.headers.get("Saleor-Event") or request.headers.get("X-Saleor-Event") or "").lower()
     if not api_url or not event:
         return _answer(400, "missing_headers")
-    with loyalty.uow.read() as store:
-        shop, credentials = store.shop_and_credentials(PLATFORM, api_url)
+    with app.uow.shops(read_only=True) as shops:
+        shop, credentials = shops.with_credentials(PLATFORM, api_url)
     if shop is None:
         # Manifest webhooks exist before the token reaches us: ask Saleor to retry an allowed shop.
-        allowed = api_url in loyalty.settings.saleor.allowed_api_urls
+        allowed = api_url in app.settings.saleor.allowed_api_urls
         return _answer(503 if allowed else 401, "installing" if allowed else "unknown_shop", event)
     g.shop_id = shop.id
     if not shop.installed or not credentials.get("jwks"):
         return _answer(401, "not_installed", event)
-    now = loyalty.clock.now().timestamp()
+    now = app.clock.now().timestamp()
     try:
         verify_with_refetch(
             raw,
@@ -186,7 +186,7 @@ def webhook() -> tuple[Response, int]:
             credentials["jwks"],
             api_url,
             may_refetch=now - credentials.get("jwks_fetched_at", 0) >= JWKS_REFETCH_SECONDS,
-            on_fetch=lambda jwks: _store_jwks(shop, jwks, now),
+            on_fetch=lambda jwks: _store_jwks(app, shop, jwks, now),
         )
     except (JwksUnavailable, RefetchTooSoon):
         # Possibly a key rotated moments ago: a retry will find it. Saleor retries 5xx for ~5 minutes.
@@ -194,51 +194,55 @@ def webhook() -> tuple[Response, int]:
     except SignatureError:
         return _answer(401, "bad_signature", event)
     if event in ORDER_EVENTS:
-        return _order_event(shop, raw, event, api_url)
+        return _order_event(app, shop, raw, event, api_url)
     if event in CUSTOMER_DELETION_EVENTS:
         try:
             customer_ref, email = parse_deleted_customer(raw)
         except PayloadError:
             return _answer(400, "malformed", event)
-        erase_customer(loyalty.uow, loyalty.clock, shop.id, customer_ref=customer_ref, email=email)
+        erase_customer(app.uow, app.clock, shop.id, customer_ref=customer_ref, email=email)
         return _answer(200, "erased", event)
     if event == "app_deleted":
-        with loyalty.uow() as store:
-            store.set_credentials(shop.id, {}, installed=False)
+        with app.uow(shop.id) as tx:
+            tx.shop.set_credentials({}, installed=False)
         return _answer(200, "uninstalled", event)
     return _answer(200, "ignored", event)
 
 
-def _order_event(shop: Shop, raw: bytes, event: str, api_url: str) -> tuple[Response, int]:
-    loyalty = _loyalty()
+def _order_event(app: Loyalty, shop: Shop, raw: bytes, event: str, api_url: str) -> tuple[Response, int]:
     try:
         facts = parse_order_event(raw, event)
     except PayloadError as error:
         log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, error=str(error))
         return _answer(400, "malformed", event)
     # Retries and eventDeliveryRetry resend identical bytes, so the delivery id is their digest. The
-    # worker records it with the order's new state in one transaction (plugin/platforms/inbox.py).
+    # worker records it with the order's new state in one transaction (plugin/services/deliveries.py).
     delivery_id = hashlib.sha256(raw + b"|" + event.encode() + b"|" + api_url.encode()).hexdigest()
-    loyalty.inbox.accept(loyalty.clock.now(), PLATFORM, api_url, event, delivery_id, facts)
+    accept_delivery(app.intake, app.clock.now(), PLATFORM, api_url, event, delivery_id, facts)
     return _answer(200, "accepted", event)
 
 
-def _store_jwks(shop: Shop, jwks: dict[str, Any], fetched_at: float) -> None:
+def _store_jwks(app: Loyalty, shop: Shop, jwks: dict[str, Any], fetched_at: float) -> None:
     """Keep the fetched key set, and when, so the next delivery needs no fetch and bogus kids wait."""
-    with _loyalty().uow() as store:
-        credentials = store.credentials(shop.id)
-        store.set_credentials(
-            shop.id, {**credentials, "jwks": jwks, "jwks_fetched_at": fetched_at}, installed=shop.installed
-        )
+    with app.uow(shop.id) as tx:
+        credentials = tx.shop.credentials()
+        fetched = {**credentials, "jwks": jwks, "jwks_fetched_at": fetched_at}
+        tx.shop.set_credentials(fetched, installed=shop.installed)
+
+
+def _installed_program(app: Loyalty, api_url: str) -> tuple[Shop | None, Program | None]:
+    """The shop of a Saleor API URL and, if it is installed, its current program."""
+    with app.uow.shops() as shops:
+        shop = shops.by_domain(PLATFORM, api_url)
+        if shop is None or not shop.installed:
+            return shop, None
+        return shop, shops.scope(shop.id).programs.current()[1]
 
 
 @blueprint.get("/saleor/order-confirmation-snippet")
 def order_confirmation_snippet() -> tuple[Response, int]:
     """The Handlebars block for the SMTP app's confirmation template, from the shop's current program."""
-    loyalty = _loyalty()
-    with loyalty.uow() as store:
-        shop = store.shop_by_domain(PLATFORM, request.args.get("api_url", ""))
-        program = store.current_program(shop.id)[1] if shop and shop.installed else None
+    _, program = _installed_program(loyalty(), request.args.get("api_url", ""))
     if program is None:
         return Response("unknown shop\n", mimetype="text/plain"), 404
     snippet = order_confirmation_handlebars(program, request.args.get("locale", "en"))
@@ -253,16 +257,14 @@ def checkout_estimate() -> tuple[Response, int]:
     """
     if request.method == "OPTIONS":
         return _cors(Response(status=204)), 204
-    loyalty = _loyalty()
+    app = loyalty()
     body = request.get_json(silent=True)
     checkout_id = body.get("checkoutId") if isinstance(body, dict) else None
     api_url = request.headers.get("Saleor-Api-Url", "")
     if not isinstance(checkout_id, str) or not checkout_id:
         return _cors(jsonify(error="checkoutId is required")), 400
-    with loyalty.uow() as store:
-        shop = store.shop_by_domain(PLATFORM, api_url)
-        program = store.current_program(shop.id)[1] if shop and shop.installed else None
-    platform = loyalty.platforms.get(PLATFORM)
+    shop, program = _installed_program(app, api_url)
+    platform = app.platforms.get(PLATFORM)
     if shop is None or program is None or not isinstance(platform, SaleorPlatform):
         return _cors(jsonify(error="unknown shop")), 404
     try:

@@ -2,7 +2,7 @@
 
 The webhook receiver is thin: raw body, HMAC first (401, nothing written), headers (400), pydantic from
 the raw bytes (400), then one INSERT that hands the order delivery to the outbox worker (see
-plugin/platforms/inbox.py), so Shopify gets its answer in milliseconds even when orders pour in.
+plugin/services/deliveries.py), so Shopify gets its answer in milliseconds even when orders pour in.
 The worker records the delivery id and the order's new state in one transaction.
 Compliance and lifecycle topics are rare and applied at once.
 """
@@ -10,11 +10,11 @@ Compliance and lifecycle topics are rare and applied at once.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 
 from plugin.observability import log_event
+from plugin.platforms.shopify.install import install
 from plugin.platforms.shopify.payloads import (
     CustomerPrivacyPayload,
     OrderPayload,
@@ -25,15 +25,16 @@ from plugin.platforms.shopify.payloads import (
     parse,
 )
 from plugin.platforms.shopify.platform import ShopifyPlatform
-from plugin.platforms.shopify.verify import (
+from plugin.platforms.shopify.signatures import (
     SignatureError,
     session_token_page,
     verify_session_token,
     verify_webhook,
 )
 from plugin.services import privacy
-from plugin.services.platform import PlatformRejected, PlatformUnavailable
-from plugin.services.shops import register_shop
+from plugin.services.deliveries import accept_delivery
+from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
+from webhooks.collaborators import Loyalty, loyalty
 
 PLATFORM = "shopify"
 blueprint = Blueprint("shopify", __name__)
@@ -62,15 +63,11 @@ def _header(name: str) -> str | None:
     return request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}")
 
 
-def _loyalty() -> Any:
-    return current_app.extensions["loyalty"]
-
-
 @blueprint.post("/webhooks/shopify")
 def webhook() -> Response:
     """Receive one Shopify webhook delivery (any topic)."""
-    loyalty = _loyalty()
-    shopify = loyalty.settings.shopify
+    app = loyalty()
+    shopify = app.settings.shopify
     raw = request.get_data(cache=False)
     try:
         secrets = [shopify.client_secret, shopify.old_client_secret]
@@ -89,10 +86,10 @@ def webhook() -> Response:
         log_event("shopify.webhook", "malformed", topic=topic, domain=domain, error=str(error))
         return Response(str(error), status=400)
     if not isinstance(payload, OrderPayload | RefundPayload):
-        _lifecycle(loyalty, topic, domain.lower(), payload)
+        _lifecycle(app, topic, domain.lower(), payload)
         return _ok()
     # Unknown or uninstalled shops match no row: nothing is written and Shopify still gets its 200.
-    loyalty.inbox.accept(loyalty.clock.now(), PLATFORM, domain.lower(), topic, delivery, payload.facts())
+    accept_delivery(app.intake, app.clock.now(), PLATFORM, domain.lower(), topic, delivery, payload.facts())
     return _ok()
 
 
@@ -104,66 +101,57 @@ def _other_model(topic: str) -> type[Payload]:
     return Payload  # app/uninstalled: only the shop header matters
 
 
-def _lifecycle(loyalty: Any, topic: str, domain: str, payload: Any) -> None:
-    with loyalty.uow() as store:
-        shop = store.shop_by_domain(PLATFORM, domain)
+def _lifecycle(app: Loyalty, topic: str, domain: str, payload: Payload) -> None:
+    with app.uow.shops() as shops:
+        shop = shops.by_domain(PLATFORM, domain)
     if shop is None:
         return
     g.shop_id = shop.id
     if topic == "app/uninstalled":
-        privacy.uninstall_shop(loyalty.uow, shop.id)
+        privacy.uninstall_shop(app.uow, shop.id)
     elif topic == "shop/redact":
-        privacy.erase_shop(loyalty.uow, shop.id)
-    else:
-        customer = payload.customer
-        ref = str(customer.id) if customer.id is not None else None
-        if topic == "customers/redact":
-            privacy.erase_customer(loyalty.uow, loyalty.clock, shop.id, customer_ref=ref, email=customer.email)
-        else:
-            # Shopify takes no answer back: the shop owner sees the request and its export in the admin.
-            request_ref = str(payload.data_request.id) if payload.data_request else None
-            privacy.record_data_request(
-                loyalty.uow, loyalty.clock, shop.id, request_ref, customer_ref=ref, email=customer.email
-            )
+        privacy.erase_shop(app.uow, shop.id)
+    elif isinstance(payload, CustomerPrivacyPayload):
+        _customer_privacy(app, topic, shop, payload)
     log_event("shopify.webhook", topic, shop=shop.id)
+
+
+def _customer_privacy(app: Loyalty, topic: str, shop: Shop, payload: CustomerPrivacyPayload) -> None:
+    customer = payload.customer
+    ref = str(customer.id) if customer.id is not None else None
+    if topic == "customers/redact":
+        privacy.erase_customer(app.uow, app.clock, shop.id, customer_ref=ref, email=customer.email)
+    else:
+        # Shopify takes no answer back: the shop owner sees the request and its export in the admin.
+        request_ref = str(payload.data_request.id) if payload.data_request else None
+        privacy.record_data_request(app.uow, app.clock, shop.id, request_ref, customer_ref=ref, email=customer.email)
 
 
 @blueprint.get("/shopify")
 def app_home() -> Response:
     """The embedded app home: verify the session token; on first load exchange it for an offline token."""
-    loyalty = _loyalty()
-    shopify = loyalty.settings.shopify
+    app = loyalty()
+    shopify = app.settings.shopify
     id_token = request.args.get("id_token")
     if not id_token:
         bounce = session_token_page(request.url, shopify.client_id)
         return Response(bounce.body, status=bounce.status, headers=bounce.headers)
     try:
         secrets = [shopify.client_secret, shopify.old_client_secret]
-        identity = verify_session_token(id_token, shopify.client_id, secrets, loyalty.clock.now().timestamp())
+        identity = verify_session_token(id_token, shopify.client_id, secrets, app.clock.now().timestamp())
     except SignatureError:
         retry = {"X-Shopify-Retry-Invalid-Session-Request": "1"}
         return Response("invalid session token", status=401, headers=retry)
-    with loyalty.uow.read() as store:
-        shop, credentials = store.shop_and_credentials(PLATFORM, identity.shop_domain)
+    with app.uow.shops(read_only=True) as shops:
+        shop, credentials = shops.with_credentials(PLATFORM, identity.shop_domain)
     if shop is None or not shop.installed or not credentials.get("access_token"):
-        platform = loyalty.platform(PLATFORM)
+        platform = app.platform(PLATFORM)
         assert isinstance(platform, ShopifyPlatform)
         try:
-            granted, currency = platform.install(identity.shop_domain, id_token)
+            shop = install(app.uow, app.clock, app.settings.program, platform, identity.shop_domain, id_token)
         except (PlatformRejected, PlatformUnavailable) as failure:
             log_event("shopify.install", "token_exchange_failed", error=str(failure))
             return Response("Shopify did not grant access yet; please reload the app.", status=502)
-        # A new shop starts with the default program in its own currency (a reinstall keeps its program).
-        program = loyalty.settings.program.model_copy(update={"currency": currency})
-        shop = register_shop(
-            loyalty.uow,
-            loyalty.clock,
-            PLATFORM,
-            identity.shop_domain,
-            program,
-            currency=currency,
-            credentials=granted.to_json(),
-        )
         log_event("shopify.install", "token_exchanged", shop=shop.id)
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>Loyalty points</title>"

@@ -1,4 +1,4 @@
-"""The ledger's vocabulary: entry kinds, entries, lots, balances. Pure data, no storage."""
+"""The ledger's vocabulary: entry kinds, entries, lots and allocations. Pure data, no storage."""
 
 from __future__ import annotations
 
@@ -61,14 +61,6 @@ class Entry:
     program_version: int
     order_ref: str | None = None
     shortfall: int = 0
-
-
-@dataclass(frozen=True)
-class Balances:
-    available: int = 0
-    pending: int = 0
-    lifetime: int = 0
-    debt: int = 0
 
 
 @dataclass(frozen=True)

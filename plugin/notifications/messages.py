@@ -11,6 +11,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from plugin.ledger.postings import JobKind
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 SUBJECTS: dict[str, dict[str, str]] = {
@@ -28,7 +30,7 @@ SUBJECTS: dict[str, dict[str, str]] = {
 
 # Marketing mails carry an unsubscribe link and are not sent to members who used it;
 # points earned and a code asked for are answers to the member's own actions.
-MARKETING = frozenset({"tier_changed", "points_expiring"})
+MARKETING = frozenset({JobKind.TIER_CHANGED, JobKind.POINTS_EXPIRING})
 
 UNSUBSCRIBE_LABEL = {"en": "Unsubscribe from these e-mails", "nl": "Afmelden voor deze e-mails"}
 

@@ -69,28 +69,13 @@ class OrderFacts:
 
 
 @dataclass(frozen=True)
-class OrderState:
-    """Everything the app knows about an order, merged from all facts seen so far."""
+class OrderState(OrderFacts):
+    """Everything the app knows about an order: the facts of all events seen so far, merged.
 
-    order_ref: str
-    name: str = ""
-    currency: str = "EUR"
-    placed_at: datetime | None = None
-    updated_at: datetime | None = None
-    customer_ref: str | None = None
-    email: str | None = None
-    opted_in: bool = False
+    Unlike one event's facts, the state always has lines (empty until an event carried them);
+    `lines_known` says whether one did."""
+
     lines: tuple[Line, ...] = ()
-    shipping: Decimal = ZERO
-    tax: Decimal = ZERO
-    tips: Decimal = ZERO
-    order_discount: Decimal = ZERO
-    paid: bool = False
-    cancelled: bool = False
-    refunds: tuple[Refund, ...] = ()
-    refunded_total: Decimal = ZERO
-    discount_codes: tuple[str, ...] = ()
-    locale: str | None = None
     lines_known: bool = field(default=False)
 
     @property

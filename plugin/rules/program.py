@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -203,13 +201,6 @@ class ProgramError(ValueError):
                 message = "unknown setting"
             problems.append(FieldProblem(field=".".join(location) or "program", message=message))
         return cls(problems)
-
-
-def load_default_program(path: Path) -> Program:
-    """Read the `[program]` table of app.toml: the defaults a newly installed shop starts with."""
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    return Program.parse(data.get("program", {}))
 
 
 Language = Literal["nl", "en"]

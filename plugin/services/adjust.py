@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+from plugin.clock import Clock
+from plugin.ledger import jobs, keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
+from plugin.ledger.posting import credit, debit, expiry_for
+from plugin.ledger.postings import Postings
 from plugin.services.errors import InvalidAmount, NotEnoughPoints, ReasonRequired, UnknownMember
-from plugin.services.ports import Clock, UnitOfWork
-from plugin.services.posting import credit, debit, expiry_for
+from plugin.services.records import MemberStatus
+from plugin.services.repositories import UnitOfWork
+from plugin.services.settlement import account
 
 
 def adjust(
@@ -28,27 +33,27 @@ def adjust(
     if points == 0:
         raise InvalidAmount("an adjustment must change the balance")
     now = clock.now()
-    with uow() as store:
-        member = store.member(shop_id, member_id, lock=True)
-        if member is None or member.status == "erased":
+    with uow(shop_id) as tx:
+        member = tx.members.get(member_id, lock=True)
+        if member is None or member.status == MemberStatus.ERASED:
             raise UnknownMember(str(member_id))
         if points < 0 and member.available < -points:
             raise NotEnoughPoints(f"only {member.available} available")
-        version, program = store.current_program(shop_id)
+        version, program = tx.programs.current()
         entry = NewEntry(
             kind=EntryKind.ADJUST,
             points=points,
-            idempotency_key=f"adjust:{request_id or uuid.uuid4().hex}",
+            idempotency_key=keys.adjustment_entry(request_id or uuid.uuid4().hex),
             reason=Reason(code="staff_adjustment", text=reason),
             program_version=version,
             actor=actor,
             expires_at=expiry_for(program, now) if points > 0 else None,
         )
         if points > 0:
-            credit(store, shop_id, member, entry, now)
+            posting = credit(account(member), entry, now)
         else:
-            debit(store, shop_id, member, entry, now)
-        store.enqueue(shop_id, "publish_member", {"member_id": member.id}, now, dedupe_key=f"member:{member.id}")
-        updated = store.member(shop_id, member_id)
+            posting = debit(account(member), entry, tx.ledger.lots(member.id), now)
+        tx.ledger.apply(Postings(postings=[posting], jobs=[jobs.publish_member(member.id)]))
+        updated = tx.members.get(member_id)
         assert updated is not None
         return updated.available

@@ -12,10 +12,15 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from plugin.clock import Clock
+from plugin.ledger import keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
+from plugin.ledger.posting import credit, expiry_for
+from plugin.ledger.postings import Postings
 from plugin.services.members import enroll
-from plugin.services.ports import Clock, UnitOfWork
-from plugin.services.posting import credit, expiry_for
+from plugin.services.records import ConsentSource
+from plugin.services.repositories import UnitOfWork
+from plugin.services.settlement import account
 
 COLUMNS = ("customer_id", "email", "points", "name", "locale")
 MAX_POINTS = 10_000_000
@@ -109,29 +114,24 @@ def import_balances(
     if not apply or (report.errors and not skip_bad_rows):
         return report
     now = clock.now()
-    with uow() as store:
-        version, program = store.current_program(shop_id)
+    with uow(shop_id) as tx:
+        version, program = tx.programs.current()
         for row in report.rows:
-            member = enroll(store, now, shop_id, row.customer_ref, row.email, "import", locale=row.locale, claim=False)
+            member = enroll(tx, now, row.customer_ref, row.email, ConsentSource.IMPORT, locale=row.locale, claim=False)
             if row.name and member.name is None:
-                store.update_profile(member.id, name=row.name)
+                tx.members.update_profile(member.id, name=row.name)
             if row.points == 0:
                 continue
-            posted = credit(
-                store,
-                shop_id,
-                member,
-                NewEntry(
-                    kind=EntryKind.IMPORT,
-                    points=row.points,
-                    idempotency_key=f"import:balance:{row.key}",
-                    reason=Reason(code="starting_balance"),
-                    program_version=version,
-                    expires_at=expiry_for(program, now),
-                ),
-                now,
+            entry = NewEntry(
+                kind=EntryKind.IMPORT,
+                points=row.points,
+                idempotency_key=keys.starting_balance_entry(row.key),
+                reason=Reason(code="starting_balance"),
+                program_version=version,
+                expires_at=expiry_for(program, now),
             )
-            if posted is None:
+            posted = tx.ledger.apply(Postings(postings=[credit(account(member), entry, now)]))
+            if posted[0] is None:
                 report.already += 1
             else:
                 report.credited += 1

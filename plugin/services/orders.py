@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+from plugin.clock import Clock
 from plugin.ledger.model import EntryKind
-from plugin.rules.orders import OrderFacts, Refund, merge
+from plugin.rules.orders import OrderFacts, OrderState, Refund, merge
 from plugin.rules.program import Enrollment, Program
 from plugin.rules.tiers import multiplier_of
 from plugin.services import members as membership
-from plugin.services.ports import Clock, Member, OrderRecord, Store, UnitOfWork
+from plugin.services.records import ConsentSource, Member, MemberStatus
+from plugin.services.repositories import Transaction, UnitOfWork
 from plugin.services.settlement import settle
 
 
@@ -31,8 +34,8 @@ class OrderOutcome:
 
 def record_order(uow: UnitOfWork, clock: Clock, shop_id: int, facts: OrderFacts) -> OrderOutcome:
     """Merge one event's facts into the order and post the difference in points (idempotent)."""
-    with uow() as store:
-        return record_order_in(store, clock.now(), shop_id, facts)
+    with uow(shop_id) as tx:
+        return record_order_in(tx, clock.now(), facts)
 
 
 def apply_refund(uow: UnitOfWork, clock: Clock, shop_id: int, order_ref: str, refund: Refund) -> OrderOutcome:
@@ -46,22 +49,20 @@ def cancel_order(uow: UnitOfWork, clock: Clock, shop_id: int, order_ref: str) ->
 
 
 def record_order_in(
-    store: Store, now: datetime, shop_id: int, facts: OrderFacts, *, kind: EntryKind = EntryKind.EARN
+    tx: Transaction, now: datetime, facts: OrderFacts, *, kind: EntryKind = EntryKind.EARN
 ) -> OrderOutcome:
-    """`record_order` inside a transaction the caller holds (import and reconcile reuse it).
-
-    `shop_id` must be a registered shop: callers resolve it from the store first.
-    """
-    order = store.lock_order(shop_id, facts.order_ref, now)
+    """`record_order` inside a transaction the caller holds (the import, reconcile and the inbox reuse it)."""
+    order = tx.orders.lock(facts.order_ref, now)
+    counted = order.basis if order.earning else Decimal(0)  # what tier progress counts of it so far
     order.state = merge(order.state, facts)
-    store.consume_codes(shop_id, facts.discount_codes, facts.order_ref, now)
-    version, program = store.current_program(shop_id)
+    tx.redemptions.consume_codes(((code, facts.order_ref) for code in facts.discount_codes), now)
+    version, program = tx.programs.current()
     member = None
     # The buyer is settled while the order becomes paid. An order paid before its buyer joined
     # reaches them only through the claim on joining, so a later refund or reconcile pass
     # cannot start crediting it.
     if order.member_id is None and order.paid_at is None:
-        member = _buyer(store, shop_id, order, program, now)
+        member = _buyer(tx, now, order.state, program)
         if member is not None and member.active:
             order.member_id = member.id
     if order.state.paid and order.paid_at is None:
@@ -69,35 +70,26 @@ def record_order_in(
     if order.member_id is not None and not order.earning and order.state.paid:
         # The order earns under the rules and tier of the moment it first earns; later refunds
         # are computed with the same version and multiplier, so a program change rewrites nothing.
-        member = member or store.member(shop_id, order.member_id, lock=True)
+        member = member or tx.members.get(order.member_id, lock=True)
         if member is not None and member.active:
             order.earning = True
             order.program_version = version
             order.multiplier = multiplier_of(member.tier, program.tiers)
-    change = settle(store, shop_id, order, now, kind=kind, member=member)
-    store.save_order(shop_id, order, now)
+    change = settle(tx, now, order, kind=kind, member=member, counted=counted)
+    tx.orders.save(order, now)
     return OrderOutcome(order.order_ref, order.credited, change, order.member_id)
 
 
-def _buyer(store: Store, shop_id: int, order: OrderRecord, program: Program, now: datetime) -> Member | None:
+def _buyer(tx: Transaction, now: datetime, state: OrderState, program: Program) -> Member | None:
     """The member behind an order, enrolling them if they opted in here or enrollment is automatic."""
-    state = order.state
     if state.customer_ref is None:
         return None  # a guest: remembered by e-mail on the order row, claimable later
-    member = store.member_by_customer(shop_id, state.customer_ref, lock=True)
+    member = tx.members.by_customer(state.customer_ref, lock=True)
     wants_in = state.opted_in or program.enrollment is Enrollment.AUTOMATIC
-    if wants_in and (member is None or (member.status == "opted_out" and state.opted_in)):
-        source = "checkout" if state.opted_in else "automatic"
-        member = member or store.add_member(shop_id, state.customer_ref, state.email, now)
+    if wants_in and (member is None or (member.status is MemberStatus.OPTED_OUT and state.opted_in)):
+        source = ConsentSource.CHECKOUT if state.opted_in else ConsentSource.AUTOMATIC
+        member = member or tx.members.add(state.customer_ref, state.email, now)
         return membership.enroll(
-            store,
-            now,
-            shop_id,
-            state.customer_ref,
-            state.email,
-            source,
-            locale=state.locale,
-            claim=False,
-            locked=member,
+            tx, now, state.customer_ref, state.email, source, locale=state.locale, claim=False, locked=member
         )
     return member

@@ -11,9 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from plugin.clock import Clock
+from plugin.ledger.postings import JobKind
 from plugin.observability import log_event, timed
 from plugin.services.platform import PlatformUnavailable
-from plugin.services.ports import Clock, Job, UnitOfWork
+from plugin.services.records import Job
+from plugin.services.repositories import UnitOfWork
 
 Handler = Callable[[Job], None]
 
@@ -34,14 +37,14 @@ class WorkerPolicy:
     rate_per_shop: float = 2.0  # platform API calls per second per shop
     lease_seconds: int = 60
     batch: int = 50
-    unthrottled_kinds: frozenset[str] = frozenset()  # jobs that call no platform API (e-mails)
+    unthrottled_kinds: frozenset[JobKind] = frozenset()  # jobs that call no platform API (e-mails)
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential backoff: 5 s, 10 s, 20 s ... capped at one hour."""
         return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def run_once(uow: UnitOfWork, clock: Clock, handlers: Mapping[str, Handler], policy: WorkerPolicy) -> int:
+def run_once(uow: UnitOfWork, clock: Clock, handlers: Mapping[JobKind, Handler], policy: WorkerPolicy) -> int:
     """Claim due jobs and handle them; returns jobs handled.
 
     A round takes one job per shop within the shop's API rate, and the oldest due unthrottled jobs
@@ -49,14 +52,14 @@ def run_once(uow: UnitOfWork, clock: Clock, handlers: Mapping[str, Handler], pol
     """
     now = clock.now()
     lease = timedelta(seconds=policy.lease_seconds)
-    with uow() as store:
-        jobs = store.claim_jobs(now, policy.batch, lease, 1 / policy.rate_per_shop, policy.unthrottled_kinds)
+    with uow.queue() as queue:
+        jobs = queue.claim(now, policy.batch, lease, 1 / policy.rate_per_shop, policy.unthrottled_kinds)
     for job in jobs:
         handle(uow, clock, handlers, policy, job)
     return len(jobs)
 
 
-def handle(uow: UnitOfWork, clock: Clock, handlers: Mapping[str, Handler], policy: WorkerPolicy, job: Job) -> None:
+def handle(uow: UnitOfWork, clock: Clock, handlers: Mapping[JobKind, Handler], policy: WorkerPolicy, job: Job) -> None:
     """Run one claimed job and record its outcome."""
     handler = handlers.get(job.kind)
     retry_after: float | None = None
@@ -74,18 +77,18 @@ def handle(uow: UnitOfWork, clock: Clock, handlers: Mapping[str, Handler], polic
         except Exception as failure:  # a bug or an unexpected answer: retry, then dead-letter
             error = f"{type(failure).__name__}: {failure}"
     now = clock.now()
-    with uow() as store:
+    with uow.queue() as queue:
         if error is None:
-            store.finish_job(job.id, now)
+            queue.finish(job.id, now)
             outcome = "done"
         elif dead or job.attempts + 1 >= policy.max_attempts:
-            store.fail_job(job.id, error, None, now)
+            queue.fail(job.id, error, None, now)
             outcome = "dead"
         else:
             delay = policy.backoff(job.attempts + 1)
             if retry_after is not None:
                 delay = max(delay, timedelta(seconds=retry_after))
-                store.throttle_shop(job.shop_id, now + timedelta(seconds=retry_after))
-            store.fail_job(job.id, error, now + delay, now)
+                queue.throttle(job.shop_id, now + timedelta(seconds=retry_after))
+            queue.fail(job.id, error, now + delay, now)
             outcome = "retry"
     log_event("outbox." + job.kind, outcome, shop=job.shop_id, duration_ms=took["ms"], job=job.id)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugin.services.ports import Clock, Member, Store, UnitOfWork
+from plugin.clock import Clock
+from plugin.services.records import Member
+from plugin.services.repositories import Transaction, UnitOfWork
 
 
-def _find(store: Store, shop_id: int, customer_ref: str | None, email: str | None) -> Member | None:
-    member = store.member_by_customer(shop_id, customer_ref) if customer_ref else None
+def _find(tx: Transaction, customer_ref: str | None, email: str | None) -> Member | None:
+    member = tx.members.by_customer(customer_ref) if customer_ref else None
     if member is None and email:
-        member = store.member_by_email(shop_id, email)
+        member = tx.members.by_email(email)
     return member
 
 
@@ -18,9 +20,9 @@ def export_customer(
     uow: UnitOfWork, shop_id: int, *, customer_ref: str | None = None, email: str | None = None
 ) -> dict[str, Any]:
     """Everything the app holds about one customer, as JSON-ready data (for the merchant to hand over)."""
-    with uow() as store:
-        member = _find(store, shop_id, customer_ref, email)
-        orders = store.customer_orders(shop_id, customer_ref, email or (member.email if member else None))
+    with uow(shop_id) as tx:
+        member = _find(tx, customer_ref, email)
+        orders = tx.orders.of_customer(customer_ref, email or (member.email if member else None))
         if member is None:
             return {"member": None, "orders": orders, "consents": [], "ledger": [], "redemptions": []}
         return {
@@ -41,7 +43,7 @@ def export_customer(
                     "terms_version": member.terms_version,
                 },
             },
-            "consents": store.consents(member.id),
+            "consents": tx.members.consents(member.id),
             "ledger": [
                 {
                     "kind": entry.kind.value,
@@ -51,7 +53,7 @@ def export_customer(
                     "order": entry.order_ref,
                     "at": entry.created_at.isoformat(),
                 }
-                for entry in store.history(member.id, limit=1_000_000)
+                for entry in tx.ledger.history(member.id, limit=1_000_000)
             ],
             "redemptions": [
                 {
@@ -61,7 +63,7 @@ def export_customer(
                     "status": redemption.status,
                     "expires_at": redemption.expires_at.isoformat(),
                 }
-                for redemption in store.redemptions_of(shop_id, member.id)
+                for redemption in tx.redemptions.of_member(member.id)
             ],
             "orders": orders,
         }
@@ -71,14 +73,14 @@ def erase_customer(
     uow: UnitOfWork, clock: Clock, shop_id: int, *, customer_ref: str | None = None, email: str | None = None
 ) -> bool:
     """Remove a customer's personal data; their anonymised points and orders stay for the shop's totals."""
-    with uow() as store:
-        member = _find(store, shop_id, customer_ref, email)
+    with uow(shop_id) as tx:
+        member = _find(tx, customer_ref, email)
         known_email = email or (member.email if member else None)
-        store.forget_orders(shop_id, customer_ref, known_email)
-        store.forget_data_requests(shop_id, customer_ref, known_email)
+        tx.orders.forget(customer_ref, known_email)
+        tx.data_requests.forget(customer_ref, known_email)
         if member is None:
             return False
-        store.erase_member(member.id, clock.now())
+        tx.members.erase(member.id, clock.now())
         return True
 
 
@@ -92,23 +94,23 @@ def record_data_request(
     email: str | None = None,
 ) -> None:
     """A customer asked for their data: the shop owner sees it in the admin, with the export to send them."""
-    with uow() as store:
-        store.add_data_request(shop_id, request_ref, customer_ref, email, clock.now())
+    with uow(shop_id) as tx:
+        tx.data_requests.add(request_ref, customer_ref, email, clock.now())
 
 
 def answer_data_request(uow: UnitOfWork, clock: Clock, shop_id: int, request_id: int) -> bool:
     """The shop owner sent the customer their data; False if the request is unknown or already answered."""
-    with uow() as store:
-        return store.answer_data_request(shop_id, request_id, clock.now())
+    with uow(shop_id) as tx:
+        return tx.data_requests.answer(request_id, clock.now())
 
 
 def erase_shop(uow: UnitOfWork, shop_id: int) -> None:
     """Delete every row of the shop (Shopify shop/redact, 48 hours after uninstall)."""
-    with uow() as store:
-        store.delete_shop(shop_id)
+    with uow(shop_id) as tx:
+        tx.shop.delete()
 
 
 def uninstall_shop(uow: UnitOfWork, shop_id: int) -> None:
     """The app was removed: forget its tokens, keep its data until the shop asks for erasure."""
-    with uow() as store:
-        store.set_credentials(shop_id, {}, installed=False)
+    with uow(shop_id) as tx:
+        tx.shop.set_credentials({}, installed=False)

@@ -2,8 +2,8 @@
 
 Reconcile resumes from a cursor (orders updated since the last run) and records each order as a
 webhook would; given a date, it imports the history since then through the batched historic import
-(plugin/services/history.py). A dry run does the same work in a transaction that is rolled back and
-reports it.
+(plugin/services/history_import.py). A dry run does the same work in a transaction that is rolled
+back and reports it.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from plugin.clock import Clock
 from plugin.rules.orders import OrderFacts
+from plugin.services.batches import chunks, in_transactions
 from plugin.services.errors import UnknownShop
-from plugin.services.history import ImportReport, import_history
-from plugin.services.orders import record_order_in
+from plugin.services.history_import import ImportReport, import_history
+from plugin.services.orders import OrderOutcome, record_order_in
 from plugin.services.platform import Platform
-from plugin.services.ports import Clock, UnitOfWork
+from plugin.services.repositories import Transaction, UnitOfWork
 
 CURSOR = "orders_reconciled_at"
 # Re-read a little before the cursor: a platform's "updated since" is not exact to the second.
@@ -34,33 +36,17 @@ def import_orders(
 ) -> ImportReport:
     """Record many orders in batches (one transaction each); duplicates and known orders change nothing."""
     report = ImportReport(dry_run=dry_run)
-    batch: list[OrderFacts] = []
-    for facts in orders:
-        batch.append(facts)
-        if len(batch) == batch_size:
-            _import_batch(uow, clock, shop_id, batch, dry_run, report)
-            batch = []
-    if batch:
-        _import_batch(uow, clock, shop_id, batch, dry_run, report)
-    return report
-
-
-def _import_batch(
-    uow: UnitOfWork,
-    clock: Clock,
-    shop_id: int,
-    batch: list[OrderFacts],
-    dry_run: bool,
-    report: ImportReport,
-) -> None:
-    now = clock.now()
-    with uow(dry_run=dry_run) as store:
-        for facts in batch:
-            outcome = record_order_in(store, now, shop_id, facts)
-            report.orders += 1
+    for outcomes in in_transactions(uow, clock, shop_id, chunks(orders, batch_size), _record_batch, dry_run=dry_run):
+        report.orders += len(outcomes)
+        for outcome in outcomes:
             if outcome.change:
                 report.points += outcome.change
                 report.changed_orders.append(outcome.order_ref)
+    return report
+
+
+def _record_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> list[OrderOutcome]:
+    return [record_order_in(tx, now, facts) for facts in batch]
 
 
 def reconcile_orders(
@@ -74,11 +60,11 @@ def reconcile_orders(
 ) -> ImportReport:
     """Pull orders updated since the cursor (or `since`) and settle each; moves the cursor unless dry."""
     started = clock.now()
-    with uow() as store:
-        shop = store.shop(shop_id)
+    with uow(shop_id) as tx:
+        shop = tx.shop.get()
         if shop is None:
             raise UnknownShop(str(shop_id))
-        cursor = store.cursor(shop_id, CURSOR)
+        cursor = tx.shop.cursor(CURSOR)
     start = since or (datetime.fromisoformat(cursor) - OVERLAP if cursor else started - timedelta(days=60))
     orders = platform.orders_updated_since(shop, start)
     if since is not None:
@@ -86,6 +72,6 @@ def reconcile_orders(
     else:
         report = import_orders(uow, clock, shop_id, orders, dry_run=dry_run)
     if not dry_run:
-        with uow() as store:
-            store.set_cursor(shop_id, CURSOR, started.isoformat())
+        with uow(shop_id) as tx:
+            tx.shop.set_cursor(CURSOR, started.isoformat())
     return report

@@ -7,21 +7,28 @@ between debit and platform call leaves a job that the worker finishes or compens
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from plugin.clock import Clock
+from plugin.ledger import jobs, keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
+from plugin.ledger.posting import debit, release
+from plugin.ledger.postings import Postings
 from plugin.rules.program import RewardKind
 from plugin.services.errors import NotEnoughPoints, UnknownMember, UnknownReward, UnknownShop
 from plugin.services.platform import CodeRequest, Platform, PlatformRejected
-from plugin.services.ports import Clock, Redemption, Store, UnitOfWork
-from plugin.services.posting import debit
+from plugin.services.records import Redemption, RedemptionStatus
+from plugin.services.repositories import Transaction, UnitOfWork
+from plugin.services.settlement import account
 
 # No 0/O or 1/I: codes get read aloud and typed from e-mails.
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def new_code() -> str:
+    """A fresh discount code text."""
     return "LOYAL-" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
 
 
@@ -30,59 +37,52 @@ def reserve(uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, reward_
     now = clock.now()
     # Request ids come from the customer's browser: scoped to the member, one cannot reach another's code.
     request_id = f"{member_id}:{request_id}"
-    with uow() as store:
-        earlier = store.redemption_by_request(shop_id, request_id)
+    with uow(shop_id) as tx:
+        earlier = tx.redemptions.by_request(request_id)
         if earlier is not None:
             return earlier
-        version, program = store.current_program(shop_id)
+        version, program = tx.programs.current()
         reward = program.reward(reward_id)
         if reward is None:
             raise UnknownReward(reward_id)
-        member = store.member(shop_id, member_id, lock=True)
+        member = tx.members.get(member_id, lock=True)
         if member is None or not member.active:
             raise UnknownMember(str(member_id))
-        earlier = store.redemption_by_request(shop_id, request_id)
+        earlier = tx.redemptions.by_request(request_id)
         if earlier is not None:  # a double click that waited for our lock
             return earlier
         if member.available < max(reward.points, reward.minimum_points):
             raise NotEnoughPoints(f"{reward.points} needed, {member.available} available")
         expires_at = now + timedelta(days=reward.valid_days)
-        redemption_id = store.add_redemption(
-            shop_id, member.id, request_id, reward.model_dump(mode="json"), new_code(), expires_at, now
+        data = reward.model_dump(mode="json")
+        redemption_id = tx.redemptions.add(member.id, request_id, data, new_code(), expires_at, now)
+        entry = NewEntry(
+            kind=EntryKind.REDEEM,
+            points=-reward.points,
+            idempotency_key=keys.redeem_entry(redemption_id),
+            reason=Reason(code="redeemed", params={"reward": _title(data, program.currency)}),
+            program_version=version,
+            redemption_id=redemption_id,
         )
-        debit(
-            store,
-            shop_id,
-            member,
-            NewEntry(
-                kind=EntryKind.REDEEM,
-                points=-reward.points,
-                idempotency_key=f"redeem:{redemption_id}",
-                reason=Reason(
-                    code="redeemed", params={"reward": _title(reward.model_dump(mode="json"), program.currency)}
-                ),
-                program_version=version,
-                redemption_id=redemption_id,
-            ),
-            now,
+        posting = debit(account(member), entry, tx.ledger.lots(member.id), now)
+        tx.ledger.apply(
+            Postings(postings=[posting], jobs=[jobs.issue_code(redemption_id), jobs.publish_member(member.id)])
         )
-        store.enqueue(shop_id, "issue_code", {"redemption_id": redemption_id}, now, dedupe_key=f"issue:{redemption_id}")
-        store.enqueue(shop_id, "publish_member", {"member_id": member.id}, now, dedupe_key=f"member:{member.id}")
-        redemption = store.redemption(shop_id, redemption_id)
+        redemption = tx.redemptions.get(redemption_id)
         assert redemption is not None
         return redemption
 
 
 def issue(uow: UnitOfWork, clock: Clock, platform: Platform, shop_id: int, redemption_id: int) -> Redemption:
     """Create a reserved code on the platform. A refusal gives the points back; a transient error propagates."""
-    with uow() as store:
-        shop = store.shop(shop_id)
-        redemption = store.redemption(shop_id, redemption_id)
+    with uow(shop_id) as tx:
+        shop = tx.shop.get()
+        redemption = tx.redemptions.get(redemption_id)
         if shop is None or redemption is None:
             raise UnknownShop(f"{shop_id}/{redemption_id}")
-        if redemption.status != "reserved":
+        if redemption.status != RedemptionStatus.RESERVED:
             return redemption
-        member = store.member(shop_id, redemption.member_id)
+        member = tx.members.get(redemption.member_id)
         assert member is not None
     reward = redemption.reward
     request = CodeRequest(
@@ -103,83 +103,74 @@ def issue(uow: UnitOfWork, clock: Clock, platform: Platform, shop_id: int, redem
     try:
         issued = platform.create_discount(shop, request)
     except PlatformRejected:
-        release(uow, clock, shop_id, redemption_id, from_status=("reserved",), reason="redeem_failed")
+        release_points(
+            uow, clock, shop_id, redemption_id, from_status=(RedemptionStatus.RESERVED,), reason="redeem_failed"
+        )
         raise
-    with uow() as store:
-        store.move_redemption(
-            shop_id, redemption_id, ("reserved",), "issued", clock.now(), platform_id=issued.platform_id
+    with uow(shop_id) as tx:
+        now = clock.now()
+        tx.redemptions.move(
+            redemption_id, (RedemptionStatus.RESERVED,), RedemptionStatus.ISSUED, now, platform_id=issued.platform_id
         )
-        store.enqueue(
-            shop_id,
-            "code_issued",
-            {"redemption_id": redemption_id, "member_id": redemption.member_id},
-            clock.now(),
-            dedupe_key=f"code_issued:{redemption_id}",
-        )
-        found = store.redemption(shop_id, redemption_id)
+        tx.outbox.enqueue([jobs.code_issued(redemption_id, redemption.member_id)], now)
+        found = tx.redemptions.get(redemption_id)
         assert found is not None
         return found
 
 
-def release(
+def release_points(
     uow: UnitOfWork,
     clock: Clock,
     shop_id: int,
     redemption_id: int,
     *,
-    from_status: tuple[str, ...],
+    from_status: Sequence[RedemptionStatus],
     reason: str,
 ) -> bool:
     """Give a redemption's points back to the lots they came from; False if it had moved on."""
-    now = clock.now()
-    with uow() as store:
-        return release_in(store, now, shop_id, redemption_id, from_status=from_status, reason=reason)
+    with uow(shop_id) as tx:
+        return release_in(tx, clock.now(), redemption_id, from_status=from_status, reason=reason)
 
 
 def release_in(
-    store: Store, now: datetime, shop_id: int, redemption_id: int, *, from_status: tuple[str, ...], reason: str
+    tx: Transaction, now: datetime, redemption_id: int, *, from_status: Sequence[RedemptionStatus], reason: str
 ) -> bool:
-    redemption = store.redemption(shop_id, redemption_id)
+    """`release_points` inside a transaction the caller holds."""
+    redemption = tx.redemptions.get(redemption_id)
     if redemption is None:
         return False
-    member = store.member(shop_id, redemption.member_id, lock=True)
+    member = tx.members.get(redemption.member_id, lock=True)
     assert member is not None
-    if not store.move_redemption(shop_id, redemption_id, from_status, "released", now):
+    if not tx.redemptions.move(redemption_id, from_status, RedemptionStatus.RELEASED, now):
         return False
-    version, _program = store.current_program(shop_id)
-    entry_id = store.insert_entry(
-        shop_id,
-        member.id,
-        NewEntry(
-            kind=EntryKind.REDEEM_RELEASE,
-            points=redemption.points,
-            idempotency_key=f"redeem_release:{redemption_id}",
-            reason=Reason(code=reason, params={"code": redemption.code}),
-            program_version=version,
-            redemption_id=redemption_id,
-        ),
-        now,
-    )
-    if entry_id is None:
-        return False
-    redeem_entry = store.entry_id(shop_id, f"redeem:{redemption_id}")
+    version, _program = tx.programs.current()
+    redeem_entry = tx.ledger.entry_id(keys.redeem_entry(redemption_id))
     assert redeem_entry is not None
-    restored = store.restore(shop_id, redeem_entry, entry_id)
-    store.change_balances(member.id, available=restored)
-    store.enqueue(shop_id, "publish_member", {"member_id": member.id}, now, dedupe_key=f"member:{member.id}")
-    return True
+    entry = NewEntry(
+        kind=EntryKind.REDEEM_RELEASE,
+        points=redemption.points,
+        idempotency_key=keys.redeem_release_entry(redemption_id),
+        reason=Reason(code=reason, params={"code": redemption.code}),
+        program_version=version,
+        redemption_id=redemption_id,
+    )
+    posting = release(account(member), entry, tx.ledger.allocations(redeem_entry), now)
+    posted = tx.ledger.apply(Postings(postings=[posting], jobs=[jobs.publish_member(member.id)]))
+    return posted[0] is not None
 
 
 def withdraw_code(uow: UnitOfWork, clock: Clock, platform: Platform, shop_id: int, redemption_id: int) -> bool:
     """Delete an expired unused code on the platform, then give its points back."""
-    with uow() as store:
-        shop = store.shop(shop_id)
-        redemption = store.redemption(shop_id, redemption_id)
-    if shop is None or redemption is None or redemption.status != "expiring":
+    with uow(shop_id) as tx:
+        shop = tx.shop.get()
+        redemption = tx.redemptions.get(redemption_id)
+    if shop is None or redemption is None or redemption.status != RedemptionStatus.EXPIRING:
         return False
     if redemption.platform_id:
         platform.delete_discount(shop, redemption.platform_id)
-    return release(uow, clock, shop_id, redemption_id, from_status=("expiring",), reason="code_expired")
+    return release_points(
+        uow, clock, shop_id, redemption_id, from_status=(RedemptionStatus.EXPIRING,), reason="code_expired"
+    )
 
 
 def _title(reward: dict[str, object], currency: str) -> str:

@@ -170,6 +170,10 @@ class Inbox(Protocol):
         """The shop's oldest due delivery job of `kind` after job id `after`, claimed for this transaction."""
         ...
 
+    def finish(self, job_id: int, now: datetime) -> None:
+        """Mark a delivery job done in this transaction, together with the order it recorded."""
+        ...
+
 
 class DataRequests(Protocol):
     """Customers' requests for their data (GDPR), for the owner to answer."""
@@ -259,7 +263,10 @@ class UnitOfWork(Protocol):
         """A transaction that only reads (never blocks writers on SQLite)."""
         ...
 
-    def shops(self) -> AbstractContextManager[Shops]: ...
+    def shops(self, *, read_only: bool = False) -> AbstractContextManager[Shops]:
+        """Cross-shop reads and writes; `read_only` reads without a transaction (the per-request shop lookup)."""
+        ...
+
     def queue(self) -> AbstractContextManager[JobQueue]: ...
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from plugin.clock import Clock
 from plugin.rules.program import Program
 from plugin.services.errors import UnknownShop
 from plugin.services.platform import Shop
-from plugin.services.ports import Clock, UnitOfWork
+from plugin.services.repositories import UnitOfWork
 
 
 def register_shop(
@@ -23,19 +24,20 @@ def register_shop(
 ) -> Shop:
     """Create the shop (or re-activate it on reinstall) with program version 1; credentials replace any old ones."""
     now = clock.now()
-    with uow() as store:
-        shop = store.shop_by_domain(platform, domain)
+    with uow.shops() as shops:
+        shop = shops.by_domain(platform, domain)
         if shop is None:
-            shop = store.add_shop(platform, domain, currency or program.currency, locale, now)
-            store.add_program_version(shop.id, program, "install", now)
-        store.set_credentials(shop.id, credentials or {}, installed=True)
-        return store.shop(shop.id) or shop
+            shop = shops.add(platform, domain, currency or program.currency, locale, now)
+            shops.scope(shop.id).programs.add(program, "install", now)
+        tx = shops.scope(shop.id)
+        tx.shop.set_credentials(credentials or {}, installed=True)
+        return tx.shop.get() or shop
 
 
 def change_program(uow: UnitOfWork, clock: Clock, shop_id: int, data: object, author: str | None) -> int:
     """Validate and store a new program version; returns its number. A bad program stores nothing."""
     program = Program.parse(data)
-    with uow() as store:
-        if store.shop(shop_id) is None:
+    with uow(shop_id) as tx:
+        if tx.shop.get() is None:
             raise UnknownShop(str(shop_id))
-        return store.add_program_version(shop_id, program, author, clock.now())
+        return tx.programs.add(program, author, clock.now())

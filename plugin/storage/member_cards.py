@@ -10,6 +10,7 @@ open codes and first expiring lots come back in one row; nothing in it grows wit
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -17,11 +18,12 @@ from sqlalchemy import JSON, Text, and_, bindparam, cast, func, literal_column, 
 
 from plugin.ledger.model import Reason
 from plugin.services.platform import Shop
-from plugin.services.ports import HistoryLine, MemberCard, OpenCode, Standing
+from plugin.services.records import HistoryLine, MemberCard, MemberStatus, OpenCode, RedemptionStatus, Standing
 from plugin.storage import tables as t
-from plugin.storage.store import SqlUnitOfWork, newest_entries_first
+from plugin.storage.ledger import newest_entries_first
+from plugin.storage.unit_of_work import SqlUnitOfWork
 
-_OPEN_CODE_STATUSES = ("reserved", "issued", "expiring")
+_OPEN_CODE_STATUSES = (RedemptionStatus.RESERVED, RedemptionStatus.ISSUED, RedemptionStatus.EXPIRING)
 _SHOP_COLUMNS = ("id", "platform", "domain", "currency", "locale", "installed", "program_version")
 # The member's columns in the order of Standing's fields, so a row slice builds one.
 _MEMBER_COLUMNS = tuple(t.members.c[name] for name in Standing._fields)
@@ -36,16 +38,7 @@ def card_statement(dialect_name: str, history_size: int) -> Any:
     The limits are literals: with a parameter there PostgreSQL never settles on a generic plan for the
     prepared statement and plans it again on every call (0.9 ms here, four times the query itself)."""
     postgres = dialect_name == "postgresql"
-
-    def rows(*columns: Any) -> Any:
-        array = (func.json_agg if postgres else func.json_group_array)(
-            (func.json_build_array if postgres else func.json_array)(*columns), type_=JSON
-        )
-        return cast(array, Text) if postgres else array  # text on both, decoded by orjson
-
-    def document(column: Any) -> Any:
-        return column if postgres else func.json(column)  # SQLite keeps JSON as text; json() nests it
-
+    rows, document = partial(_json_rows, postgres), partial(_json_document, postgres)
     s, m, e, lots, r = t.shops, t.members, t.entries, t.lots, t.redemptions
     latest = (
         newest_entries_first(
@@ -83,7 +76,7 @@ def card_statement(dialect_name: str, history_size: int) -> Any:
     codes = select(rows(r.c.id, r.c.code, r.c.status, r.c.expires_at, document(r.c.reward))).where(
         r.c.member_id == m.c.id,
         r.c.shop_id == s.c.id,
-        r.c.status.in_([literal_column(f"'{status}'") for status in _OPEN_CODE_STATUSES]),
+        r.c.status.in_([literal_column(f"'{status.value}'") for status in _OPEN_CODE_STATUSES]),
     )
     expiring = select(rows(first_expiring.c.expires_at, first_expiring.c.remaining))
     return (
@@ -97,6 +90,18 @@ def card_statement(dialect_name: str, history_size: int) -> Any:
         .select_from(s.outerjoin(m, and_(m.c.shop_id == s.c.id, m.c.customer_ref == bindparam("customer_ref"))))
         .where(s.c.platform == bindparam("platform"), s.c.domain == bindparam("domain"))
     )
+
+
+def _json_rows(postgres: bool, *columns: Any) -> Any:
+    """The rows as one JSON array of arrays, as text on both databases (decoded by orjson)."""
+    array = (func.json_agg if postgres else func.json_group_array)(
+        (func.json_build_array if postgres else func.json_array)(*columns), type_=JSON
+    )
+    return cast(array, Text) if postgres else array
+
+
+def _json_document(postgres: bool, column: Any) -> Any:
+    return column if postgres else func.json(column)  # SQLite keeps JSON as text; json() nests it
 
 
 class SqlMemberCards:
@@ -138,10 +143,10 @@ class SqlMemberCards:
         shop = Shop(shop_id, platform, domain, currency, locale, bool(installed), version)
         program = self.uow.programs.get((shop_id, version))
         if program is None:  # the first card of this program version in this process
-            with self.uow.read() as store:
-                program = store.program(shop_id, version)
-        *balances, last_active = row[_MEMBER:_ARRAYS]
-        if balances[0] is None:
+            with self.uow.read(shop_id) as tx:
+                program = tx.programs.version(version)
+        member_id, status, available, pending, lifetime, tier, last_active = row[_MEMBER:_ARRAYS]
+        if member_id is None:
             return MemberCard(shop=shop, program=program, member=None, history=[], codes=[], expiring=None)
         if isinstance(last_active, str):  # SQLite keeps moments as text
             last_active = _sqlite_moment(last_active)
@@ -155,13 +160,13 @@ class SqlMemberCards:
         return MemberCard(
             shop=shop,
             program=program,
-            member=Standing._make([*balances, last_active]),
+            member=Standing(member_id, MemberStatus(status), available, pending, lifetime, tier, last_active),
             history=[  # newest first, by entry id
                 HistoryLine(kind, points, Reason(code, params or {}, text), moment(created_at))
                 for _, kind, points, code, params, text, created_at in sorted(history, reverse=True)
             ],
             codes=[
-                OpenCode(code, status, moment(expires_at), reward)
+                OpenCode(code, RedemptionStatus(status), moment(expires_at), reward)
                 for _, code, status, expires_at, reward in sorted(codes, reverse=True)
             ],
             expiring=first_expiry,

@@ -327,7 +327,7 @@ cursors = Table(
 
 # ---------------------------------------------------------------------------------------------------
 # Analytics pre-aggregates (migration 0002, owned by the shop owner's pages, plugin/services/analytics.py).
-# Derived data only, refreshed from `orders` and `entries` by admin.queries; never the source of truth.
+# Derived data only, refreshed from `orders` and `entries` by plugin/storage/preaggregates.py; never the source of truth.
 # ---------------------------------------------------------------------------------------------------
 
 # One row per order: what the customer paid and who they are, so average order value and repeat

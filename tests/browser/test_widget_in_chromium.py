@@ -14,9 +14,11 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
+from plugin.services.records import Member
 from plugin.settings import Settings
-from storefront_widget.demo import DEMO_SHOP_DOMAIN, seed_demo_shop
-from webhooks.app import Loyalty, create_app
+from storefront_widget.demo_shop import DEMO_SHOP_DOMAIN, seed_demo_shop
+from webhooks.app import create_app
+from webhooks.collaborators import Loyalty
 
 pytestmark = pytest.mark.browser
 
@@ -49,11 +51,15 @@ class Served:
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def member(self, customer: str):
-        with self.loyalty.uow.read() as store:
-            shop = store.shop_by_domain("shopify", DEMO_SHOP_DOMAIN)
-            assert shop is not None
-            return store.member_by_customer(shop.id, customer)
+    def member(self, customer: str) -> Member:
+        """The demo shop's member for a customer of the demo page (who must have joined)."""
+        with self.loyalty.uow.shops() as shops:
+            shop = shops.by_domain("shopify", DEMO_SHOP_DOMAIN)
+        assert shop is not None
+        with self.loyalty.uow.read(shop.id) as tx:
+            member = tx.members.by_customer(customer)
+        assert member is not None
+        return member
 
 
 class Chromium:
@@ -95,11 +101,12 @@ class Chromium:
 @pytest.fixture
 def served(settings: Settings) -> Iterator[Served]:
     served = Served(settings)
-    seed_demo_shop(served.loyalty)
+    loyalty = served.loyalty
+    seed_demo_shop(loyalty.uow, loyalty.clock, loyalty.settings.program, loyalty.platform("demo"))
     served.thread.start()
     yield served
     served.server.shutdown()
-    served.loyalty.engine.dispose()
+    served.loyalty.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,13 @@ import pytest
 from plugin.ledger.model import EntryKind
 from plugin.rules.orders import Line, OrderFacts, Refund
 from plugin.rules.program import Program, RefundShortfall, TierMeasure
-from plugin.services import jobs
+from plugin.services import sweeps
 from plugin.services.adjust import adjust
-from plugin.services.history import ImportReport, import_history
+from plugin.services.history_import import ImportReport, import_history
 from plugin.services.orders import apply_refund, record_order, record_order_in
 from plugin.services.shops import register_shop
-from plugin.storage.bulk import SqlBulk
+from plugin.storage.members import SqlMembers
+from plugin.storage.orders import SqlOrders
 
 CUSTOMERS = 12
 
@@ -57,9 +58,9 @@ def one_by_one(uow, clock, shop_id, orders, batch_size=64) -> ImportReport:
     """The reference: each order through record_order_in as an import, a batch per transaction."""
     report = ImportReport()
     for start in range(0, len(orders), batch_size):
-        with uow() as store:
+        with uow(shop_id) as tx:
             for facts in orders[start : start + batch_size]:
-                outcome = record_order_in(store, clock.now(), shop_id, facts, kind=EntryKind.IMPORT)
+                outcome = record_order_in(tx, clock.now(), facts, kind=EntryKind.IMPORT)
                 report.orders += 1
                 if outcome.change:
                     report.points += outcome.change
@@ -70,8 +71,8 @@ def one_by_one(uow, clock, shop_id, orders, batch_size=64) -> ImportReport:
 def member_in_debt(uow, clock, shop) -> None:
     """c1 spent all points, then a refund took 100 more than was left: a debt of 100."""
     record_order(uow, clock, shop.id, _paid("before", "c1", "100"))
-    with uow() as store:
-        member = store.member_by_customer(shop.id, "c1")
+    with uow(shop.id) as tx:
+        member = tx.members.by_customer("c1")
     adjust(uow, clock, shop.id, member.id, -member.available, "spent at the till", "staff")
     apply_refund(uow, clock, shop.id, "before", Refund("all", lines=(("l1", Decimal("100")),)))
 
@@ -84,15 +85,15 @@ def _paid(order_ref: str, customer: str, amount: str) -> OrderFacts:
 
 def snapshot(uow, shop) -> dict:
     """Everything the import decides, keyed by what both shops share (customers and order refs)."""
-    with uow() as store:
+    with uow(shop.id) as tx:
         members, orders = {}, {}
         for number in range(CUSTOMERS):
-            member = store.member_by_customer(shop.id, f"c{number}")
+            member = tx.members.by_customer(f"c{number}")
             if member is None:
                 continue
             history = sorted(
                 (entry.kind.value, entry.points, entry.shortfall, entry.reason.code, entry.order_ref or "")
-                for entry in store.history(member.id, 10_000)
+                for entry in tx.ledger.history(member.id, 10_000)
             )
             members[member.customer_ref] = (
                 member.status,
@@ -101,11 +102,11 @@ def snapshot(uow, shop) -> dict:
                 member.lifetime,
                 member.debt,
                 member.tier,
-                [(lot.remaining, lot.order_ref) for lot in sorted(store.lots(member.id), key=lambda lot: lot.id)],
+                [(lot.remaining, lot.order_ref) for lot in sorted(tx.ledger.lots(member.id), key=lambda lot: lot.id)],
                 history,
             )
         for facts in past_orders():
-            order = store.order(shop.id, facts.order_ref)
+            order = tx.orders.get(facts.order_ref)
             orders[facts.order_ref] = (
                 order.state,
                 order.member_id is not None,
@@ -160,7 +161,7 @@ def test_the_fast_import_gives_the_balances_history_and_orders_that_recording_ea
         sorted(expected.changed_orders),
     )
     assert report.points > 0
-    assert jobs.verify(uow, fast.id) == []
+    assert sweeps.verify(uow, fast.id) == []
 
 
 def test_the_import_pays_off_a_debt_and_lifts_members_into_higher_tiers(uow, clock, shops) -> None:
@@ -169,14 +170,14 @@ def test_the_import_pays_off_a_debt_and_lifts_members_into_higher_tiers(uow, clo
 
     import_history(uow, clock, fast.id, past_orders())
 
-    with uow() as store:
-        in_debt = store.member_by_customer(fast.id, "c1")
-        tiers = {store.member_by_customer(fast.id, f"c{number}").tier for number in range(CUSTOMERS - 1)}
-        never_joined = store.member_by_customer(fast.id, "c11")
+    with uow(fast.id) as tx:
+        in_debt = tx.members.by_customer("c1")
+        tiers = {tx.members.by_customer(f"c{number}").tier for number in range(CUSTOMERS - 1)}
+        never_joined = tx.members.by_customer("c11")
     assert in_debt.debt == 0
     assert tiers >= {"Silver", "Gold"}
     assert never_joined is None
-    assert jobs.verify(uow, fast.id) == []
+    assert sweeps.verify(uow, fast.id) == []
 
 
 def test_customers_the_import_enrolls_join_with_a_consent_record_and_no_signup_bonus(uow, clock, program) -> None:
@@ -185,14 +186,14 @@ def test_customers_the_import_enrolls_join_with_a_consent_record_and_no_signup_b
 
     import_history(uow, clock, shop.id, past_orders())
 
-    with uow() as store:
-        member = store.member_by_customer(shop.id, "c2")
-        kinds = {entry.kind for entry in store.history(member.id, 1000)}
-        consents = store.consents(member.id)
+    with uow(shop.id) as tx:
+        member = tx.members.by_customer("c2")
+        kinds = {entry.kind for entry in tx.ledger.history(member.id, 1000)}
+        consents = tx.members.consents(member.id)
     assert (member.status, member.consent_source, member.email) == ("active", "import", "c2@example.com")
     assert [(c["action"], c["source"]) for c in consents] == [("opt_in", "import")]
     assert EntryKind.BONUS not in kinds
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.verify(uow, shop.id) == []
 
 
 def test_imported_points_expire_on_their_date_like_earned_ones(uow, clock, shops) -> None:
@@ -200,13 +201,13 @@ def test_imported_points_expire_on_their_date_like_earned_ones(uow, clock, shops
     import_history(uow, clock, fast.id, past_orders())
     clock.advance(days=366)
 
-    expired = jobs.expire_points(uow, clock, fast.id)
+    expired = sweeps.expire_points(uow, clock, fast.id)
 
-    with uow() as store:
-        member = store.member_by_customer(fast.id, "c2")
+    with uow(fast.id) as tx:
+        member = tx.members.by_customer("c2")
     assert expired.points > 0
     assert member.available == 0
-    assert jobs.verify(uow, fast.id) == []
+    assert sweeps.verify(uow, fast.id) == []
 
 
 def test_a_batch_is_redone_when_another_writer_records_one_of_its_orders_meanwhile(
@@ -216,16 +217,16 @@ def test_a_batch_is_redone_when_another_writer_records_one_of_its_orders_meanwhi
     for shop in shops:
         record_order(uow, clock, shop.id, past_orders()[3])
     clock.advance(days=1)
-    real_known_orders = SqlBulk.known_orders
+    real_known = SqlOrders.known
     looks = []
 
-    def first_look_misses_o3(bulk, shop_id, order_refs):
+    def first_look_misses_o3(orders, order_refs):
         """As if another writer recorded o3 between the first batch's look and its insert."""
         looks.append(order_refs)
-        known = real_known_orders(bulk, shop_id, order_refs)
+        known = real_known(orders, order_refs)
         return known - {"o3"} if len(looks) == 1 else known
 
-    monkeypatch.setattr(SqlBulk, "known_orders", first_look_misses_o3)
+    monkeypatch.setattr(SqlOrders, "known", first_look_misses_o3)
     report = import_history(uow, clock, fast.id, past_orders(), batch_size=64)
     monkeypatch.undo()
     expected = one_by_one(uow, clock, reference.id, past_orders())
@@ -233,7 +234,7 @@ def test_a_batch_is_redone_when_another_writer_records_one_of_its_orders_meanwhi
     assert len(looks) == len(range(0, len(past_orders()), 64)) + 1  # the first batch looked twice
     assert snapshot(uow, fast) == snapshot(uow, reference)
     assert (report.orders, report.points) == (expected.orders, expected.points)
-    assert jobs.verify(uow, fast.id) == []
+    assert sweeps.verify(uow, fast.id) == []
 
 
 def test_a_batch_is_redone_when_another_writer_enrolls_one_of_its_customers_meanwhile(
@@ -243,23 +244,23 @@ def test_a_batch_is_redone_when_another_writer_enrolls_one_of_its_customers_mean
     for shop in shops:
         record_order(uow, clock, shop.id, _paid("elsewhere", "c3", "10"))
     clock.advance(days=1)
-    real_members = SqlBulk.members
+    real_many = SqlMembers.many
     looks = []
 
-    def first_look_misses_c3(bulk, shop_id, customer_refs, *, lock=False):
+    def first_look_misses_c3(members, customer_refs, *, lock=False):
         """As if another writer enrolled c3 between the first batch's look and its insert."""
         looks.append(customer_refs)
-        found = real_members(bulk, shop_id, customer_refs, lock=lock)
+        found = real_many(members, customer_refs, lock=lock)
         return {ref: member for ref, member in found.items() if ref != "c3" or len(looks) > 1}
 
-    monkeypatch.setattr(SqlBulk, "members", first_look_misses_c3)
+    monkeypatch.setattr(SqlMembers, "many", first_look_misses_c3)
     import_history(uow, clock, fast.id, past_orders(), batch_size=64)
     monkeypatch.undo()
     one_by_one(uow, clock, reference.id, past_orders())
 
     assert len(looks) == len(range(0, len(past_orders()), 64)) + 1  # the first batch looked twice
     assert snapshot(uow, fast) == snapshot(uow, reference)
-    assert jobs.verify(uow, fast.id) == []
+    assert sweeps.verify(uow, fast.id) == []
 
 
 def test_importing_the_same_history_again_changes_nothing(uow, clock, shops) -> None:
@@ -272,7 +273,7 @@ def test_importing_the_same_history_again_changes_nothing(uow, clock, shops) -> 
 
     assert (again.points, again.changed_orders) == (0, [])
     assert snapshot(uow, fast) == before
-    assert jobs.verify(uow, fast.id) == []
+    assert sweeps.verify(uow, fast.id) == []
 
 
 def test_a_dry_run_reports_the_points_it_would_post_and_writes_nothing(uow, clock, shops) -> None:
@@ -282,6 +283,6 @@ def test_a_dry_run_reports_the_points_it_would_post_and_writes_nothing(uow, cloc
     real = import_history(uow, clock, reference.id, past_orders())
 
     assert dry.dry_run and (dry.orders, dry.points) == (real.orders, real.points)
-    with uow() as store:
-        assert store.order(fast.id, "o1") is None
-        assert store.member_by_customer(fast.id, "c1") is None
+    with uow(fast.id) as tx:
+        assert tx.orders.get("o1") is None
+        assert tx.members.by_customer("c1") is None

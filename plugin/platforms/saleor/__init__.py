@@ -1,1 +1,1 @@
-"""The Saleor adapter: signed webhooks, payloads into order facts, GraphQL client, install handshake."""
+"""The Saleor adapter: the engine's `Platform` on Saleor, and what the HTTP edge needs to read Saleor."""

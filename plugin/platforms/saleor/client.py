@@ -1,4 +1,9 @@
-"""A small GraphQL client for one Saleor API, authenticated with the app token (requests)."""
+"""The Saleor adapter's one HTTP client, requests (the product's chosen package; tests mock it with `responses`).
+
+`SaleorClient` sends GraphQL to a shop's API with the app token. The two calls made without the app
+token use requests the same way: fetching the shop's JWKS (signatures.py) and asking Saleor who a
+customer's token belongs to (customer_tokens.py).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""The Saleor install handshake: Saleor POSTs an app token to `tokenTargetUrl`, unsigned.
+"""What installing means on Saleor: a handshake in which Saleor POSTs an app token to `tokenTargetUrl`.
 
-Nothing in that request can be trusted on its own, so the API URL must be one the operator allows, the
-token must work against that API (`{ app { id } }`), and the keys are fetched from that API's origin.
+The request is unsigned and nothing in it can be trusted on its own, so the API URL must be one the
+operator allows, the token must work against that API (`{ app { id } }`), and the keys are fetched from
+that API's origin.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from typing import Any
 
 import requests
 
-from plugin.platforms.saleor import queries
+from plugin.clock import Clock
+from plugin.platforms.saleor import graphql
 from plugin.platforms.saleor.client import SaleorClient
 from plugin.platforms.saleor.signatures import JwksUnavailable, fetch_jwks
 from plugin.rules.program import Program
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
-from plugin.services.ports import Clock, UnitOfWork
+from plugin.services.repositories import UnitOfWork
 from plugin.services.shops import register_shop
 
 PLATFORM = "saleor"
@@ -50,7 +52,7 @@ def install(
     # No retries: Saleor waits at most 18 s for this answer, and a failed install can simply be redone.
     client = client or SaleorClient(session, attempts=1)
     try:
-        app = client.execute(api_url, auth_token, queries.APP_ID).get("app")
+        app = client.execute(api_url, auth_token, graphql.APP_ID).get("app")
     except PlatformRejected as error:
         raise InstallRefused(401, f"Saleor refused the app token: {error}") from error
     except PlatformUnavailable as error:
@@ -69,7 +71,7 @@ def install(
 def _shop_currency(client: SaleorClient, api_url: str, token: str, preferred: str) -> str:
     """The program's currency if a channel sells in it, else the first active channel's: rewards need a channel."""
     try:
-        channels = client.execute(api_url, token, queries.CHANNELS).get("channels") or []
+        channels = client.execute(api_url, token, graphql.CHANNELS).get("channels") or []
     except (PlatformRejected, PlatformUnavailable):
         return preferred  # not worth failing the install: the currency can be corrected later
     currencies = [channel.get("currencyCode") for channel in channels if channel.get("isActive", True)]

@@ -1,7 +1,8 @@
-"""Saleor webhook payloads into the engine's order facts.
+"""What Saleor sends about orders and checkouts, turned into the engine's order facts.
 
 Two shapes arrive: a subscription payload (the `event` object of the app's subscription query, camelCase)
 and the legacy payload (a JSON list with one snake_case object) of webhooks created without a query.
+Orders and checkouts the app queries itself (reconcile, the estimate) come in the subscription shape.
 Order payloads are generated late (deferred), so each one says what the order looks like *now*; the
 facts merge monotonically in the engine, so arrival order does not matter.
 """
@@ -125,7 +126,7 @@ class CheckoutLine(Camel):
 
 
 class Checkout(Camel):
-    """The checkout fields of `queries.CHECKOUT`: enough to estimate the points before completion."""
+    """The checkout fields of `graphql.CHECKOUT`: enough to estimate the points before completion."""
 
     id: str
     language_code: str | None = None

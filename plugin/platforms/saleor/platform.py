@@ -1,4 +1,4 @@
-"""SaleorPlatform: the engine's `Platform` Protocol over a shop's Saleor GraphQL API.
+"""`SaleorPlatform`: the engine's `Platform` on a shop's Saleor GraphQL API (documents in graphql.py).
 
 Fixed-amount rewards become gift cards (they keep any unused balance and can be tied to the customer's
 e-mail); percentage and free-shipping rewards become single-use vouchers, which cannot be tied to a
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from plugin.platforms.saleor import queries
+from plugin.platforms.saleor import graphql
 from plugin.platforms.saleor.client import SaleorClient, mutation_errors, raise_for
 from plugin.platforms.saleor.payloads import EARNED_KEY, ESTIMATE_KEY, Checkout, Order, checkout_facts, order_facts
 from plugin.rules.orders import OrderFacts
@@ -25,7 +25,7 @@ from plugin.services.platform import (
     PlatformRejected,
     Shop,
 )
-from plugin.services.ports import UnitOfWork
+from plugin.services.repositories import UnitOfWork
 
 # Saleor's error codes for "a code with this text exists already".
 DUPLICATE_CODES = frozenset({"ALREADY_EXISTS", "UNIQUE", "DUPLICATED_INPUT_ITEM"})
@@ -40,11 +40,11 @@ class SaleorPlatform:
 
     @classmethod
     def from_uow(cls, uow: UnitOfWork, client: SaleorClient | None = None) -> SaleorPlatform:
-        """A platform reading each shop's token from the store (the composition root uses this)."""
+        """A platform reading each shop's app token from its stored credentials (the composition root uses this)."""
 
         def credentials(shop: Shop) -> dict[str, Any]:
-            with uow() as store:
-                return store.credentials(shop.id)
+            with uow.read(shop.id) as tx:
+                return tx.shop.credentials()
 
         return cls(credentials, client)
 
@@ -62,7 +62,7 @@ class SaleorPlatform:
         return IssuedCode(self._voucher(shop, request, channel))
 
     def _channel(self, shop: Shop, currency: str) -> dict[str, Any]:
-        channels = self._call(shop, queries.CHANNELS).get("channels") or []
+        channels = self._call(shop, graphql.CHANNELS).get("channels") or []
         matching = [c for c in channels if c.get("currencyCode") == currency and c.get("isActive", True)]
         if not matching:
             raise PlatformRejected(f"no active Saleor channel in {currency}")
@@ -82,10 +82,10 @@ class SaleorPlatform:
         if request.email:
             # With an e-mail Saleor requires the channel, and sends the customer the code.
             gift_card.update(userEmail=request.email, channel=channel["slug"])
-        result = self._call(shop, queries.GIFT_CARD_CREATE, {"input": gift_card})["giftCardCreate"]
+        result = self._call(shop, graphql.GIFT_CARD_CREATE, {"input": gift_card})["giftCardCreate"]
         errors = mutation_errors(result)
         if _duplicate(errors):
-            edges = self._call(shop, queries.GIFT_CARD_BY_CODE, {"code": request.code})["giftCards"]["edges"]
+            edges = self._call(shop, graphql.GIFT_CARD_BY_CODE, {"code": request.code})["giftCards"]["edges"]
             if edges:
                 return str(edges[0]["node"]["id"])
         raise_for(errors, "giftCardCreate")
@@ -101,7 +101,7 @@ class SaleorPlatform:
             "singleUse": True,
             "endDate": request.expires_at.isoformat(),
         }
-        result = self._call(shop, queries.VOUCHER_CREATE, {"input": voucher})["voucherCreate"]
+        result = self._call(shop, graphql.VOUCHER_CREATE, {"input": voucher})["voucherCreate"]
         errors = mutation_errors(result)
         voucher_id = self._voucher_by_code(shop, request.code) if _duplicate(errors) else None
         if voucher_id is None:
@@ -114,14 +114,14 @@ class SaleorPlatform:
                 {"channelId": channel["id"], "discountValue": str(value), "minAmountSpent": str(request.minimum_order)}
             ]
         }
-        result = self._call(shop, queries.VOUCHER_CHANNELS, {"id": voucher_id, "input": listing})
+        result = self._call(shop, graphql.VOUCHER_CHANNELS, {"id": voucher_id, "input": listing})
         raise_for(mutation_errors(result["voucherChannelListingUpdate"]), "voucherChannelListingUpdate")
         # VoucherInput has no metadata field in 3.23: it is written afterwards.
         self._metadata(shop, voucher_id, {"loyalty_code": request.code, "loyalty_customer": request.customer_ref or ""})
         return voucher_id
 
     def _voucher_by_code(self, shop: Shop, code: str) -> str | None:
-        edges = self._call(shop, queries.VOUCHER_BY_CODE, {"code": code})["vouchers"]["edges"]
+        edges = self._call(shop, graphql.VOUCHER_BY_CODE, {"code": code})["vouchers"]["edges"]
         for edge in edges:
             codes = [c["node"]["code"] for c in (edge["node"].get("codes") or {}).get("edges", [])]
             if code in codes:
@@ -132,9 +132,9 @@ class SaleorPlatform:
         """Deactivate a gift card or delete a voucher; one that is gone already is fine."""
         kind = _type_of(platform_id)
         if kind == "GiftCard":
-            query, field = queries.GIFT_CARD_DEACTIVATE, "giftCardDeactivate"
+            query, field = graphql.GIFT_CARD_DEACTIVATE, "giftCardDeactivate"
         elif kind == "Voucher":
-            query, field = queries.VOUCHER_DELETE, "voucherDelete"
+            query, field = graphql.VOUCHER_DELETE, "voucherDelete"
         else:
             raise PlatformRejected(f"{platform_id!r} is neither a gift card nor a voucher")
         errors = mutation_errors(self._call(shop, query, {"id": platform_id})[field])
@@ -160,7 +160,7 @@ class SaleorPlatform:
         """Every order updated since `since`, oldest first, 50 per page."""
         after: str | None = None
         while True:
-            page = self._call(shop, queries.ORDERS_UPDATED_SINCE, {"after": after, "since": since.isoformat()})
+            page = self._call(shop, graphql.ORDERS_UPDATED_SINCE, {"after": after, "since": since.isoformat()})
             orders = page["orders"]
             for edge in orders["edges"]:
                 yield order_facts(Order.model_validate(edge["node"]))
@@ -170,7 +170,7 @@ class SaleorPlatform:
 
     def checkout(self, shop: Shop, checkout_id: str) -> OrderFacts | None:
         """The checkout as order facts (for the points estimate), or None if Saleor does not know it."""
-        checkout = self._call(shop, queries.CHECKOUT, {"id": checkout_id}).get("checkout")
+        checkout = self._call(shop, graphql.CHECKOUT, {"id": checkout_id}).get("checkout")
         return checkout_facts(Checkout.model_validate(checkout)) if checkout else None
 
     def write_checkout_estimate(self, shop: Shop, checkout_id: str, points: int | None) -> None:
@@ -178,12 +178,12 @@ class SaleorPlatform:
         if points is not None:
             self._metadata(shop, checkout_id, {ESTIMATE_KEY: str(points)})
             return
-        result = self._call(shop, queries.DELETE_METADATA, {"id": checkout_id, "keys": [ESTIMATE_KEY]})
+        result = self._call(shop, graphql.DELETE_METADATA, {"id": checkout_id, "keys": [ESTIMATE_KEY]})
         raise_for(mutation_errors(result["deleteMetadata"]), "deleteMetadata")
 
     def _metadata(self, shop: Shop, object_id: str, values: dict[str, str]) -> None:
         items = [{"key": key, "value": value} for key, value in values.items()]
-        result = self._call(shop, queries.UPDATE_METADATA, {"id": object_id, "input": items})["updateMetadata"]
+        result = self._call(shop, graphql.UPDATE_METADATA, {"id": object_id, "input": items})["updateMetadata"]
         raise_for(mutation_errors(result), "updateMetadata")
 
 

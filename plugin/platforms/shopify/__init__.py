@@ -1,1 +1,1 @@
-"""The Shopify adapter: signature checks, webhook payloads, the Admin GraphQL client and the `Platform`."""
+"""The Shopify adapter: the engine's `Platform` on Shopify, and what the HTTP edge needs to read Shopify."""

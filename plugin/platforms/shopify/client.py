@@ -1,8 +1,10 @@
-"""The Admin GraphQL client: one POST per call, retries on 429 and 5xx, cost-aware between pages.
+"""The Shopify adapter's one HTTP client, httpx: the Admin GraphQL API, retries on 429 and 5xx, cost-aware.
 
-httpx directly rather than `shopifyapp.admin_graphql_request`: that helper sleeps on its own clock and
-reports throttling only after its retries, while the outbox worker needs `PlatformUnavailable` with a
-`retry_after` it can schedule, and tests need an injectable transport and sleep.
+httpx because Shopify's own `shopifyapp` functions take an `httpx.Client`; one client (built in
+`ShopifyPlatform.build`) serves these GraphQL calls and the token endpoint in access_tokens.py, and tests
+mock both with one `httpx.MockTransport`. GraphQL is sent directly rather than through
+`shopifyapp.admin_graphql_request`: that helper sleeps on its own clock and reports throttling only after
+its retries, while the outbox worker needs `PlatformUnavailable` with a `retry_after` it can schedule.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import httpx
 
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 
-# The one API version of the app: GraphQL URLs here, `[webhooks] api_version` in shopify.app.toml and
-# `[shopify] api_version` in app.toml hold the same value (a test keeps them equal).
+# The one API version of the app: GraphQL URLs here and `[webhooks] api_version` in shopify.app.toml
+# hold the same value (a test keeps them equal).
 SHOPIFY_API_VERSION = "2025-10"
 # Longer waits are not slept inside a call: the outbox reschedules the job instead.
 MAX_INLINE_WAIT_SECONDS = 5.0
 
 
 class AccessTokens(Protocol):
+    """Where the client gets a shop's current token: `OfflineTokens` in access_tokens.py."""
+
     def access_token(self, shop: Shop, *, renew: bool = False) -> str: ...
 
 
@@ -44,6 +48,8 @@ class Cost:
 
 @dataclass(frozen=True)
 class Answer:
+    """A successful call's `data` and the cost bucket it left."""
+
     data: dict[str, Any]
     cost: Cost | None
 
@@ -87,6 +93,7 @@ class AdminClient:
         self.sleep = sleep
 
     def url(self, shop: Shop) -> str:
+        """The shop's Admin GraphQL endpoint for the app's API version."""
         return f"https://{shop.domain}/admin/api/{self.api_version}/graphql.json"
 
     def execute(

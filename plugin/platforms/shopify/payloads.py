@@ -1,14 +1,16 @@
-"""Shopify webhook bodies as pydantic models, turned into the engine's order facts.
+"""What Shopify sends about orders, turned into the engine's order facts: webhook bodies and GraphQL answers.
 
-Only the fields the app uses are declared; everything else in the (REST-shaped) body is ignored.
-Money is read from `shop_money` as Decimal: presentment money is the buyer's currency, not the shop's.
+Webhook bodies (REST-shaped) are pydantic models read straight from the raw bytes; only the fields the
+app uses are declared. Orders read back through the Admin GraphQL API (reconcile, the historic import)
+are mapped by `order_facts` to the same facts a webhook would give. Money is the shop's money as
+Decimal: presentment money is the buyer's currency, not the shop's.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -19,6 +21,8 @@ OPT_IN_ATTRIBUTE = "loyalty_opt_in"
 _TRUTHY = frozenset({"yes", "true", "1", "on", "ja", "y"})
 # Financial states in which the customer's money has been taken (refunds are counted separately).
 _PAID = frozenset({"paid", "partially_refunded", "refunded"})
+# The same states as the GraphQL API spells them (`displayFinancialStatus`).
+_GRAPHQL_PAID = frozenset({"PAID", "PARTIALLY_REFUNDED", "REFUNDED"})
 
 
 class PayloadError(ValueError):
@@ -53,6 +57,7 @@ class DiscountAllocation(Payload):
 
     @property
     def shop_amount(self) -> Decimal:
+        """The allocation in the shop's money."""
         return _money(self.amount_set, self.amount)
 
 
@@ -68,6 +73,7 @@ class LineItem(Payload):
 
     @property
     def discount(self) -> Decimal:
+        """The discounts allocated to this line, in the shop's money."""
         return sum((allocation.shop_amount for allocation in self.discount_allocations), ZERO)
 
     def line(self) -> Line:
@@ -85,10 +91,12 @@ class ShippingLine(Payload):
 
     @property
     def discount(self) -> Decimal:
+        """The discounts allocated to this line, in the shop's money."""
         return sum((allocation.shop_amount for allocation in self.discount_allocations), ZERO)
 
     @property
     def charged(self) -> Decimal:
+        """What the customer paid for this shipping line; nothing once it was removed."""
         return ZERO if self.is_removed else _money(self.price_set, self.price) - self.discount
 
 
@@ -116,10 +124,12 @@ class RefundLineItem(Payload):
 
     @property
     def amount(self) -> Decimal:
+        """The refunded line's money before tax."""
         return _money(self.subtotal_set, self.subtotal)
 
     @property
     def tax(self) -> Decimal:
+        """The tax refunded with the line."""
         return _money(self.total_tax_set, self.total_tax)
 
 
@@ -209,6 +219,7 @@ class OrderPayload(Payload):
 
     @property
     def opted_in(self) -> bool:
+        """Whether the cart said yes to the loyalty program (the `loyalty_opt_in` attribute)."""
         return any(
             attribute.name == OPT_IN_ATTRIBUTE and str(attribute.value).strip().lower() in _TRUTHY
             for attribute in self.note_attributes
@@ -274,3 +285,88 @@ def parse(model: type[P], raw_body: bytes) -> P:
         return model.model_validate_json(raw_body)
     except ValidationError as error:
         raise PayloadError(f"not a Shopify {model.__name__}: {error.error_count()} problem(s)") from None
+
+
+def _node_money(bag: dict[str, Any] | None) -> Decimal:
+    return Decimal(bag["shopMoney"]["amount"]) if bag else ZERO
+
+
+def _node_allocated(node: dict[str, Any]) -> Decimal:
+    return sum((_node_money(a["allocatedAmountSet"]) for a in node.get("discountAllocations") or []), ZERO)
+
+
+def _gid_ref(gid: str) -> str:
+    return gid.rsplit("/", 1)[-1]
+
+
+def order_facts(
+    node: dict[str, Any], more_lines: list[dict[str, Any]] | None = None, refunds: list[dict[str, Any]] | None = None
+) -> OrderFacts:
+    """An order from the GraphQL `orders` query (plus its further lines and refunds) as webhook-equal facts."""
+    items = node["lineItems"]["nodes"] + (more_lines or [])
+    lines = tuple(
+        Line(
+            ref=_gid_ref(item["id"]),
+            amount=_node_money(item["originalUnitPriceSet"]) * item["quantity"] - _node_allocated(item),
+            kind=LineKind.GIFT_CARD if item["isGiftCard"] else LineKind.GOODS,
+            title=item.get("name") or "",
+        )
+        for item in items
+    )
+    shipping_nodes = node["shippingLines"]["nodes"]
+    shipping = sum(
+        (_node_money(s["originalPriceSet"]) - _node_allocated(s) for s in shipping_nodes if not s.get("isRemoved")),
+        ZERO,
+    )
+    allocated = sum((_node_allocated(item) for item in items), ZERO) + sum(
+        (_node_allocated(s) for s in shipping_nodes), ZERO
+    )
+    customer = node.get("customer")
+    attributes = {a["key"]: (a.get("value") or "") for a in node.get("customAttributes") or []}
+    currency = (node.get("totalTipReceivedSet") or {}).get("shopMoney", {}).get("currencyCode")
+    return OrderFacts(
+        order_ref=str(node["legacyResourceId"]),
+        name=node.get("name") or "",
+        currency=currency or "EUR",
+        placed_at=datetime.fromisoformat(node["createdAt"]),
+        updated_at=datetime.fromisoformat(node["updatedAt"]),
+        customer_ref=str(customer["legacyResourceId"]) if customer else None,
+        email=node.get("email") or (customer or {}).get("email"),
+        opted_in=attributes.get(OPT_IN_ATTRIBUTE, "").strip().lower() in _TRUTHY,
+        lines=lines,
+        shipping=shipping,
+        tax=_node_money(node.get("totalTaxSet")),
+        tips=_node_money(node.get("totalTipReceivedSet")),
+        order_discount=max(_node_money(node.get("totalDiscountsSet")) - allocated, ZERO),
+        paid=node.get("displayFinancialStatus") in _GRAPHQL_PAID,
+        cancelled=node.get("cancelledAt") is not None,
+        refunds=tuple(_node_refund(refund) for refund in refunds or []),
+        discount_codes=tuple(node.get("discountCodes") or []),
+        locale=(node.get("customerLocale") or "")[:2].lower() or None,
+    )
+
+
+def _node_refund(node: dict[str, Any]) -> Refund:
+    items = node["refundLineItems"]["nodes"]
+    shipping_nodes = node["refundShippingLines"]["nodes"]
+    lines = tuple((_gid_ref(item["lineItem"]["id"]), _node_money(item["subtotalSet"])) for item in items)
+    shipping = sum((_node_money(s["subtotalAmountSet"]) for s in shipping_nodes), ZERO)
+    tax = sum((_node_money(item["totalTaxSet"]) for item in items), ZERO) + sum(
+        (_node_money(s["taxAmountSet"]) for s in shipping_nodes), ZERO
+    )
+    returned = sum(
+        (
+            _node_money(tx["amountSet"])
+            for tx in node["transactions"]["nodes"]
+            if tx["kind"] == "REFUND" and tx["status"] == "SUCCESS"
+        ),
+        ZERO,
+    )
+    explained = sum((amount for _line, amount in lines), ZERO) + shipping + tax
+    return Refund(
+        ref=str(node["legacyResourceId"]),
+        lines=lines,
+        shipping=shipping,
+        tax=tax,
+        unitemised=max(returned - explained, ZERO),
+    )

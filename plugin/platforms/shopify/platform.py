@@ -1,8 +1,8 @@
-"""`ShopifyPlatform`: the engine's `Platform` on the Admin GraphQL API.
+"""`ShopifyPlatform`: the engine's `Platform` on the Admin GraphQL API (documents in graphql.py).
 
-Every document the app sends is a module constant listed in DOCUMENTS; a test validates each one
-against Shopify's real Admin schema. `customerSelection` is used rather than the newer `context`
-because it exists in every version from 2025-01 to 2026-07.
+Codes are single-use discount codes tied to one customer; balances, tiers and an order's points are
+mirrored in `$app` metafields for theme Liquid. `customerSelection` is used rather than the newer
+`context` because it exists in every version from 2025-01 to 2026-07.
 """
 
 from __future__ import annotations
@@ -10,14 +10,28 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from plugin.clock import Clock
+from plugin.platforms.shopify.access_tokens import OfflineTokens
 from plugin.platforms.shopify.client import SHOPIFY_API_VERSION, AdminClient, Answer
-from plugin.platforms.shopify.tokens import Credentials, ShopifyTokens
-from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts, Refund
+from plugin.platforms.shopify.graphql import (
+    CODE_EXISTS,
+    CREATE_BASIC_CODE,
+    CREATE_FREE_SHIPPING_CODE,
+    DELETE_CODE,
+    FIND_CODE,
+    ORDER_LINES,
+    ORDER_REFUNDS,
+    ORDERS_PAGE_SIZE,
+    ORDERS_UPDATED_SINCE,
+    SET_METAFIELDS,
+    SET_METAFIELDS_DROP_TIER,
+)
+from plugin.platforms.shopify.payloads import order_facts
+from plugin.rules.orders import OrderFacts
 from plugin.rules.program import RewardKind
 from plugin.services.platform import (
     CodeRequest,
@@ -26,189 +40,22 @@ from plugin.services.platform import (
     PlatformRejected,
     Shop,
 )
-from plugin.services.ports import Clock
+from plugin.services.repositories import UnitOfWork
 from plugin.settings import ShopifySettings
-from plugin.storage.store import SqlUnitOfWork
 
 METAFIELD_NAMESPACE = "$app"
 
-CREATE_BASIC_CODE = """
-mutation CreateLoyaltyCode($input: DiscountCodeBasicInput!) {
-  discountCodeBasicCreate(basicCodeDiscount: $input) {
-    codeDiscountNode { id }
-    userErrors { field code message }
-  }
-}
-"""
-
-CREATE_FREE_SHIPPING_CODE = """
-mutation CreateLoyaltyFreeShippingCode($input: DiscountCodeFreeShippingInput!) {
-  discountCodeFreeShippingCreate(freeShippingCodeDiscount: $input) {
-    codeDiscountNode { id }
-    userErrors { field code message }
-  }
-}
-"""
-
-FIND_CODE = """
-query FindLoyaltyCode($code: String!) {
-  codeDiscountNodeByCode(code: $code) { id }
-}
-"""
-
-CODE_EXISTS = """
-query LoyaltyCodeExists($id: ID!) {
-  codeDiscountNode(id: $id) { id }
-}
-"""
-
-SHOP_CURRENCY = """
-query LoyaltyShopCurrency {
-  shop { currencyCode }
-}
-"""
-
-DELETE_CODE = """
-mutation DeleteLoyaltyCode($id: ID!) {
-  discountCodeDelete(id: $id) {
-    deletedCodeDiscountId
-    userErrors { field code message }
-  }
-}
-"""
-
-SET_METAFIELDS = """
-mutation SetLoyaltyMetafields($metafields: [MetafieldsSetInput!]!) {
-  metafieldsSet(metafields: $metafields) {
-    metafields { key }
-    userErrors { field code message }
-  }
-}
-"""
-
-# A member without a tier: the balance is written and an old tier removed in one request.
-SET_METAFIELDS_DROP_TIER = """
-mutation SetLoyaltyMetafieldsWithoutTier($metafields: [MetafieldsSetInput!]!, $tier: [MetafieldIdentifierInput!]!) {
-  metafieldsSet(metafields: $metafields) {
-    metafields { key }
-    userErrors { field code message }
-  }
-  metafieldsDelete(metafields: $tier) {
-    userErrors { field message }
-  }
-}
-"""
-
-MONEY = "shopMoney { amount currencyCode }"
-LINE_FIELDS = f"""
-  id
-  name
-  quantity
-  isGiftCard
-  originalUnitPriceSet {{ {MONEY} }}
-  discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-"""
-
-# Page sizes keep each query's requested cost under Shopify's 1000-point limit for a single query
-# (a line costs about 6 points): orders with more lines, and refund details, are fetched per order.
-ORDERS_PAGE_SIZE = 5
-ORDER_LINES_INLINE = 20
-LINES_PAGE_SIZE = 100
-
-ORDERS_UPDATED_SINCE = f"""
-query LoyaltyOrdersUpdatedSince($query: String!, $first: Int!, $after: String) {{
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
-    pageInfo {{ hasNextPage endCursor }}
-    nodes {{
-      id
-      legacyResourceId
-      name
-      email
-      createdAt
-      updatedAt
-      cancelledAt
-      displayFinancialStatus
-      customerLocale
-      discountCodes
-      customer {{ legacyResourceId email }}
-      customAttributes {{ key value }}
-      totalTaxSet {{ {MONEY} }}
-      totalDiscountsSet {{ {MONEY} }}
-      totalTipReceivedSet {{ {MONEY} }}
-      lineItems(first: {ORDER_LINES_INLINE}) {{
-        pageInfo {{ hasNextPage endCursor }}
-        nodes {{ {LINE_FIELDS} }}
-      }}
-      shippingLines(first: 5) {{
-        nodes {{
-          isRemoved
-          originalPriceSet {{ {MONEY} }}
-          discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-        }}
-      }}
-      refunds {{ legacyResourceId }}
-    }}
-  }}
-}}
-"""
-
-ORDER_LINES = f"""
-query LoyaltyOrderLines($id: ID!, $after: String) {{
-  order(id: $id) {{
-    lineItems(first: {LINES_PAGE_SIZE}, after: $after) {{
-      pageInfo {{ hasNextPage endCursor }}
-      nodes {{ {LINE_FIELDS} }}
-    }}
-  }}
-}}
-"""
-
-# Refund lines beyond the first 25 are not listed; their money then counts as unitemised (a share
-# of the whole order), which is what the engine does with any refund it cannot itemise.
-ORDER_REFUNDS = f"""
-query LoyaltyOrderRefunds($id: ID!) {{
-  order(id: $id) {{
-    refunds(first: 5) {{
-      legacyResourceId
-      refundLineItems(first: 25) {{
-        nodes {{ lineItem {{ id }} subtotalSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} }}
-      }}
-      refundShippingLines(first: 3) {{
-        nodes {{ subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
-      }}
-      transactions(first: 5) {{
-        nodes {{ kind status amountSet {{ {MONEY} }} }}
-      }}
-    }}
-  }}
-}}
-"""
-
-DOCUMENTS = {
-    "CREATE_BASIC_CODE": CREATE_BASIC_CODE,
-    "CREATE_FREE_SHIPPING_CODE": CREATE_FREE_SHIPPING_CODE,
-    "FIND_CODE": FIND_CODE,
-    "CODE_EXISTS": CODE_EXISTS,
-    "DELETE_CODE": DELETE_CODE,
-    "SHOP_CURRENCY": SHOP_CURRENCY,
-    "SET_METAFIELDS": SET_METAFIELDS,
-    "SET_METAFIELDS_DROP_TIER": SET_METAFIELDS_DROP_TIER,
-    "ORDERS_UPDATED_SINCE": ORDERS_UPDATED_SINCE,
-    "ORDER_LINES": ORDER_LINES,
-    "ORDER_REFUNDS": ORDER_REFUNDS,
-}
-
 # Shopify's answer when a code text is already used in the shop.
 _DUPLICATE_CODES = frozenset({"TAKEN", "DUPLICATE"})
-_PAID = frozenset({"PAID", "PARTIALLY_REFUNDED", "REFUNDED"})
-_OPT_IN_VALUES = frozenset({"yes", "true", "1", "on", "ja", "y"})
 
 
 def customer_gid(customer_ref: str) -> str:
+    """The customer's GraphQL id; webhooks give the bare number."""
     return customer_ref if customer_ref.startswith("gid://") else f"gid://shopify/Customer/{customer_ref}"
 
 
 def order_gid(order_ref: str) -> str:
+    """The order's GraphQL id; webhooks give the bare number."""
     return order_ref if order_ref.startswith("gid://") else f"gid://shopify/Order/{order_ref}"
 
 
@@ -254,7 +101,7 @@ class ShopifyPlatform:
     """The `Platform` protocol on Shopify's Admin GraphQL API."""
 
     def __init__(
-        self, client: AdminClient, tokens: ShopifyTokens, clock: Clock, *, sleep: Callable[[float], None] = time.sleep
+        self, client: AdminClient, tokens: OfflineTokens, clock: Clock, *, sleep: Callable[[float], None] = time.sleep
     ) -> None:
         self.client = client
         self.tokens = tokens
@@ -265,7 +112,7 @@ class ShopifyPlatform:
     def build(
         cls,
         settings: ShopifySettings,
-        uow: SqlUnitOfWork,
+        uow: UnitOfWork,
         clock: Clock,
         *,
         transport: httpx.BaseTransport | None = None,
@@ -273,16 +120,9 @@ class ShopifyPlatform:
     ) -> ShopifyPlatform:
         """Wire tokens, client and platform; tests pass an httpx.MockTransport and a no-op sleep."""
         http = httpx.Client(transport=transport, timeout=httpx.Timeout(10.0, connect=3.0))
-        tokens = ShopifyTokens(uow, clock, http, settings.client_id, settings.client_secret)
+        tokens = OfflineTokens(uow, clock, http, settings.client_id, settings.client_secret)
         client = AdminClient(http, tokens, api_version=SHOPIFY_API_VERSION, sleep=sleep)
         return cls(client, tokens, clock, sleep=sleep)
-
-    def install(self, domain: str, id_token: str) -> tuple[Credentials, str]:
-        """Exchange a verified session token for offline credentials and read the shop's currency."""
-        credentials = self.tokens.exchange(domain, id_token)
-        unsaved = Shop(id=0, platform="shopify", domain=domain)
-        answer = self.client.execute(unsaved, SHOP_CURRENCY, token=credentials.access_token)
-        return credentials, str(answer.data["shop"]["currencyCode"])
 
     def create_discount(self, shop: Shop, request: CodeRequest) -> IssuedCode:
         """Create a single-use code for one customer; a code that already exists is looked up instead."""
@@ -386,85 +226,3 @@ def _metafield(owner: str, key: str, kind: str, value: str) -> dict[str, str]:
 
 def _describe(errors: list[dict[str, Any]]) -> str:
     return "; ".join(f"{'.'.join(error.get('field') or [])}: {error.get('message')}" for error in errors)
-
-
-def _money(bag: dict[str, Any] | None) -> Decimal:
-    return Decimal(bag["shopMoney"]["amount"]) if bag else ZERO
-
-
-def _allocated(node: dict[str, Any]) -> Decimal:
-    return sum((_money(a["allocatedAmountSet"]) for a in node.get("discountAllocations") or []), ZERO)
-
-
-def _ref(gid: str) -> str:
-    return gid.rsplit("/", 1)[-1]
-
-
-def order_facts(
-    node: dict[str, Any], more_lines: list[dict[str, Any]] | None = None, refunds: list[dict[str, Any]] | None = None
-) -> OrderFacts:
-    """An order from the GraphQL `orders` query (plus its further lines and refunds) as webhook-equal facts."""
-    items = node["lineItems"]["nodes"] + (more_lines or [])
-    lines = tuple(
-        Line(
-            ref=_ref(item["id"]),
-            amount=_money(item["originalUnitPriceSet"]) * item["quantity"] - _allocated(item),
-            kind=LineKind.GIFT_CARD if item["isGiftCard"] else LineKind.GOODS,
-            title=item.get("name") or "",
-        )
-        for item in items
-    )
-    shipping_nodes = node["shippingLines"]["nodes"]
-    shipping = sum(
-        (_money(s["originalPriceSet"]) - _allocated(s) for s in shipping_nodes if not s.get("isRemoved")), ZERO
-    )
-    allocated = sum((_allocated(item) for item in items), ZERO) + sum((_allocated(s) for s in shipping_nodes), ZERO)
-    customer = node.get("customer")
-    attributes = {a["key"]: (a.get("value") or "") for a in node.get("customAttributes") or []}
-    currency = (node.get("totalTipReceivedSet") or {}).get("shopMoney", {}).get("currencyCode")
-    return OrderFacts(
-        order_ref=str(node["legacyResourceId"]),
-        name=node.get("name") or "",
-        currency=currency or "EUR",
-        placed_at=datetime.fromisoformat(node["createdAt"]),
-        updated_at=datetime.fromisoformat(node["updatedAt"]),
-        customer_ref=str(customer["legacyResourceId"]) if customer else None,
-        email=node.get("email") or (customer or {}).get("email"),
-        opted_in=attributes.get("loyalty_opt_in", "").strip().lower() in _OPT_IN_VALUES,
-        lines=lines,
-        shipping=shipping,
-        tax=_money(node.get("totalTaxSet")),
-        tips=_money(node.get("totalTipReceivedSet")),
-        order_discount=max(_money(node.get("totalDiscountsSet")) - allocated, ZERO),
-        paid=node.get("displayFinancialStatus") in _PAID,
-        cancelled=node.get("cancelledAt") is not None,
-        refunds=tuple(_refund(refund) for refund in refunds or []),
-        discount_codes=tuple(node.get("discountCodes") or []),
-        locale=(node.get("customerLocale") or "")[:2].lower() or None,
-    )
-
-
-def _refund(node: dict[str, Any]) -> Refund:
-    items = node["refundLineItems"]["nodes"]
-    shipping_nodes = node["refundShippingLines"]["nodes"]
-    lines = tuple((_ref(item["lineItem"]["id"]), _money(item["subtotalSet"])) for item in items)
-    shipping = sum((_money(s["subtotalAmountSet"]) for s in shipping_nodes), ZERO)
-    tax = sum((_money(item["totalTaxSet"]) for item in items), ZERO) + sum(
-        (_money(s["taxAmountSet"]) for s in shipping_nodes), ZERO
-    )
-    returned = sum(
-        (
-            _money(tx["amountSet"])
-            for tx in node["transactions"]["nodes"]
-            if tx["kind"] == "REFUND" and tx["status"] == "SUCCESS"
-        ),
-        ZERO,
-    )
-    explained = sum((amount for _ref_, amount in lines), ZERO) + shipping + tax
-    return Refund(
-        ref=str(node["legacyResourceId"]),
-        lines=lines,
-        shipping=shipping,
-        tax=tax,
-        unitemised=max(returned - explained, ZERO),
-    )

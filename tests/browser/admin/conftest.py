@@ -30,11 +30,10 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, shop: Shop) -> Iterator[Flask]:
-    monkeypatch.setenv("LOYALTY_ADMIN_PASSWORD", PASSWORD)
-    flask_app = create_app(settings, clock=clock)
+def app(settings: Settings, clock: FrozenClock, shop: Shop) -> Iterator[Flask]:
+    flask_app = create_app(settings.model_copy(update={"admin_password": PASSWORD}), clock=clock)
     yield flask_app
-    flask_app.extensions["loyalty"].engine.dispose()
+    flask_app.extensions["loyalty"].close()
 
 
 @pytest.fixture

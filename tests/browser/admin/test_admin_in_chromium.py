@@ -19,10 +19,11 @@ from plugin.services.adjust import adjust
 from plugin.services.members import opt_in
 from plugin.services.orders import apply_refund, record_order
 from plugin.services.platform import Shop
+from plugin.services.records import ConsentSource
 from plugin.services.redemption import reserve
 from plugin.services.shops import register_shop
 from plugin.storage import tables as t
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.browser.admin.conftest import log_in
 from tests.conftest import FrozenClock
 
@@ -30,8 +31,8 @@ pytestmark = pytest.mark.browser
 
 
 def program_versions(uow: SqlUnitOfWork, shop: Shop) -> int:
-    with uow() as store:
-        return len(store.program_versions(shop.id))
+    with uow.read(shop.id) as tx:
+        return len(tx.programs.versions())
 
 
 def test_a_bad_program_value_shows_its_message_and_saves_nothing(page: Page, uow: SqlUnitOfWork, shop: Shop) -> None:
@@ -63,7 +64,7 @@ def test_a_good_edit_makes_a_version_and_the_simulator_predicts_the_next_order(
     expect(page.locator("[role=status]")).to_have_text("Saved as version 2.")
     assert program_versions(uow, shop) == 2
 
-    opt_in(uow, clock, shop.id, "c-sim", "sim@example.com", "widget")
+    opt_in(uow, clock, shop.id, "c-sim", "sim@example.com", ConsentSource.WIDGET)
     facts = OrderFacts("o-sim", name="#1001", customer_ref="c-sim", lines=(Line("l", Decimal("37.30")),), paid=True)
     assert record_order(uow, clock, shop.id, facts).change == draft
 
@@ -71,7 +72,7 @@ def test_a_good_edit_makes_a_version_and_the_simulator_predicts_the_next_order(
 def test_an_adjustment_without_reason_is_refused_and_with_one_shows_in_the_history(
     page: Page, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    member = opt_in(uow, clock, shop.id, "c-adj", "adj@example.com", "widget")
+    member = opt_in(uow, clock, shop.id, "c-adj", "adj@example.com", ConsentSource.WIDGET)
     log_in(page, shop)
     page.goto("/admin/members")
     page.fill("input[name=q]", "adj@")
@@ -96,7 +97,7 @@ def seed_shop(uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
     """A few weeks of trade: members and guests buying, a refund, a reward, staff adjustments."""
     amounts = {"c-a": ["120", "35.50"], "c-b": ["600"], "c-c": ["18"]}
     for customer, orders in amounts.items():
-        opt_in(uow, clock, shop.id, customer, f"{customer}@example.com", "checkout")
+        opt_in(uow, clock, shop.id, customer, f"{customer}@example.com", ConsentSource.CHECKOUT)
         for number, amount in enumerate(orders):
             facts = OrderFacts(
                 f"{customer}-{number}", customer_ref=customer, lines=(Line("l", Decimal(amount)),), paid=True
@@ -106,10 +107,10 @@ def seed_shop(uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
     for guest, amount in (("g-1", "44"), ("g-1", "16"), ("g-2", "70")):
         facts = OrderFacts(f"{guest}-{amount}", customer_ref=guest, lines=(Line("l", Decimal(amount)),), paid=True)
         record_order(uow, clock, shop.id, facts)
-    opt_in(uow, clock, shop.id, "c-quiet", "quiet@example.com", "widget")
+    opt_in(uow, clock, shop.id, "c-quiet", "quiet@example.com", ConsentSource.WIDGET)
     apply_refund(uow, clock, shop.id, "c-a-0", Refund("r1", lines=(("l", Decimal(20)),)))
-    with uow() as store:
-        rich = store.member_by_customer(shop.id, "c-b")
+    with uow.read(shop.id) as tx:
+        rich = tx.members.by_customer("c-b")
     assert rich is not None
     reserve(uow, clock, shop.id, rich.id, "five-off", "req-1")
     adjust(uow, clock, shop.id, rich.id, -15, "goodwill reversed", "test")
@@ -139,7 +140,10 @@ def test_analytics_figures_equal_what_the_ledger_says(
 
     log_in(page, shop)
     page.goto("/admin/analytics?weeks=52")
-    figure = lambda name: page.locator(f"#figures [data-figure={name}]").inner_text()  # noqa: E731
+
+    def figure(name: str) -> str:
+        return page.locator(f"#figures [data-figure={name}]").inner_text()
+
     assert figure("members") == str(members) == "4"
     assert figure("issued") == str(issued)
     assert figure("redeemed") == str(redeemed)

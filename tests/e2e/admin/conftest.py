@@ -15,7 +15,7 @@ from plugin.rules.program import Program
 from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
 from plugin.settings import Settings
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
 from webhooks.app import create_app
 
@@ -27,15 +27,14 @@ CLIENT_SECRET = "shopify-client-secret-of-32-bytes-or-more"
 @pytest.fixture
 def app_settings(settings: Settings) -> Settings:
     shopify = settings.shopify.model_copy(update={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
-    return settings.model_copy(update={"shopify": shopify})
+    return settings.model_copy(update={"shopify": shopify, "admin_password": PASSWORD})
 
 
 @pytest.fixture
-def app(app_settings: Settings, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, shop: Shop) -> Iterator[Flask]:
-    monkeypatch.setenv("LOYALTY_ADMIN_PASSWORD", PASSWORD)
+def app(app_settings: Settings, clock: FrozenClock, shop: Shop) -> Iterator[Flask]:
     flask_app = create_app(app_settings, clock=clock)
     yield flask_app
-    flask_app.extensions["loyalty"].engine.dispose()
+    flask_app.extensions["loyalty"].close()
 
 
 @pytest.fixture

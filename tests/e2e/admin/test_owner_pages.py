@@ -10,14 +10,16 @@ from decimal import Decimal
 from flask import Flask
 from flask.testing import FlaskClient
 
-from plugin.notifications.tokens import unsubscribe_token
+from plugin.ledger.model import EntryKind
+from plugin.notifications.unsubscribe_links import unsubscribe_token
 from plugin.rules.orders import Line, OrderFacts
 from plugin.services import privacy
 from plugin.services.adjust import adjust
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.platform import Shop
-from plugin.storage.store import SqlUnitOfWork
+from plugin.services.records import ConsentSource
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
 from tests.e2e.admin.conftest import csrf_of, log_in
 
@@ -38,9 +40,16 @@ def program_form(client: FlaskClient) -> dict[str, str]:
     return form
 
 
+def unsubscribed(uow: SqlUnitOfWork, shop: Shop, member_id: int) -> bool:
+    with uow.read(shop.id) as tx:
+        member = tx.members.get(member_id)
+    assert member is not None
+    return member.unsubscribed
+
+
 def versions(uow: SqlUnitOfWork, shop: Shop) -> int:
-    with uow() as store:
-        return len(store.program_versions(shop.id))
+    with uow.read(shop.id) as tx:
+        return len(tx.programs.versions())
 
 
 def test_a_bad_program_value_is_shown_next_to_its_field_and_nothing_is_saved(
@@ -65,9 +74,9 @@ def test_a_good_program_edit_creates_a_version_with_its_author(
     form.update({"points_per_unit": "2", "action": "save"})
     answer = client.post("/admin/program", data=form)
     assert answer.status_code == 302 and answer.headers["Location"].endswith("saved=2")
-    with uow() as store:
-        version, program = store.current_program(shop.id)
-        history = store.program_versions(shop.id)
+    with uow.read(shop.id) as tx:
+        version, program = tx.programs.current()
+        history = tx.programs.versions()
     assert version == 2 and program.points_per_unit == Decimal(2)
     assert history[0]["created_by"] == "login"
     page = client.get("/admin/program").get_data(as_text=True)
@@ -86,7 +95,7 @@ def test_the_simulator_compares_the_draft_with_the_live_program(client: FlaskCli
 def test_an_adjustment_needs_a_reason_and_then_shows_in_the_history(
     client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    member = opt_in(uow, clock, shop.id, "c-1", "ann@example.com", "widget")
+    member = opt_in(uow, clock, shop.id, "c-1", "ann@example.com", ConsentSource.WIDGET)
     log_in(client, shop)
     token = csrf_of(client.get(f"/admin/members/{member.id}").get_data(as_text=True))
     refused = client.post(f"/admin/members/{member.id}/adjust", data={"csrf": token, "points": "25", "reason": " "})
@@ -96,14 +105,15 @@ def test_an_adjustment_needs_a_reason_and_then_shows_in_the_history(
     )
     assert done.status_code == 200
     assert "Adjustment: Parcel arrived late" in done.get_data(as_text=True)
-    with uow() as store:
-        assert store.member(shop.id, member.id).available == member.available + 25  # type: ignore[union-attr]
+    with uow.read(shop.id) as tx:
+        adjusted = tx.members.get(member.id)
+    assert adjusted is not None and adjusted.available == member.available + 25
 
 
 def test_the_member_page_speaks_dutch_on_request(
     client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    member = opt_in(uow, clock, shop.id, "c-2", "bea@example.nl", "widget")
+    member = opt_in(uow, clock, shop.id, "c-2", "bea@example.nl", ConsentSource.WIDGET)
     log_in(client, shop)
     html = client.get(f"/admin/members/{member.id}?lang=nl").get_data(as_text=True)
     assert "Puntengeschiedenis" in html and "Welkomstbonus" in html
@@ -123,8 +133,8 @@ def test_a_balance_import_with_bad_rows_applies_nothing_unless_they_are_skipped(
     assert dry.status_code == 422 and "not an e-mail address: not-an-email" in html and "<td>5</td>" in html
     refused = client.post("/admin/import", data={"csrf": token, "csv_text": CSV_BAD, "action": "apply"})
     assert refused.status_code == 422
-    with uow() as store:
-        assert store.member_by_customer(shop.id, "c-10") is None
+    with uow.read(shop.id) as tx:
+        assert tx.members.by_customer("c-10") is None
 
     applied = client.post(
         "/admin/import", data={"csrf": token, "csv_text": CSV_BAD, "action": "apply", "skip_bad_rows": "on"}
@@ -132,24 +142,24 @@ def test_a_balance_import_with_bad_rows_applies_nothing_unless_they_are_skipped(
     assert "2 balances posted" in applied.get_data(as_text=True)
     again = client.post("/admin/import", data={"csrf": token, "csv_text": CSV_GOOD, "action": "apply"})
     assert "0 balances posted, 2 were imported before" in again.get_data(as_text=True)
-    with uow() as store:
-        ten = store.member_by_customer(shop.id, "c-10")
-        assert ten is not None and ten.consent_source == "import" and ten.name == "Tien"
-        history = store.history(ten.id, 10)
-    assert [entry.points for entry in history if entry.kind.value == "import"] == [120]
+    with uow.read(shop.id) as tx:
+        ten = tx.members.by_customer("c-10")
+        assert ten is not None and ten.consent_source == ConsentSource.IMPORT and ten.name == "Tien"
+        history = tx.ledger.history(ten.id, 10)
+    assert [entry.points for entry in history if entry.kind is EntryKind.IMPORT] == [120]
 
 
 def test_members_export_lists_balances_and_defuses_formulas(
     client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    opt_in(uow, clock, shop.id, "=HYPERLINK(1)", "x@example.com", "widget")
+    opt_in(uow, clock, shop.id, "=HYPERLINK(1)", "x@example.com", ConsentSource.WIDGET)
     log_in(client, shop)
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/members.csv").get_data(as_text=True))))
     assert rows[0]["customer_id"] == "'=HYPERLINK(1)" and rows[0]["available"] == "50"
 
 
 def test_analytics_csvs_download(client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
-    opt_in(uow, clock, shop.id, "c-3", "c3@example.com", "widget")
+    opt_in(uow, clock, shop.id, "c-3", "c3@example.com", ConsentSource.WIDGET)
     record_order(uow, clock, shop.id, OrderFacts("o-1", customer_ref="c-3", lines=(Line("l", Decimal(80)),), paid=True))
     record_order(
         uow, clock, shop.id, OrderFacts("o-2", customer_ref="guest", lines=(Line("l", Decimal(20)),), paid=True)
@@ -175,22 +185,20 @@ def test_setup_shows_the_snippets(client: FlaskClient, shop: Shop) -> None:
 def test_the_unsubscribe_link_asks_then_unsubscribes(
     client: FlaskClient, app: Flask, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    member = opt_in(uow, clock, shop.id, "c-4", "d@example.com", "widget", locale="nl")
+    member = opt_in(uow, clock, shop.id, "c-4", "d@example.com", ConsentSource.WIDGET, locale="nl")
     token = unsubscribe_token(app.extensions["loyalty"].settings.secret_key, shop.id, member.id)
     asked = client.get(f"/email/unsubscribe/{token}")
     assert asked.status_code == 200 and "Afmelden" in asked.get_data(as_text=True)
-    with uow() as store:
-        assert not store.member(shop.id, member.id).unsubscribed  # type: ignore[union-attr]
+    assert not unsubscribed(uow, shop, member.id)
     assert client.post(f"/email/unsubscribe/{token}").status_code == 200
-    with uow() as store:
-        assert store.member(shop.id, member.id).unsubscribed  # type: ignore[union-attr]
+    assert unsubscribed(uow, shop, member.id)
     assert client.post(f"/email/unsubscribe/{shop.id}.{member.id}.forged").status_code == 404
 
 
 def test_analytics_follow_new_entries_and_keep_earlier_weeks(
     client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    member = opt_in(uow, clock, shop.id, "c-5", "e@example.com", "widget")  # 50 signup points this week
+    member = opt_in(uow, clock, shop.id, "c-5", "e@example.com", ConsentSource.WIDGET)  # 50 signup points this week
     log_in(client, shop)
 
     def weekly() -> dict[str, str]:
@@ -220,7 +228,7 @@ def test_dutch_staff_see_the_validation_messages_in_dutch(client: FlaskClient, s
 def test_gdpr_export_then_erase_after_confirmation(
     client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    member = opt_in(uow, clock, shop.id, "c-6", "gdpr@example.com", "widget")
+    member = opt_in(uow, clock, shop.id, "c-6", "gdpr@example.com", ConsentSource.WIDGET)
     log_in(client, shop)
     exported = client.get(f"/admin/members/{member.id}/export")
     assert exported.headers["Content-Disposition"] == f'attachment; filename="member-{member.id}.json"'
@@ -233,14 +241,14 @@ def test_gdpr_export_then_erase_after_confirmation(
     assert "personal data was erased" in erased.get_data(as_text=True)
     assert client.get(f"/admin/members/{member.id}").status_code == 404
     assert "gdpr@example.com" not in client.get("/admin/members.csv").get_data(as_text=True)
-    with uow() as store:
-        assert store.member_by_customer(shop.id, "c-6") is None
+    with uow.read(shop.id) as tx:
+        assert tx.members.by_customer("c-6") is None
 
 
 def test_the_simulator_replays_a_recent_real_order(
     client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    opt_in(uow, clock, shop.id, "c-7", "real@example.com", "checkout")
+    opt_in(uow, clock, shop.id, "c-7", "real@example.com", ConsentSource.CHECKOUT)
     facts = OrderFacts("o-real", name="#2001", customer_ref="c-7", lines=(Line("l", Decimal("64.90")),), paid=True)
     earned = record_order(uow, clock, shop.id, facts).change
     log_in(client, shop)
@@ -255,7 +263,7 @@ def test_the_simulator_replays_a_recent_real_order(
 def test_a_data_request_is_listed_with_its_export_until_the_owner_marks_it_answered(
     client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    opt_in(uow, clock, shop.id, "c-7", "asks@example.com", "widget")
+    opt_in(uow, clock, shop.id, "c-7", "asks@example.com", ConsentSource.WIDGET)
     privacy.record_data_request(uow, clock, shop.id, "9", customer_ref="c-7", email="asks@example.com")
     privacy.record_data_request(uow, clock, shop.id, "9", customer_ref="c-7", email="asks@example.com")  # again
     log_in(client, shop)
@@ -274,5 +282,5 @@ def test_a_data_request_is_listed_with_its_export_until_the_owner_marks_it_answe
 def test_erasing_a_customer_also_removes_their_data_request(uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
     privacy.record_data_request(uow, clock, shop.id, "10", customer_ref="c-8", email="gone@example.com")
     privacy.erase_customer(uow, clock, shop.id, customer_ref="c-8", email="gone@example.com")
-    with uow() as store:
-        assert store.data_requests(shop.id) == []
+    with uow.read(shop.id) as tx:
+        assert tx.data_requests.all() == []

@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from plugin.rules.program import Program
 from plugin.services.members import opt_in
 from plugin.services.platform import Shop
+from plugin.services.records import ConsentSource
 from plugin.services.shops import register_shop
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
 from tests.e2e.admin.conftest import CLIENT_SECRET, csrf_of, log_in, shopify_token
 
@@ -44,8 +45,8 @@ def test_a_shopify_session_token_opens_its_own_shop_only(
     client: FlaskClient, clock: FrozenClock, uow: SqlUnitOfWork, program: Program, shop: Shop
 ) -> None:
     own = register_shop(uow, clock, "shopify", "own-shop.myshopify.com", program)
-    opt_in(uow, clock, own.id, "c-own", "own@example.com", "widget")
-    opt_in(uow, clock, shop.id, "c-demo", "demo@example.com", "widget")
+    opt_in(uow, clock, own.id, "c-own", "own@example.com", ConsentSource.WIDGET)
+    opt_in(uow, clock, shop.id, "c-demo", "demo@example.com", ConsentSource.WIDGET)
     now = clock.now().timestamp()
 
     page = client.get("/admin/members?id_token=" + shopify_token(own.domain, now))
@@ -72,7 +73,7 @@ def test_shopify_tokens_that_are_expired_foreign_or_forged_are_refused(
 def test_a_session_never_reaches_another_shops_member(
     client: FlaskClient, clock: FrozenClock, uow: SqlUnitOfWork, shop: Shop, other_shop: Shop
 ) -> None:
-    stranger = opt_in(uow, clock, other_shop.id, "c-x", "stranger@example.com", "widget")
+    stranger = opt_in(uow, clock, other_shop.id, "c-x", "stranger@example.com", ConsentSource.WIDGET)
     log_in(client, shop)
     assert client.get(f"/admin/members/{stranger.id}").status_code == 404
     assert client.get(f"/admin/members/{stranger.id}/export").status_code == 404
@@ -85,8 +86,8 @@ def test_a_session_never_reaches_another_shops_member(
     assert page.status_code == 404 and "stranger@example.com" not in html
     assert adjusted.status_code == 404
     assert "stranger@example.com" not in client.get("/admin/members.csv").get_data(as_text=True)
-    with uow() as store:
-        assert store.member(other_shop.id, stranger.id) == stranger
+    with uow.read(other_shop.id) as tx:
+        assert tx.members.get(stranger.id) == stranger
 
 
 def test_a_form_without_its_token_is_refused(client: FlaskClient, shop: Shop) -> None:
@@ -149,8 +150,8 @@ def test_shopify_pages_may_be_framed_by_their_shop_admin_only(
     assert client.get("/admin/login").headers["Content-Security-Policy"] == "frame-ancestors 'self'"
 
 
-def test_an_uninstalled_shops_session_ends(client: FlaskClient, uow, shop: Shop) -> None:
+def test_an_uninstalled_shops_session_ends(client: FlaskClient, uow: SqlUnitOfWork, shop: Shop) -> None:
     log_in(client, shop)
-    with uow() as store:
-        store.set_credentials(shop.id, {}, installed=False)
+    with uow(shop.id) as tx:
+        tx.shop.set_credentials({}, installed=False)
     assert client.get("/admin/program").status_code == 401

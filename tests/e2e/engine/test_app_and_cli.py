@@ -5,7 +5,10 @@ import os
 import subprocess
 import sys
 
+from plugin.services.shops import register_shop
+from storefront_widget.demo_shop import seed_demo_shop
 from webhooks.app import create_app
+from webhooks.collaborators import build
 
 
 def test_healthz_answers_ok_when_the_database_is_reachable(settings) -> None:
@@ -56,13 +59,8 @@ def test_each_request_is_logged_as_one_json_line_without_personal_data(settings,
 
 
 def test_a_demo_shops_outbound_calls_stay_in_memory_and_a_real_shops_go_to_its_platform(settings, program) -> None:
-    from plugin.services.shops import register_shop
-    from webhooks.app import build
-
     loyalty = build(settings)
-    demo = register_shop(
-        loyalty.uow, loyalty.clock, "shopify", "demo.myshopify.com", program, credentials={"demo": True}
-    )
+    demo = seed_demo_shop(loyalty.uow, loyalty.clock, program, loyalty.platform("demo"))
     real = register_shop(loyalty.uow, loyalty.clock, "shopify", "real.myshopify.com", program)
     assert loyalty.platform_of(demo) is loyalty.platforms["demo"]
     assert loyalty.platform_of(real) is loyalty.platforms["shopify"]

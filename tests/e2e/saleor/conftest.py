@@ -52,7 +52,7 @@ def shop(client, saleor_api, uow) -> Shop:
     """A shop installed through POST /saleor/register; the fake API is reset afterwards."""
     assert install(client, saleor_api).status_code == 200
     saleor_api.reset()
-    with uow() as store:
-        installed = store.shop_by_domain("saleor", API_URL)
+    with uow.shops() as shops:
+        installed = shops.by_domain("saleor", API_URL)
     assert installed is not None
     return installed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plugin.platforms.saleor import queries
+from plugin.platforms.saleor import graphql
 from tests.e2e.saleor.conftest import APP_ID, TOKEN, install
 from tests.saleor_kit import API_URL, JWKS_URL, FakeSaleorApi
 
@@ -37,7 +37,7 @@ def test_the_manifest_declares_permissions_urls_and_subscriptions(client):
         "APP_DELETED",
     ]
     assert {webhook["targetUrl"] for webhook in manifest["webhooks"]} == {"https://loyalty.example.com/webhooks/saleor"}
-    assert manifest["webhooks"][0]["query"] == queries.ORDER_SUBSCRIPTION
+    assert manifest["webhooks"][0]["query"] == graphql.ORDER_SUBSCRIPTION
 
 
 def test_the_manifest_is_served_without_a_redirect_for_a_trailing_slash(client):
@@ -48,10 +48,10 @@ def test_an_allowed_saleor_with_a_valid_token_installs(client, saleor_api, uow):
     response = install(client, saleor_api)
     assert response.status_code == 200
     assert response.get_json() == {"success": True}
-    with uow() as store:
-        shop = store.shop_by_domain("saleor", API_URL)
-        assert store.credentials(shop.id)["token"] == TOKEN
-        assert store.credentials(shop.id)["app_id"] == APP_ID
+    with uow.shops() as shops:
+        shop, credentials = shops.with_credentials("saleor", API_URL)
+    assert shop is not None
+    assert (credentials["token"], credentials["app_id"]) == (TOKEN, APP_ID)
 
 
 def test_an_unknown_api_url_is_refused_with_a_message_for_the_installer(client, saleor_api):
@@ -74,8 +74,8 @@ def test_an_unreachable_jwks_refuses_the_install(client, saleor_api, uow):
     saleor_api.get(JWKS_URL, status=503)
     response = client.post("/saleor/register", json={"auth_token": TOKEN}, headers={"Saleor-Api-Url": API_URL})
     assert response.status_code == 502
-    with uow() as store:
-        assert store.shop_by_domain("saleor", API_URL) is None
+    with uow.shops() as shops:
+        assert shops.by_domain("saleor", API_URL) is None
 
 
 def test_a_register_call_without_a_body_is_refused(client):

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from plugin.platforms.inbox import Inbox, delivery_job, drain
+from plugin.services.deliveries import delivery_job, drain
 from plugin.services.outbox import run_once
+from plugin.services.records import ConsentSource, MemberStatus
+from plugin.storage.inbox import SqlDeliveryIntake
 from tests.saleor_kit import (
     API_URL,
     JWKS_URL,
@@ -30,23 +32,31 @@ def post(client, sent: Delivery, path: str = "/webhooks/saleor"):
     """POST a delivery, then apply what the inbox accepted, as the outbox worker does (no other jobs run)."""
     response = client.post(path, data=sent.body, headers=sent.headers)
     loyalty = client.application.extensions["loyalty"]
-    with loyalty.uow.read() as store:
-        shop = store.shop_by_domain("saleor", API_URL)
+    with loyalty.uow.shops() as shops:
+        shop = shops.by_domain("saleor", API_URL)
     if shop is not None:
         drain(loyalty.uow, loyalty.clock, shop.id, delivery_job("saleor"))
     return response
 
 
 def credited(uow, shop, order_ref: str = PAID_ORDER) -> int | None:
-    with uow() as store:
-        order = store.order(shop.id, order_ref)
+    with uow.read(shop.id) as tx:
+        order = tx.orders.get(order_ref)
     return order.credited if order else None
 
 
 def balance(uow, shop) -> int:
-    with uow() as store:
-        member = store.member_by_customer(shop.id, CUSTOMER)
+    with uow.read(shop.id) as tx:
+        member = tx.members.by_customer(CUSTOMER)
     return member.available + member.pending if member else 0
+
+
+def history(uow, shop) -> list:
+    """The paying customer's ledger entries, newest first."""
+    with uow.read(shop.id) as tx:
+        member = tx.members.by_customer(CUSTOMER)
+        assert member is not None
+        return tx.ledger.history(member.id, 100)
 
 
 def replay(client, *names: str) -> None:
@@ -72,11 +82,9 @@ def test_a_paid_order_credits_its_points_once_however_often_it_arrives(client, s
 
 def test_an_identical_redelivery_is_accepted_and_changes_nothing(client, shop, uow):
     replay(client, "subscription-order_fully_paid-1")
-    with uow() as store:
-        entries = len(store.history(store.member_by_customer(shop.id, CUSTOMER).id, 100))
+    entries = len(history(uow, shop))
     replay(client, "subscription-order_fully_paid-1")
-    with uow() as store:
-        assert len(store.history(store.member_by_customer(shop.id, CUSTOMER).id, 100)) == entries
+    assert len(history(uow, shop)) == entries
     assert balance(uow, shop) == SIGNUP_BONUS + 90
 
 
@@ -120,8 +128,8 @@ def test_a_recorded_cancellation_of_an_unpaid_order_credits_nothing(client, shop
 
 def test_a_guest_order_earns_nobody_points(client, shop, uow):
     replay(client, "subscription-order_created-2", "subscription-order_fully_paid-2")
-    with uow() as store:
-        assert store.member_by_email(shop.id, "guest.buyer@example.com") is None
+    with uow.read(shop.id) as tx:
+        assert tx.members.by_email("guest.buyer@example.com") is None
 
 
 def test_a_customer_who_did_not_opt_in_earns_nothing(client, shop, uow):
@@ -134,9 +142,9 @@ def test_a_customer_who_did_not_opt_in_earns_nothing(client, shop, uow):
 
 def test_the_checkout_opt_in_copied_to_the_order_makes_the_customer_a_member(client, shop, uow):
     replay(client, "subscription-order_created-1")
-    with uow() as store:
-        member = store.member_by_customer(shop.id, CUSTOMER)
-    assert member is not None and member.active and member.consent_source == "checkout"
+    with uow.read(shop.id) as tx:
+        member = tx.members.by_customer(CUSTOMER)
+    assert member is not None and member.active and member.consent_source == ConsentSource.CHECKOUT
 
 
 @pytest.mark.parametrize(
@@ -185,8 +193,8 @@ def test_a_rotated_key_is_fetched_once_from_the_shops_origin_and_kept(client, sh
     assert credited(uow, shop) == 90
     saleor_api.reset()
     assert post(client, resigned(delivery("subscription-order_refunded-1"), rotated)).status_code == 200
-    with uow() as store:
-        assert store.credentials(shop.id)["jwks"] == rotated.jwks
+    with uow.read(shop.id) as tx:
+        assert tx.shop.credentials()["jwks"] == rotated.jwks
 
 
 def test_the_jwks_url_never_comes_from_a_header(client, shop, saleor_api):
@@ -239,7 +247,7 @@ def test_a_failure_while_storing_asks_for_a_retry_and_the_retry_is_stored(client
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(Inbox, "accept", broken)
+    monkeypatch.setattr(SqlDeliveryIntake, "accept", broken)
     assert post(client, delivery("subscription-order_fully_paid-1")).status_code == 500
     monkeypatch.undo()
     response = post(client, delivery("subscription-order_fully_paid-1"))
@@ -254,24 +262,29 @@ def test_a_trailing_slash_is_not_redirected(client, shop):
 
 def test_a_deleted_customer_is_erased(client, shop, uow):
     replay(client, "subscription-order_fully_paid-1")
+    with uow.read(shop.id) as tx:
+        joined = tx.members.by_customer(CUSTOMER)
+    assert joined is not None and joined.status is MemberStatus.ACTIVE  # the paid order made them a member
     body = json.dumps(
         {"__typename": "CustomerDeleted", "user": {"id": CUSTOMER, "email": "loyal.customer+92ac00@example.com"}}
     ).encode()
     template = delivery("subscription-order_fully_paid-1")
     assert post(client, resigned(template, signing_key(), body, event="customer_deleted")).status_code == 200
-    with uow() as store:
-        member = store.member_by_customer(shop.id, CUSTOMER)
-    assert member is None or member.status == "erased"
+    with uow.read(shop.id) as tx:
+        erased = tx.members.get(joined.id)
+        assert tx.members.by_customer(CUSTOMER) is None
+    assert erased is not None and erased.status is MemberStatus.ERASED
+    assert (erased.customer_ref, erased.email) == (None, None)
 
 
 def test_app_deleted_drops_the_token_and_later_deliveries_are_refused(client, shop, uow):
     template = delivery("subscription-order_fully_paid-1")
     body = json.dumps({"__typename": "AppDeleted", "app": {"id": "QXBwOjE="}}).encode()
     assert post(client, resigned(template, signing_key(), body, event="app_deleted")).status_code == 200
-    with uow() as store:
-        uninstalled = store.shop_by_domain("saleor", API_URL)
-        assert store.credentials(uninstalled.id) == {}
-    assert not uninstalled.installed
+    with uow.shops() as shops:
+        uninstalled, credentials = shops.with_credentials("saleor", API_URL)
+    assert uninstalled is not None and not uninstalled.installed
+    assert credentials == {}
     assert post(client, template).status_code == 401
 
 

@@ -18,7 +18,7 @@ from plugin.services.outbox import WorkerPolicy, run_once
 from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
 from plugin.settings import Settings, ShopifySettings
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.shopify_fakes import CLIENT_ID, SECRET, SHOP, Deliver, FakeShopify, signed_headers
 from webhooks.app import create_app
 
@@ -42,9 +42,7 @@ def app(shopify_settings: Settings, clock: Any, uow: SqlUnitOfWork, fake_shopify
     )
     app = create_app(shopify_settings, clock=clock, platforms={"shopify": platform})
     yield app
-    # Close the pools now rather than at garbage collection: PostgreSQL counts every open connection.
-    app.extensions["loyalty"].inbox.engine.dispose()
-    app.extensions["loyalty"].engine.dispose()
+    app.extensions["loyalty"].close()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 import jwt
 from flask.testing import FlaskClient
 
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.shopify_fakes import CLIENT_ID, SECRET, SHOP, FakeShopify
 
 
@@ -34,12 +34,13 @@ def test_first_load_exchanges_the_session_token_and_stores_the_whole_token_pair(
     response = client.get(f"/shopify?shop={SHOP}&id_token={session_token(now)}")
     assert response.status_code == 200
     assert "frame-ancestors https://test-shop.myshopify.com" in response.headers["Content-Security-Policy"]
-    with uow() as store:
-        shop = store.shop_by_domain("shopify", SHOP)
-        assert shop is not None and shop.installed
-        assert shop.currency == "USD"
-        assert store.current_program(shop.id)[1].currency == "USD"
-        credentials = store.credentials(shop.id)
+    with uow.shops() as shops:
+        shop = shops.by_domain("shopify", SHOP)
+    assert shop is not None and shop.installed
+    assert shop.currency == "USD"
+    with uow.read(shop.id) as tx:
+        assert tx.programs.current()[1].currency == "USD"
+        credentials = tx.shop.credentials()
     assert credentials["access_token"] == fake_shopify.access_token
     assert credentials["refresh_token"] == fake_shopify.refresh_token
     assert credentials["expires_at"] and credentials["refresh_expires_at"]
@@ -53,8 +54,8 @@ def test_a_forged_session_token_is_refused_with_the_retry_header(
     response = client.get(f"/shopify?shop={SHOP}&id_token={session_token(clock.now().timestamp(), 'forged-secret')}")
     assert response.status_code == 401
     assert response.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
-    with uow() as store:
-        assert store.shop_by_domain("shopify", SHOP) is None
+    with uow.shops() as shops:
+        assert shops.by_domain("shopify", SHOP) is None
 
 
 def test_a_load_without_session_token_gets_the_app_bridge_page(client: FlaskClient) -> None:
@@ -74,5 +75,5 @@ def test_a_refused_token_exchange_installs_nothing(
     fake_shopify.refuse_exchange = True
     response = client.get(f"/shopify?shop={SHOP}&id_token={session_token(clock.now().timestamp())}")
     assert response.status_code == 502
-    with uow() as store:
-        assert store.shop_by_domain("shopify", SHOP) is None
+    with uow.shops() as shops:
+        assert shops.by_domain("shopify", SHOP) is None

@@ -9,7 +9,8 @@ import pytest
 
 from plugin.services.members import opt_in
 from plugin.services.platform import Shop
-from plugin.storage.store import SqlUnitOfWork
+from plugin.services.records import MemberStatus
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.shopify_fakes import SHOP, Deliver, payload
 
 SIGNUP_BONUS = 50  # app.toml [program.bonuses] signup
@@ -35,22 +36,22 @@ def one_line_refund() -> dict[str, Any]:
 
 
 def balance(uow: SqlUnitOfWork, shop: Shop, customer: str = CUSTOMER) -> int:
-    with uow() as store:
-        member = store.member_by_customer(shop.id, customer)
+    with uow.read(shop.id) as tx:
+        member = tx.members.by_customer(customer)
     return member.available - SIGNUP_BONUS if member else 0
 
 
 def kinds(uow: SqlUnitOfWork, shop: Shop) -> list[str]:
     """The kinds of the member's ledger entries, newest first."""
-    with uow() as store:
-        member = store.member_by_customer(shop.id, CUSTOMER)
+    with uow.read(shop.id) as tx:
+        member = tx.members.by_customer(CUSTOMER)
         assert member is not None
-        return [entry.kind.value for entry in store.history(member.id, 50)]
+        return [entry.kind.value for entry in tx.ledger.history(member.id, 50)]
 
 
 def credited(uow: SqlUnitOfWork, shop: Shop, order: str = ORDER) -> int:
-    with uow() as store:
-        record = store.order(shop.id, order)
+    with uow.read(shop.id) as tx:
+        record = tx.orders.get(order)
     return record.credited if record else 0
 
 
@@ -116,8 +117,8 @@ def test_guest_order_is_remembered_and_claimed_when_the_customer_joins(
     deliver("orders/paid", paid_order(customer=None, email="Guest@Example.com"))
     assert credited(uow, shopify_shop) == 0
     member = opt_in(uow, clock, shopify_shop.id, "999", "guest@example.com", "widget")
-    with uow() as store:
-        joined = store.member(shopify_shop.id, member.id)
+    with uow.read(shopify_shop.id) as tx:
+        joined = tx.members.get(member.id)
     assert joined is not None and joined.available == SIGNUP_BONUS + 587
 
 
@@ -126,16 +127,17 @@ def test_uninstall_keeps_data_until_shop_redact_removes_it(
 ) -> None:
     deliver("orders/paid", paid_order())
     assert deliver("app/uninstalled", {"id": 1, "domain": SHOP}).status_code == 200
-    with uow() as store:
-        shop = store.shop(shopify_shop.id)
+    with uow.read(shopify_shop.id) as tx:
+        shop = tx.shop.get()
         assert shop is not None and not shop.installed
-        assert store.credentials(shopify_shop.id) == {}
-        assert store.order(shopify_shop.id, ORDER) is not None
+        assert tx.shop.credentials() == {}
+        assert tx.orders.get(ORDER) is not None
     assert deliver("app/uninstalled", {"id": 1, "domain": SHOP}).status_code == 200  # Shopify may repeat it
     assert deliver("shop/redact", {"shop_id": 1, "shop_domain": SHOP}).status_code == 200
-    with uow() as store:
-        assert store.shop_by_domain("shopify", SHOP) is None
-        assert store.order(shopify_shop.id, ORDER) is None
+    with uow.shops() as shops:
+        assert shops.by_domain("shopify", SHOP) is None
+    with uow.read(shopify_shop.id) as tx:
+        assert tx.orders.get(ORDER) is None
 
 
 def test_orders_for_an_uninstalled_shop_are_ignored(deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop) -> None:
@@ -146,11 +148,16 @@ def test_orders_for_an_uninstalled_shop_are_ignored(deliver: Deliver, uow: SqlUn
 
 def test_customer_redact_erases_the_member(deliver: Deliver, uow: SqlUnitOfWork, shopify_shop: Shop) -> None:
     deliver("orders/paid", paid_order())
+    with uow.read(shopify_shop.id) as tx:
+        joined = tx.members.by_customer(CUSTOMER)
+    assert joined is not None and joined.status is MemberStatus.ACTIVE  # the paid order made them a member
     body = {"shop_domain": SHOP, "customer": {"id": int(CUSTOMER), "email": "bob.norman@mail.example.com"}}
     assert deliver("customers/redact", {**body, "orders_to_redact": [int(ORDER)]}).status_code == 200
-    with uow() as store:
-        member = store.member_by_customer(shopify_shop.id, CUSTOMER)
-    assert member is None or member.status == "erased"
+    with uow.read(shopify_shop.id) as tx:
+        erased = tx.members.get(joined.id)
+        assert tx.members.by_customer(CUSTOMER) is None
+    assert erased is not None and erased.status is MemberStatus.ERASED
+    assert (erased.customer_ref, erased.email) == (None, None)
 
 
 def test_a_customer_data_request_waits_in_the_admin_for_the_shop_owner(
@@ -160,8 +167,8 @@ def test_a_customer_data_request_waits_in_the_admin_for_the_shop_owner(
     body = {"shop_domain": SHOP, "customer": {"id": int(CUSTOMER), "email": None}, "data_request": {"id": 9}}
     assert deliver("customers/data_request", body).status_code == 200
     assert deliver("customers/data_request", body).status_code == 200  # Shopify sending it again
-    with uow() as store:
-        [asked] = store.data_requests(shopify_shop.id)
+    with uow.read(shopify_shop.id) as tx:
+        [asked] = tx.data_requests.all()
     assert (asked.customer_ref, asked.answered_at) == (CUSTOMER, None)
 
 
@@ -174,9 +181,10 @@ def test_bad_hmac_is_answered_401_and_writes_nothing(
     deliver("orders/paid", paid_order())
     body = {"shop_domain": SHOP, "shop_id": 1, "customer": {"id": int(CUSTOMER)}, **paid_order()}
     assert deliver(topic, body, secret="not-the-secret").status_code == 401
-    with uow() as store:
-        assert store.shop_by_domain("shopify", SHOP) is not None
-        assert store.credentials(shopify_shop.id)["access_token"] == "access-1"
+    with uow.shops() as shops:
+        assert shops.by_domain("shopify", SHOP) is not None
+    with uow.read(shopify_shop.id) as tx:
+        assert tx.shop.credentials()["access_token"] == "access-1"
     assert balance(uow, shopify_shop) == 587
 
 
@@ -205,8 +213,8 @@ def test_malformed_body_is_answered_400_and_writes_nothing(
 def test_unknown_shop_is_answered_200_and_nothing_is_written(deliver: Deliver, uow: SqlUnitOfWork, topic: str) -> None:
     body = {**paid_order(), "order_id": 1, "shop_domain": "stranger.myshopify.com", "customer": {"id": 5}}
     assert deliver(topic, body, shop="stranger.myshopify.com").status_code == 200
-    with uow() as store:
-        assert store.shop_by_domain("shopify", "stranger.myshopify.com") is None
+    with uow.shops() as shops:
+        assert shops.by_domain("shopify", "stranger.myshopify.com") is None
 
 
 def test_webhook_answers_at_once_and_the_worker_applies_the_order(

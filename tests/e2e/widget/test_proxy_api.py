@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from plugin.platforms.fake import Failure
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.shops import register_shop
 from plugin.storage import tables as t
-from tests.e2e.widget.widget_kit import MEMBER, SHOP_DOMAIN, member_row, paid_order, sign_proxy
+from storefront_widget.demo_shop import DEMO_PROXY_SECRET
+from tests.e2e.widget.widget_kit import MEMBER, SHOP_DOMAIN, joined_member, member_row, paid_order, sign_proxy
 from webhooks.app import create_app
 
 DESIGN_KEYS = {"member", "available", "pending", "lifetime", "tier", "next_tier", "rewards", "history", "expiring"}
@@ -24,7 +26,7 @@ def test_a_signed_request_answers_the_logged_in_customers_state(proxy, shopify_s
     assert response.headers["Cache-Control"] == "no-store"
     state = response.json
     assert state.keys() >= DESIGN_KEYS
-    member = member_row(loyalty.uow, shopify_shop.id, MEMBER)
+    member = joined_member(loyalty.uow, shopify_shop.id, MEMBER)
     assert (state["available"], state["pending"], state["lifetime"]) == (member.available, 0, member.lifetime)
     assert state["available"] == 700
     assert state["member"] is True and state["tier"] == "Silver"
@@ -126,7 +128,7 @@ def test_joining_records_consent_with_the_program_terms(proxy, shopify_shop, loy
 
     assert response.status_code == 200
     assert response.json["member"] is True and response.json["available"] == 50
-    member = member_row(loyalty.uow, shopify_shop.id, "7002")
+    member = joined_member(loyalty.uow, shopify_shop.id, "7002")
     assert (member.status, member.consent_source, member.terms_version) == ("active", "widget", "1")
     with loyalty.engine.connect() as connection:
         consents = connection.execute(
@@ -192,7 +194,7 @@ def test_bad_redeem_input_is_refused_and_writes_nothing(proxy, shopify_shop, loy
     assert proxy.post("redeem", MEMBER, {"reward_id": "ten-percent", "request_id": "click-0005"}).status_code == 409
     with loyalty.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(t.redemptions)).scalar_one() == 0
-    assert member_row(loyalty.uow, shopify_shop.id, MEMBER).available == 700
+    assert joined_member(loyalty.uow, shopify_shop.id, MEMBER).available == 700
 
 
 def test_a_non_member_cannot_redeem(proxy, shopify_shop):
@@ -202,7 +204,7 @@ def test_a_non_member_cannot_redeem(proxy, shopify_shop):
 
 
 def test_when_the_platform_is_down_the_code_is_reserved_for_the_worker(proxy, shopify_shop, fake_platform):
-    fake_platform.fail_next.append("unavailable")
+    fake_platform.fail_next.append(Failure.UNAVAILABLE)
 
     response = proxy.post("redeem", MEMBER, {"reward_id": "free-shipping", "request_id": "click-0007"})
 
@@ -213,7 +215,7 @@ def test_when_the_platform_is_down_the_code_is_reserved_for_the_worker(proxy, sh
 
 
 def test_a_code_the_platform_refuses_gives_the_points_back(proxy, shopify_shop, fake_platform):
-    fake_platform.fail_next.append("rejected")
+    fake_platform.fail_next.append(Failure.REJECTED)
 
     response = proxy.post("redeem", MEMBER, {"reward_id": "free-shipping", "request_id": "click-0008"})
 
@@ -237,6 +239,6 @@ def test_the_demo_secret_serves_only_the_demo_shop(client, settings, clock):
         "path_prefix": "/apps/loyalty",
         "timestamp": str(int(clock.now().timestamp())),
     }
-    demo_signed = sign_proxy(params, secret="demo-app-proxy-secret")
+    demo_signed = sign_proxy(params, secret=DEMO_PROXY_SECRET)
 
     assert app.test_client().get(f"/proxy/api/member?{demo_signed}").status_code == 401

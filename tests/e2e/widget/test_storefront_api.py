@@ -6,7 +6,7 @@ import responses
 from sqlalchemy import func, select
 
 from plugin.storage import tables as t
-from tests.e2e.widget.widget_kit import SALEOR_API
+from tests.e2e.widget.widget_kit import SALEOR_API, joined_member
 
 CUSTOMER = "VXNlcjo0Mg=="
 
@@ -101,8 +101,7 @@ def test_joining_takes_the_email_from_the_token(client, saleor_shop, saleor_key,
     response = client.post("/storefront/api/opt-in", headers=headers(token), json={"consent": True})
 
     assert response.status_code == 200 and response.json["member"] is True
-    with loyalty.uow() as store:
-        assert store.member_by_customer(saleor_shop.id, "VXNlcjo0Mw==").email == "newcomer@example.com"
+    assert joined_member(loyalty.uow, saleor_shop.id, "VXNlcjo0Mw==").email == "newcomer@example.com"
 
 
 @responses.activate
@@ -147,5 +146,4 @@ def test_when_saleor_cannot_be_asked_nothing_is_spent(client, saleor_shop, saleo
     )
 
     assert response.status_code == 503
-    with loyalty.uow() as store:
-        assert store.member_by_customer(saleor_shop.id, CUSTOMER).available == 700
+    assert joined_member(loyalty.uow, saleor_shop.id, CUSTOMER).available == 700

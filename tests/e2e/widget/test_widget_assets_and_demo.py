@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storefront_widget.assets import widget_url
-from storefront_widget.demo import seed_demo_shop
+from storefront_widget.demo_shop import seed_demo_shop
 
 
 def test_the_widget_file_is_served_immutable_under_its_hashed_name(client):
@@ -31,7 +31,7 @@ def test_the_demo_page_embeds_the_widget_for_each_visitor_and_language(client):
 
 
 def test_the_demo_proxy_goes_through_the_real_signature_check(client, loyalty):
-    seed_demo_shop(loyalty)
+    seed_demo_shop(loyalty.uow, loyalty.clock, loyalty.settings.program, loyalty.platform("demo"))
 
     member = client.get("/demo/member/apps/loyalty/api/member").json
     guest = client.get("/demo/guest/apps/loyalty/api/member").json

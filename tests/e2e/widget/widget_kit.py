@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from jwt.algorithms import RSAAlgorithm
 
 from plugin.rules.orders import Line, OrderFacts
-from plugin.storage.store import SqlUnitOfWork
+from plugin.services.records import Member
+from plugin.services.repositories import UnitOfWork
 
 CLIENT_SECRET = "shopify-client-secret"
 SHOP_DOMAIN = "widget-test.myshopify.com"
@@ -94,6 +95,14 @@ def paid_order(ref: str, customer: str, amount: str) -> OrderFacts:
     )
 
 
-def member_row(uow: SqlUnitOfWork, shop_id: int, customer: str):
-    with uow() as store:
-        return store.member_by_customer(shop_id, customer)
+def member_row(uow: UnitOfWork, shop_id: int, customer: str) -> Member | None:
+    """The shop's member row for a customer, if there is one."""
+    with uow.read(shop_id) as tx:
+        return tx.members.by_customer(customer)
+
+
+def joined_member(uow: UnitOfWork, shop_id: int, customer: str) -> Member:
+    """The member row of a customer who joined."""
+    member = member_row(uow, shop_id, customer)
+    assert member is not None
+    return member

@@ -1,15 +1,16 @@
 """Concurrent requests on a real database: no overspending, no double credit."""
 
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 from plugin.rules.program import Reward, RewardKind
-from plugin.services import jobs, redemption
+from plugin.services import redemption, sweeps
 from plugin.services.errors import NotEnoughPoints
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.shops import register_shop
 from plugin.storage.database import make_engine
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.integration.engine.helpers import paid_order
 
 
@@ -24,7 +25,7 @@ def test_fifty_concurrent_redemptions_against_a_balance_for_ten_let_exactly_ten_
     uow = SqlUnitOfWork(engine)
     cheap = program.model_copy(
         update={
-            "rewards": (Reward(id="ten", kind=RewardKind.FIXED_AMOUNT, points=10, amount=1),),
+            "rewards": (Reward(id="ten", kind=RewardKind.FIXED_AMOUNT, points=10, amount=Decimal(1)),),
             "bonuses": program.bonuses.model_copy(update={"signup": 0}),
             "tiers": program.tiers.model_copy(update={"levels": ()}),
         }
@@ -43,10 +44,11 @@ def test_fifty_concurrent_redemptions_against_a_balance_for_ten_let_exactly_ten_
     with ThreadPoolExecutor(max_workers=16) as pool:
         outcomes = list(pool.map(redeem, range(50)))
 
-    with uow() as store:
-        assert store.member(shop.id, member.id).available == 0
+    with uow(shop.id) as tx:
+        redeemer = tx.members.get(member.id)
+        assert redeemer is not None and redeemer.available == 0
     assert outcomes.count(True) == 10
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.verify(uow, shop.id) == []
     engine.dispose()
 
 
@@ -66,8 +68,9 @@ def test_the_same_paid_order_recorded_twenty_times_at_once_is_credited_once(data
         ]
 
     assert sorted(changes, reverse=True)[:2] == [70, 0]
-    with uow() as store:
-        member = store.member_by_customer(shop.id, "c1")
-        assert (member.available, member.lifetime) == (70 + 50, 70 + 50)
-    assert jobs.verify(uow, shop.id) == []
+    with uow(shop.id) as tx:
+        buyer = tx.members.by_customer("c1")
+        assert buyer is not None
+        assert (buyer.available, buyer.lifetime) == (70 + 50, 70 + 50)
+    assert sweeps.verify(uow, shop.id) == []
     engine.dispose()

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 
 from plugin.ledger.model import EntryKind
-from plugin.platforms.fake import FakePlatform
+from plugin.platforms.fake import Failure, FakePlatform
 from plugin.rules.orders import OrderFacts, Refund
 from plugin.rules.program import Expiry, ExpiryMode, Program, RefundShortfall, TierMeasure, Tiers
-from plugin.services import jobs, redemption
+from plugin.services import redemption, sweeps
 from plugin.services.adjust import adjust
 from plugin.services.errors import NotEnoughPoints, ReasonRequired
 from plugin.services.members import opt_in, opt_out
@@ -20,22 +20,22 @@ from tests.integration.engine.helpers import paid_order
 
 
 def balances(uow, shop, customer="c1"):
-    with uow() as store:
-        member = store.member_by_customer(shop.id, customer)
+    with uow(shop.id) as tx:
+        member = tx.members.by_customer(customer)
         return (member.available, member.pending, member.lifetime) if member else None
 
 
 def history(uow, shop, customer="c1"):
-    with uow() as store:
-        member = store.member_by_customer(shop.id, customer)
-        return [(entry.kind, entry.points, entry.shortfall) for entry in reversed(store.history(member.id, 100))]
+    with uow(shop.id) as tx:
+        member = tx.members.by_customer(customer)
+        return [(entry.kind, entry.points, entry.shortfall) for entry in reversed(tx.ledger.history(member.id, 100))]
 
 
 def test_a_paid_order_credits_points_once_however_often_it_is_recorded(uow, clock, shop) -> None:
     for _ in range(3):
         record_order(uow, clock, shop.id, paid_order("1001", "49.99"))
     assert balances(uow, shop) == (49 + 50, 0, 99)  # 50 is the signup bonus
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.verify(uow, shop.id) == []
 
 
 def test_a_refund_before_the_payment_ends_in_the_right_balance(uow, clock, shop) -> None:
@@ -56,12 +56,12 @@ def test_points_are_pending_until_the_return_window_passes(uow, clock, program) 
     record_order(uow, clock, shop.id, paid_order("1001", "70"))
     assert balances(uow, shop) == (50, 70, 120)
     clock.advance(days=13)
-    jobs.release_pending(uow, clock, shop.id)
+    sweeps.release_pending(uow, clock, shop.id)
     assert balances(uow, shop) == (50, 70, 120)
     clock.advance(days=1)
-    assert jobs.release_pending(uow, clock, shop.id).points == 70
+    assert sweeps.release_pending(uow, clock, shop.id).points == 70
     assert balances(uow, shop) == (120, 0, 120)
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.verify(uow, shop.id) == []
 
 
 def test_a_refund_inside_the_window_removes_pending_points_before_they_can_be_spent(uow, clock, program) -> None:
@@ -80,7 +80,7 @@ def test_a_refund_after_the_points_were_spent_clamps_at_zero_and_records_the_sho
     cancel_order(uow, clock, shop.id, "1001")
     assert balances(uow, shop)[0] == 0
     assert history(uow, shop)[-1] == (EntryKind.REVERSE, -50, 450)
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.verify(uow, shop.id) == []
 
 
 def test_with_negative_balances_allowed_the_refund_is_owed_and_paid_off_by_later_points(uow, clock, program) -> None:
@@ -98,7 +98,7 @@ def test_with_negative_balances_allowed_the_refund_is_owed_and_paid_off_by_later
     assert balances(uow, shop)[0] == -450
     record_order(uow, clock, shop.id, paid_order("1002", "600"))
     assert balances(uow, shop)[0] == 150
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.verify(uow, shop.id) == []
 
 
 def test_expiry_takes_the_oldest_lot_first(uow, clock, program) -> None:
@@ -115,11 +115,11 @@ def test_expiry_takes_the_oldest_lot_first(uow, clock, program) -> None:
     record_order(uow, clock, shop.id, paid_order("new", "400"))
     redemption.reserve(uow, clock, shop.id, member.id, "five-off", "req-1")  # 500 points: all of "old", 200 of "new"
     clock.advance(days=190)
-    assert jobs.expire_points(uow, clock, shop.id).points == 0  # the old lot was spent first
+    assert sweeps.expire_points(uow, clock, shop.id).points == 0  # the old lot was spent first
     clock.advance(days=180)
-    assert jobs.expire_points(uow, clock, shop.id).points == 200
+    assert sweeps.expire_points(uow, clock, shop.id).points == 200
     assert balances(uow, shop)[0] == 0
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.verify(uow, shop.id) == []
 
 
 def test_inactivity_expiry_expires_everything_of_a_silent_member(uow, clock, program) -> None:
@@ -127,16 +127,16 @@ def test_inactivity_expiry_expires_everything_of_a_silent_member(uow, clock, pro
     shop = register_shop(uow, clock, "demo", "inactive.example", silent)
     record_order(uow, clock, shop.id, paid_order("1001", "100"))
     clock.advance(days=150)
-    assert jobs.expire_points(uow, clock, shop.id).points == 0
+    assert sweeps.expire_points(uow, clock, shop.id).points == 0
     clock.advance(days=40)
-    assert jobs.expire_points(uow, clock, shop.id).points == 150
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.expire_points(uow, clock, shop.id).points == 150
+    assert sweeps.verify(uow, shop.id) == []
 
 
 def test_a_tier_upgrade_changes_the_multiplier_from_the_next_order(uow, clock, shop) -> None:
     record_order(uow, clock, shop.id, paid_order("1001", "460"))  # 460 + 50 bonus: Silver at 500
-    with uow() as store:
-        assert store.member_by_customer(shop.id, "c1").tier == "Silver"
+    with uow(shop.id) as tx:
+        assert tx.members.by_customer("c1").tier == "Silver"
     record_order(uow, clock, shop.id, paid_order("1002", "100"))
     assert history(uow, shop)[-1] == (EntryKind.EARN, 125, 0)
     assert EntryKind.TIER in [kind for kind, _points, _short in history(uow, shop)]
@@ -146,8 +146,8 @@ def test_a_tier_on_money_spent_changes_the_multiplier_from_the_next_order(uow, c
     money = program.tiers.model_copy(update={"measure": TierMeasure.MONEY_SPENT})
     shop = register_shop(uow, clock, "demo", "money.example", program.model_copy(update={"tiers": money}))
     record_order(uow, clock, shop.id, paid_order("1001", "510"))  # EUR 510 spent: Silver at 500
-    with uow() as store:
-        assert store.member_by_customer(shop.id, "c1").tier == "Silver"
+    with uow(shop.id) as tx:
+        assert tx.members.by_customer("c1").tier == "Silver"
     record_order(uow, clock, shop.id, paid_order("1002", "100"))
     assert history(uow, shop)[-1] == (EntryKind.EARN, 125, 0)
 
@@ -162,8 +162,8 @@ def test_a_program_change_never_rewrites_the_points_of_earlier_orders(uow, clock
 def test_a_guest_order_is_remembered_and_claimed_when_that_email_joins(uow, clock, shop) -> None:
     record_order(uow, clock, shop.id, paid_order("1001", "60", customer=None, email="guest@example.com"))
     member = opt_in(uow, clock, shop.id, None, "guest@example.com", "widget")
-    with uow() as store:
-        assert store.member(shop.id, member.id).available == 60 + 50
+    with uow(shop.id) as tx:
+        assert tx.members.get(member.id).available == 60 + 50
 
 
 def test_an_order_of_a_customer_who_did_not_opt_in_earns_nothing(uow, clock, shop) -> None:
@@ -174,8 +174,8 @@ def test_an_order_of_a_customer_who_did_not_opt_in_earns_nothing(uow, clock, sho
 
 def test_an_opted_out_member_stops_earning_and_keeps_the_balance(uow, clock, shop) -> None:
     record_order(uow, clock, shop.id, paid_order("1001", "60"))
-    with uow() as store:
-        member_id = store.member_by_customer(shop.id, "c1").id
+    with uow(shop.id) as tx:
+        member_id = tx.members.by_customer("c1").id
     opt_out(uow, clock, shop.id, member_id, "widget")
     record_order(
         uow,
@@ -192,9 +192,9 @@ def test_redemption_that_the_platform_refuses_gives_the_points_back(uow, clock, 
     reserved = redemption.reserve(uow, clock, shop.id, member.id, "five-off", "req-1")
     assert balances(uow, shop)[0] == 150
     with pytest.raises(PlatformRejected):
-        redemption.issue(uow, clock, FakePlatform(fail_next=["rejected"]), shop.id, reserved.id)
+        redemption.issue(uow, clock, FakePlatform(fail_next=[Failure.REJECTED]), shop.id, reserved.id)
     assert balances(uow, shop)[0] == 650
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.verify(uow, shop.id) == []
 
 
 def test_the_same_redeem_request_twice_makes_one_code(uow, clock, shop) -> None:
@@ -217,7 +217,7 @@ def test_an_unused_code_that_expires_is_withdrawn_and_its_points_come_back(uow, 
     reserved = redemption.reserve(uow, clock, shop.id, member.id, "five-off", "req-1")
     redemption.issue(uow, clock, fake_platform, shop.id, reserved.id)
     clock.advance(days=31)
-    assert jobs.expire_codes(uow, clock, shop.id).items == 1
+    assert sweeps.expire_codes(uow, clock, shop.id).items == 1
     assert redemption.withdraw_code(uow, clock, fake_platform, shop.id, reserved.id)
     assert fake_platform.deleted == [f"fake-{reserved.code}"]
     assert balances(uow, shop)[0] == 650
@@ -230,9 +230,9 @@ def test_a_code_used_on_an_order_is_consumed_and_never_comes_back(uow, clock, sh
     redemption.issue(uow, clock, fake_platform, shop.id, reserved.id)
     record_order(uow, clock, shop.id, paid_order("1002", "20", discount_codes=(reserved.code.lower(),)))
     clock.advance(days=31)
-    assert jobs.expire_codes(uow, clock, shop.id).items == 0
-    with uow() as store:
-        assert store.redemption(shop.id, reserved.id).status == "consumed"
+    assert sweeps.expire_codes(uow, clock, shop.id).items == 0
+    with uow(shop.id) as tx:
+        assert tx.redemptions.get(reserved.id).status == "consumed"
 
 
 def test_a_staff_adjustment_needs_a_reason(uow, clock, shop) -> None:
@@ -248,15 +248,15 @@ def test_a_bad_program_change_stores_nothing(uow, clock, shop) -> None:
 
     with pytest.raises(ProgramError):
         change_program(uow, clock, shop.id, {"points_per_unit": "-2"}, "owner")
-    with uow() as store:
-        assert store.current_program(shop.id)[0] == 1
+    with uow(shop.id) as tx:
+        assert tx.programs.current()[0] == 1
 
 
 def test_points_expire_twelve_months_after_they_are_earned(uow, clock, program) -> None:
     shop = register_shop(uow, clock, "demo", "dates.example", program)
     record_order(uow, clock, shop.id, paid_order("1001", "10"))
-    with uow() as store:
-        lots = store.lots(store.member_by_customer(shop.id, "c1").id)
+    with uow(shop.id) as tx:
+        lots = tx.ledger.lots(tx.members.by_customer("c1").id)
     assert all(lot.expires_at - clock.now() > timedelta(days=360) for lot in lots)
 
 

@@ -1,4 +1,5 @@
-"""Any sequence of order events, duplicated and in any order, ends in the balance a simple model computes."""
+"""Any sequence of order events, duplicated and in any order, ends in the balance a simple model computes,
+whether the events arrive one by one or through the batched historic import first."""
 
 import itertools
 from decimal import ROUND_FLOOR, Decimal
@@ -7,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plugin.rules.orders import Line, OrderFacts, Refund
-from plugin.services import jobs
+from plugin.services import sweeps
+from plugin.services.history_import import import_history
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.shops import register_shop
@@ -50,10 +52,8 @@ def order_histories(draw: st.DrawFn) -> tuple[list[OrderFacts], int]:
 counter = itertools.count()
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(history=order_histories())
-def test_any_sequence_of_order_events_ends_in_the_models_balance(uow, clock, program, history) -> None:
-    events, expected = history
+def plain_shop(uow, clock, program):
+    """A shop without tiers or signup bonus, so the balance is the orders' points alone; c1 is a member."""
     plain = program.model_copy(
         update={
             "tiers": program.tiers.model_copy(update={"levels": ()}),
@@ -61,11 +61,37 @@ def test_any_sequence_of_order_events_ends_in_the_models_balance(uow, clock, pro
         }
     )
     shop = register_shop(uow, clock, "demo", f"shop-{next(counter)}.example", plain)
-    member = opt_in(uow, clock, shop.id, "c1", None, "widget")
+    return shop, opt_in(uow, clock, shop.id, "c1", None, "widget")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=order_histories())
+def test_any_sequence_of_order_events_ends_in_the_models_balance(uow, clock, program, history) -> None:
+    events, expected = history
+    shop, member = plain_shop(uow, clock, program)
 
     for facts in events:
         record_order(uow, clock, shop.id, facts)
 
-    with uow() as store:
-        assert store.member(shop.id, member.id).available == expected
-    assert jobs.verify(uow, shop.id) == []
+    with uow(shop.id) as tx:
+        assert tx.members.get(member.id).available == expected
+    assert sweeps.verify(uow, shop.id) == []
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=order_histories(), batch_size=st.integers(min_value=1, max_value=8))
+def test_importing_the_events_then_receiving_them_again_ends_in_the_models_balance(
+    uow, clock, program, history, batch_size
+) -> None:
+    events, expected = history
+    shop, member = plain_shop(uow, clock, program)
+
+    import_history(uow, clock, shop.id, events, batch_size=batch_size)
+    with uow(shop.id) as tx:
+        assert tx.members.get(member.id).available == expected
+    for facts in events:  # the platform delivers the same events again: nothing changes
+        record_order(uow, clock, shop.id, facts)
+
+    with uow(shop.id) as tx:
+        assert tx.members.get(member.id).available == expected
+    assert sweeps.verify(uow, shop.id) == []

@@ -1,11 +1,11 @@
 """The outbox: work written with the ledger change is done later, retried with backoff, never lost."""
 
-from plugin.services.handlers import platform_handlers
+from plugin.ledger.postings import JobKind, OutboxJob
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.outbox import WorkerPolicy, run_once
 from plugin.services.platform import PlatformUnavailable
-from plugin.storage.store import SqlStore
+from plugin.services.platform_jobs import platform_handlers
 from tests.integration.engine.helpers import paid_order
 
 POLICY = WorkerPolicy(max_attempts=3, rate_per_shop=1000)
@@ -30,11 +30,8 @@ def test_a_paid_order_mirrors_the_balance_and_the_order_points_on_the_platform(u
 def test_writes_for_one_member_are_coalesced_while_one_is_pending(uow, clock, shop) -> None:
     for number in range(5):
         record_order(uow, clock, shop.id, paid_order(f"10{number}", "10"))
-    with uow() as store:
-        assert isinstance(store, SqlStore)
-        kinds = [
-            row.kind for row in store.connection.exec_driver_sql("SELECT kind FROM outbox WHERE status = 'pending'")
-        ]
+    with uow.engine.connect() as connection:
+        kinds = [row.kind for row in connection.exec_driver_sql("SELECT kind FROM outbox WHERE status = 'pending'")]
     assert kinds.count("publish_member") == 1
 
 
@@ -56,13 +53,13 @@ def test_a_job_that_keeps_failing_becomes_a_visible_dead_letter_that_can_be_revi
         raise PlatformUnavailable("still down")
 
     for _ in range(POLICY.max_attempts):
-        run_once(uow, clock, {"publish_member": broken}, POLICY)
+        run_once(uow, clock, {JobKind.PUBLISH_MEMBER: broken}, POLICY)
         clock.advance(hours=1)
-    with uow() as store:
-        dead = store.dead_jobs(shop.id)
+    with uow(shop.id) as tx:
+        dead = tx.outbox.dead()
         assert [job["kind"] for job in dead] == ["publish_member"]
         assert "still down" in dead[0]["last_error"]
-        assert store.revive_job(dead[0]["id"], clock.now())
+        assert tx.outbox.revive(dead[0]["id"], clock.now())
 
 
 def test_a_shop_gets_at_most_its_rate_of_calls(uow, clock, shop, fake_platform) -> None:
@@ -77,13 +74,18 @@ def test_a_shop_gets_at_most_its_rate_of_calls(uow, clock, shop, fake_platform) 
 
 
 def test_e_mails_go_out_while_the_shop_waits_for_its_next_api_call(uow, clock, shop) -> None:
-    with uow() as store:
-        for number in range(3):
-            store.enqueue(shop.id, "publish_member", {"member_id": number}, clock.now())
-            store.enqueue(shop.id, "points_earned", {"member_id": number}, clock.now())
+    with uow(shop.id) as tx:
+        tx.outbox.enqueue(
+            [
+                OutboxJob(kind, {"member_id": number})
+                for number in range(3)
+                for kind in (JobKind.PUBLISH_MEMBER, JobKind.POINTS_EARNED)
+            ],
+            clock.now(),
+        )
     done = []
-    handlers = {kind: lambda job: done.append(job.kind) for kind in ("publish_member", "points_earned")}
-    policy = WorkerPolicy(rate_per_shop=1, unthrottled_kinds=frozenset({"points_earned"}))
+    handlers = {kind: lambda job: done.append(job.kind) for kind in (JobKind.PUBLISH_MEMBER, JobKind.POINTS_EARNED)}
+    policy = WorkerPolicy(rate_per_shop=1, unthrottled_kinds=frozenset({JobKind.POINTS_EARNED}))
 
     assert run_once(uow, clock, handlers, policy) == 4
     assert run_once(uow, clock, handlers, policy) == 0  # the next API call is a second away

@@ -2,7 +2,7 @@
 
 from sqlalchemy import text
 
-from plugin.services import jobs, privacy
+from plugin.services import privacy, sweeps
 from plugin.services.adjust import adjust
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
@@ -34,10 +34,10 @@ def test_erasure_removes_personal_data_and_keeps_the_anonymised_totals(uow, cloc
         )
         assert "c1@example.com" not in text_of_shop and "Jane" not in text_of_shop
         assert "'c1'" not in text_of_shop
-    with uow() as store:
-        erased = store.member(shop.id, member.id)
+    with uow(shop.id) as tx:
+        erased = tx.members.get(member.id)
         assert (erased.status, erased.available, erased.lifetime) == ("erased", 125, 125)
-    assert jobs.verify(uow, shop.id) == []
+    assert sweeps.verify(uow, shop.id) == []
 
 
 def test_erasing_a_shop_deletes_every_row_of_it_and_nothing_of_another(uow, clock, shop, program, engine) -> None:

@@ -13,10 +13,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
-from plugin.notifications.handlers import remind_expiring
-from plugin.notifications.tokens import read_unsubscribe_token
+from plugin.notifications.email_jobs import remind_expiring
+from plugin.notifications.unsubscribe_links import read_unsubscribe_token
 from plugin.rules.orders import Line, OrderFacts
-from plugin.services.members import opt_in
+from plugin.services.members import opt_in, unsubscribe
 from plugin.services.orders import record_order
 from plugin.services.outbox import run_once
 from plugin.services.platform import Shop
@@ -24,7 +24,7 @@ from plugin.services.redemption import reserve
 from plugin.settings import Settings
 from plugin.storage import tables as t
 from tests.conftest import FrozenClock
-from webhooks.app import Loyalty, build
+from webhooks.collaborators import Loyalty, build
 
 
 class Inbox(Message):
@@ -120,8 +120,8 @@ def test_points_earned_mail_goes_once_in_the_members_language(
 def test_code_issued_and_tier_reached_mails(loyalty: Loyalty, inbox: Inbox, clock: FrozenClock, shop: Shop) -> None:
     record_order(loyalty.uow, clock, shop.id, paid_order("2001", "c-gold", "gold@example.com", "600"))
     drain(loyalty, clock)
-    with loyalty.uow() as store:
-        member = store.member_by_customer(shop.id, "c-gold")
+    with loyalty.uow(shop.id) as tx:
+        member = tx.members.by_customer("c-gold")
     assert member is not None
     reserve(loyalty.uow, clock, shop.id, member.id, "five-off", "request-1")
     drain(loyalty, clock)
@@ -144,10 +144,10 @@ def test_expiry_reminder_goes_once_per_lot_and_not_to_the_unsubscribed(
 ) -> None:
     record_order(loyalty.uow, clock, shop.id, paid_order("3001", "c-1", "one@example.com", "80", "nl"))
     record_order(loyalty.uow, clock, shop.id, paid_order("3002", "c-2", "two@example.com", "90"))
-    with loyalty.uow() as store:
-        quiet = store.member_by_customer(shop.id, "c-2")
-        assert quiet is not None
-        store.update_profile(quiet.id, unsubscribed=True)
+    with loyalty.uow(shop.id) as tx:
+        quiet = tx.members.by_customer("c-2")
+    assert quiet is not None
+    assert unsubscribe(loyalty.uow, shop.id, quiet.id)
     drain(loyalty, clock)
     inbox.received.clear()
 
@@ -173,9 +173,10 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(
         clock.advance(minutes=1)
         run_once(loyalty.uow, clock, loyalty.handlers, loyalty.worker_policy)
 
-    with loyalty.uow() as store:
-        assert store.dead_jobs(shop.id) == []
-        waiting = store.connection.execute(
+    with loyalty.uow(shop.id) as tx:
+        assert tx.outbox.dead() == []
+    with loyalty.engine.connect() as connection:
+        waiting = connection.execute(
             select(t.outbox.c.attempts, t.outbox.c.last_error).where(
                 t.outbox.c.kind == "points_earned", t.outbox.c.status == "pending"
             )
@@ -205,5 +206,5 @@ def test_members_without_email_are_skipped(loyalty: Loyalty, inbox: Inbox, clock
     )
     drain(loyalty, clock)
     assert inbox.received == []
-    with loyalty.uow() as store:
-        assert store.dead_jobs(shop.id) == []
+    with loyalty.uow(shop.id) as tx:
+        assert tx.outbox.dead() == []

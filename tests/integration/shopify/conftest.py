@@ -14,10 +14,10 @@ from plugin.rules.program import Program
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.platform import Shop
-from plugin.services.ports import Member
+from plugin.services.records import ConsentSource, Member
 from plugin.services.shops import register_shop
 from plugin.settings import ShopifySettings
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.shopify_fakes import CLIENT_ID, SECRET, SHOP, FakeShopify
 
 CUSTOMER = "1073339475"
@@ -49,7 +49,7 @@ def shopify_shop(uow: SqlUnitOfWork, clock: Any, program: Program) -> Shop:
 @pytest.fixture
 def member(uow: SqlUnitOfWork, clock: Any, shopify_shop: Shop) -> Member:
     """A member with 50 signup points and 1000 earned on a paid order: 1050 available."""
-    joined = opt_in(uow, clock, shopify_shop.id, CUSTOMER, "jane@example.com", "widget")
+    joined = opt_in(uow, clock, shopify_shop.id, CUSTOMER, "jane@example.com", ConsentSource.WIDGET)
     facts = OrderFacts(
         order_ref="1001", customer_ref=CUSTOMER, paid=True, lines=(Line(ref="1", amount=Decimal("1000")),)
     )

@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from plugin.platforms.inbox import Inbox, delivery_job, drain
 from plugin.rules.orders import Line, OrderFacts
+from plugin.services.deliveries import accept_delivery, delivery_job, drain
 from plugin.services.platform import Shop
-from plugin.services.ports import Member
+from plugin.services.records import Member
 from plugin.storage import tables as t
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.inbox import SqlDeliveryIntake
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.integration.shopify.conftest import CUSTOMER
 
 
@@ -26,12 +27,11 @@ def paid(number: int) -> OrderFacts:
 def test_two_workers_draining_one_shop_apply_every_delivery_once(
     engine: Engine, uow: SqlUnitOfWork, clock: Any, shopify_shop: Shop, member: Member
 ) -> None:
-    inbox = Inbox(engine)
+    intake = SqlDeliveryIntake(engine)
     for number in range(30):
-        inbox.accept(clock.now(), "shopify", shopify_shop.domain, "orders/paid", f"d-{number}", paid(number))
-    inbox.accept(
-        clock.now(), "shopify", shopify_shop.domain, "orders/paid", "d-0", paid(0)
-    )  # a duplicate while waiting
+        accept_delivery(intake, clock.now(), "shopify", shopify_shop.domain, "orders/paid", f"d-{number}", paid(number))
+    # A duplicate while the first is still waiting.
+    accept_delivery(intake, clock.now(), "shopify", shopify_shop.domain, "orders/paid", "d-0", paid(0))
     applied: list[int] = []
     workers = [
         threading.Thread(target=lambda: applied.append(drain(uow, clock, shopify_shop.id, delivery_job("shopify"))))
@@ -42,9 +42,11 @@ def test_two_workers_draining_one_shop_apply_every_delivery_once(
     for worker in workers:
         worker.join()
     assert sum(applied) == 30
-    with uow() as store:
-        credited = {store.order(shopify_shop.id, f"o-{number}").credited for number in range(30)}  # type: ignore[union-attr]
-        found = store.member(shopify_shop.id, member.id)
+    with uow.read(shopify_shop.id) as tx:
+        orders = [tx.orders.get(f"o-{number}") for number in range(30)]
+        found = tx.members.get(member.id)
+    credited = {order.credited for order in orders if order is not None}
+    assert None not in orders
     assert credited == {12}  # 10.00 at the Silver multiplier 1.25, rounded down: each order once
     assert found is not None and found.lifetime == 50 + 1000 + 30 * 12
     with engine.connect() as connection:
@@ -52,4 +54,4 @@ def test_two_workers_draining_one_shop_apply_every_delivery_once(
             select(func.count()).where(t.outbox.c.kind == delivery_job("shopify"), t.outbox.c.status == "pending")
         ).scalar()
     assert waiting == 0
-    inbox.engine.dispose()
+    intake.engine.dispose()

@@ -10,21 +10,23 @@ import pytest
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.services import redemption
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
-from plugin.services.ports import Member
-from plugin.storage.store import SqlUnitOfWork
+from plugin.services.records import Member, Redemption, RedemptionStatus
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.shopify_fakes import FakeShopify
 
 START = 1050
 
 
 def available(uow: SqlUnitOfWork, shop: Shop, member: Member) -> int:
-    with uow() as store:
-        found = store.member(shop.id, member.id)
+    with uow.read(shop.id) as tx:
+        found = tx.members.get(member.id)
     assert found is not None
     return found.available
 
 
-def redeem(uow: SqlUnitOfWork, clock: Any, shopify: ShopifyPlatform, shop: Shop, member: Member, reward: str):  # type: ignore[no-untyped-def]
+def redeem(
+    uow: SqlUnitOfWork, clock: Any, shopify: ShopifyPlatform, shop: Shop, member: Member, reward: str
+) -> tuple[Redemption, Redemption]:
     reserved = redemption.reserve(uow, clock, shop.id, member.id, reward, f"request-{reward}")
     return reserved, redemption.issue(uow, clock, shopify, shop.id, reserved.id)
 
@@ -38,7 +40,7 @@ def test_fixed_amount_reward_becomes_a_single_use_code_for_that_customer_only(
     fake_shopify: FakeShopify,
 ) -> None:
     reserved, issued = redeem(uow, clock, shopify, shopify_shop, member, "five-off")
-    assert issued.status == "issued"
+    assert issued.status is RedemptionStatus.ISSUED
     code = fake_shopify.codes[reserved.code]
     assert issued.platform_id == code["id"]
     assert code["usageLimit"] == 1
@@ -70,7 +72,7 @@ def test_free_shipping_uses_the_free_shipping_mutation(
     fake_shopify: FakeShopify,
 ) -> None:
     reserved, issued = redeem(uow, clock, shopify, shopify_shop, member, "free-shipping")
-    assert issued.status == "issued"
+    assert issued.status is RedemptionStatus.ISSUED
     assert fake_shopify.operations == ["CreateLoyaltyFreeShippingCode"]
     assert fake_shopify.codes[reserved.code]["destination"] == {"all": True}
 
@@ -86,7 +88,7 @@ def test_429_with_retry_after_is_waited_out_and_the_code_created_once(
 ) -> None:
     fake_shopify.script = [httpx.Response(429, headers={"Retry-After": "2.0"}), httpx.Response(503)]
     reserved, issued = redeem(uow, clock, shopify, shopify_shop, member, "five-off")
-    assert issued.status == "issued"
+    assert issued.status is RedemptionStatus.ISSUED
     assert list(fake_shopify.codes) == [reserved.code]
     assert sleeps[0] == 2.0
     assert available(uow, shopify_shop, member) == START - 500
@@ -106,7 +108,7 @@ def test_lasting_5xx_keeps_the_reservation_for_the_outbox_to_retry(
         redemption.issue(uow, clock, shopify, shopify_shop.id, reserved.id)
     assert available(uow, shopify_shop, member) == START - 500  # still reserved, not lost
     issued = redemption.issue(uow, clock, shopify, shopify_shop.id, reserved.id)  # the outbox's next attempt
-    assert issued.status == "issued"
+    assert issued.status is RedemptionStatus.ISSUED
     assert available(uow, shopify_shop, member) == START - 500
 
 
@@ -146,9 +148,9 @@ def test_user_errors_refuse_the_code_and_give_the_points_back(
     with pytest.raises(PlatformRejected):
         redemption.issue(uow, clock, shopify, shopify_shop.id, reserved.id)
     assert available(uow, shopify_shop, member) == START
-    with uow() as store:
-        found = store.redemption(shopify_shop.id, reserved.id)
-    assert found is not None and found.status == "released"
+    with uow.read(shopify_shop.id) as tx:
+        found = tx.redemptions.get(reserved.id)
+    assert found is not None and found.status is RedemptionStatus.RELEASED
 
 
 def test_expired_code_is_deleted_on_shopify(

@@ -10,17 +10,17 @@ from typing import Any
 import httpx
 import pytest
 
+from plugin.platforms.shopify.access_tokens import Credentials
 from plugin.platforms.shopify.payloads import OrderPayload, RefundPayload, parse
 from plugin.platforms.shopify.platform import ShopifyPlatform
-from plugin.platforms.shopify.tokens import Credentials
 from plugin.services.platform import MemberSnapshot, PlatformRejected, Shop
-from plugin.storage.store import SqlUnitOfWork
+from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.shopify_fakes import PAYLOADS, FakeShopify, cost, graphql_order
 
 
 def stored(uow: SqlUnitOfWork, shop: Shop) -> Credentials:
-    with uow() as store:
-        credentials = Credentials.from_json(store.credentials(shop.id))
+    with uow.read(shop.id) as tx:
+        credentials = Credentials.from_json(tx.shop.credentials())
     assert credentials is not None
     return credentials
 
@@ -75,8 +75,8 @@ def test_a_401_renews_the_token_once_then_succeeds(
 
 
 def test_uninstalled_shop_has_no_token(uow: SqlUnitOfWork, shopify: ShopifyPlatform, shopify_shop: Shop) -> None:
-    with uow() as store:
-        store.set_credentials(shopify_shop.id, {}, installed=False)
+    with uow(shopify_shop.id) as tx:
+        tx.shop.set_credentials({}, installed=False)
     with pytest.raises(PlatformRejected):
         shopify.tokens.access_token(shopify_shop)
 

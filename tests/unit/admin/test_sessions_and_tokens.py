@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from admin.auth import Sessions, StaffSession, password_ok
-from plugin.notifications.tokens import read_unsubscribe_token, unsubscribe_token
+from plugin.notifications.unsubscribe_links import read_unsubscribe_token, unsubscribe_token
 
 
 def test_a_session_round_trips_and_refuses_another_key() -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from plugin.notifications.messages import SUBJECTS, Composer, Mail, long_date
 
-CONTEXT = {
+CONTEXT: dict[str, dict[str, Any]] = {
     "points_earned": {"points": 12, "order": "#1001 <b>"},
     "code_issued": {"code": "LOYAL-ABC", "reward": "EUR 5.00 off", "expires": "1 April 2026"},
     "tier_changed": {"tier": "Gold", "multiplier": "1.5"},

@@ -6,7 +6,7 @@ from plugin.rules.program import Program, ProgramError
 from plugin.settings import APP_TOML, Settings
 
 
-def problems(data: dict) -> dict[str, str]:
+def problems(data: dict[str, object]) -> dict[str, str]:
     with pytest.raises(ProgramError) as refused:
         Program.parse(data)
     return {problem.field: problem.message for problem in refused.value.problems}

@@ -14,17 +14,22 @@ from plugin.platforms.saleor.payloads import (
     parse_deleted_customer,
     parse_order_event,
 )
-from plugin.rules.orders import LineKind, estimate_points
+from plugin.rules.orders import Line, LineKind, OrderFacts, estimate_points
 from plugin.rules.program import Program
 from tests.saleor_kit import delivery, with_order
 
 
-def facts_of(name: str, body: bytes | None = None):
+def facts_of(name: str, body: bytes | None = None) -> OrderFacts:
     recorded = delivery(name)
     return parse_order_event(recorded.body if body is None else body, recorded.event)
 
 
-def test_a_paid_subscription_order_names_its_customer_lines_and_opt_in():
+def lines_of(facts: OrderFacts) -> tuple[Line, ...]:
+    assert facts.lines is not None  # an order event always lists the order's lines
+    return facts.lines
+
+
+def test_a_paid_subscription_order_names_its_customer_lines_and_opt_in() -> None:
     facts = facts_of("subscription-order_fully_paid-1")
     assert facts.order_ref == "T3JkZXI6YzIyYzhjZjUtMjJkYi00NzgxLTkxYzctZWFjZGQzYzliZDVj"
     assert facts.name == "22"
@@ -32,60 +37,60 @@ def test_a_paid_subscription_order_names_its_customer_lines_and_opt_in():
     assert facts.email == "loyal.customer+92ac00@example.com"
     assert facts.opted_in and facts.paid and not facts.cancelled
     assert facts.currency == "USD"
-    assert [line.amount for line in facts.lines] == [Decimal(40), Decimal(50)]
+    assert [line.amount for line in lines_of(facts)] == [Decimal(40), Decimal(50)]
     assert facts.refunded_total == 0
 
 
-def test_a_guest_order_has_no_customer_but_keeps_the_email():
+def test_a_guest_order_has_no_customer_but_keeps_the_email() -> None:
     facts = facts_of("subscription-order_fully_paid-2")
     assert facts.customer_ref is None
     assert facts.email == "guest.buyer@example.com"
     assert not facts.opted_in
 
 
-def test_refund_payloads_carry_the_running_refunded_total():
+def test_refund_payloads_carry_the_running_refunded_total() -> None:
     assert facts_of("subscription-order_refunded-1").refunded_total == 5
     assert facts_of("subscription-order_refunded-2").refunded_total == 90
     assert facts_of("legacy-order_refunded-1").refunded_total == 5
     assert facts_of("legacy-order_fully_refunded-1").refunded_total == 90
 
 
-def test_a_refunded_order_counts_as_paid_even_if_the_payment_event_is_late():
+def test_a_refunded_order_counts_as_paid_even_if_the_payment_event_is_late() -> None:
     assert facts_of("subscription-order_refunded-1").paid
 
 
-def test_a_cancelled_order_is_cancelled_in_both_shapes():
+def test_a_cancelled_order_is_cancelled_in_both_shapes() -> None:
     assert facts_of("subscription-order_cancelled-1").cancelled
     assert facts_of("legacy-order_cancelled-1").cancelled
 
 
-def test_an_unpaid_order_is_not_paid():
+def test_an_unpaid_order_is_not_paid() -> None:
     assert not facts_of("subscription-order_created-3").paid
     assert not facts_of("legacy-order_created-3").paid
 
 
-def test_a_legacy_payload_has_no_customer_id_so_the_order_is_remembered_by_email():
+def test_a_legacy_payload_has_no_customer_id_so_the_order_is_remembered_by_email() -> None:
     facts = facts_of("legacy-order_fully_paid-1")
     assert facts.customer_ref is None
     assert facts.email == "loyal.customer+92ac00@example.com"
     assert facts.opted_in and facts.paid
-    assert sum(line.amount for line in facts.lines) == 90
+    assert sum((line.amount for line in lines_of(facts)), Decimal(0)) == 90
 
 
-def test_a_voucher_code_on_the_order_is_reported_as_used():
+def test_a_voucher_code_on_the_order_is_reported_as_used() -> None:
     recorded = delivery("subscription-order_fully_paid-1")
     facts = facts_of(recorded.name, with_order(recorded, voucherCode="LOYAL-7F3K"))
     assert facts.discount_codes == ("LOYAL-7F3K",)
 
 
-def test_gift_cards_used_on_the_order_are_reported_as_used_codes():
+def test_gift_cards_used_on_the_order_are_reported_as_used_codes() -> None:
     recorded = delivery("subscription-order_fully_paid-1")
     facts = facts_of(recorded.name, with_order(recorded, voucherCode="V-1", giftCards=[{"code": "G-1"}]))
     assert facts.discount_codes == ("V-1", "G-1")
     assert facts_of(recorded.name, with_order(recorded, giftCards=None)).discount_codes == ()
 
 
-def test_tax_and_an_order_discount_are_separated_from_the_goods():
+def test_tax_and_an_order_discount_are_separated_from_the_goods() -> None:
     recorded = delivery("subscription-order_fully_paid-1")
     body = with_order(
         recorded,
@@ -97,31 +102,31 @@ def test_tax_and_an_order_discount_are_separated_from_the_goods():
         ],
     )
     facts = facts_of(recorded.name, body)
-    assert [line.amount for line in facts.lines] == [Decimal(40), Decimal(40)]
+    assert [line.amount for line in lines_of(facts)] == [Decimal(40), Decimal(40)]
     assert facts.shipping == 10
     assert facts.tax == Decimal("16.8")
     assert facts.order_discount == 10
 
 
-def test_a_gift_card_bought_in_the_order_is_a_gift_card_line():
+def test_a_gift_card_bought_in_the_order_is_a_gift_card_line() -> None:
     recorded = delivery("subscription-order_fully_paid-1")
     body = with_order(
         recorded,
         lines=[{"id": "G", "isGiftCard": True, "productName": "Gift card", "totalPrice": {"gross": {"amount": 90.0}}}],
     )
-    assert facts_of(recorded.name, body).lines[0].kind is LineKind.GIFT_CARD
+    assert lines_of(facts_of(recorded.name, body))[0].kind is LineKind.GIFT_CARD
 
 
 @pytest.mark.parametrize(
     "body",
     [b"", b"not json", b"{}", b"[]", b'{"order": {"id": "x"}}', b'[{"id": "x"}]', b'{"order": null}'],
 )
-def test_a_malformed_payload_is_a_payload_error(body):
+def test_a_malformed_payload_is_a_payload_error(body: bytes) -> None:
     with pytest.raises(PayloadError):
         parse_order_event(body, "order_fully_paid")
 
 
-def test_a_deleted_customer_is_named_by_id_and_email_in_both_shapes():
+def test_a_deleted_customer_is_named_by_id_and_email_in_both_shapes() -> None:
     subscription = json.dumps({"user": {"id": "VXNlcjo0Nw==", "email": "a@example.com"}}).encode()
     legacy = json.dumps([{"type": "User", "id": "VXNlcjo0Nw==", "email": "a@example.com"}]).encode()
     assert parse_deleted_customer(subscription) == ("VXNlcjo0Nw==", "a@example.com")
@@ -130,7 +135,7 @@ def test_a_deleted_customer_is_named_by_id_and_email_in_both_shapes():
         parse_deleted_customer(b'{"user": null}')
 
 
-def test_a_checkout_is_estimated_on_its_goods_without_shipping_or_tax():
+def test_a_checkout_is_estimated_on_its_goods_without_shipping_or_tax() -> None:
     checkout = Checkout.model_validate(
         {
             "id": "Q2hlY2tvdXQ6MQ==",

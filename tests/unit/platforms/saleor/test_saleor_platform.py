@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -24,7 +25,7 @@ CHANNELS = {
 }
 GIFT_CARD_ID = base64.b64encode(b"GiftCard:7").decode()
 VOUCHER_ID = base64.b64encode(b"Voucher:3").decode()
-OK: dict[str, list[dict]] = {"errors": []}
+OK: dict[str, list[dict[str, str]]] = {"errors": []}
 
 
 def request(kind: RewardKind, currency: str = "USD") -> CodeRequest:
@@ -42,18 +43,20 @@ def request(kind: RewardKind, currency: str = "USD") -> CodeRequest:
 
 
 @pytest.fixture
-def api():
+def api() -> Iterator[FakeSaleorApi]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield FakeSaleorApi(mock)
 
 
 @pytest.fixture
-def platform():
+def platform() -> SaleorPlatform:
     tokens = {SHOP.id: {"token": "app-token"}}
     return SaleorPlatform(lambda shop: tokens[shop.id], SaleorClient(attempts=2, sleep=lambda _: None))
 
 
-def test_a_fixed_amount_reward_becomes_a_gift_card_for_the_customer(api, platform):
+def test_a_fixed_amount_reward_becomes_a_gift_card_for_the_customer(
+    api: FakeSaleorApi, platform: SaleorPlatform
+) -> None:
     api.on("channels", CHANNELS)
     api.on("giftCardCreate", {"giftCardCreate": {"giftCard": {"id": GIFT_CARD_ID}, "errors": []}})
     issued = platform.create_discount(SHOP, request(RewardKind.FIXED_AMOUNT))
@@ -66,7 +69,9 @@ def test_a_fixed_amount_reward_becomes_a_gift_card_for_the_customer(api, platfor
     assert sent["input"]["expiryDate"] == "2026-04-01"
 
 
-def test_a_gift_card_whose_code_exists_already_is_looked_up_and_returned(api, platform):
+def test_a_gift_card_whose_code_exists_already_is_looked_up_and_returned(
+    api: FakeSaleorApi, platform: SaleorPlatform
+) -> None:
     api.on("channels", CHANNELS)
     duplicate = [{"field": "code", "code": "ALREADY_EXISTS", "message": "exists"}]
     api.on("giftCardCreate", {"giftCardCreate": {"giftCard": None, "errors": duplicate}})
@@ -74,7 +79,9 @@ def test_a_gift_card_whose_code_exists_already_is_looked_up_and_returned(api, pl
     assert platform.create_discount(SHOP, request(RewardKind.FIXED_AMOUNT)).platform_id == GIFT_CARD_ID
 
 
-def test_a_percentage_reward_becomes_a_single_use_voucher_listed_in_the_channel(api, platform):
+def test_a_percentage_reward_becomes_a_single_use_voucher_listed_in_the_channel(
+    api: FakeSaleorApi, platform: SaleorPlatform
+) -> None:
     api.on("channels", CHANNELS)
     api.on("voucherCreate", {"voucherCreate": {"voucher": {"id": VOUCHER_ID}, "errors": []}})
     api.on("voucherChannelListingUpdate", {"voucherChannelListingUpdate": {"voucher": {"id": VOUCHER_ID}, **OK}})
@@ -92,7 +99,7 @@ def test_a_percentage_reward_becomes_a_single_use_voucher_listed_in_the_channel(
     assert {"key": "loyalty_code", "value": "LOYAL-ABC123"} in metadata["input"]
 
 
-def test_a_free_shipping_reward_is_a_full_shipping_voucher(api, platform):
+def test_a_free_shipping_reward_is_a_full_shipping_voucher(api: FakeSaleorApi, platform: SaleorPlatform) -> None:
     api.on("channels", CHANNELS)
     api.on("voucherCreate", {"voucherCreate": {"voucher": {"id": VOUCHER_ID}, "errors": []}})
     api.on("voucherChannelListingUpdate", {"voucherChannelListingUpdate": {"voucher": {"id": VOUCHER_ID}, **OK}})
@@ -102,7 +109,9 @@ def test_a_free_shipping_reward_is_a_full_shipping_voucher(api, platform):
     assert api.sent("voucherChannelListingUpdate")[0]["input"]["addChannels"][0]["discountValue"] == "100"
 
 
-def test_a_voucher_whose_code_exists_is_found_and_its_listing_completed(api, platform):
+def test_a_voucher_whose_code_exists_is_found_and_its_listing_completed(
+    api: FakeSaleorApi, platform: SaleorPlatform
+) -> None:
     api.on("channels", CHANNELS)
     duplicate = [{"field": "addCodes", "code": "UNIQUE", "message": "exists"}]
     api.on("voucherCreate", {"voucherCreate": {"voucher": None, "errors": duplicate}})
@@ -114,7 +123,7 @@ def test_a_voucher_whose_code_exists_is_found_and_its_listing_completed(api, pla
     assert len(api.sent("voucherChannelListingUpdate")) == 1
 
 
-def test_a_validation_error_from_saleor_is_a_rejection(api, platform):
+def test_a_validation_error_from_saleor_is_a_rejection(api: FakeSaleorApi, platform: SaleorPlatform) -> None:
     api.on("channels", CHANNELS)
     invalid = [{"field": "balance", "code": "INVALID", "message": "too big"}]
     api.on("giftCardCreate", {"giftCardCreate": {"giftCard": None, "errors": invalid}})
@@ -122,38 +131,40 @@ def test_a_validation_error_from_saleor_is_a_rejection(api, platform):
         platform.create_discount(SHOP, request(RewardKind.FIXED_AMOUNT))
 
 
-def test_a_graphql_error_is_a_rejection(api, platform):
+def test_a_graphql_error_is_a_rejection(api: FakeSaleorApi, platform: SaleorPlatform) -> None:
     api.on("channels", {"errors": [{"message": "You do not have permission"}]})
     with pytest.raises(PlatformRejected, match="permission"):
         platform.create_discount(SHOP, request(RewardKind.FIXED_AMOUNT))
 
 
-def test_no_channel_in_the_currency_is_a_rejection(api, platform):
+def test_no_channel_in_the_currency_is_a_rejection(api: FakeSaleorApi, platform: SaleorPlatform) -> None:
     api.on("channels", CHANNELS)
     with pytest.raises(PlatformRejected, match="GBP"):
         platform.create_discount(SHOP, request(RewardKind.FIXED_AMOUNT, currency="GBP"))
 
 
-def test_saleor_down_is_retried_then_reported_as_unavailable(api, platform):
+def test_saleor_down_is_retried_then_reported_as_unavailable(api: FakeSaleorApi, platform: SaleorPlatform) -> None:
     api.on("channels", 502, 503)
     with pytest.raises(PlatformUnavailable):
         platform.create_discount(SHOP, request(RewardKind.FIXED_AMOUNT))
     assert len(api.requests) == 2
 
 
-def test_a_transient_failure_that_clears_is_retried_to_success(api, platform):
+def test_a_transient_failure_that_clears_is_retried_to_success(api: FakeSaleorApi, platform: SaleorPlatform) -> None:
     api.on("channels", 503, CHANNELS)
     api.on("giftCardCreate", {"giftCardCreate": {"giftCard": {"id": GIFT_CARD_ID}, "errors": []}})
     assert platform.create_discount(SHOP, request(RewardKind.FIXED_AMOUNT)).platform_id == GIFT_CARD_ID
 
 
-def test_a_shop_without_a_token_is_a_rejection(api):
+def test_a_shop_without_a_token_is_a_rejection(api: FakeSaleorApi) -> None:
     platform = SaleorPlatform(lambda shop: {})
     with pytest.raises(PlatformRejected, match="not installed"):
         platform.publish_order_points(SHOP, "T3JkZXI6MQ==", 90)
 
 
-def test_deleting_deactivates_gift_cards_and_deletes_vouchers_and_tolerates_gone_ones(api, platform):
+def test_deleting_deactivates_gift_cards_and_deletes_vouchers_and_tolerates_gone_ones(
+    api: FakeSaleorApi, platform: SaleorPlatform
+) -> None:
     api.on("giftCardDeactivate", {"giftCardDeactivate": {"giftCard": {"id": GIFT_CARD_ID}, "errors": []}})
     not_found = [{"field": "id", "code": "NOT_FOUND", "message": "gone"}]
     api.on("voucherDelete", {"voucherDelete": {"voucher": None, "errors": not_found}})
@@ -163,7 +174,7 @@ def test_deleting_deactivates_gift_cards_and_deletes_vouchers_and_tolerates_gone
     assert api.sent("voucherDelete") == [{"id": VOUCHER_ID}]
 
 
-def test_member_and_order_points_are_written_as_metadata(api, platform):
+def test_member_and_order_points_are_written_as_metadata(api: FakeSaleorApi, platform: SaleorPlatform) -> None:
     api.on("updateMetadata", {"updateMetadata": OK})
     platform.publish_member(SHOP, MemberSnapshot("VXNlcjo0Nw==", available=140, pending=0, tier=None))
     platform.publish_order_points(SHOP, "T3JkZXI6MQ==", 90)
@@ -173,7 +184,7 @@ def test_member_and_order_points_are_written_as_metadata(api, platform):
     assert order == {"id": "T3JkZXI6MQ==", "input": [{"key": "loyalty_points_earned", "value": "90"}]}
 
 
-def test_orders_updated_since_pages_through_every_order(api, platform):
+def test_orders_updated_since_pages_through_every_order(api: FakeSaleorApi, platform: SaleorPlatform) -> None:
     order = delivery("subscription-order_fully_paid-1").json()["order"]
     second = {**order, "id": "T3JkZXI6Mg==", "number": "23"}
     api.on(

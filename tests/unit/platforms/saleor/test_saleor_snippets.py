@@ -8,7 +8,7 @@ from plugin.platforms.saleor.snippets import order_confirmation_handlebars
 from plugin.rules.program import Program
 
 
-def test_the_snippet_shows_the_estimate_from_the_order_metadata():
+def test_the_snippet_shows_the_estimate_from_the_order_metadata() -> None:
     snippet = order_confirmation_handlebars(Program())
     assert '{{#if (eq this.key "loyalty_points_estimate")}}' in snippet
     assert "You will earn {{this.value}} loyalty points" in snippet
@@ -16,12 +16,12 @@ def test_the_snippet_shows_the_estimate_from_the_order_metadata():
     assert snippet.count("{{#if") == snippet.count("{{/if}}")
 
 
-def test_the_snippet_states_the_programs_earn_rate_and_currency():
+def test_the_snippet_states_the_programs_earn_rate_and_currency() -> None:
     program = Program(points_per_unit=Decimal("2.5"), currency="USD")
     assert "You earn 2.5 points per USD 1 spent on products." in order_confirmation_handlebars(program)
 
 
-def test_the_snippet_speaks_dutch():
+def test_the_snippet_speaks_dutch() -> None:
     snippet = order_confirmation_handlebars(Program(), "nl")
     assert "Je verdient {{this.value}} spaarpunten" in snippet
     assert "1 punt per EUR 1" in snippet

@@ -1,0 +1,85 @@
+"""The members pages: search, one member's balances and history, staff adjustments, the members export."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, request
+from flask.typing import ResponseReturnValue
+
+from admin.downloads import csv_download
+from admin.pages import language, render, say, staff
+from plugin.ledger.reasons import render as render_reason
+from plugin.services import owner_pages
+from plugin.services.adjust import adjust
+from plugin.services.errors import ServiceError
+from webhooks.collaborators import loyalty
+
+# Ledger entries shown on a member's page, newest first.
+HISTORY_SIZE = 200
+
+
+def register(blueprint: Blueprint) -> None:
+    """The members routes."""
+    blueprint.add_url_rule("/admin/members", "members", members, methods=["GET"])
+    blueprint.add_url_rule("/admin/members/<int:member_id>", "member", member, methods=["GET"])
+    blueprint.add_url_rule("/admin/members/<int:member_id>/adjust", "adjust_points", adjust_points, methods=["POST"])
+    blueprint.add_url_rule("/admin/members.csv", "members_csv", members_csv, methods=["GET"])
+
+
+def members(message: str | None = None) -> ResponseReturnValue:
+    """Members matching `?q=` and the customers' data requests; `message` reports what was just done."""
+    collaborators = loyalty()
+    query = request.args.get("q", "")
+    shown = owner_pages.members_page(collaborators.uow, collaborators.owner_reads, staff().shop_id, query)
+    return render("admin/members.html", query=query, found=shown.found, requests=shown.requests, message=message)
+
+
+def member(
+    member_id: int, message: str | None = None, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
+    """One member: balances, consent, history and codes, with the adjustment and privacy forms."""
+    shown = owner_pages.member_page(loyalty().uow, staff().shop_id, member_id, HISTORY_SIZE)
+    if shown is None:
+        abort(404)
+    entries = [{"entry": entry, "reason": render_reason(entry.reason, language())} for entry in shown.history]
+    page = render(
+        "admin/member.html",
+        member=shown.member,
+        entries=entries,
+        codes=shown.codes,
+        consents=shown.consents,
+        message=message,
+        error=error,
+        request_id=uuid.uuid4().hex,
+    )
+    return page, status
+
+
+def adjust_points(member_id: int) -> ResponseReturnValue:
+    """Add or take points by hand, with a reason; the form's request id makes a double submit post once."""
+    try:
+        points = int(request.form.get("points", "").strip())
+    except ValueError:
+        return member(member_id, error=say("error.invalid_amount"), status=422)
+    collaborators = loyalty()
+    try:
+        available = adjust(
+            collaborators.uow,
+            collaborators.clock,
+            staff().shop_id,
+            member_id,
+            points,
+            request.form.get("reason", ""),
+            staff().actor,
+            request_id=request.form.get("request_id") or None,
+        )
+    except ServiceError as refused:
+        return member(member_id, error=say(f"error.{refused.code}"), status=422)
+    return member(member_id, message=say("member.adjusted", available=available))
+
+
+def members_csv() -> ResponseReturnValue:
+    """Every member with balances and consent, as CSV."""
+    rows = owner_pages.member_export(loyalty().owner_reads, staff().shop_id)
+    return csv_download("members.csv", rows, header=owner_pages.MEMBER_EXPORT_COLUMNS)

@@ -1,0 +1,104 @@
+"""The program page: every setting as a form, its version history, and the points simulator."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Blueprint, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from admin import program_form
+from admin.pages import language, render, say, staff
+from admin.texts import problem_text
+from plugin.rules.program import Program, ProgramError
+from plugin.services import owner_pages
+from plugin.services.owner_pages import Simulation
+from plugin.services.shops import change_program
+from webhooks.collaborators import loyalty
+
+
+def register(blueprint: Blueprint) -> None:
+    """The program routes; /admin opens the program page."""
+    blueprint.add_url_rule("/admin", "home", home, methods=["GET"])
+    blueprint.add_url_rule("/admin/program", "program", program, methods=["GET", "POST"])
+
+
+def home() -> ResponseReturnValue:
+    """The admin's front page is the program."""
+    return redirect(url_for("admin.program"))
+
+
+def program() -> ResponseReturnValue:
+    """Show the live program; a POST checks a draft, simulates it, or saves it as a new version."""
+    collaborators = loyalty()
+    shop_id = staff().shop_id
+    live = owner_pages.program_page(collaborators.uow, shop_id)
+    problems: dict[str, list[str]] = {}
+    simulation: Simulation | None = None
+    simulation_error: str | None = None
+    status = 200
+    if request.method == "POST":
+        form = request.form.to_dict()
+        data = program_form.program_data(form)
+        draft: Program | None = None
+        try:
+            draft = Program.parse(data)
+        except ProgramError as error:
+            for problem in error.problems:
+                problems.setdefault(problem.field, []).append(problem_text(problem.message, language()))
+        if request.form.get("action") == "save" and draft is not None:
+            version = change_program(collaborators.uow, collaborators.clock, shop_id, data, staff().actor)
+            return redirect(url_for("admin.program", saved=version))
+        simulation, simulation_error = _simulate(shop_id, draft, live.program, form)
+        values = program_form.form_values(data)
+        status = 422 if problems else 200
+    else:
+        values = program_form.form_values(live.program.to_data())
+    page = render(
+        "admin/program.html",
+        values=values,
+        problems=problems,
+        sections=program_form.SECTIONS,
+        lists=program_form.LISTS,
+        rows={path: program_form.row_count(values, path) for path in program_form.LISTS},
+        live_version=live.version,
+        saved=request.args.get("saved"),
+        history=_history(live.versions),
+        simulation=simulation,
+        simulation_error=simulation_error,
+        tiers=[level.name for level in live.program.tiers.levels],
+        orders=owner_pages.simulator_orders(collaborators.owner_reads, shop_id),
+    )
+    return page, status
+
+
+def _simulate(
+    shop_id: int, draft: Program | None, live: Program, form: dict[str, str]
+) -> tuple[Simulation, str | None]:
+    """The simulator's answer for the chosen order or amount, and what was wrong with the amount."""
+    tier = form.get("sim_tier") or None
+    order_ref = form.get("sim_order", "")
+    if order_ref:
+        return owner_pages.simulate_order(loyalty().owner_reads, shop_id, order_ref, draft, live, tier), None
+    try:
+        amount = Decimal(form.get("sim_amount", "").strip().replace(",", "."))
+        if not amount.is_finite() or amount < 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        return Simulation(), say("sim.invalid_amount")
+    return owner_pages.simulate_amount(amount, draft, live, tier), None
+
+
+def _history(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each version with the settings it changed from the one before."""
+    history = []
+    for index, version in enumerate(versions):
+        previous = versions[index + 1]["program"] if index + 1 < len(versions) else None
+        changed: list[str] = []
+        if previous is not None:
+            now_values = program_form.form_values(version["program"])
+            before = program_form.form_values(previous)
+            changed = sorted(key for key in now_values.keys() | before.keys() if now_values.get(key) != before.get(key))
+        history.append({**version, "changed": changed})
+    return history

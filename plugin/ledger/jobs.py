@@ -1,0 +1,63 @@
+"""One constructor per outbox job kind, each with its payload and dedupe key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from plugin.ledger import keys
+from plugin.ledger.postings import JobKind, OutboxJob
+
+
+def publish_member(member_id: int) -> OutboxJob:
+    """Mirror the member's balance and tier on the platform."""
+    return OutboxJob(JobKind.PUBLISH_MEMBER, {"member_id": member_id}, keys.member_job(member_id))
+
+
+def publish_order_points(order_ref: str, points: int) -> OutboxJob:
+    """Write the points an order holds now onto the order on the platform."""
+    return OutboxJob(
+        JobKind.PUBLISH_ORDER_POINTS,
+        {"order_ref": order_ref, "points": points},
+        keys.order_points_job(order_ref, points),
+    )
+
+
+def points_earned(member_id: int, order_ref: str, order_name: str, points: int) -> OutboxJob:
+    """The e-mail telling a member what an order earned."""
+    payload = {"member_id": member_id, "order_ref": order_ref, "order": order_name, "points": points}
+    return OutboxJob(JobKind.POINTS_EARNED, payload, keys.points_earned_job(order_ref))
+
+
+def tier_changed(member_id: int, tier: str | None, reason_code: str, now: datetime) -> OutboxJob:
+    """The e-mail (for a higher tier) about a member's tier change."""
+    payload = {"member_id": member_id, "tier": tier, "code": reason_code}
+    return OutboxJob(JobKind.TIER_CHANGED, payload, keys.tier_job(member_id, now))
+
+
+def issue_code(redemption_id: int) -> OutboxJob:
+    """Create a reserved code on the platform."""
+    return OutboxJob(JobKind.ISSUE_CODE, {"redemption_id": redemption_id}, keys.issue_code_job(redemption_id))
+
+
+def code_issued(redemption_id: int, member_id: int) -> OutboxJob:
+    """The e-mail with a member's new code."""
+    payload = {"redemption_id": redemption_id, "member_id": member_id}
+    return OutboxJob(JobKind.CODE_ISSUED, payload, keys.code_issued_job(redemption_id))
+
+
+def withdraw_code(redemption_id: int) -> OutboxJob:
+    """Delete an expired unused code on the platform and give its points back."""
+    return OutboxJob(JobKind.WITHDRAW_CODE, {"redemption_id": redemption_id}, keys.withdraw_code_job(redemption_id))
+
+
+def points_expiring(member_id: int, lot_id: int, expires_at: datetime) -> OutboxJob:
+    """The reminder e-mail about one lot's points that expire soon."""
+    payload = {"member_id": member_id, "lot_id": lot_id, "expires_at": expires_at.isoformat()}
+    return OutboxJob(JobKind.POINTS_EXPIRING, payload, keys.expiring_job(lot_id))
+
+
+def delivery(kind: JobKind, platform: str, topic: str, delivery_id: str, facts: dict[str, Any]) -> OutboxJob:
+    """A platform's order delivery (facts as JSON) for the worker to record."""
+    payload = {"topic": topic, "delivery": delivery_id, "facts": facts}
+    return OutboxJob(kind, payload, keys.delivery_job(platform, delivery_id))

@@ -1,0 +1,286 @@
+"""The one posting path: what a ledger change posts, worked out as values (`Postings`) without storage.
+
+Services read what a change needs (the member's figures, lots, programs), call a function here and
+write the result with `tx.ledger.apply(postings)`; the historic import does the same for a whole batch
+on running accounts. Every function updates the `Account` it is given, so the next change in a batch
+starts from the figures this one leaves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from plugin.ledger import jobs, keys
+from plugin.ledger.model import (
+    LIFETIME_KINDS,
+    Allocation,
+    EntryKind,
+    Lot,
+    NewEntry,
+    Reason,
+    take_for_reversal,
+    take_for_spending,
+)
+from plugin.ledger.postings import BalanceChange, NewLot, Posting, Postings, Settlement, TierChange
+from plugin.rules.orders import OrderState, earn_basis, points_deserved
+from plugin.rules.program import ExpiryMode, Program, RefundShortfall, TierMeasure, TierPeriod, Tiers
+from plugin.rules.tiers import change_reason, settle_tier
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Account:
+    """A member's figures while changes are worked out: balances, debt, tier and progress toward a tier.
+
+    `progress` is what the current program's tiers measure (points or money), not counting the order
+    being settled when the measure is money."""
+
+    member_id: int
+    available: int = 0
+    pending: int = 0
+    lifetime: int = 0
+    debt: int = 0
+    tier: str | None = None
+    progress: Decimal = ZERO
+
+    def change(self, balances: BalanceChange) -> None:
+        """Move the figures by a posting's balance change."""
+        self.available += balances.available
+        self.pending += balances.pending
+        self.lifetime += balances.lifetime
+        self.debt += balances.debt
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later, clamped to the month's last day."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    for day in (moment.day, 30, 29, 28):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def expiry_for(program: Program, now: datetime) -> datetime | None:
+    """When points earned now expire; None when they expire only by inactivity or never."""
+    if program.expiry.mode is ExpiryMode.AFTER_EARNING:
+        return add_months(now, program.expiry.months)
+    return None
+
+
+def pending_until(program: Program, now: datetime) -> datetime | None:
+    """When points earned now become spendable; None when they are spendable at once."""
+    return now + timedelta(days=program.pending_days) if program.pending_days else None
+
+
+def tier_window(tiers: Tiers, now: datetime) -> tuple[datetime | None, bool]:
+    """Since when tier progress counts (None: ever) and whether it counts money rather than points."""
+    since = add_months(now, -12) if tiers.period is TierPeriod.ROLLING_12_MONTHS else None
+    return since, tiers.measure is TierMeasure.MONEY_SPENT
+
+
+def progress_is_lifetime(tiers: Tiers, now: datetime) -> bool:
+    """True when tier progress is the member's stored lifetime points (no query needed)."""
+    since, money = tier_window(tiers, now)
+    return not tiers.levels or (since is None and not money)
+
+
+def credit(account: Account, entry: NewEntry, now: datetime) -> Posting:
+    """A positive entry and the lot it opens; the new points pay off the member's debt first."""
+    pending = entry.pending_until is not None and entry.pending_until > now
+    # A negative balance left by an earlier refund is paid off from the new points first.
+    settled = min(account.debt, entry.points) if account.debt > 0 and not pending else 0
+    balances = BalanceChange(
+        available=0 if pending else entry.points,
+        pending=entry.points if pending else 0,
+        lifetime=entry.points if entry.kind in LIFETIME_KINDS else 0,
+        debt=-settled,
+        active_at=now if entry.kind is not EntryKind.IMPORT else None,
+    )
+    account.change(balances)
+    lot = NewLot(
+        points=entry.points,
+        earned_at=now,
+        pending=pending,
+        available_at=entry.pending_until if pending else None,
+        expires_at=entry.expires_at,
+        order_ref=entry.order_ref,
+        settled=settled,
+    )
+    return Posting(account.member_id, entry, now, balances, lot=lot)
+
+
+def debit(
+    account: Account,
+    entry: NewEntry,
+    lots: list[Lot],
+    now: datetime,
+    *,
+    shortfall_policy: RefundShortfall = RefundShortfall.CLAMP,
+) -> Posting:
+    """A negative entry taking its points from lots; a reversal takes the order's own lots first.
+
+    What the lots cannot cover is the shortfall: with CLAMP it is recorded on the entry and not
+    taken; with NEGATIVE the balance goes below zero (the member's debt)."""
+    wanted = -entry.points
+    if entry.kind is EntryKind.REVERSE and entry.order_ref is not None:
+        taking = take_for_reversal(lots, wanted, entry.order_ref)
+    else:
+        taking = take_for_spending(lots, wanted)
+    owed = taking.shortfall if shortfall_policy is RefundShortfall.NEGATIVE else 0
+    clamped = taking.shortfall - owed
+    balances = BalanceChange(
+        available=-(taking.from_available + owed),
+        pending=-taking.from_pending,
+        # Lifetime drops by the whole reversal: clamping protects the balance, not the tier.
+        lifetime=-wanted if entry.kind in LIFETIME_KINDS else 0,
+        debt=owed,
+        active_at=now if entry.kind is EntryKind.REDEEM else None,
+    )
+    account.change(balances)
+    posted = replace(entry, points=-(wanted - clamped))
+    return Posting(account.member_id, posted, now, balances, shortfall=clamped, taking=taking.allocations)
+
+
+def release(account: Account, entry: NewEntry, taken: list[Allocation], now: datetime) -> Posting:
+    """Give back to each lot what a redemption's entry took from it (`taken`: that entry's allocations)."""
+    restored = sum(allocation.points for allocation in taken)
+    balances = BalanceChange(available=restored)
+    account.change(balances)
+    giving_back = tuple(replace(allocation, points=-allocation.points) for allocation in taken)
+    return Posting(account.member_id, entry, now, balances, taking=giving_back)
+
+
+def review_tier(account: Account, version: int, program: Program, now: datetime) -> Postings:
+    """Move the member to the tier their progress earns, with a zero-point entry for their history."""
+    if not program.tiers.levels:
+        return Postings()
+    tier = settle_tier(account.tier, account.progress, program.tiers)
+    name = tier.name if tier else None
+    if name == account.tier:
+        return Postings()
+    code = change_reason(account.tier, tier, program.tiers)
+    account.tier = name
+    entry = NewEntry(
+        kind=EntryKind.TIER,
+        points=0,
+        idempotency_key=keys.tier_entry(account.member_id, now, name),
+        reason=Reason(code=code, params={"tier": name or ""}),
+        program_version=version,
+    )
+    return Postings(
+        postings=[Posting(account.member_id, entry, now, BalanceChange())],
+        tiers=[TierChange(account.member_id, name)],
+        jobs=[jobs.tier_changed(account.member_id, name, code, now)],
+    )
+
+
+@dataclass(frozen=True)
+class OrderFigures:
+    """What the ledger holds for an order: points credited, entries posted, the money it earns on."""
+
+    credited: int
+    postings: int
+    basis: Decimal
+
+
+@dataclass(frozen=True)
+class EarningOrder:
+    """An order that earns for a member, under the program version and tier multiplier it first earned with."""
+
+    order_ref: str
+    state: OrderState
+    version: int
+    program: Program
+    multiplier: Decimal
+    paid_at: datetime | None
+    figures: OrderFigures
+
+
+def order_due(order: EarningOrder) -> OrderFigures:
+    """The points the order deserves in its current state and the money it earns on (postings unchanged)."""
+    state = order.state
+    deserved = points_deserved(state, order.program, order.multiplier)
+    basis = earn_basis(state, order.program.earn_basis) if state.paid and not state.cancelled else ZERO
+    return OrderFigures(deserved, order.figures.postings, basis)
+
+
+def settle_order(
+    order: EarningOrder,
+    account: Account,
+    lots: list[Lot],
+    current: tuple[int, Program],
+    now: datetime,
+    *,
+    kind: EntryKind = EntryKind.EARN,
+) -> tuple[OrderFigures, Postings]:
+    """Post the difference between what the order deserves now and what it was credited.
+
+    `lots` are the member's open lots (only a reversal reads them); `current` is the shop's current
+    program version, whose tiers the member is reviewed against. Returns the order's new figures."""
+    due = order_due(order)
+    version, program = current
+    since, money = tier_window(program.tiers, now)
+    if money and (since is None or (order.paid_at is not None and order.paid_at >= since)):
+        account.progress += due.basis  # the order's own spend counts in its tier review
+    change = due.credited - order.figures.credited
+    if change == 0:
+        return due, Postings()
+    postings = order.figures.postings + 1
+    entry = NewEntry(
+        kind=kind if change > 0 else EntryKind.REVERSE,
+        points=change,
+        idempotency_key=keys.order_entry(order.order_ref, postings),
+        reason=Reason(code=_reason(order.state, change, kind, postings), params={"order": order_name(order.state)}),
+        program_version=order.version,
+        order_ref=order.order_ref,
+        pending_until=pending_until(order.program, now) if kind is EntryKind.EARN else None,
+        expires_at=expiry_for(order.program, now),
+    )
+    if change > 0:
+        posting = credit(account, entry, now)
+    else:
+        posting = debit(account, entry, lots, now, shortfall_policy=order.program.refund_shortfall)
+    if not money:
+        # Lifetime progress drops by the whole change (as lifetime does); a window sums what was posted.
+        account.progress += change if since is None else posting.entry.points
+    result = Postings(postings=[posting])
+    result.extend(review_tier(account, version, program, now))
+    result.jobs.append(jobs.publish_member(account.member_id))
+    if kind is not EntryKind.IMPORT:
+        # Historic orders get no per-order platform write: 100k of them would hold the shop's API rate for hours.
+        result.jobs.append(jobs.publish_order_points(order.order_ref, due.credited))
+    if change > 0 and postings == 1 and kind is EntryKind.EARN:
+        result.jobs.append(jobs.points_earned(account.member_id, order.order_ref, order.state.name, change))
+    return OrderFigures(due.credited, postings, due.basis), result
+
+
+def order_name(state: OrderState) -> str:
+    """How the order is named to the customer: its shop name (#1001), else its reference."""
+    return state.name or state.order_ref
+
+
+def _reason(state: OrderState, change: int, kind: EntryKind, postings: int) -> str:
+    if change > 0:
+        if kind is EntryKind.IMPORT:
+            return "order_imported"
+        return "order_paid" if postings == 1 else "order_changed"
+    if state.cancelled:
+        return "order_cancelled"
+    return "order_refunded" if state.refunds or state.refunded_total else "order_changed"
+
+
+def pay_debt(account: Account, lots: list[Lot], refund_entry_id: int) -> Settlement | None:
+    """Pay off a negative balance from spendable lots, allocated to the refund that left it; None if none can."""
+    taking = take_for_spending(lots, account.debt)
+    settled = account.debt - taking.shortfall
+    if not settled:
+        return None
+    balances = BalanceChange(debt=-settled)
+    account.change(balances)
+    return Settlement(account.member_id, refund_entry_id, taking.allocations, balances)

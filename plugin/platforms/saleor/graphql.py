@@ -1,0 +1,107 @@
+"""Every GraphQL document the app sends to Saleor or subscribes with, as module constants.
+
+DOCUMENTS lists them all, and a test validates each against Saleor 3.23's own schema.
+"""
+
+from __future__ import annotations
+
+ORDER_FIELDS = """
+fragment LoyaltyOrder on Order {
+  id number status chargeStatus isPaid created updatedAt languageCodeEnum
+  userEmail user { id email }
+  channel { slug currencyCode }
+  metadata { key value }
+  total { gross { amount currency } net { amount currency } }
+  shippingPrice { gross { amount currency } net { amount currency } }
+  totalCharged { amount currency }
+  totalRefunded { amount currency }
+  voucherCode giftCards { code }
+  lines { id productSku productName quantity isGiftCard totalPrice { gross { amount } net { amount } } }
+}
+"""
+
+ORDER_SUBSCRIPTION = (
+    "subscription { event { __typename issuedAt version"
+    " ... on OrderCreated { order { ...LoyaltyOrder } }"
+    " ... on OrderFullyPaid { order { ...LoyaltyOrder } }"
+    " ... on OrderRefunded { order { ...LoyaltyOrder } }"
+    " ... on OrderFullyRefunded { order { ...LoyaltyOrder } }"
+    " ... on OrderCancelled { order { ...LoyaltyOrder } } } }" + ORDER_FIELDS
+)
+
+CUSTOMER_SUBSCRIPTION = (
+    "subscription { event { __typename issuedAt"
+    " ... on CustomerDeleted { user { id email } }"
+    " ... on AccountDeleted { user { id email } } } }"
+)
+
+APP_SUBSCRIPTION = "subscription { event { __typename ... on AppDeleted { app { id } } } }"
+
+APP_ID = "{ app { id } }"
+
+# Asked with the customer's own access token, not the app's: who the storefront's customer is.
+ME = "{ me { id email } }"
+
+CHANNELS = "{ channels { id slug currencyCode isActive } }"
+
+ORDERS_UPDATED_SINCE = (
+    "query LoyaltyOrders($after: String, $since: DateTime!) {"
+    " orders(first: 50, after: $after, filter: {updatedAt: {gte: $since}},"
+    " sortBy: {field: LAST_MODIFIED_AT, direction: ASC}) {"
+    " pageInfo { hasNextPage endCursor } edges { node { ...LoyaltyOrder } } } }" + ORDER_FIELDS
+)
+
+CHECKOUT = """
+query LoyaltyCheckout($id: ID!) {
+  checkout(id: $id) {
+    id languageCode metadata { key value }
+    totalPrice { gross { amount currency } net { amount currency } }
+    shippingPrice { gross { amount currency } net { amount currency } }
+    lines { id quantity totalPrice { gross { amount } net { amount } } variant { product { productType { kind } } } }
+  }
+}
+"""
+
+ERRORS = "errors { field code message }"
+
+GIFT_CARD_CREATE = (
+    "mutation($input: GiftCardCreateInput!) { giftCardCreate(input: $input) { giftCard { id } " + ERRORS + " } }"
+)
+GIFT_CARD_BY_CODE = "query($code: String!) { giftCards(first: 1, filter: {code: $code}) { edges { node { id } } } }"
+GIFT_CARD_DEACTIVATE = "mutation($id: ID!) { giftCardDeactivate(id: $id) { giftCard { id } " + ERRORS + " } }"
+
+VOUCHER_CREATE = "mutation($input: VoucherInput!) { voucherCreate(input: $input) { voucher { id } " + ERRORS + " } }"
+VOUCHER_BY_CODE = (
+    "query($code: String!) { vouchers(first: 5, filter: {search: $code}) {"
+    " edges { node { id codes(first: 5) { edges { node { code } } } } } } }"
+)
+VOUCHER_CHANNELS = (
+    "mutation($id: ID!, $input: VoucherChannelListingInput!) {"
+    " voucherChannelListingUpdate(id: $id, input: $input) { voucher { id } " + ERRORS + " } }"
+)
+VOUCHER_DELETE = "mutation($id: ID!) { voucherDelete(id: $id) { voucher { id } " + ERRORS + " } }"
+
+DELETE_METADATA = "mutation($id: ID!, $keys: [String!]!) { deleteMetadata(id: $id, keys: $keys) { " + ERRORS + " } }"
+UPDATE_METADATA = (
+    "mutation($id: ID!, $input: [MetadataInput!]!) { updateMetadata(id: $id, input: $input) { " + ERRORS + " } }"
+)
+
+DOCUMENTS = {
+    "ORDER_SUBSCRIPTION": ORDER_SUBSCRIPTION,
+    "CUSTOMER_SUBSCRIPTION": CUSTOMER_SUBSCRIPTION,
+    "APP_SUBSCRIPTION": APP_SUBSCRIPTION,
+    "APP_ID": APP_ID,
+    "ME": ME,
+    "CHANNELS": CHANNELS,
+    "ORDERS_UPDATED_SINCE": ORDERS_UPDATED_SINCE,
+    "CHECKOUT": CHECKOUT,
+    "GIFT_CARD_CREATE": GIFT_CARD_CREATE,
+    "GIFT_CARD_BY_CODE": GIFT_CARD_BY_CODE,
+    "GIFT_CARD_DEACTIVATE": GIFT_CARD_DEACTIVATE,
+    "VOUCHER_CREATE": VOUCHER_CREATE,
+    "VOUCHER_BY_CODE": VOUCHER_BY_CODE,
+    "VOUCHER_CHANNELS": VOUCHER_CHANNELS,
+    "VOUCHER_DELETE": VOUCHER_DELETE,
+    "DELETE_METADATA": DELETE_METADATA,
+    "UPDATE_METADATA": UPDATE_METADATA,
+}

@@ -1,0 +1,200 @@
+"""Historic import: a shop's past orders, posted as record_order would post them, a batch at a time.
+
+Orders the shop has never seen are settled in memory by the same pure settlement record_order uses
+(plugin/ledger/posting.py), on running accounts, and written together with bulk statements (one
+transaction per batch). Orders it already knows, and a second event for an order in the same batch,
+go through record_order_in, so a re-import changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from plugin.clock import Clock
+from plugin.ledger import jobs
+from plugin.ledger.model import EntryKind
+from plugin.ledger.posting import Account, EarningOrder, OrderFigures, settle_order
+from plugin.ledger.postings import OutboxJob, Postings
+from plugin.rules.orders import OrderFacts, OrderState, merge
+from plugin.rules.program import Enrollment, Program
+from plugin.rules.tiers import multiplier_of
+from plugin.services import members as membership
+from plugin.services.batches import Raced, chunks, in_transactions
+from plugin.services.errors import UnknownShop
+from plugin.services.orders import record_order_in
+from plugin.services.records import ConsentSource, Member, MemberStatus, OrderRecord
+from plugin.services.repositories import Transaction, UnitOfWork
+from plugin.services.settlement import account_of
+
+ZERO = Decimal(0)
+NOTHING_YET = OrderFigures(credited=0, postings=0, basis=ZERO)
+
+
+@dataclass
+class ImportReport:
+    orders: int = 0
+    points: int = 0
+    changed_orders: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def import_history(
+    uow: UnitOfWork,
+    clock: Clock,
+    shop_id: int,
+    orders: Iterable[OrderFacts],
+    *,
+    dry_run: bool = False,
+    batch_size: int = 1000,
+) -> ImportReport:
+    """Record past orders in batches (one transaction each) with the result record_order would give."""
+    report = ImportReport(dry_run=dry_run)
+    for count, changes in in_transactions(
+        uow, clock, shop_id, chunks(orders, batch_size), _import_batch, dry_run=dry_run
+    ):
+        report.orders += count
+        for order_ref, change in changes:
+            report.points += change
+            report.changed_orders.append(order_ref)
+    return report
+
+
+def _import_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> tuple[int, list[tuple[str, int]]]:
+    """Import one batch; returns its size and (order_ref, points posted) for each order that changed."""
+    if tx.shop.get() is None:
+        raise UnknownShop(str(tx.shop_id))
+    known = tx.orders.known([facts.order_ref for facts in batch])
+    new: dict[str, OrderFacts] = {}
+    again: list[OrderFacts] = []
+    for facts in batch:
+        if facts.order_ref in known or facts.order_ref in new:
+            again.append(facts)
+        else:
+            new[facts.order_ref] = facts
+    changes = _post_new_orders(tx, now, list(new.values()))
+    for facts in again:
+        outcome = record_order_in(tx, now, facts, kind=EntryKind.IMPORT)
+        if outcome.change:
+            changes.append((outcome.order_ref, outcome.change))
+    return len(batch), changes
+
+
+def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> list[tuple[str, int]]:
+    """Settle orders the shop has never seen on running accounts, and write them all at once."""
+    current = tx.programs.current()
+    program = current[1]
+    states = [merge(None, facts) for facts in batch]
+    buyers, members, joined_jobs = _buyers(tx, now, states, program)
+    accounts = {member.id: account_of(tx, member, program, now) for member in members.values()}
+    postings = Postings(jobs=joined_jobs)
+    orders: list[OrderRecord] = []
+    uses: list[tuple[str, str]] = []
+    changes: list[tuple[str, int]] = []
+    for state in states:
+        member = buyers.get(state.order_ref)
+        order = OrderRecord(id=0, order_ref=state.order_ref, state=state, paid_at=now if state.paid else None)
+        if member is not None and state.paid:
+            account = accounts[member.id]
+            _earn(order, account, program, current, now, postings)
+            if order.credited:
+                changes.append((order.order_ref, order.credited))
+        elif member is not None:
+            order.member_id = member.id
+        orders.append(order)
+        uses.extend((code, state.order_ref) for code in state.discount_codes)
+    if tx.orders.add_many(orders, now) != len(orders):
+        raise Raced()
+    tx.redemptions.consume_codes(uses, now)
+    postings.jobs = _first_of_each(postings.jobs)
+    tx.ledger.apply(postings, new=True)
+    return changes
+
+
+def _earn(
+    order: OrderRecord,
+    account: Account,
+    program: Program,
+    current: tuple[int, Program],
+    now: datetime,
+    postings: Postings,
+) -> None:
+    """Settle a new paid order of a member as record_order would: it earns with the tier held now."""
+    version = current[0]
+    multiplier = multiplier_of(account.tier, program.tiers)
+    earning = EarningOrder(order.order_ref, order.state, version, program, multiplier, order.paid_at, NOTHING_YET)
+    figures, posted = settle_order(earning, account, [], current, now, kind=EntryKind.IMPORT)
+    order.member_id = account.member_id
+    order.earning = True
+    order.program_version = version
+    order.multiplier = multiplier
+    order.credited, order.postings, order.basis = figures.credited, figures.postings, figures.basis
+    postings.extend(posted)
+
+
+def _first_of_each(queued: list[OutboxJob]) -> list[OutboxJob]:
+    """One job per dedupe key, the first, as the outbox's unique key decides for single inserts."""
+    seen: set[str] = set()
+    kept = []
+    for job in queued:
+        if job.dedupe_key is None or job.dedupe_key not in seen:
+            kept.append(job)
+            if job.dedupe_key is not None:
+                seen.add(job.dedupe_key)
+    return kept
+
+
+def _buyers(
+    tx: Transaction, now: datetime, states: list[OrderState], program: Program
+) -> tuple[dict[str, Member], dict[str, Member], list[OutboxJob]]:
+    """The active member behind each order, enrolling buyers exactly when record_order would.
+
+    Returns the buyers by order, every member involved by customer (row-locked for the rest of the
+    transaction) and the jobs that publish new members. Customers new to the shop join together in one
+    statement (the first import makes nearly all of a shop's members); one who had left and opts in
+    again goes through enroll.
+    """
+    members = tx.members.many({state.customer_ref for state in states if state.customer_ref}, lock=True)
+    joining: dict[str, dict[str, Any]] = {}
+    buying: dict[str, str] = {}  # order_ref: customer_ref of an active member at that order
+    for state in states:
+        customer = state.customer_ref
+        if customer is None:
+            continue  # a guest: remembered by e-mail on the order row, claimable later
+        member = members.get(customer)
+        wants_in = state.opted_in or program.enrollment is Enrollment.AUTOMATIC
+        if member is None and wants_in and customer not in joining:
+            joining[customer] = _joining(state, program, now)
+        elif member is not None and member.status == MemberStatus.OPTED_OUT and state.opted_in:
+            member = members[customer] = membership.enroll(
+                tx, now, customer, state.email, ConsentSource.IMPORT, locale=state.locale, claim=False
+            )
+        if customer in joining or (member is not None and member.active):
+            buying[state.order_ref] = customer
+    joined = tx.members.add_many(list(joining.values()))
+    if len(joined) != len(joining):
+        raise Raced()  # the redo finds those customers' member rows
+    members.update(joined)
+    published = [jobs.publish_member(member.id) for member in joined.values()]
+    return {order_ref: members[customer] for order_ref, customer in buying.items()}, members, published
+
+
+def _joining(state: OrderState, program: Program, now: datetime) -> dict[str, Any]:
+    """The member row enroll would leave for a customer new to the shop who joins with this order.
+
+    Balances start at zero, with no signup bonus: these customers were buying before the program
+    existed, and a bonus for each at once would be a bill the owner never agreed to.
+    """
+    return {
+        "customer_ref": state.customer_ref,
+        "email": state.email.lower() if state.email else None,
+        "locale": state.locale,
+        "status": MemberStatus.ACTIVE,
+        "consent_at": now,
+        "consent_source": ConsentSource.IMPORT,
+        "terms_version": program.terms_version,
+        "created_at": now,
+    }

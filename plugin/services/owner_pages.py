@@ -1,0 +1,219 @@
+"""What the shop owner's pages show: each page's reads in one call, and the points simulator.
+
+The admin's views call these and nothing below them, so a page never opens a transaction itself.
+Reads run on read-only transactions (`uow.read`, `uow.shops(read_only=True)`) or on `OwnerReads`,
+outside the engine's writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from plugin.ledger.model import Entry
+from plugin.rules.orders import Line, OrderFacts, OrderState, estimate_points, points_deserved
+from plugin.rules.program import Program
+from plugin.rules.tiers import multiplier_of
+from plugin.services import analytics
+from plugin.services.platform import Shop
+from plugin.services.records import DataRequest, Member, MemberStatus, Redemption
+from plugin.services.repositories import OwnerReads, UnitOfWork
+
+# A page view spends at most about this long on a first build of a large shop's pre-aggregate.
+REFRESH_BUDGET_SECONDS = 3.0
+# The columns of the members export, in order.
+MEMBER_EXPORT_COLUMNS = (
+    "customer_id",
+    "email",
+    "name",
+    "locale",
+    "status",
+    "available",
+    "pending",
+    "lifetime",
+    "tier",
+    "consent_at",
+    "consent_source",
+    "terms_version",
+)
+
+
+@dataclass(frozen=True)
+class ProgramPage:
+    """The live program, its version number and every stored version (newest first)."""
+
+    version: int
+    program: Program
+    versions: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    """Members matching a search, and the customers' data requests."""
+
+    found: list[Member]
+    requests: list[DataRequest]
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    """One member with their latest ledger entries (newest first), codes and consent records."""
+
+    member: Member
+    history: list[Entry]
+    codes: list[Redemption]
+    consents: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Points one order earns under the draft program (None without a valid draft) and the live one."""
+
+    draft: int | None = None
+    live: int | None = None
+
+
+@dataclass(frozen=True)
+class ShopFigures:
+    """The analytics figures; `building` is (orders done, orders in all) while a first build goes on."""
+
+    figures: analytics.Figures
+    building: tuple[int, int] | None
+
+
+def installed_shop(uow: UnitOfWork, shop_id: int) -> Shop | None:
+    """The staff session's shop, or None once it was uninstalled."""
+    with uow.read(shop_id) as tx:
+        shop = tx.shop.get()
+    return shop if shop is not None and shop.installed else None
+
+
+def installed_shop_at(uow: UnitOfWork, platform: str, domain: str) -> Shop | None:
+    """The installed shop at a domain (Shopify) or API URL (Saleor), for signing in."""
+    with uow.shops(read_only=True) as shops:
+        shop = shops.by_domain(platform, domain)
+    return shop if shop is not None and shop.installed else None
+
+
+def installed_shop_with_credentials(uow: UnitOfWork, platform: str, domain: str) -> tuple[Shop, dict[str, Any]] | None:
+    """The installed shop at a domain with its platform credentials (a Saleor shop's keys check staff tokens)."""
+    with uow.shops(read_only=True) as shops:
+        shop, credentials = shops.with_credentials(platform, domain)
+    return (shop, credentials) if shop is not None and shop.installed else None
+
+
+def program_page(uow: UnitOfWork, shop_id: int) -> ProgramPage:
+    """The live program and the version history, read together."""
+    with uow.read(shop_id) as tx:
+        version, program = tx.programs.current()
+        versions = tx.programs.versions()
+    return ProgramPage(version, program, versions)
+
+
+def live_program(uow: UnitOfWork, shop_id: int) -> Program:
+    """The shop's current program."""
+    with uow.read(shop_id) as tx:
+        _version, program = tx.programs.current()
+    return program
+
+
+def simulator_orders(reads: OwnerReads, shop_id: int) -> list[tuple[str, OrderState]]:
+    """The shop's latest paid orders, offered to the simulator."""
+    return reads.recent_orders(shop_id)
+
+
+def simulate_amount(amount: Decimal, draft: Program | None, live: Program, tier: str | None) -> Simulation:
+    """What a paid order of one line of `amount` earns under each program, at the tier's multiplier."""
+    facts = OrderFacts(order_ref="simulation", lines=(Line(ref="sample", amount=amount),), paid=True)
+    return Simulation(
+        draft=estimate_points(facts, draft, multiplier_of(tier, draft.tiers)) if draft else None,
+        live=estimate_points(facts, live, multiplier_of(tier, live.tiers)),
+    )
+
+
+def simulate_order(
+    reads: OwnerReads, shop_id: int, order_ref: str, draft: Program | None, live: Program, tier: str | None
+) -> Simulation:
+    """What one of the shop's orders would earn, paid, under each program; nothing for an unknown order."""
+    state = reads.recent_order(shop_id, order_ref)
+    if state is None:
+        return Simulation()
+    paid = replace(state, paid=True)
+    return Simulation(
+        draft=points_deserved(paid, draft, multiplier_of(tier, draft.tiers)) if draft else None,
+        live=points_deserved(paid, live, multiplier_of(tier, live.tiers)),
+    )
+
+
+def members_page(uow: UnitOfWork, reads: OwnerReads, shop_id: int, query: str) -> MembersPage:
+    """Members whose e-mail or name contains `query` (or whose customer id it is), and the data requests."""
+    found = reads.search_members(shop_id, query)
+    with uow.read(shop_id) as tx:
+        requests = tx.data_requests.all()
+    return MembersPage(found, requests)
+
+
+def member(uow: UnitOfWork, shop_id: int, member_id: int) -> Member | None:
+    """A member of the shop; None for an unknown or erased one."""
+    with uow.read(shop_id) as tx:
+        found = tx.members.get(member_id)
+    return found if found is not None and found.status is not MemberStatus.ERASED else None
+
+
+def member_page(uow: UnitOfWork, shop_id: int, member_id: int, history_size: int) -> MemberPage | None:
+    """A member with history, codes and consents; None for an unknown or erased member."""
+    with uow.read(shop_id) as tx:
+        found = tx.members.get(member_id)
+        if found is None or found.status is MemberStatus.ERASED:
+            return None
+        return MemberPage(
+            member=found,
+            history=tx.ledger.history(found.id, history_size),
+            codes=tx.redemptions.of_member(found.id),
+            consents=tx.members.consents(found.id),
+        )
+
+
+def member_export(reads: OwnerReads, shop_id: int) -> Iterator[list[object]]:
+    """Every member as a row of MEMBER_EXPORT_COLUMNS, streamed."""
+    for row in reads.export_members(shop_id):
+        yield [
+            row.customer_ref,
+            row.email,
+            row.name,
+            row.locale,
+            row.status.value,
+            row.available,
+            row.pending,
+            row.lifetime,
+            row.tier,
+            row.consent_at.isoformat() if row.consent_at else "",
+            row.consent_source,
+            row.terms_version,
+        ]
+
+
+def data_request(uow: UnitOfWork, shop_id: int, request_id: int) -> DataRequest | None:
+    """One of the shop's data requests."""
+    with uow.read(shop_id) as tx:
+        return tx.data_requests.get(request_id)
+
+
+def shop_figures(uow: UnitOfWork, reads: OwnerReads, shop_id: int, now: datetime, weeks: int) -> ShopFigures:
+    """The analytics figures of the last `weeks` weeks, after bringing the pre-aggregates up to date."""
+    complete = reads.refresh(shop_id, now, budget=REFRESH_BUDGET_SECONDS)
+    shown = analytics.figures(reads, shop_id, live_program(uow, shop_id), now, weeks)
+    return ShopFigures(shown, None if complete else reads.build_progress(shop_id))
+
+
+def subscriber(uow: UnitOfWork, shop_id: int, member_id: int) -> tuple[Member, Shop] | None:
+    """The member an unsubscribe link names, with their shop; None if either is gone or the member erased."""
+    with uow.read(shop_id) as tx:
+        found = tx.members.get(member_id)
+        shop = tx.shop.get()
+    if found is None or found.status is MemberStatus.ERASED or shop is None:
+        return None
+    return found, shop

@@ -1,0 +1,168 @@
+"""Many-row INSERTs for batches (the historic import): a few statements per batch, never one per row.
+
+The tables that get a row per order bypass SQLAlchemy's per-row parameter handling, which cost more
+than the database work here. On SQLite rows go to the driver's executemany as tuples. On PostgreSQL
+rows no other writer can hold (orders, entries, lots of orders new in this transaction) are streamed by
+binary COPY, which spares the server parsing text (JSON documents cost it 40 us an order more); rows
+that may meet an existing one go as one JSON document per batch (json_populate_recordset) with ON
+CONFLICT DO NOTHING, because psycopg re-parses a multi-row VALUES statement of thousands of parameters
+in Python on every execution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Connection, Integer, Numeric, String, Table, TextClause, text
+
+from plugin.storage import tables as t
+
+
+@dataclass(frozen=True)
+class RowInsert:
+    """One many-row INSERT: its table, its columns, and what makes a row a duplicate that is skipped.
+
+    `copied` rows go by COPY on PostgreSQL, where a duplicate fails the whole COPY instead: for rows of
+    orders new in this transaction, which no other writer can hold. `returning` names the column the
+    inserted rows give back (PostgreSQL only; SQLite's executemany returns nothing)."""
+
+    table: Table
+    columns: tuple[str, ...]
+    unique: tuple[str, ...] = ()
+    copied: bool = False
+    returning: str | None = None
+
+
+@cache
+def _statement(dialect: str, insert: RowInsert) -> str | TextClause:
+    """The driver SQL for positional tuples on SQLite; COPY or the JSON array `:rows` on PostgreSQL."""
+    table, names = insert.table.name, ", ".join(insert.columns)
+    if dialect == "postgresql" and insert.copied:
+        return f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
+    if dialect == "postgresql":
+        statement = (
+            f"INSERT INTO {table} ({names}) SELECT {names} "
+            f"FROM json_populate_recordset(NULL::{table}, CAST(:rows AS json)) AS r"
+        )
+        # Skipped before the insert: ON CONFLICT alone would first draw an id from the sequence
+        # and try each row (10 us a row, and every publish_member job of a batch may be pending).
+        if insert.unique:
+            same = " AND ".join(f"{table}.{column} = r.{column}" for column in insert.unique)
+            statement += f" WHERE NOT EXISTS (SELECT FROM {table} WHERE {same})"
+    else:
+        statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in insert.columns)})"
+    if insert.unique:
+        statement += " ON CONFLICT DO NOTHING"  # on PostgreSQL for rows another writer adds meanwhile
+    if insert.returning and dialect == "postgresql":
+        statement += f" RETURNING {insert.returning}"
+    return text(statement) if dialect == "postgresql" else statement
+
+
+def _copy_type(column: Column[Any]) -> str:
+    """The PostgreSQL type binary COPY encodes the column's values as (JSON arrives as text)."""
+    kind = column.type
+    if isinstance(kind, t.UtcDateTime):
+        return "timestamptz"
+    if isinstance(kind, JSON | String):
+        return "text"
+    if isinstance(kind, Numeric):
+        return "numeric"
+    if isinstance(kind, Boolean):
+        return "bool"
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    raise TypeError(f"no COPY type for {column}")
+
+
+class BulkWriter:
+    """Runs many-row INSERTs on one transaction's connection. Values are encoded in place."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect.name
+        self.on_postgres = self.dialect == "postgresql"
+        # Datetimes go in as the driver would write the column's bound value (on SQLite: naive UTC text).
+        self.bind_when: Callable[[datetime], Any] = t.When.bind_processor(connection.dialect) or (lambda value: value)
+        self.stored_whens: dict[datetime, str] = {}
+
+    def insert(self, insert: RowInsert, rows: list[dict[str, Any]]) -> int:
+        """Insert the rows; returns how many were inserted (on SQLite duplicates are not counted)."""
+        if not rows:
+            return 0
+        statement = self._encode(insert, rows)
+        if self.on_postgres and insert.copied:
+            return self._copy(str(statement), [insert.table.c[column] for column in insert.columns], rows)
+        if self.on_postgres:
+            self.connection.execute(statement, {"rows": orjson.dumps(rows).decode()})  # type: ignore[arg-type]
+            return len(rows)
+        values = list(map(itemgetter(*insert.columns), rows))
+        return self.connection.exec_driver_sql(str(statement), values).rowcount
+
+    def insert_returning(self, insert: RowInsert, rows: list[dict[str, Any]]) -> list[Any]:
+        """Insert the rows skipping duplicates (PostgreSQL only); returns the inserted rows' `returning` values."""
+        if not rows:
+            return []
+        statement = self._encode(insert, rows)
+        return list(self.connection.execute(statement, {"rows": orjson.dumps(rows).decode()}).scalars())  # type: ignore[arg-type]
+
+    def _encode(self, insert: RowInsert, rows: list[dict[str, Any]]) -> str | TextClause:
+        copy = self.on_postgres and insert.copied
+        columns = insert.table.c
+        encoders = [(name, encode) for name in insert.columns if (encode := self._encoder(columns[name], copy))]
+        for row in rows:
+            for name, encode in encoders:
+                row[name] = encode(row[name])
+        return _statement(self.dialect, insert)
+
+    def _copy(self, statement: str, columns: Sequence[Column[Any]], rows: list[dict[str, Any]]) -> int:
+        """Stream the rows to PostgreSQL with binary COPY on this transaction's connection."""
+        driver = self.connection.connection.driver_connection
+        assert driver is not None
+        values = itemgetter(*(column.name for column in columns))
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types([_copy_type(column) for column in columns])
+            for row in rows:
+                copy.write_row(values(row))
+        return len(rows)
+
+    def _encoder(self, column: Column[Any], copy: bool) -> Callable[[Any], Any] | None:
+        """How a value of the column is written (None: as it is).
+
+        COPY takes JSON as text and the rest as Python values; a JSON document nests JSON and takes
+        moments and numbers as text; SQLite takes JSON, moments and numbers as text.
+        """
+        kind = column.type
+        if isinstance(kind, JSON):
+            return _json if copy or not self.on_postgres else None
+        if copy:
+            return None
+        if isinstance(kind, t.UtcDateTime):
+            return self._when
+        if isinstance(kind, Numeric):
+            return _number
+        return None
+
+    def _when(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        stored = self.stored_whens.get(value)
+        if stored is None:
+            stored = self.stored_whens[value] = str(self.bind_when(value))
+        return stored
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

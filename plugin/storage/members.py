@@ -1,0 +1,240 @@
+"""Members: customers who joined (or were asked to), their consent records and stored balances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Select, String, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql
+
+from plugin.ledger.model import LIFETIME_KINDS
+from plugin.services.records import Member, MemberStatus
+from plugin.storage import rows
+from plugin.storage import tables as t
+from plugin.storage.rows import dialect_insert
+
+m = t.members.c
+_BY_ID = select(t.members).where(m.id == bindparam("member_id"), m.shop_id == bindparam("shop_id"))
+_BY_CUSTOMER = select(t.members).where(m.shop_id == bindparam("shop_id"), m.customer_ref == bindparam("customer_ref"))
+_BY_EMAIL = (
+    select(t.members).where(m.shop_id == bindparam("shop_id"), m.email == bindparam("email")).order_by(m.id).limit(1)
+)
+_ADD_WITHOUT_CUSTOMER = insert(t.members).returning(*t.members.c)
+_SET_CONSENT = (
+    update(t.members)
+    .where(m.id == bindparam("b_member_id"), m.shop_id == bindparam("b_shop_id"))
+    .values(
+        status=bindparam("b_status"),
+        consent_at=bindparam("b_now"),
+        consent_source=bindparam("b_source"),
+        terms_version=bindparam("b_terms_version"),
+    )
+    .returning(m.id)
+)
+_ADD_CONSENT = insert(t.consents)
+_ERASE = (
+    update(t.members)
+    .where(m.id == bindparam("b_member_id"), m.shop_id == bindparam("b_shop_id"))
+    .values(
+        status=MemberStatus.ERASED.value,
+        customer_ref=None,
+        email=None,
+        name=None,
+        birthday=None,
+        locale=None,
+        unsubscribed=True,
+    )
+)
+# Staff notes may name the person; the amounts and kinds stay for the shop's totals.
+_ERASE_NOTES = (
+    update(t.entries).where(t.entries.c.member_id == bindparam("b_member_id")).values(reason_text=None, actor=None)
+)
+_CONSENTS = select(t.consents).where(t.consents.c.member_id == bindparam("member_id")).order_by(t.consents.c.id)
+_MONEY_SPENT = select(func.coalesce(func.sum(t.orders.c.basis), 0)).where(
+    t.orders.c.member_id == bindparam("member_id"), t.orders.c.earning.is_(True)
+)
+_POINTS_EARNED = select(func.coalesce(func.sum(t.entries.c.points), 0)).where(
+    t.entries.c.member_id == bindparam("member_id"), t.entries.c.kind.in_([kind.value for kind in LIFETIME_KINDS])
+)
+# Progress towards a tier: (money, windowed) -> statement.
+_PROGRESS = {
+    (True, False): _MONEY_SPENT,
+    (True, True): _MONEY_SPENT.where(t.orders.c.paid_at >= bindparam("since")),
+    (False, False): _POINTS_EARNED,
+    (False, True): _POINTS_EARNED.where(t.entries.c.created_at >= bindparam("since")),
+}
+
+
+class ConsentAction(StrEnum):
+    OPT_IN = "opt_in"
+    OPT_OUT = "opt_out"
+
+
+class _Statements:
+    """The members' statements that differ between SQLite and PostgreSQL, built once per dialect."""
+
+    def __init__(self, dialect: str) -> None:
+        postgres = dialect == "postgresql"
+        self.locked_by_id = _BY_ID.with_for_update() if postgres else _BY_ID
+        self.locked_by_customer = _BY_CUSTOMER.with_for_update() if postgres else _BY_CUSTOMER
+        upsert = dialect_insert(dialect, t.members)
+        # Creates the member, or (same customer created concurrently) locks and returns the existing row.
+        self.add = upsert.on_conflict_do_update(
+            index_elements=[m.shop_id, m.customer_ref], set_={"shop_id": upsert.excluded.shop_id}
+        ).returning(*t.members.c)
+        # A customer created meanwhile by another writer is skipped (and missing from what comes back).
+        self.add_many = (
+            dialect_insert(dialect, t.members)
+            .on_conflict_do_nothing(index_elements=[m.shop_id, m.customer_ref])
+            .returning(*t.members.c)
+        )
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    return _Statements(dialect)
+
+
+class SqlMembers:
+    """The shop's members; `lock` reads hold the row (FOR UPDATE on PostgreSQL) until the transaction ends."""
+
+    def __init__(self, connection: Connection, shop_id: int) -> None:
+        self.connection = connection
+        self.shop_id = shop_id
+        self.sql = _statements(connection.dialect.name)
+
+    def get(self, member_id: int, *, lock: bool = False) -> Member | None:
+        """The shop's member with this id."""
+        statement = self.sql.locked_by_id if lock else _BY_ID
+        row = self.connection.execute(statement, {"member_id": member_id, "shop_id": self.shop_id}).first()
+        return rows.member(row) if row else None
+
+    def by_customer(self, customer_ref: str, *, lock: bool = False) -> Member | None:
+        """The member of the platform's customer id."""
+        statement = self.sql.locked_by_customer if lock else _BY_CUSTOMER
+        row = self.connection.execute(statement, {"shop_id": self.shop_id, "customer_ref": customer_ref}).first()
+        return rows.member(row) if row else None
+
+    def by_email(self, email: str) -> Member | None:
+        """The oldest member with this e-mail address."""
+        row = self.connection.execute(_BY_EMAIL, {"shop_id": self.shop_id, "email": email.lower()}).first()
+        return rows.member(row) if row else None
+
+    def many(self, customer_refs: Iterable[str], *, lock: bool = False) -> dict[str, Member]:
+        """The members among these customers by customer id; `lock` holds their rows (in id order)."""
+        query: Select[Any] = select(t.members).where(m.shop_id == self.shop_id).order_by(m.id)
+        if self.connection.dialect.name == "postgresql":
+            # A join with the array's elements rather than `customer_ref = ANY(array)`: once psycopg has
+            # prepared the statement, PostgreSQL's generic plan may test ANY element by element on every
+            # member of the shop (50 ms for a batch of 1,000 here, against 5 ms for the join).
+            refs = bindparam("refs", list(customer_refs), type_=postgresql.ARRAY(String))
+            among = func.unnest(refs).table_valued("customer_ref").render_derived()
+            query = query.join(among, m.customer_ref == among.c.customer_ref)
+            if lock:
+                query = query.with_for_update(of=t.members)
+        else:
+            query = query.where(m.customer_ref.in_(list(customer_refs)))
+        return {row.customer_ref: rows.member(row) for row in self.connection.execute(query)}
+
+    def add(self, customer_ref: str | None, email: str | None, now: datetime) -> Member:
+        """A not-yet-consenting member, returned locked; a concurrent creation of the same customer wins."""
+        values = {
+            "shop_id": self.shop_id,
+            "customer_ref": customer_ref,
+            "email": email.lower() if email else None,
+            "status": MemberStatus.OPTED_OUT.value,
+            "available": 0,
+            "pending": 0,
+            "lifetime": 0,
+            "debt": 0,
+            "created_at": now,
+            "unsubscribed": False,
+        }
+        statement = self.sql.add if customer_ref is not None else _ADD_WITHOUT_CUSTOMER
+        return rows.member(self.connection.execute(statement, values).one())
+
+    def add_many(self, members: list[dict[str, Any]]) -> dict[str, Member]:
+        """Members who join together (a first import), keyed by customer, each with its consent record.
+
+        A row's consent record is written from its consent columns. A customer already there (or
+        created meanwhile by another writer) is left out of the answer."""
+        if not members:
+            return {}
+        # Statuses and consent sources arrive as enums; the columns hold their values.
+        values = [
+            {key: value.value if isinstance(value, StrEnum) else value for key, value in row.items()}
+            | {"shop_id": self.shop_id}
+            for row in members
+        ]
+        added = {row.customer_ref: rows.member(row) for row in self.connection.execute(self.sql.add_many, values)}
+        consents = [
+            {
+                "shop_id": self.shop_id,
+                "member_id": member.id,
+                "action": ConsentAction.OPT_IN.value,
+                "source": member.consent_source,
+                "terms_version": member.terms_version,
+                "at": member.consent_at,
+            }
+            for member in added.values()
+        ]
+        if consents:
+            self.connection.execute(_ADD_CONSENT, consents)
+        return added
+
+    def set_consent(
+        self, member_id: int, status: MemberStatus, source: str, terms_version: str | None, now: datetime
+    ) -> None:
+        """Record consent given or withdrawn, on the member and in their consent records."""
+        self.connection.execute(
+            _SET_CONSENT,
+            {
+                "b_member_id": member_id,
+                "b_shop_id": self.shop_id,
+                "b_status": status.value,
+                "b_now": now,
+                "b_source": source,
+                "b_terms_version": terms_version,
+            },
+        ).scalar_one()
+        action = ConsentAction.OPT_IN if status is MemberStatus.ACTIVE else ConsentAction.OPT_OUT
+        self.connection.execute(
+            _ADD_CONSENT,
+            {
+                "shop_id": self.shop_id,
+                "member_id": member_id,
+                "action": action.value,
+                "source": source,
+                "terms_version": terms_version,
+                "at": now,
+            },
+        )
+
+    def update_profile(self, member_id: int, **fields: Any) -> None:
+        """Change profile columns (name, birthday, locale, unsubscribed, ...)."""
+        if fields:
+            self.connection.execute(
+                update(t.members).where(m.id == member_id, m.shop_id == self.shop_id).values(**fields)
+            )
+
+    def erase(self, member_id: int, now: datetime) -> None:
+        """Remove the member's personal data, keeping amounts for the shop's totals (GDPR erasure)."""
+        self.connection.execute(_ERASE, {"b_member_id": member_id, "b_shop_id": self.shop_id})
+        self.connection.execute(_ERASE_NOTES, {"b_member_id": member_id})
+
+    def consents(self, member_id: int) -> list[dict[str, Any]]:
+        """The member's consent records, oldest first."""
+        return [
+            {"action": r.action, "source": r.source, "terms_version": r.terms_version, "at": r.at.isoformat()}
+            for r in self.connection.execute(_CONSENTS, {"member_id": member_id})
+        ]
+
+    def progress_since(self, member_id: int, since: datetime | None, money: bool) -> Decimal:
+        """Points earned (or money spent on earning orders) since a moment, towards a tier."""
+        statement = _PROGRESS[(money, since is not None)]
+        return Decimal(self.connection.execute(statement, {"member_id": member_id, "since": since}).scalar_one())

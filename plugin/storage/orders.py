@@ -1,0 +1,215 @@
+"""Orders: each order's merged state (JSON, see codec.py) and what the ledger credited for it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from psycopg.errors import UniqueViolation
+from sqlalchemy import JSON, Connection, String, any_, bindparam, select, update
+from sqlalchemy.dialects import postgresql
+
+from plugin.rules.orders import OrderState
+from plugin.services.records import OrderRecord
+from plugin.storage import rows
+from plugin.storage import tables as t
+from plugin.storage.bulk_insert import BulkWriter, RowInsert
+from plugin.storage.codec import dump_state
+from plugin.storage.rows import customer_match, dialect_insert
+
+o = t.orders.c
+_GET = select(t.orders).where(o.shop_id == bindparam("shop_id"), o.order_ref == bindparam("order_ref"))
+_SAVE = (
+    update(t.orders)
+    .where(o.id == bindparam("b_order_id"), o.shop_id == bindparam("b_shop_id"))
+    .values(
+        state=bindparam("b_state", type_=JSON),
+        member_id=bindparam("b_member_id"),
+        email=bindparam("b_email"),
+        customer_ref=bindparam("b_customer_ref"),
+        earning=bindparam("b_earning"),
+        program_version=bindparam("b_program_version"),
+        multiplier=bindparam("b_multiplier", type_=t.Money),
+        credited=bindparam("b_credited"),
+        postings=bindparam("b_postings"),
+        basis=bindparam("b_basis", type_=t.Money),
+        placed_at=bindparam("b_placed_at", type_=t.When),
+        paid_at=bindparam("b_paid_at", type_=t.When),
+        updated_at=bindparam("b_updated_at", type_=t.When),
+    )
+)
+_FORGET = (
+    update(t.orders)
+    .where(o.id == bindparam("order_id"))
+    .values(state=bindparam("forgotten", type_=JSON), email=None, customer_ref=None)
+)
+# Orders new to the shop: by COPY on PostgreSQL, where an order made meanwhile fails the whole COPY.
+_NEW_ORDERS = RowInsert(
+    t.orders,
+    (
+        "shop_id",
+        "order_ref",
+        "member_id",
+        "email",
+        "customer_ref",
+        "state",
+        "earning",
+        "program_version",
+        "multiplier",
+        "credited",
+        "postings",
+        "basis",
+        "placed_at",
+        "paid_at",
+        "updated_at",
+    ),
+    unique=("shop_id", "order_ref"),
+    copied=True,
+)
+
+
+@cache
+def _lock_statement(dialect: str) -> Any:
+    """One statement creates the order row if new and locks it (ON CONFLICT DO UPDATE takes the row lock)."""
+    upsert = dialect_insert(dialect, t.orders)
+    return upsert.on_conflict_do_update(
+        index_elements=[o.shop_id, o.order_ref], set_={"updated_at": upsert.excluded.updated_at}
+    ).returning(*t.orders.c)
+
+
+class SqlOrders:
+    """The shop's orders."""
+
+    def __init__(self, connection: Connection, shop_id: int) -> None:
+        self.connection = connection
+        self.shop_id = shop_id
+
+    def lock(self, order_ref: str, now: datetime) -> OrderRecord:
+        """The order's row, locked for the transaction; created empty if the shop never saw it."""
+        row = self.connection.execute(
+            _lock_statement(self.connection.dialect.name),
+            {
+                "shop_id": self.shop_id,
+                "order_ref": order_ref,
+                "state": dump_state(OrderState(order_ref=order_ref)),
+                "earning": False,
+                "credited": 0,
+                "postings": 0,
+                "basis": 0,
+                "updated_at": now,
+            },
+        ).one()
+        return rows.order(row)
+
+    def save(self, order: OrderRecord, now: datetime) -> None:
+        """Store the order's merged state and credit (its row is locked by `lock`)."""
+        self.connection.execute(
+            _SAVE,
+            {
+                "b_order_id": order.id,
+                "b_shop_id": self.shop_id,
+                "b_state": dump_state(order.state),
+                "b_member_id": order.member_id,
+                "b_email": order.state.email.lower() if order.state.email else None,
+                "b_customer_ref": order.state.customer_ref,
+                "b_earning": order.earning,
+                "b_program_version": order.program_version,
+                "b_multiplier": order.multiplier,
+                "b_credited": order.credited,
+                "b_postings": order.postings,
+                "b_basis": order.basis,
+                "b_placed_at": order.state.placed_at,
+                "b_paid_at": order.paid_at,
+                "b_updated_at": now,
+            },
+        )
+
+    def get(self, order_ref: str) -> OrderRecord | None:
+        """The order's record, without locking it."""
+        row = self.connection.execute(_GET, {"shop_id": self.shop_id, "order_ref": order_ref}).first()
+        return rows.order(row) if row else None
+
+    def known(self, order_refs: Sequence[str]) -> set[str]:
+        """Which of these orders the shop already has a record of."""
+        if self.connection.dialect.name == "postgresql":
+            refs = bindparam("refs", list(order_refs), type_=postgresql.ARRAY(String))
+            among = o.order_ref == any_(refs)
+        else:
+            among = o.order_ref.in_(order_refs)
+        query = select(o.order_ref).where(o.shop_id == self.shop_id, among)
+        return set(self.connection.execute(query).scalars())
+
+    def add_many(self, orders: list[OrderRecord], now: datetime) -> int:
+        """Orders new to the shop, written together; returns how many were written.
+
+        On PostgreSQL an order made meanwhile fails the whole COPY: the count is then 0 and the
+        transaction is left aborted, for the caller to roll back."""
+        new = [self._new_row(order, now) for order in orders]
+        try:
+            return BulkWriter(self.connection).insert(_NEW_ORDERS, new)
+        except UniqueViolation as error:
+            if error.diag.constraint_name != "uq_orders_shop_id_order_ref":
+                raise
+            return 0
+
+    def _new_row(self, order: OrderRecord, now: datetime) -> dict[str, Any]:
+        """The row `save` would leave for the order."""
+        state = order.state
+        return {
+            "shop_id": self.shop_id,
+            "order_ref": order.order_ref,
+            "member_id": order.member_id,
+            "email": state.email.lower() if state.email else None,
+            "customer_ref": state.customer_ref,
+            "state": dump_state(state),
+            "earning": order.earning,
+            "program_version": order.program_version,
+            "multiplier": order.multiplier,
+            "credited": order.credited,
+            "postings": order.postings,
+            "basis": order.basis,
+            "placed_at": state.placed_at,
+            "paid_at": order.paid_at,
+            "updated_at": now,
+        }
+
+    def claimable(self, customer_ref: str | None, email: str | None, since: datetime) -> list[str]:
+        """Paid orders by this customer or e-mail that earned nothing because the buyer was not a member."""
+        match = customer_match(customer_ref, email, t.orders)
+        if match is None:
+            return []
+        query = (
+            select(o.order_ref)
+            .where(o.shop_id == self.shop_id, o.earning.is_(False), o.paid_at >= since, match)
+            .order_by(o.paid_at)
+        )
+        return list(self.connection.execute(query).scalars())
+
+    def of_customer(self, customer_ref: str | None, email: str | None) -> list[dict[str, Any]]:
+        """The customer's orders with the points each earned (their data export)."""
+        match = customer_match(customer_ref, email, t.orders)
+        if match is None:
+            return []
+        query = (
+            select(o.order_ref, o.credited, o.paid_at, o.state).where(o.shop_id == self.shop_id, match).order_by(o.id)
+        )
+        return [
+            {
+                "order": row.state.get("name") or row.order_ref,
+                "points": row.credited,
+                "paid_at": row.paid_at.isoformat() if row.paid_at else None,
+            }
+            for row in self.connection.execute(query)
+        ]
+
+    def forget(self, customer_ref: str | None, email: str | None) -> None:
+        """Strip personal data from a customer's orders, keeping amounts and points."""
+        match = customer_match(customer_ref, email, t.orders)
+        if match is None:
+            return
+        query = select(o.id, o.state).where(o.shop_id == self.shop_id, match)
+        for row in self.connection.execute(query).all():
+            forgotten = {**row.state, "email": None, "customer_ref": None}
+            self.connection.execute(_FORGET, {"order_id": row.id, "forgotten": forgotten})

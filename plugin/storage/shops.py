@@ -1,0 +1,145 @@
+"""Shops: one transaction's own shop (ShopAccount) and the few reads and writes across shops (Shops)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from plugin.services.platform import Shop
+from plugin.services.repositories import Transaction
+from plugin.storage import rows
+from plugin.storage import tables as t
+
+_SHOP = select(t.shops).where(t.shops.c.id == bindparam("shop_id"))
+_SHOP_BY_DOMAIN = select(t.shops).where(
+    t.shops.c.platform == bindparam("platform"), t.shops.c.domain == bindparam("domain")
+)
+_CREDENTIALS = select(t.shops.c.credentials).where(t.shops.c.id == bindparam("shop_id"))
+# A no-op update takes the row lock on PostgreSQL (SQLite's writer already holds the database), so two
+# workers refreshing one shop's token run one after the other and the second reads the first one's token.
+_LOCKED_CREDENTIALS = (
+    update(t.shops)
+    .where(t.shops.c.id == bindparam("shop_id"))
+    .values(installed=t.shops.c.installed)
+    .returning(t.shops.c.credentials)
+)
+_SET_CREDENTIALS = (
+    update(t.shops)
+    .where(t.shops.c.id == bindparam("shop_id"))
+    .values(credentials=bindparam("b_credentials"), installed=bindparam("b_installed"))
+)
+_CURSOR = select(t.cursors.c.value).where(
+    t.cursors.c.shop_id == bindparam("shop_id"), t.cursors.c.name == bindparam("name")
+)
+_UPDATE_CURSOR = (
+    update(t.cursors)
+    .where(t.cursors.c.shop_id == bindparam("b_shop_id"), t.cursors.c.name == bindparam("b_name"))
+    .values(value=bindparam("b_value"))
+    .returning(t.cursors.c.name)
+)
+_ADD_CURSOR = insert(t.cursors)
+_ADD_SHOP = insert(t.shops).returning(t.shops.c.id)
+_INSTALLED = select(t.shops.c.id).where(t.shops.c.installed.is_(True)).order_by(t.shops.c.id)
+# Children first, so deleting a shop does not depend on cascades being enabled.
+_SHOP_ROWS = (
+    t.allocations,
+    t.lots,
+    t.entries,
+    t.consents,
+    t.redemptions,
+    t.orders,
+    t.members,
+    t.outbox,
+    t.deliveries,
+    t.cursors,
+    t.data_requests,
+    t.program_versions,
+)
+_DELETES = [table.delete().where(table.c.shop_id == bindparam("shop_id")) for table in _SHOP_ROWS]
+_DELETE_SHOP = t.shops.delete().where(t.shops.c.id == bindparam("shop_id"))
+
+
+class SqlShopAccount:
+    """The transaction's own shop: its row, platform credentials and named cursors."""
+
+    def __init__(self, connection: Connection, shop_id: int) -> None:
+        self.connection = connection
+        self.shop_id = shop_id
+
+    def get(self) -> Shop | None:
+        """The shop's row; None once it is gone."""
+        row = self.connection.execute(_SHOP, {"shop_id": self.shop_id}).first()
+        return rows.shop(row) if row else None
+
+    def credentials(self, *, lock: bool = False) -> dict[str, Any]:
+        """The platform credentials; `lock` holds the shop row until the transaction ends (token refresh)."""
+        statement = _LOCKED_CREDENTIALS if lock else _CREDENTIALS
+        return dict(self.connection.execute(statement, {"shop_id": self.shop_id}).scalar_one())
+
+    def set_credentials(self, credentials: dict[str, Any], installed: bool = True) -> None:
+        """Replace the credentials in one write (token, refresh token and expiries together)."""
+        self.connection.execute(
+            _SET_CREDENTIALS, {"shop_id": self.shop_id, "b_credentials": credentials, "b_installed": installed}
+        )
+
+    def cursor(self, name: str) -> str | None:
+        """Where a resumable job (reconcile) stopped; None before its first run."""
+        value: str | None = self.connection.execute(_CURSOR, {"shop_id": self.shop_id, "name": name}).scalar()
+        return value
+
+    def set_cursor(self, name: str, value: str) -> None:
+        """Remember where a resumable job stopped."""
+        cursor = {"b_shop_id": self.shop_id, "b_name": name, "b_value": value}
+        if self.connection.execute(_UPDATE_CURSOR, cursor).first() is None:
+            self.connection.execute(_ADD_CURSOR, {"shop_id": self.shop_id, "name": name, "value": value})
+
+    def delete(self) -> None:
+        """Remove the shop and every row it owns (shop/redact)."""
+        for statement in _DELETES:
+            self.connection.execute(statement, {"shop_id": self.shop_id})
+        self.connection.execute(_DELETE_SHOP, {"shop_id": self.shop_id})
+
+
+class SqlShops:
+    """Reads and writes across shops, on one transaction; `scope` opens a shop's repositories on it."""
+
+    def __init__(self, connection: Connection, scope: Callable[[int], Transaction]) -> None:
+        self.connection = connection
+        self._scope = scope
+
+    def by_domain(self, platform: str, domain: str) -> Shop | None:
+        """The shop of a platform's domain (myshopify domain or Saleor API URL)."""
+        row = self.connection.execute(_SHOP_BY_DOMAIN, {"platform": platform, "domain": domain}).first()
+        return rows.shop(row) if row else None
+
+    def with_credentials(self, platform: str, domain: str) -> tuple[Shop | None, dict[str, Any]]:
+        """The shop with its platform credentials in one read (None and {} if there is no such shop)."""
+        row = self.connection.execute(_SHOP_BY_DOMAIN, {"platform": platform, "domain": domain}).first()
+        return (rows.shop(row), dict(row.credentials)) if row else (None, {})
+
+    def add(self, platform: str, domain: str, currency: str, locale: str, now: datetime) -> Shop:
+        """Register an installed shop without credentials yet."""
+        shop_id = self.connection.execute(
+            _ADD_SHOP,
+            {
+                "platform": platform,
+                "domain": domain,
+                "currency": currency,
+                "locale": locale,
+                "installed": True,
+                "credentials": {},
+                "created_at": now,
+            },
+        ).scalar_one()
+        return Shop(id=shop_id, platform=platform, domain=domain, currency=currency, locale=locale)
+
+    def installed_ids(self) -> list[int]:
+        """Every installed shop's id, in id order."""
+        return list(self.connection.execute(_INSTALLED).scalars())
+
+    def scope(self, shop_id: int) -> Transaction:
+        """The shop's repositories on this same transaction (registering a shop writes its first program)."""
+        return self._scope(shop_id)

@@ -1,0 +1,122 @@
+"""The unit of work on SQLAlchemy Core: one shop's repositories on one transaction.
+
+`with uow(shop_id) as tx:` opens a write transaction (SQLite takes its write lock at BEGIN) and
+commits it when the block ends; `uow.read(shop_id)` reads without BEGIN and never blocks a writer.
+Statements are built once per process (per dialect); a transaction only binds them to its connection
+and shop, so opening one costs no more than the connection it takes from the pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
+
+from plugin.services.repositories import (
+    DataRequests,
+    Inbox,
+    Ledger,
+    Members,
+    Orders,
+    Outbox,
+    Programs,
+    Redemptions,
+    ShopAccount,
+    Sweeps,
+)
+from plugin.storage import database
+from plugin.storage.data_requests import SqlDataRequests
+from plugin.storage.inbox import SqlInbox
+from plugin.storage.ledger import SqlLedger
+from plugin.storage.members import SqlMembers
+from plugin.storage.orders import SqlOrders
+from plugin.storage.outbox import SqlJobQueue, SqlOutbox
+from plugin.storage.programs import SqlPrograms
+from plugin.storage.redemptions import SqlRedemptions
+from plugin.storage.rows import ProgramCache
+from plugin.storage.shops import SqlShopAccount, SqlShops
+from plugin.storage.sweeps import SqlSweeps
+
+
+@dataclass(slots=True)
+class SqlTransaction:
+    """One shop's repositories on one connection."""
+
+    shop_id: int
+    shop: ShopAccount
+    programs: Programs
+    members: Members
+    orders: Orders
+    ledger: Ledger
+    redemptions: Redemptions
+    outbox: Outbox
+    inbox: Inbox
+    data_requests: DataRequests
+    sweeps: Sweeps
+
+    @classmethod
+    def on(cls, connection: Connection, shop_id: int, programs: ProgramCache) -> SqlTransaction:
+        """The shop's repositories bound to `connection`."""
+        return cls(
+            shop_id=shop_id,
+            shop=SqlShopAccount(connection, shop_id),
+            programs=SqlPrograms(connection, shop_id, programs),
+            members=SqlMembers(connection, shop_id),
+            orders=SqlOrders(connection, shop_id),
+            ledger=SqlLedger(connection, shop_id),
+            redemptions=SqlRedemptions(connection, shop_id),
+            outbox=SqlOutbox(connection, shop_id),
+            inbox=SqlInbox(connection, shop_id),
+            data_requests=SqlDataRequests(connection, shop_id),
+            sweeps=SqlSweeps(connection, shop_id),
+        )
+
+
+class SqlUnitOfWork:
+    """Opens transactions on an engine; parsed programs are shared by all of them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.programs: ProgramCache = {}
+
+    @contextmanager
+    def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[SqlTransaction]:
+        """A write transaction of one shop: committed when the block ends, rolled back if it raises or on a dry run."""
+        with self._transaction(dry_run) as connection:
+            yield SqlTransaction.on(connection, shop_id, self.programs)
+
+    @contextmanager
+    def read(self, shop_id: int) -> Iterator[SqlTransaction]:
+        """Reads only, each statement its own snapshot (database.read_only); never takes a writer lock."""
+        with database.read_only(self.engine) as connection:
+            yield SqlTransaction.on(connection, shop_id, self.programs)
+
+    @contextmanager
+    def shops(self, *, read_only: bool = False) -> Iterator[SqlShops]:
+        """A write transaction across shops (`scope(shop_id)` gives a shop's repositories on it).
+
+        `read_only` reads as `read` does: the webhooks and the widget find their shop on every request."""
+        with database.read_only(self.engine) if read_only else self._transaction(dry_run=False) as connection:
+            yield SqlShops(connection, lambda shop_id: SqlTransaction.on(connection, shop_id, self.programs))
+
+    @contextmanager
+    def queue(self) -> Iterator[SqlJobQueue]:
+        """A write transaction on every shop's outbox, for the worker."""
+        with self._transaction(dry_run=False) as connection:
+            yield SqlJobQueue(connection)
+
+    @contextmanager
+    def _transaction(self, dry_run: bool) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                yield connection
+            except BaseException:
+                transaction.rollback()
+                raise
+            if dry_run:
+                transaction.rollback()  # a dry run reports what it would do and keeps nothing
+            else:
+                transaction.commit()

@@ -1,0 +1,85 @@
+"""The historic import posts what recording each order would post, in batches."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from plugin.ledger.model import EntryKind
+from plugin.rules.orders import OrderFacts, Refund
+from plugin.rules.program import Program
+from plugin.services.history_import import import_history
+from plugin.services.orders import record_order
+from plugin.services.platform import Shop
+from plugin.services.shops import register_shop
+from plugin.services.sweeps import verify
+from plugin.storage.memory import MemoryUnitOfWork
+from tests.conftest import FrozenClock
+from tests.unit.services.helpers import history, paid_order
+
+
+def past_orders() -> list[OrderFacts]:
+    """Three customers, a Silver tier reached mid-way, a refund, a cancellation and a guest."""
+    return [
+        paid_order("1001", "300"),
+        paid_order("1002", "250"),
+        paid_order("1003", "100"),  # earns with Silver's multiplier
+        paid_order("1004", "80", customer="c2"),
+        OrderFacts(order_ref="1002", refunds=(Refund("r1", lines=(("l1", Decimal("50")),)),)),
+        paid_order("1005", "40", customer="c3", opted_in=False),
+        paid_order("1006", "70", customer=None, email="guest@example.com"),
+        paid_order("1007", "60", customer="c2", cancelled=True),
+    ]
+
+
+def standing(uow: MemoryUnitOfWork, shop: Shop) -> dict[str, tuple[int, int, int, str | None]]:
+    with uow.read(shop.id) as tx:
+        members = tx.members.many(["c1", "c2", "c3"])
+        return {ref: (m.available, m.lifetime, m.debt, m.tier) for ref, m in members.items()}
+
+
+def credited(uow: MemoryUnitOfWork, shop: Shop) -> dict[str, int]:
+    with uow.read(shop.id) as tx:
+        return {
+            ref: order.credited
+            for ref in ["1001", "1002", "1003", "1004", "1005", "1006", "1007"]
+            if (order := tx.orders.get(ref))
+        }
+
+
+def test_historic_import_equals_recording_one_by_one(clock: FrozenClock, program: Program) -> None:
+    no_bonus = program.model_copy(update={"bonuses": program.bonuses.model_copy(update={"signup": 0})})
+    imported, recorded = MemoryUnitOfWork(), MemoryUnitOfWork()
+    shops = [register_shop(uow, clock, "demo", "import.example", no_bonus) for uow in (imported, recorded)]
+    report = import_history(imported, clock, shops[0].id, past_orders(), batch_size=3)
+    for facts in past_orders():
+        record_order(recorded, clock, shops[1].id, facts)
+    assert standing(imported, shops[0]) == standing(recorded, shops[1])
+    assert credited(imported, shops[0]) == credited(recorded, shops[1])
+    assert report.orders == 8 and report.points == sum(credited(imported, shops[0]).values())
+    assert {kind for kind, _points in history(imported, shops[0])} == {
+        EntryKind.IMPORT,
+        EntryKind.REVERSE,
+        EntryKind.TIER,
+    }
+    assert verify(imported, shops[0].id) == []
+
+
+def test_importing_the_same_history_again_changes_nothing(
+    uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    import_history(uow, clock, shop.id, past_orders())
+    before = standing(uow, shop), history(uow, shop)
+    again = import_history(uow, clock, shop.id, past_orders())
+    assert (again.points, again.changed_orders) == (0, [])
+    assert (standing(uow, shop), history(uow, shop)) == before
+
+
+def test_a_dry_run_reports_and_keeps_nothing(uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
+    report = import_history(uow, clock, shop.id, past_orders(), dry_run=True)
+    assert report.dry_run and report.points > 0
+    assert standing(uow, shop) == {} and credited(uow, shop) == {}
+
+
+def test_imported_customers_join_without_a_signup_bonus(uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
+    import_history(uow, clock, shop.id, [paid_order("1001", "30")])
+    assert history(uow, shop) == [(EntryKind.IMPORT, 30)]
