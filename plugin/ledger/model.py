@@ -25,7 +25,7 @@ class EntryKind(StrEnum):
 LIFETIME_KINDS = frozenset({EntryKind.EARN, EntryKind.REVERSE, EntryKind.ADJUST, EntryKind.BONUS, EntryKind.IMPORT})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """Why an entry exists: a message code with parameters, rendered in the reader's language."""
 
@@ -34,7 +34,7 @@ class Reason:
     text: str | None = None  # free text typed by staff, shown as typed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewEntry:
     """An entry about to be posted. `points` is signed; `pending` says the points wait for release."""
 
@@ -50,7 +50,7 @@ class NewEntry:
     expires_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     id: int
     member_id: int
@@ -63,7 +63,7 @@ class Entry:
     shortfall: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lot:
     """Points from one positive entry that can still be spent, reversed or expire."""
 
@@ -75,14 +75,14 @@ class Lot:
     order_ref: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Allocation:
     lot_id: int
     points: int
     pending: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Taking:
     """Which lots a debit takes from, and what it could not cover."""
 

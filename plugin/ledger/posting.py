@@ -23,7 +23,7 @@ from plugin.ledger.model import (
     take_for_reversal,
     take_for_spending,
 )
-from plugin.ledger.postings import BalanceChange, NewLot, Posting, Postings, Settlement, TierChange
+from plugin.ledger.postings import NO_CHANGE, BalanceChange, NewLot, Posting, Postings, Settlement, TierChange
 from plugin.rules.orders import OrderState, earn_basis, points_deserved
 from plugin.rules.program import ExpiryMode, Program, RefundShortfall, TierMeasure, TierPeriod, Tiers
 from plugin.rules.tiers import change_reason, settle_tier
@@ -31,7 +31,7 @@ from plugin.rules.tiers import change_reason, settle_tier
 ZERO = Decimal(0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Account:
     """A member's figures while changes are worked out: balances, debt, tier and progress toward a tier.
 
@@ -156,14 +156,19 @@ def release(account: Account, entry: NewEntry, taken: list[Allocation], now: dat
     return Posting(account.member_id, entry, now, balances, taking=giving_back)
 
 
-def review_tier(account: Account, version: int, program: Program, now: datetime) -> Postings:
-    """Move the member to the tier their progress earns, with a zero-point entry for their history."""
+def review_tier(
+    account: Account, version: int, program: Program, now: datetime, *, into: Postings | None = None
+) -> Postings:
+    """Move the member to the tier their progress earns, with a zero-point entry for their history.
+
+    The postings are added to `into` when given (a batch collecting many changes), else to new ones."""
+    result = Postings() if into is None else into
     if not program.tiers.levels:
-        return Postings()
+        return result
     tier = settle_tier(account.tier, account.progress, program.tiers)
     name = tier.name if tier else None
     if name == account.tier:
-        return Postings()
+        return result
     code = change_reason(account.tier, tier, program.tiers)
     account.tier = name
     entry = NewEntry(
@@ -173,14 +178,13 @@ def review_tier(account: Account, version: int, program: Program, now: datetime)
         reason=Reason(code=code, params={"tier": name or ""}),
         program_version=version,
     )
-    return Postings(
-        postings=[Posting(account.member_id, entry, now, BalanceChange())],
-        tiers=[TierChange(account.member_id, name)],
-        jobs=[jobs.tier_changed(account.member_id, name, code, now)],
-    )
+    result.postings.append(Posting(account.member_id, entry, now, NO_CHANGE))
+    result.tiers.append(TierChange(account.member_id, name))
+    result.jobs.append(jobs.tier_changed(account.member_id, name, code, now))
+    return result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderFigures:
     """What the ledger holds for an order: points credited, entries posted, the money it earns on."""
 
@@ -189,7 +193,7 @@ class OrderFigures:
     basis: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EarningOrder:
     """An order that earns for a member, under the program version and tier multiplier it first earned with."""
 
@@ -218,11 +222,14 @@ def settle_order(
     now: datetime,
     *,
     kind: EntryKind = EntryKind.EARN,
+    into: Postings | None = None,
 ) -> tuple[OrderFigures, Postings]:
     """Post the difference between what the order deserves now and what it was credited.
 
     `lots` are the member's open lots (only a reversal reads them); `current` is the shop's current
-    program version, whose tiers the member is reviewed against. Returns the order's new figures."""
+    program version, whose tiers the member is reviewed against. Returns the order's new figures and
+    the postings, added to `into` when given (the historic import collects a batch's in one)."""
+    result = Postings() if into is None else into
     due = order_due(order)
     version, program = current
     since, money = tier_window(program.tiers, now)
@@ -230,7 +237,7 @@ def settle_order(
         account.progress += due.basis  # the order's own spend counts in its tier review
     change = due.credited - order.figures.credited
     if change == 0:
-        return due, Postings()
+        return due, result
     postings = order.figures.postings + 1
     entry = NewEntry(
         kind=kind if change > 0 else EntryKind.REVERSE,
@@ -249,8 +256,8 @@ def settle_order(
     if not money:
         # Lifetime progress drops by the whole change (as lifetime does); a window sums what was posted.
         account.progress += change if since is None else posting.entry.points
-    result = Postings(postings=[posting])
-    result.extend(review_tier(account, version, program, now))
+    result.postings.append(posting)
+    review_tier(account, version, program, now, into=result)
     result.jobs.append(jobs.publish_member(account.member_id))
     if kind is not EntryKind.IMPORT:
         # Historic orders get no per-order platform write: 100k of them would hold the shop's API rate for hours.

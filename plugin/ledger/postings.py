@@ -30,7 +30,7 @@ class JobKind(StrEnum):
     SALEOR_DELIVERY = "saleor_delivery"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutboxJob:
     """Work for the outbox worker; a job whose dedupe key is already waiting is not added again."""
 
@@ -39,7 +39,7 @@ class OutboxJob:
     dedupe_key: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewLot:
     """The lot a positive entry opens. `settled` points of it pay off the member's debt at once
     (allocated to the entry itself), so the lot starts with `points - settled` remaining."""
@@ -53,7 +53,7 @@ class NewLot:
     settled: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BalanceChange:
     """Deltas to a member's stored balances; `active_at` moves the last activity forward."""
 
@@ -64,7 +64,10 @@ class BalanceChange:
     active_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+NO_CHANGE = BalanceChange()
+
+
+@dataclass(frozen=True, slots=True)
 class Posting:
     """One entry and its effects. `taking` lists lots the entry takes from (negative points give back)."""
 
@@ -76,8 +79,13 @@ class Posting:
     lot: NewLot | None = None
     taking: tuple[Allocation, ...] = ()
 
+    @property
+    def is_marker(self) -> bool:
+        """An entry that only marks a moment in the history (a tier change): no points, no effect."""
+        return self.entry.points == 0 and self.lot is None and not self.taking and self.balances == NO_CHANGE
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Settlement:
     """Lots taken afterwards for an entry already posted (a debt paid off once pending points release)."""
 
@@ -87,13 +95,13 @@ class Settlement:
     balances: BalanceChange
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TierChange:
     member_id: int
     tier: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Postings:
     """What one change writes, in order: entries with their lots and balances, tiers, jobs."""
 
@@ -102,8 +110,8 @@ class Postings:
     tiers: list[TierChange] = field(default_factory=list)
     jobs: list[OutboxJob] = field(default_factory=list)
 
-    def extend(self, other: Postings) -> None:
-        self.postings.extend(other.postings)
-        self.settlements.extend(other.settlements)
-        self.tiers.extend(other.tiers)
-        self.jobs.extend(other.jobs)
+    def jobs_due(self) -> datetime:
+        """When the jobs fall due: they ride along with the postings, so when the latest was made."""
+        if not self.postings:
+            raise ValueError("jobs ride with postings: enqueue jobs of their own with Outbox.enqueue(jobs, now)")
+        return max(posting.posted_at for posting in self.postings)

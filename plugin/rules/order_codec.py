@@ -1,16 +1,19 @@
-"""Order facts to and from JSON, as a platform delivery waits in the outbox: Decimals as strings, no floats.
+"""Orders to and from JSON: Decimals as strings, so no amount passes through a float.
 
-The keys are those the stored order state uses (lines_known says whether the event carried lines),
-so a delivery queued before an upgrade still loads; the line and refund codecs serve both.
+One event's facts wait in the outbox as a platform delivery; an order's merged state is stored with
+its record. Both use the same keys (lines_known says whether an event carried lines), so a delivery
+queued before an upgrade still loads.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from plugin.rules.orders import Line, LineKind, OrderFacts, Refund
+from plugin.rules.orders import Line, LineKind, OrderFacts, OrderState, Refund
+
+_Order = TypeVar("_Order", bound=OrderFacts)
 
 
 def dump_when(value: datetime | None) -> str | None:
@@ -59,33 +62,52 @@ def load_refunds(data: list[dict[str, Any]]) -> tuple[Refund, ...]:
 
 def dump_facts(facts: OrderFacts) -> dict[str, Any]:
     """One event's facts as JSON-ready data."""
-    return {
-        "order_ref": facts.order_ref,
-        "name": facts.name,
-        "currency": facts.currency,
-        "placed_at": dump_when(facts.placed_at),
-        "updated_at": dump_when(facts.updated_at),
-        "customer_ref": facts.customer_ref,
-        "email": facts.email,
-        "locale": facts.locale,
-        "opted_in": facts.opted_in,
-        "lines": dump_lines(facts.lines or ()),
-        "lines_known": facts.lines is not None,
-        "shipping": str(facts.shipping),
-        "tax": str(facts.tax),
-        "tips": str(facts.tips),
-        "order_discount": str(facts.order_discount),
-        "paid": facts.paid,
-        "cancelled": facts.cancelled,
-        "refunds": dump_refunds(facts.refunds),
-        "refunded_total": str(facts.refunded_total),
-        "discount_codes": list(facts.discount_codes),
-    }
+    return _dump(facts, lines_known=facts.lines is not None)
 
 
 def load_facts(data: dict[str, Any]) -> OrderFacts:
     """The facts `dump_facts` wrote; `lines` is None when the event did not carry them."""
-    return OrderFacts(
+    return _load(OrderFacts, data, lines=load_lines(data["lines"]) if data["lines_known"] else None)
+
+
+def dump_state(state: OrderState) -> dict[str, Any]:
+    """An order's merged state as JSON-ready data."""
+    return _dump(state, lines_known=state.lines_known)
+
+
+def load_state(data: dict[str, Any]) -> OrderState:
+    """The state `dump_state` wrote."""
+    return _load(OrderState, data, lines=load_lines(data["lines"]), lines_known=data["lines_known"])
+
+
+def _dump(order: OrderFacts, lines_known: bool) -> dict[str, Any]:
+    return {
+        "order_ref": order.order_ref,
+        "name": order.name,
+        "currency": order.currency,
+        "placed_at": dump_when(order.placed_at),
+        "updated_at": dump_when(order.updated_at),
+        "customer_ref": order.customer_ref,
+        "email": order.email,
+        "locale": order.locale,
+        "opted_in": order.opted_in,
+        "lines": dump_lines(order.lines or ()),
+        "lines_known": lines_known,
+        "shipping": str(order.shipping),
+        "tax": str(order.tax),
+        "tips": str(order.tips),
+        "order_discount": str(order.order_discount),
+        "paid": order.paid,
+        "cancelled": order.cancelled,
+        "refunds": dump_refunds(order.refunds),
+        "refunded_total": str(order.refunded_total),
+        "discount_codes": list(order.discount_codes),
+    }
+
+
+def _load(kind: type[_Order], data: dict[str, Any], **lines: Any) -> _Order:
+    """`kind` from the data; `lines` holds what facts and state say differently about lines."""
+    return kind(
         order_ref=data["order_ref"],
         name=data["name"],
         currency=data["currency"],
@@ -95,7 +117,6 @@ def load_facts(data: dict[str, Any]) -> OrderFacts:
         email=data["email"],
         locale=data.get("locale"),
         opted_in=data["opted_in"],
-        lines=load_lines(data["lines"]) if data["lines_known"] else None,
         shipping=Decimal(data["shipping"]),
         tax=Decimal(data["tax"]),
         tips=Decimal(data["tips"]),
@@ -105,4 +126,5 @@ def load_facts(data: dict[str, Any]) -> OrderFacts:
         refunds=load_refunds(data["refunds"]),
         refunded_total=Decimal(data["refunded_total"]),
         discount_codes=tuple(data["discount_codes"]),
+        **lines,
     )

@@ -8,7 +8,9 @@ go through record_order_in, so a re-import changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -75,12 +77,29 @@ def _import_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> tu
             again.append(facts)
         else:
             new[facts.order_ref] = facts
-    changes = _post_new_orders(tx, now, list(new.values()))
+    with _collector_paused():
+        changes = _post_new_orders(tx, now, list(new.values()))
     for facts in again:
         outcome = record_order_in(tx, now, facts, kind=EntryKind.IMPORT)
         if outcome.change:
             changes.append((outcome.order_ref, outcome.change))
     return len(batch), changes
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a batch is settled and written.
+
+    A batch holds about ten small objects per order until it is written; allocating them set the
+    collector off again and again, rescanning them and all else the process holds (a fifth of the
+    import's time on SQLite, measured). The batch makes no reference cycles: reference counting frees it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> list[tuple[str, int]]:
@@ -126,13 +145,12 @@ def _earn(
     version = current[0]
     multiplier = multiplier_of(account.tier, program.tiers)
     earning = EarningOrder(order.order_ref, order.state, version, program, multiplier, order.paid_at, NOTHING_YET)
-    figures, posted = settle_order(earning, account, [], current, now, kind=EntryKind.IMPORT)
+    figures, _ = settle_order(earning, account, [], current, now, kind=EntryKind.IMPORT, into=postings)
     order.member_id = account.member_id
     order.earning = True
     order.program_version = version
     order.multiplier = multiplier
     order.credited, order.postings, order.basis = figures.credited, figures.postings, figures.basis
-    postings.extend(posted)
 
 
 def _first_of_each(queued: list[OutboxJob]) -> list[OutboxJob]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from plugin.ledger.model import Reason
@@ -29,6 +31,21 @@ class ConsentSource(StrEnum):
     ADMIN = "admin"
     IMPORT = "import"
     AUTOMATIC = "automatic"
+
+
+class ConsentAction(StrEnum):
+    """What a consent record says the member did."""
+
+    OPT_IN = "opt_in"
+    OPT_OUT = "opt_out"
+
+
+class JobStatus(StrEnum):
+    """An outbox job's life: pending until the worker finishes it, dead once it gave up."""
+
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
 
 
 class RedemptionStatus(StrEnum):
@@ -65,6 +82,20 @@ class Member:
     @property
     def active(self) -> bool:
         return self.status is MemberStatus.ACTIVE
+
+
+# What erasing a member (GDPR) sets: the personal data goes; balances and the ledger's amounts stay.
+ERASED_MEMBER: Mapping[str, object] = MappingProxyType(
+    {
+        "status": MemberStatus.ERASED,
+        "customer_ref": None,
+        "email": None,
+        "name": None,
+        "birthday": None,
+        "locale": None,
+        "unsubscribed": True,
+    }
+)
 
 
 @dataclass

@@ -5,13 +5,14 @@ tx.redemptions, tx.outbox, tx.inbox, tx.data_requests and tx.sweeps, all scoped 
 method takes a shop id, so no call can reach another shop's rows. The block commits when it ends and
 rolls back if it raises. The few reads and writes that span shops (finding a shop by its domain,
 registering one, the worker's job queue) have their own context managers on the unit of work.
-plugin/storage/ implements these Protocols on SQL, plugin/storage/memory.py in memory.
+plugin/storage/ implements these Protocols on SQL, plugin/storage/memory/ in memory.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -109,7 +110,8 @@ class Ledger(Protocol):
         """Write postings in one go; returns each posting's entry id, None where its key was already posted.
 
         `new=True` promises that no key exists yet (entries of orders created in this transaction),
-        which lets storage write many postings with bulk statements."""
+        which lets storage write many postings with bulk statements. Jobs ride with postings and fall
+        due when the latest was made; jobs without postings raise ValueError (use `Outbox.enqueue`)."""
         ...
 
     def lots(self, member_id: int) -> list[Lot]:
@@ -205,8 +207,9 @@ class Sweeps(Protocol):
         ...
 
 
-class Transaction(Protocol):
-    """One shop's repositories on one transaction."""
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One shop's repositories on one transaction; storage fills it with its own implementations."""
 
     shop_id: int
     shop: ShopAccount

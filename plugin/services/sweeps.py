@@ -6,8 +6,10 @@ Each is safe to run on several hosts at once: a sweep takes a per-shop lock for 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from plugin.clock import Clock
 from plugin.ledger import jobs, keys
@@ -30,16 +32,35 @@ class SweepReport:
     skipped: bool = False
 
 
-def release_pending(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
-    """Pending points whose return window has passed become spendable."""
+class _Done(NamedTuple):
+    """What one locked sweep did, for its report."""
+
+    points: int = 0
+    items: int = 0
+
+
+def _locked_sweep(
+    uow: UnitOfWork, clock: Clock, shop_id: int, name: str, sweep: Callable[[Transaction, datetime], _Done]
+) -> SweepReport:
+    """Run a sweep under the shop's lock of its name; skipped while another host runs it."""
     now = clock.now()
     with uow(shop_id) as tx:
-        if not tx.sweeps.try_lock("release_pending"):
-            return SweepReport("release_pending", shop_id, skipped=True)
-        points = tx.sweeps.release_pending(now)
-        for member_id in tx.sweeps.members_in_debt():
-            _settle_debt(tx, member_id)
-    return SweepReport("release_pending", shop_id, points=points)
+        if not tx.sweeps.try_lock(name):
+            return SweepReport(name, shop_id, skipped=True)
+        done = sweep(tx, now)
+    return SweepReport(name, shop_id, points=done.points, items=done.items)
+
+
+def release_pending(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
+    """Pending points whose return window has passed become spendable."""
+    return _locked_sweep(uow, clock, shop_id, "release_pending", _release_pending)
+
+
+def _release_pending(tx: Transaction, now: datetime) -> _Done:
+    points = tx.sweeps.release_pending(now)
+    for member_id in tx.sweeps.members_in_debt():
+        _settle_debt(tx, member_id)
+    return _Done(points=points)
 
 
 def _settle_debt(tx: Transaction, member_id: int) -> None:
@@ -59,29 +80,28 @@ def _settle_debt(tx: Transaction, member_id: int) -> None:
 
 def expire_points(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
     """Expire due lots by the program's expiry rule, set-based."""
-    now = clock.now()
-    with uow(shop_id) as tx:
-        if not tx.sweeps.try_lock("expire_points"):
-            return SweepReport("expire_points", shop_id, skipped=True)
-        version, program = tx.programs.current()
-        if program.expiry.mode is ExpiryMode.AFTER_LAST_ACTIVITY:
-            inactive_since: datetime | None = add_months(now, -program.expiry.months)
-        else:
-            inactive_since = None
-        points = tx.sweeps.expire_lots(now, version, inactive_since)
-    return SweepReport("expire_points", shop_id, points=points)
+    return _locked_sweep(uow, clock, shop_id, "expire_points", _expire_points)
+
+
+def _expire_points(tx: Transaction, now: datetime) -> _Done:
+    version, program = tx.programs.current()
+    if program.expiry.mode is ExpiryMode.AFTER_LAST_ACTIVITY:
+        inactive_since: datetime | None = add_months(now, -program.expiry.months)
+    else:
+        inactive_since = None
+    return _Done(points=tx.sweeps.expire_lots(now, version, inactive_since))
 
 
 def expire_codes(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
     """Codes past their end date unused: queue their withdrawal, which gives the points back."""
-    now = clock.now()
-    with uow(shop_id) as tx:
-        if not tx.sweeps.try_lock("expire_codes"):
-            return SweepReport("expire_codes", shop_id, skipped=True)
-        ids = tx.sweeps.start_code_expiry(now)
-        if ids:
-            tx.outbox.enqueue([jobs.withdraw_code(redemption_id) for redemption_id in ids], now)
-    return SweepReport("expire_codes", shop_id, items=len(ids))
+    return _locked_sweep(uow, clock, shop_id, "expire_codes", _expire_codes)
+
+
+def _expire_codes(tx: Transaction, now: datetime) -> _Done:
+    ids = tx.sweeps.start_code_expiry(now)
+    if ids:
+        tx.outbox.enqueue([jobs.withdraw_code(redemption_id) for redemption_id in ids], now)
+    return _Done(items=len(ids))
 
 
 def repair_redemptions(

@@ -9,16 +9,17 @@ one-by-one path skips them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, bindparam, func, insert, select, text
 
-from plugin.ledger.postings import BalanceChange, Posting, Postings
+from plugin.ledger.postings import Postings
 from plugin.storage import tables as t
 from plugin.storage.balances import BalanceSums
 from plugin.storage.bulk_insert import BulkWriter, RowInsert
 from plugin.storage.ledger_rows import allocation_row, entry_row, lot_row, take
-from plugin.storage.outbox import job_rows, jobs_due
+from plugin.storage.outbox import job_rows
 
 _ENTRY_COLUMNS = (
     "id",
@@ -70,16 +71,10 @@ _SETTLE = insert(t.allocations).from_select(
         t.lots.c.member_id == bindparam("lot_member_id"), t.lots.c.entry_id == bindparam("lot_entry_id")
     ),
 )
-_NO_CHANGE = BalanceChange()
 
 
-def _marker(posting: Posting) -> bool:
-    """An entry that only marks a moment in the history (a tier change): no points, no effect."""
-    return posting.entry.points == 0 and posting.lot is None and not posting.taking and posting.balances == _NO_CHANGE
-
-
-def apply_new(connection: Connection, shop_id: int, postings: Postings) -> list[int | None]:
-    """Write postings whose keys are new; returns their entry ids (None for a marker posted before)."""
+def apply_new(connection: Connection, shop_id: int, postings: Postings, due: datetime | None) -> list[int | None]:
+    """Write postings whose keys are new, their jobs due `due`; returns their entry ids (None: a marker posted before)."""
     writer = BulkWriter(connection)
     ids = _draw_entry_ids(connection, len(postings.postings))
     entries: list[dict[str, Any]] = []
@@ -87,24 +82,21 @@ def apply_new(connection: Connection, shop_id: int, postings: Postings) -> list[
     lots: list[dict[str, Any]] = []
     taking: list[dict[str, Any]] = []
     sums = BalanceSums(shop_id)
+    settled: list[dict[str, Any]] = []
     for posting, entry_id in zip(postings.postings, ids, strict=True):
-        (markers if _marker(posting) else entries).append({"id": entry_id, **entry_row(shop_id, posting)})
+        (markers if posting.is_marker else entries).append(entry_row(shop_id, posting, entry_id))
         if posting.lot is not None:
             lots.append(lot_row(shop_id, entry_id, posting))
-        taking.extend(allocation_row(shop_id, entry_id, a.lot_id, a.points) for a in posting.taking)
+            if posting.lot.settled:
+                settled.append(
+                    {"lot_member_id": posting.member_id, "lot_entry_id": entry_id, "settled": posting.lot.settled}
+                )
+        if posting.taking:  # most postings of an import open a lot and take none
+            taking.extend(allocation_row(shop_id, entry_id, a.lot_id, a.points) for a in posting.taking)
         sums.add(posting.member_id, posting.balances)
     for settlement in postings.settlements:
         taking.extend(allocation_row(shop_id, settlement.entry_id, a.lot_id, a.points) for a in settlement.taking)
         sums.add(settlement.member_id, settlement.balances)
-    settled = [
-        {
-            "lot_member_id": lot["member_id"],
-            "lot_entry_id": lot["entry_id"],
-            "settled": lot["points"] - lot["remaining"],
-        }
-        for lot in lots
-        if lot["remaining"] < lot["points"]
-    ]
     writer.insert(_ENTRIES, entries)
     skipped = _skipped_markers(connection, writer, markers)
     writer.insert(_LOTS, lots)
@@ -113,7 +105,8 @@ def apply_new(connection: Connection, shop_id: int, postings: Postings) -> list[
     take(connection, [], taking)
     sums.set_tiers(postings.tiers)
     sums.write_as_document(connection)
-    writer.insert(_JOBS, _first_of_each_key(job_rows(shop_id, postings.jobs, jobs_due(postings))))
+    if due is not None:
+        writer.insert(_JOBS, _first_of_each_key(job_rows(shop_id, postings.jobs, due)))
     return [None if entry_id in skipped else entry_id for entry_id in ids]
 
 

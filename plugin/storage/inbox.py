@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Engine, String, bindparam, literal, literal_column, or_, select, true
 
 from plugin.ledger.postings import JobKind, OutboxJob
-from plugin.services.records import Job
+from plugin.services.records import Job, JobStatus
 from plugin.storage import tables as t
 from plugin.storage.database import make_engine
 from plugin.storage.outbox import FINISH_JOB
-from plugin.storage.rows import JobStatus, dialect_insert
+from plugin.storage.rows import dialect_insert
 
 o = t.outbox.c
 _WAITING = (

@@ -19,7 +19,7 @@ from plugin.storage import tables as t
 from plugin.storage.balances import BalanceSums
 from plugin.storage.bulk_postings import apply_new
 from plugin.storage.ledger_rows import allocation_row, entry_row, lot_row, take
-from plugin.storage.outbox import enqueue, jobs_due
+from plugin.storage.outbox import enqueue
 from plugin.storage.rows import dialect_insert
 
 
@@ -72,8 +72,9 @@ class SqlLedger:
 
         `new=True` promises that no key exists yet (entries of orders created in this transaction),
         which lets storage write many postings with bulk statements."""
+        due = postings.jobs_due() if postings.jobs else None  # before anything is written
         if new:
-            return apply_new(self.connection, self.shop_id, postings)
+            return apply_new(self.connection, self.shop_id, postings, due)
         add_entry = _add_entry(self.connection.dialect.name)
         sums = BalanceSums(self.shop_id)
         settled: list[dict[str, Any]] = []  # allocations a new lot already left out of its `remaining`
@@ -98,7 +99,8 @@ class SqlLedger:
         take(self.connection, settled, taking)
         sums.set_tiers(postings.tiers)
         sums.write(self.connection)
-        enqueue(self.connection, self.shop_id, postings.jobs, jobs_due(postings))
+        if due is not None:
+            enqueue(self.connection, self.shop_id, postings.jobs, due)
         return entry_ids
 
     def lots(self, member_id: int) -> list[Lot]:

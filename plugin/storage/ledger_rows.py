@@ -18,10 +18,10 @@ _TAKE_FROM_LOT = (
 )
 
 
-def entry_row(shop_id: int, posting: Posting) -> dict[str, Any]:
-    """The posting's entry row, without its id."""
+def entry_row(shop_id: int, posting: Posting, entry_id: int | None = None) -> dict[str, Any]:
+    """The posting's entry row; without an id (the table draws one) unless `entry_id` is given."""
     entry = posting.entry
-    return {
+    row = {
         "shop_id": shop_id,
         "member_id": posting.member_id,
         "kind": entry.kind.value,
@@ -37,6 +37,9 @@ def entry_row(shop_id: int, posting: Posting) -> dict[str, Any]:
         "actor": entry.actor,
         "created_at": posting.posted_at,
     }
+    if entry_id is not None:
+        row["id"] = entry_id
+    return row
 
 
 def lot_row(shop_id: int, entry_id: int, posting: Posting) -> dict[str, Any]:

@@ -13,18 +13,23 @@ from sqlalchemy import Connection, Select, String, bindparam, func, insert, sele
 from sqlalchemy.dialects import postgresql
 
 from plugin.ledger.model import LIFETIME_KINDS
-from plugin.services.records import Member, MemberStatus
+from plugin.services.records import ERASED_MEMBER, ConsentAction, Member, MemberStatus
 from plugin.storage import rows
 from plugin.storage import tables as t
-from plugin.storage.rows import dialect_insert
+from plugin.storage.rows import MEMBER_COLUMNS, dialect_insert
 
 m = t.members.c
-_BY_ID = select(t.members).where(m.id == bindparam("member_id"), m.shop_id == bindparam("shop_id"))
-_BY_CUSTOMER = select(t.members).where(m.shop_id == bindparam("shop_id"), m.customer_ref == bindparam("customer_ref"))
-_BY_EMAIL = (
-    select(t.members).where(m.shop_id == bindparam("shop_id"), m.email == bindparam("email")).order_by(m.id).limit(1)
+_BY_ID = select(*MEMBER_COLUMNS).where(m.id == bindparam("member_id"), m.shop_id == bindparam("shop_id"))
+_BY_CUSTOMER = select(*MEMBER_COLUMNS).where(
+    m.shop_id == bindparam("shop_id"), m.customer_ref == bindparam("customer_ref")
 )
-_ADD_WITHOUT_CUSTOMER = insert(t.members).returning(*t.members.c)
+_BY_EMAIL = (
+    select(*MEMBER_COLUMNS)
+    .where(m.shop_id == bindparam("shop_id"), m.email == bindparam("email"))
+    .order_by(m.id)
+    .limit(1)
+)
+_ADD_WITHOUT_CUSTOMER = insert(t.members).returning(*MEMBER_COLUMNS)
 _SET_CONSENT = (
     update(t.members)
     .where(m.id == bindparam("b_member_id"), m.shop_id == bindparam("b_shop_id"))
@@ -40,15 +45,7 @@ _ADD_CONSENT = insert(t.consents)
 _ERASE = (
     update(t.members)
     .where(m.id == bindparam("b_member_id"), m.shop_id == bindparam("b_shop_id"))
-    .values(
-        status=MemberStatus.ERASED.value,
-        customer_ref=None,
-        email=None,
-        name=None,
-        birthday=None,
-        locale=None,
-        unsubscribed=True,
-    )
+    .values(**ERASED_MEMBER)
 )
 # Staff notes may name the person; the amounts and kinds stay for the shop's totals.
 _ERASE_NOTES = (
@@ -70,11 +67,6 @@ _PROGRESS = {
 }
 
 
-class ConsentAction(StrEnum):
-    OPT_IN = "opt_in"
-    OPT_OUT = "opt_out"
-
-
 class _Statements:
     """The members' statements that differ between SQLite and PostgreSQL, built once per dialect."""
 
@@ -86,12 +78,12 @@ class _Statements:
         # Creates the member, or (same customer created concurrently) locks and returns the existing row.
         self.add = upsert.on_conflict_do_update(
             index_elements=[m.shop_id, m.customer_ref], set_={"shop_id": upsert.excluded.shop_id}
-        ).returning(*t.members.c)
+        ).returning(*MEMBER_COLUMNS)
         # A customer created meanwhile by another writer is skipped (and missing from what comes back).
         self.add_many = (
             dialect_insert(dialect, t.members)
             .on_conflict_do_nothing(index_elements=[m.shop_id, m.customer_ref])
-            .returning(*t.members.c)
+            .returning(*MEMBER_COLUMNS)
         )
 
 
@@ -127,7 +119,7 @@ class SqlMembers:
 
     def many(self, customer_refs: Iterable[str], *, lock: bool = False) -> dict[str, Member]:
         """The members among these customers by customer id; `lock` holds their rows (in id order)."""
-        query: Select[Any] = select(t.members).where(m.shop_id == self.shop_id).order_by(m.id)
+        query: Select[Any] = select(*MEMBER_COLUMNS).where(m.shop_id == self.shop_id).order_by(m.id)
         if self.connection.dialect.name == "postgresql":
             # A join with the array's elements rather than `customer_ref = ANY(array)`: once psycopg has
             # prepared the statement, PostgreSQL's generic plan may test ANY element by element on every

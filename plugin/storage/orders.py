@@ -11,12 +11,12 @@ from psycopg.errors import UniqueViolation
 from sqlalchemy import JSON, Connection, String, any_, bindparam, select, update
 from sqlalchemy.dialects import postgresql
 
+from plugin.rules.order_codec import dump_state
 from plugin.rules.orders import OrderState
 from plugin.services.records import OrderRecord
 from plugin.storage import rows
 from plugin.storage import tables as t
 from plugin.storage.bulk_insert import BulkWriter, RowInsert
-from plugin.storage.codec import dump_state
 from plugin.storage.rows import customer_match, dialect_insert
 
 o = t.orders.c

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, update
 
-from plugin.ledger.postings import JobKind, OutboxJob, Postings
-from plugin.services.records import Job
+from plugin.ledger.postings import JobKind, OutboxJob
+from plugin.services.records import Job, JobStatus
 from plugin.storage import tables as t
-from plugin.storage.rows import JobStatus, dialect_insert
+from plugin.storage.rows import dialect_insert
 
 o, s = t.outbox.c, t.shops.c
-_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 _DEAD = select(t.outbox).where(o.status == JobStatus.DEAD.value).order_by(o.id)
 _DEAD_OF_SHOP = _DEAD.where(o.shop_id == bindparam("shop_id"))
 _REVIVE = (
@@ -72,11 +71,6 @@ def enqueue(connection: Connection, shop_id: int, jobs: Iterable[OutboxJob], now
     rows = job_rows(shop_id, jobs, now)
     if rows:
         connection.execute(_add_jobs(connection.dialect.name), rows)
-
-
-def jobs_due(postings: Postings) -> datetime:
-    """Jobs ride along with postings, so they fall due when the postings were made (at once without any)."""
-    return max((posting.posted_at for posting in postings.postings), default=_LONG_AGO)
 
 
 def _job(row: Any) -> Job:

@@ -12,19 +12,19 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, bindparam, case, func, or_, select
 
+from plugin.rules.order_codec import load_state
 from plugin.rules.orders import OrderState
 from plugin.services.analytics import CustomerGroup, MemberCounts
 from plugin.services.records import Member, MemberStatus
 from plugin.storage import preaggregates, rows
 from plugin.storage import tables as t
-from plugin.storage.codec import load_state
 from plugin.storage.database import read_only
 
 EXPORT_BATCH = 5000
 m, o, values = t.members.c, t.orders.c, t.order_values.c
 _NOT_ERASED = m.status != MemberStatus.ERASED.value
 _EXPORT = (
-    select(t.members)
+    select(*rows.MEMBER_COLUMNS)
     .where(m.shop_id == bindparam("shop_id"), _NOT_ERASED, m.id > bindparam("after"))
     .order_by(m.id)
     .limit(bindparam("limit"))
@@ -80,7 +80,7 @@ class SqlOwnerReads:
 
     def search_members(self, shop_id: int, query: str, limit: int = 50) -> list[Member]:
         """Members whose e-mail or name contains `query`, or whose customer id is `query`; newest first."""
-        statement = select(t.members).where(m.shop_id == shop_id, _NOT_ERASED)
+        statement = select(*rows.MEMBER_COLUMNS).where(m.shop_id == shop_id, _NOT_ERASED)
         text = query.strip().lower()
         if text:
             pattern = f"%{_escape_like(text)}%"

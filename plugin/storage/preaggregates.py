@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, cast, func, insert, select
 from sqlalchemy.dialects import postgresql
 
+from plugin.rules.order_codec import load_state
 from plugin.services.analytics import week_of
 from plugin.storage import tables as t
-from plugin.storage.codec import load_state
 from plugin.storage.database import read_only
 from plugin.storage.rows import dialect_insert
 

@@ -28,10 +28,9 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 
 from plugin.ledger.model import EntryKind
-from plugin.services.records import ExpiringLot, MemberStatus, RedemptionStatus
+from plugin.services.records import ExpiringLot, JobStatus, MemberStatus, RedemptionStatus
 from plugin.storage import tables as t
 from plugin.storage.balance_audit import balance_differences
-from plugin.storage.rows import JobStatus
 
 lots, m, r = t.lots.c, t.members.c, t.redemptions.c
 _TRY_LOCK = sql_text("SELECT pg_try_advisory_xact_lock(:k, :s)")
@@ -76,18 +75,6 @@ _CLAIM_REMINDERS = (
     )
     .values(reminded_at=bindparam("now"))
     .returning(lots.id, lots.member_id, lots.expires_at)
-)
-_ENTRY_COLUMNS = (
-    "shop_id",
-    "member_id",
-    "kind",
-    "points",
-    "shortfall",
-    "idempotency_key",
-    "program_version",
-    "reason_code",
-    "reason_params",
-    "created_at",
 )
 
 
@@ -136,21 +123,20 @@ class SqlSweeps:
             due = and_(spendable, lots.member_id.in_(inactive))
         self._lock_members(due)
         run = f"expire:{now.isoformat()}:"
-        expiring = select(
-            literal(self.shop_id),
-            lots.member_id,
-            literal(EntryKind.EXPIRE.value),
-            -func.sum(lots.remaining),
-            literal(0),
-            literal(run) + cast(lots.member_id, String),
-            literal(version),
-            literal("expired"),
-            cast(literal("{}"), JSON),
-            literal(now, t.When),
-        )
-        self.connection.execute(
-            insert(t.entries).from_select(_ENTRY_COLUMNS, expiring.where(due).group_by(lots.member_id))
-        )
+        expiry_entry = {
+            "shop_id": literal(self.shop_id),
+            "member_id": lots.member_id,
+            "kind": literal(EntryKind.EXPIRE.value),
+            "points": -func.sum(lots.remaining),
+            "shortfall": literal(0),
+            "idempotency_key": literal(run) + cast(lots.member_id, String),
+            "program_version": literal(version),
+            "reason_code": literal("expired"),
+            "reason_params": cast(literal("{}"), JSON),
+            "created_at": literal(now, t.When),
+        }
+        expiring = select(*expiry_entry.values()).where(due).group_by(lots.member_id)
+        self.connection.execute(insert(t.entries).from_select(list(expiry_entry), expiring))
         e = t.entries.c
         expired_entries = (
             select(e.id, e.member_id, e.points)

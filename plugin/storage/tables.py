@@ -150,7 +150,7 @@ orders = Table(
     Column("member_id", Id, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
     Column("email", String(320), nullable=True),
     Column("customer_ref", String(255), nullable=True),
-    # The merged OrderState as JSON; see plugin.storage.codec.
+    # The merged OrderState as JSON; see plugin.rules.order_codec.
     Column("state", JSON, nullable=False),
     # Frozen when the order first earns, so later refunds use the same rules and multiplier.
     Column("earning", Boolean, nullable=False, default=False),

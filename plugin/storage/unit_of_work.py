@@ -10,22 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
-from plugin.services.repositories import (
-    DataRequests,
-    Inbox,
-    Ledger,
-    Members,
-    Orders,
-    Outbox,
-    Programs,
-    Redemptions,
-    ShopAccount,
-    Sweeps,
-)
+from plugin.services.repositories import Transaction
 from plugin.storage import database
 from plugin.storage.data_requests import SqlDataRequests
 from plugin.storage.inbox import SqlInbox
@@ -40,38 +28,21 @@ from plugin.storage.shops import SqlShopAccount, SqlShops
 from plugin.storage.sweeps import SqlSweeps
 
 
-@dataclass(slots=True)
-class SqlTransaction:
-    """One shop's repositories on one connection."""
-
-    shop_id: int
-    shop: ShopAccount
-    programs: Programs
-    members: Members
-    orders: Orders
-    ledger: Ledger
-    redemptions: Redemptions
-    outbox: Outbox
-    inbox: Inbox
-    data_requests: DataRequests
-    sweeps: Sweeps
-
-    @classmethod
-    def on(cls, connection: Connection, shop_id: int, programs: ProgramCache) -> SqlTransaction:
-        """The shop's repositories bound to `connection`."""
-        return cls(
-            shop_id=shop_id,
-            shop=SqlShopAccount(connection, shop_id),
-            programs=SqlPrograms(connection, shop_id, programs),
-            members=SqlMembers(connection, shop_id),
-            orders=SqlOrders(connection, shop_id),
-            ledger=SqlLedger(connection, shop_id),
-            redemptions=SqlRedemptions(connection, shop_id),
-            outbox=SqlOutbox(connection, shop_id),
-            inbox=SqlInbox(connection, shop_id),
-            data_requests=SqlDataRequests(connection, shop_id),
-            sweeps=SqlSweeps(connection, shop_id),
-        )
+def shop_transaction(connection: Connection, shop_id: int, programs: ProgramCache) -> Transaction:
+    """The shop's repositories bound to `connection`."""
+    return Transaction(
+        shop_id=shop_id,
+        shop=SqlShopAccount(connection, shop_id),
+        programs=SqlPrograms(connection, shop_id, programs),
+        members=SqlMembers(connection, shop_id),
+        orders=SqlOrders(connection, shop_id),
+        ledger=SqlLedger(connection, shop_id),
+        redemptions=SqlRedemptions(connection, shop_id),
+        outbox=SqlOutbox(connection, shop_id),
+        inbox=SqlInbox(connection, shop_id),
+        data_requests=SqlDataRequests(connection, shop_id),
+        sweeps=SqlSweeps(connection, shop_id),
+    )
 
 
 class SqlUnitOfWork:
@@ -82,16 +53,16 @@ class SqlUnitOfWork:
         self.programs: ProgramCache = {}
 
     @contextmanager
-    def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[SqlTransaction]:
+    def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[Transaction]:
         """A write transaction of one shop: committed when the block ends, rolled back if it raises or on a dry run."""
         with self._transaction(dry_run) as connection:
-            yield SqlTransaction.on(connection, shop_id, self.programs)
+            yield shop_transaction(connection, shop_id, self.programs)
 
     @contextmanager
-    def read(self, shop_id: int) -> Iterator[SqlTransaction]:
+    def read(self, shop_id: int) -> Iterator[Transaction]:
         """Reads only, each statement its own snapshot (database.read_only); never takes a writer lock."""
         with database.read_only(self.engine) as connection:
-            yield SqlTransaction.on(connection, shop_id, self.programs)
+            yield shop_transaction(connection, shop_id, self.programs)
 
     @contextmanager
     def shops(self, *, read_only: bool = False) -> Iterator[SqlShops]:
@@ -99,7 +70,7 @@ class SqlUnitOfWork:
 
         `read_only` reads as `read` does: the webhooks and the widget find their shop on every request."""
         with database.read_only(self.engine) if read_only else self._transaction(dry_run=False) as connection:
-            yield SqlShops(connection, lambda shop_id: SqlTransaction.on(connection, shop_id, self.programs))
+            yield SqlShops(connection, lambda shop_id: shop_transaction(connection, shop_id, self.programs))
 
     @contextmanager
     def queue(self) -> Iterator[SqlJobQueue]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from plugin.services.repositories import Transaction
 from plugin.storage.memory.member_cards import MemoryMemberCards
 from plugin.storage.memory.outbox import MemoryJobQueue
 from plugin.storage.memory.shops import MemoryDeliveryIntake, MemoryShops
 from plugin.storage.memory.tables import Ids, Tables
-from plugin.storage.memory.transaction import MemoryTransaction
+from plugin.storage.memory.transaction import shop_transaction
 
 
 class MemoryUnitOfWork:
@@ -25,16 +26,16 @@ class MemoryUnitOfWork:
         self.ids = Ids()
 
     @contextmanager
-    def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[MemoryTransaction]:
+    def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[Transaction]:
         """One shop's transaction: kept when the block ends, undone if it raises or on a dry run."""
         with self._atomic(dry_run):
-            yield MemoryTransaction(self.tables, self.ids, shop_id)
+            yield shop_transaction(self.tables, self.ids, shop_id)
 
     @contextmanager
-    def read(self, shop_id: int) -> Iterator[MemoryTransaction]:
+    def read(self, shop_id: int) -> Iterator[Transaction]:
         """A transaction for reading; anything written in it is undone."""
         with self._atomic(dry_run=True):
-            yield MemoryTransaction(self.tables, self.ids, shop_id)
+            yield shop_transaction(self.tables, self.ids, shop_id)
 
     @contextmanager
     def shops(self, *, read_only: bool = False) -> Iterator[MemoryShops]:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from plugin.ledger.model import Allocation, Entry, EntryKind, Lot
 from plugin.ledger.postings import BalanceChange, OutboxJob, Posting, Postings
 from plugin.services.batches import Raced
-from plugin.storage.memory.tables import AllocationRow, EntryRow, Ids, JobRow, JobStatus, LotRow, Tables
-
-_LONG_AGO = datetime.min.replace(tzinfo=UTC)
-_NO_CHANGE = BalanceChange()
-
-
-def _marker(posting: Posting) -> bool:
-    """An entry that only marks a moment in the history (a tier change): a twin posted before is skipped."""
-    return posting.entry.points == 0 and posting.lot is None and not posting.taking and posting.balances == _NO_CHANGE
+from plugin.services.records import JobStatus
+from plugin.storage.memory.tables import AllocationRow, EntryRow, Ids, JobRow, LotRow, Tables
 
 
 def add_jobs(tables: Tables, ids: Ids, shop_id: int, jobs: Iterable[OutboxJob], now: datetime) -> None:
@@ -39,34 +31,34 @@ class MemoryLedger:
 
     def apply(self, postings: Postings, *, new: bool = False) -> list[int | None]:
         """Write postings in one go; returns each posting's entry id, None where its key was already posted."""
+        due = postings.jobs_due() if postings.jobs else None  # before anything is written
         posted = [self._post(posting, new) for posting in postings.postings]
         for settlement in postings.settlements:
             self._take(settlement.entry_id, settlement.taking)
             self._change_balances(settlement.member_id, settlement.balances)
         for change in postings.tiers:
             self.tables.change_member(change.member_id, tier=change.tier)
-        # Jobs ride along with the postings, so they fall due when the postings were made (at once without any).
-        due = max((posting.posted_at for posting in postings.postings), default=_LONG_AGO)
-        add_jobs(self.tables, self.ids, self.shop_id, postings.jobs, due)
+        if due is not None:
+            add_jobs(self.tables, self.ids, self.shop_id, postings.jobs, due)
         return posted
 
     def lots(self, member_id: int) -> list[Lot]:
         """The member's lots that still hold points."""
         return [
-            Lot(lot.id, lot.remaining, lot.earned_at, lot.pending, lot.expires_at, lot.order_ref)
-            for lot in self.tables.lots.values()
-            if lot.member_id == member_id and lot.shop_id == self.shop_id and lot.remaining > 0
+            row.lot
+            for row in self.tables.lots.values()
+            if row.member_id == member_id and row.shop_id == self.shop_id and row.lot.remaining > 0
         ]
 
     def remaining(self, lot_id: int) -> int:
         """What one lot still holds (0 for a lot that is gone)."""
-        lot = self.tables.lot(self.shop_id, lot_id)
-        return lot.remaining if lot else 0
+        row = self.tables.lot(self.shop_id, lot_id)
+        return row.lot.remaining if row else 0
 
     def allocations(self, entry_id: int) -> list[Allocation]:
         """What an entry took from each lot (the lot's pending flag as it is now)."""
         return [
-            Allocation(row.lot_id, row.points, self.tables.lots[row.lot_id].pending)
+            Allocation(row.lot_id, row.points, self.tables.lots[row.lot_id].lot.pending)
             for row in self.tables.allocations
             if row.entry_id == entry_id and row.shop_id == self.shop_id
         ]
@@ -77,61 +69,41 @@ class MemoryLedger:
 
     def latest_entry_id(self, member_id: int, kind: EntryKind) -> int | None:
         """The member's newest entry of a kind."""
-        return max(
-            (e.id for e in self.tables.entries.values() if e.member_id == member_id and e.kind is kind),
-            default=None,
-        )
+        return max((e.id for e in self._entries() if e.member_id == member_id and e.kind is kind), default=None)
 
     def history(self, member_id: int, limit: int) -> list[Entry]:
         """The member's latest entries, newest first."""
-        mine = [e for e in self.tables.entries.values() if e.member_id == member_id and e.shop_id == self.shop_id]
-        mine.sort(key=lambda e: e.id, reverse=True)
-        return [
-            Entry(
-                e.id, e.member_id, e.kind, e.points, e.reason, e.created_at, e.program_version, e.order_ref, e.shortfall
-            )
-            for e in mine[:limit]
-        ]
+        mine = sorted((e for e in self._entries() if e.member_id == member_id), key=lambda e: e.id, reverse=True)
+        return mine[:limit]
 
     def _post(self, posting: Posting, new: bool) -> int | None:
         entry = posting.entry
         key = (self.shop_id, entry.idempotency_key)
         if key in self.tables.entry_keys:
-            if new and not _marker(posting):
-                raise Raced(f"entry {entry.idempotency_key} was posted meanwhile")  # the promise did not hold
+            # `new` promised no key exists; only a tier marker posted before may be skipped.
+            if new and not posting.is_marker:
+                raise Raced(f"entry {entry.idempotency_key} was posted meanwhile")
             return None
         entry_id = self.ids.next("entries")
         self.tables.entry_keys[key] = entry_id
-        self.tables.entries[entry_id] = EntryRow(
-            id=entry_id,
-            shop_id=self.shop_id,
-            member_id=posting.member_id,
-            kind=entry.kind,
-            points=entry.points,
-            shortfall=posting.shortfall,
-            idempotency_key=entry.idempotency_key,
-            program_version=entry.program_version,
-            reason=entry.reason,
-            created_at=posting.posted_at,
-            order_ref=entry.order_ref,
-            redemption_id=entry.redemption_id,
-            actor=entry.actor,
+        posted = Entry(
+            entry_id,
+            posting.member_id,
+            entry.kind,
+            entry.points,
+            entry.reason,
+            posting.posted_at,
+            entry.program_version,
+            entry.order_ref,
+            posting.shortfall,
         )
+        self.tables.entries[entry_id] = EntryRow(self.shop_id, posted)
         if posting.lot is not None:
             lot = posting.lot
             lot_id = self.ids.next("lots")
+            opened = Lot(lot_id, lot.points - lot.settled, lot.earned_at, lot.pending, lot.expires_at, lot.order_ref)
             self.tables.lots[lot_id] = LotRow(
-                id=lot_id,
-                shop_id=self.shop_id,
-                member_id=posting.member_id,
-                entry_id=entry_id,
-                points=lot.points,
-                remaining=lot.points - lot.settled,
-                earned_at=lot.earned_at,
-                pending=lot.pending,
-                order_ref=lot.order_ref,
-                available_at=lot.available_at,
-                expires_at=lot.expires_at,
+                self.shop_id, posting.member_id, entry_id, lot.points, opened, available_at=lot.available_at
             )
             if lot.settled > 0:
                 # The part that pays off the member's debt is allocated to the entry that opened the lot.
@@ -142,9 +114,12 @@ class MemoryLedger:
 
     def _take(self, entry_id: int, taking: tuple[Allocation, ...]) -> None:
         for allocation in taking:
-            lot = self.tables.lots[allocation.lot_id]
-            self.tables.lots[lot.id] = replace(lot, remaining=lot.remaining - allocation.points)
+            lot = self.tables.lots[allocation.lot_id].lot
+            self.tables.change_lot(lot.id, remaining=lot.remaining - allocation.points)
             self.tables.allocations.append(AllocationRow(self.shop_id, entry_id, lot.id, allocation.points))
+
+    def _entries(self) -> list[Entry]:
+        return [row.entry for row in self.tables.entries.values() if row.shop_id == self.shop_id]
 
     def _change_balances(self, member_id: int, change: BalanceChange) -> None:
         member = self.tables.members[member_id]

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from plugin.ledger.model import LIFETIME_KINDS
-from plugin.services.records import DataRequest, Member, MemberStatus
-from plugin.storage.memory.tables import ConsentAction, ConsentRow, DataRequestRow, Ids, Tables
+from plugin.services.records import ERASED_MEMBER, ConsentAction, DataRequest, Member, MemberStatus
+from plugin.storage.memory.tables import ConsentRow, DataRequestRow, Ids, Tables
 
 _MEMBER_FIELDS = frozenset(field.name for field in fields(Member))
 
@@ -96,19 +96,11 @@ class MemoryMembers:
 
     def erase(self, member_id: int, now: datetime) -> None:
         """Drop the member's personal data; amounts stay, staff notes that may name them go."""
-        self.tables.change_member(
-            member_id,
-            status=MemberStatus.ERASED,
-            customer_ref=None,
-            email=None,
-            name=None,
-            birthday=None,
-            locale=None,
-            unsubscribed=True,
-        )
-        for entry in list(self.tables.entries.values()):
-            if entry.member_id == member_id:
-                self.tables.entries[entry.id] = replace(entry, reason=replace(entry.reason, text=None), actor=None)
+        self.tables.change_member(member_id, **ERASED_MEMBER)
+        for entry_id, row in list(self.tables.entries.items()):
+            if row.entry.member_id == member_id:
+                note_gone = replace(row.entry, reason=replace(row.entry.reason, text=None))
+                self.tables.entries[entry_id] = replace(row, entry=note_gone)
 
     def consents(self, member_id: int) -> list[dict[str, Any]]:
         """The member's consent records, oldest first."""
@@ -139,7 +131,7 @@ class MemoryMembers:
         return Decimal(
             sum(
                 entry.points
-                for entry in self.tables.entries.values()
+                for entry in (row.entry for row in self.tables.entries.values())
                 if entry.member_id == member_id
                 and entry.kind in LIFETIME_KINDS
                 and (since is None or entry.created_at >= since)

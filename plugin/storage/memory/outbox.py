@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from plugin.ledger.postings import OutboxJob
-from plugin.services.records import Job
+from plugin.services.records import Job, JobStatus
 from plugin.storage.memory.ledger import add_jobs
-from plugin.storage.memory.tables import Ids, JobRow, JobStatus, ShopRow, Tables
+from plugin.storage.memory.tables import Ids, JobRow, ShopRow, Tables
 
 
 def _due(job: JobRow, now: datetime) -> bool:

@@ -7,9 +7,10 @@ from typing import Any
 
 from plugin.ledger.postings import OutboxJob
 from plugin.services.platform import Shop
+from plugin.services.repositories import Transaction
 from plugin.storage.memory.ledger import add_jobs
 from plugin.storage.memory.tables import Ids, ShopRow, Tables
-from plugin.storage.memory.transaction import MemoryTransaction
+from plugin.storage.memory.transaction import shop_transaction
 
 
 class MemoryShops:
@@ -41,9 +42,9 @@ class MemoryShops:
         """The installed shops, in id order."""
         return sorted(shop_id for shop_id, row in self.tables.shops.items() if row.shop.installed)
 
-    def scope(self, shop_id: int) -> MemoryTransaction:
+    def scope(self, shop_id: int) -> Transaction:
         """The shop's repositories on this same transaction."""
-        return MemoryTransaction(self.tables, self.ids, shop_id)
+        return shop_transaction(self.tables, self.ids, shop_id)
 
     def _row(self, platform: str, domain: str) -> ShopRow | None:
         return next(

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from plugin.ledger import keys
-from plugin.ledger.model import LIFETIME_KINDS, EntryKind, Reason
-from plugin.services.records import ExpiringLot, Member, MemberStatus, RedemptionStatus
-from plugin.storage.memory.tables import EntryRow, Ids, JobStatus, LotRow, Tables
+from plugin.ledger.model import LIFETIME_KINDS, Entry, EntryKind, Reason
+from plugin.services.records import ExpiringLot, JobStatus, Member, MemberStatus, RedemptionStatus
+from plugin.storage.memory.tables import EntryRow, Ids, LotRow, Tables
 
 
 class MemorySweeps:
@@ -28,10 +28,10 @@ class MemorySweeps:
     def release_pending(self, now: datetime) -> int:
         """Make pending lots whose return window has passed spendable; returns points released."""
         per_member: dict[int, int] = defaultdict(int)
-        for lot in self._lots():
-            if lot.pending and lot.available_at is not None and lot.available_at <= now:
-                per_member[lot.member_id] += lot.remaining
-                self.tables.lots[lot.id] = replace(lot, pending=False)
+        for row in self._lots():
+            if row.lot.pending and row.available_at is not None and row.available_at <= now:
+                per_member[row.member_id] += row.lot.remaining
+                self.tables.change_lot(row.lot.id, pending=False)
         for member_id, points in per_member.items():
             member = self.tables.members[member_id]
             self.tables.change_member(member_id, pending=member.pending - points, available=member.available + points)
@@ -49,16 +49,19 @@ class MemorySweeps:
             if inactive_since is not None and m.last_activity_at is not None and m.last_activity_at <= inactive_since
         }
         per_member: dict[int, int] = defaultdict(int)
-        for lot in self._lots():
+        for row in self._lots():
+            lot = row.lot
             if lot.remaining <= 0 or lot.pending:
                 continue
             if inactive_since is None:
                 due = lot.expires_at is not None and lot.expires_at <= now
             else:
-                due = lot.member_id in inactive
+                due = row.member_id in inactive
             if due:
-                per_member[lot.member_id] += lot.remaining
-                self.tables.lots[lot.id] = replace(lot, expired=lot.expired + lot.remaining, remaining=0)
+                per_member[row.member_id] += lot.remaining
+                self.tables.lots[lot.id] = replace(
+                    row, expired=row.expired + lot.remaining, lot=replace(lot, remaining=0)
+                )
         for member_id in sorted(per_member):
             points = per_member[member_id]
             self._post_expiry(member_id, points, now, version)
@@ -101,8 +104,8 @@ class MemorySweeps:
         """Members whose stored balances differ from what their entries and lots add up to, then lots."""
         differences = []
         for member in self._members():
-            entries = [e for e in self.tables.entries.values() if e.member_id == member.id]
-            lots = [lot for lot in self.tables.lots.values() if lot.member_id == member.id]
+            entries = [row.entry for row in self.tables.entries.values() if row.entry.member_id == member.id]
+            lots = [row.lot for row in self.tables.lots.values() if row.member_id == member.id]
             total = sum(e.points for e in entries)
             lots_pending = sum(lot.remaining for lot in lots if lot.pending)
             lots_available = sum(lot.remaining for lot in lots if not lot.pending)
@@ -119,8 +122,9 @@ class MemorySweeps:
         taken: dict[int, int] = defaultdict(int)
         for allocation in self.tables.allocations:
             taken[allocation.lot_id] += allocation.points
-        for lot in self._lots():
-            ledger = lot.points - lot.expired - taken[lot.id]
+        for row in self._lots():
+            lot = row.lot
+            ledger = row.points - row.expired - taken[lot.id]
             if ledger != lot.remaining:
                 differences.append(
                     {"lot_id": lot.id, "balance": "lot_remaining", "stored": lot.remaining, "ledger": ledger}
@@ -144,37 +148,29 @@ class MemorySweeps:
     def claim_expiry_reminders(self, now: datetime, until: datetime) -> list[ExpiringLot]:
         """Spendable lots expiring by `until` not yet reminded of, marked reminded."""
         claimed = []
-        for lot in self._lots():
+        for row in self._lots():
+            lot = row.lot
             if (
-                lot.reminded_at is None
+                row.reminded_at is None
                 and lot.remaining > 0
                 and not lot.pending
                 and lot.expires_at is not None
                 and now < lot.expires_at <= until
             ):
-                self.tables.lots[lot.id] = replace(lot, reminded_at=now)
-                claimed.append(ExpiringLot(lot.id, lot.member_id, lot.expires_at))
+                self.tables.lots[lot.id] = replace(row, reminded_at=now)
+                claimed.append(ExpiringLot(lot.id, row.member_id, lot.expires_at))
         return claimed
 
     def _post_expiry(self, member_id: int, points: int, now: datetime, version: int) -> None:
         key = f"expire:{now.isoformat()}:{member_id}"
-        entry = EntryRow(
-            id=self.ids.next("entries"),
-            shop_id=self.shop_id,
-            member_id=member_id,
-            kind=EntryKind.EXPIRE,
-            points=-points,
-            shortfall=0,
-            idempotency_key=key,
-            program_version=version,
-            reason=Reason(code="expired"),
-            created_at=now,
-        )
-        self.tables.entries[entry.id] = entry
+        entry = Entry(self.ids.next("entries"), member_id, EntryKind.EXPIRE, -points, Reason("expired"), now, version)
+        self.tables.entries[entry.id] = EntryRow(self.shop_id, entry)
         self.tables.entry_keys[(self.shop_id, key)] = entry.id
 
     def _members(self) -> list[Member]:
         return sorted((m for m in self.tables.members.values() if m.shop_id == self.shop_id), key=lambda m: m.id)
 
     def _lots(self) -> list[LotRow]:
-        return sorted((lot for lot in self.tables.lots.values() if lot.shop_id == self.shop_id), key=lambda lot: lot.id)
+        return sorted(
+            (row for row in self.tables.lots.values() if row.shop_id == self.shop_id), key=lambda row: row.lot.id
+        )

@@ -10,28 +10,14 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from enum import StrEnum
 from itertools import count
 from typing import Any
 
-from plugin.ledger.model import EntryKind, Reason
+from plugin.ledger.model import Entry, Lot
 from plugin.ledger.postings import JobKind
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
-from plugin.services.records import DataRequest, Member, OrderRecord, Redemption
-
-
-class JobStatus(StrEnum):
-    """An outbox row's status, as the SQL table spells it."""
-
-    PENDING = "pending"
-    DONE = "done"
-    DEAD = "dead"
-
-
-class ConsentAction(StrEnum):
-    OPT_IN = "opt_in"
-    OPT_OUT = "opt_out"
+from plugin.services.records import ConsentAction, DataRequest, JobStatus, Member, OrderRecord, Redemption
 
 
 @dataclass(frozen=True)
@@ -72,34 +58,22 @@ class OrderRow:
 
 @dataclass(frozen=True)
 class EntryRow:
-    id: int
+    """A ledger entry of a shop; its idempotency key is in `Tables.entry_keys`."""
+
     shop_id: int
-    member_id: int
-    kind: EntryKind
-    points: int
-    shortfall: int
-    idempotency_key: str
-    program_version: int
-    reason: Reason
-    created_at: datetime
-    order_ref: str | None = None
-    redemption_id: int | None = None
-    actor: str | None = None
+    entry: Entry
 
 
 @dataclass(frozen=True)
 class LotRow:
-    id: int
+    """A lot with the columns SQL keeps beside it: whose it is, what opened it and what became of it."""
+
     shop_id: int
     member_id: int
     entry_id: int
     points: int
-    remaining: int
-    earned_at: datetime
-    pending: bool
-    order_ref: str | None = None
+    lot: Lot
     available_at: datetime | None = None
-    expires_at: datetime | None = None
     expired: int = 0  # points of this lot that expired (what debits took is in allocations)
     reminded_at: datetime | None = None
 
@@ -182,8 +156,13 @@ class Tables:
 
     def lot(self, shop_id: int, lot_id: int) -> LotRow | None:
         """The shop's lot with this id."""
-        lot = self.lots.get(lot_id)
-        return lot if lot is not None and lot.shop_id == shop_id else None
+        row = self.lots.get(lot_id)
+        return row if row is not None and row.shop_id == shop_id else None
+
+    def change_lot(self, lot_id: int, **changes: Any) -> None:
+        """Replace a lot with these fields of it changed."""
+        row = self.lots[lot_id]
+        self.lots[lot_id] = replace(row, lot=replace(row.lot, **changes))
 
     def add_job(self, job: JobRow) -> None:
         """Add a job unless one of the shop already holds its dedupe key (the outbox's unique key)."""

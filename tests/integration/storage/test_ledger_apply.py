@@ -145,3 +145,14 @@ def test_a_job_whose_dedupe_key_is_waiting_is_absorbed(
     assert rows(engine, t.outbox, shop_id, "kind", "dedupe_key", "next_attempt_at") == [
         ("publish_member", f"member:{member}", clock.now())
     ]
+
+
+@pytest.mark.parametrize("new", [False, True])
+def test_jobs_without_postings_are_refused_and_nothing_is_written(
+    uow: SqlUnitOfWork, engine: Engine, shop_id: int, new: bool
+) -> None:
+    publish = OutboxJob(JobKind.PUBLISH_MEMBER, {"member_id": 1}, "member:1")
+    with pytest.raises(ValueError), uow(shop_id) as tx:
+        tx.ledger.apply(Postings(jobs=[publish]), new=new)
+
+    assert rows(engine, t.outbox, shop_id, "kind") == []

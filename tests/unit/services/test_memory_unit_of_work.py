@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from plugin.ledger.postings import JobKind, OutboxJob, Postings
 from plugin.rules.program import Program
 from plugin.services.adjust import adjust
 from plugin.services.errors import NotEnoughPoints
@@ -13,7 +14,7 @@ from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
 from plugin.storage.memory import MemoryUnitOfWork
 from tests.conftest import FrozenClock
-from tests.unit.services.helpers import balances, history, member_of, paid_order
+from tests.unit.services.helpers import balances, history, jobs_of, member_of, paid_order
 
 
 def test_a_block_that_raises_leaves_no_trace(uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
@@ -56,3 +57,10 @@ def test_ids_only_grow_even_past_a_rollback(uow: MemoryUnitOfWork, clock: Frozen
     with uow(shop.id) as tx:
         kept = tx.members.add("c1", None, clock.now())
     assert kept.id > rolled_back.id
+
+
+def test_jobs_without_postings_are_refused(uow: MemoryUnitOfWork, shop: Shop) -> None:
+    publish = OutboxJob(JobKind.PUBLISH_MEMBER, {"member_id": 1}, "member:1")
+    with pytest.raises(ValueError), uow(shop.id) as tx:
+        tx.ledger.apply(Postings(jobs=[publish]))
+    assert jobs_of(uow, shop) == []
