@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify
-from sqlalchemy import text
 
 from admin import blueprint as admin_pages
 from plugin.clock import Clock
@@ -38,6 +37,5 @@ def create_app(
 
 def healthz() -> Response:
     """Liveness: the process answers and the database is reachable."""
-    with loyalty().engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    loyalty().ping_database()
     return jsonify(status="ok")

@@ -23,7 +23,7 @@ from plugin.services.platform import Platform, Shop
 from plugin.services.platform_jobs import platform_handlers
 from plugin.services.repositories import MemberCards, OwnerReads, UnitOfWork
 from plugin.settings import Settings
-from plugin.storage.database import make_engine
+from plugin.storage.database import make_engine, ping
 from plugin.storage.inbox import SqlDeliveryIntake
 from plugin.storage.member_cards import SqlMemberCards
 from plugin.storage.owner_reads import SqlOwnerReads
@@ -56,6 +56,10 @@ class Loyalty:
         with self.uow.read(shop.id) as tx:
             demo = is_demo_shop(tx.shop.credentials())
         return self.platforms["demo" if demo else shop.platform]
+
+    def ping_database(self) -> None:
+        """Raise unless the database answers (for /healthz)."""
+        ping(self.engine)
 
     def close(self) -> None:
         """Close the database pools now rather than at garbage collection (PostgreSQL counts connections)."""

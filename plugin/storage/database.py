@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 
@@ -69,3 +69,9 @@ def read_only(engine: Engine) -> Iterator[Connection]:
             yield connection.execution_options(sqlite_begin=None)
         else:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def ping(engine: Engine) -> None:
+    """Raise unless the database answers a query (the liveness check)."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
