@@ -27,7 +27,7 @@ from plugin.services.shops import register_shop
 from plugin.storage.memory import MemoryUnitOfWork
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
-from tests.unit.services.helpers import paid_order
+from tests.order_kit import paid_order
 
 CUSTOMERS = ("c1", "c2", "c3", "c4")
 

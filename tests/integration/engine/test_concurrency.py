@@ -11,7 +11,7 @@ from plugin.services.orders import record_order
 from plugin.services.shops import register_shop
 from plugin.storage.database import make_engine
 from plugin.storage.unit_of_work import SqlUnitOfWork
-from tests.integration.engine.helpers import paid_order
+from tests.order_kit import paid_order
 
 
 def test_fifty_concurrent_redemptions_against_a_balance_for_ten_let_exactly_ten_succeed(

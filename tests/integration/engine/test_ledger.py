@@ -16,7 +16,7 @@ from plugin.services.members import opt_in, opt_out
 from plugin.services.orders import apply_refund, cancel_order, record_order
 from plugin.services.platform import PlatformRejected
 from plugin.services.shops import change_program, register_shop
-from tests.integration.engine.helpers import paid_order
+from tests.order_kit import paid_order
 
 
 def balances(uow, shop, customer="c1"):

@@ -6,7 +6,7 @@ from plugin.services.orders import record_order
 from plugin.services.outbox import WorkerPolicy, run_once
 from plugin.services.platform import PlatformUnavailable
 from plugin.services.platform_jobs import platform_handlers
-from tests.integration.engine.helpers import paid_order
+from tests.order_kit import paid_order
 
 POLICY = WorkerPolicy(max_attempts=3, rate_per_shop=1000)
 

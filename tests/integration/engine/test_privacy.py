@@ -7,7 +7,7 @@ from plugin.services.adjust import adjust
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.shops import register_shop
-from tests.integration.engine.helpers import paid_order
+from tests.order_kit import paid_order
 
 
 def test_the_export_holds_the_member_consent_ledger_and_orders(uow, clock, shop) -> None:

@@ -12,21 +12,10 @@ from sqlalchemy import Engine, event
 
 from plugin.ledger.model import Allocation, EntryKind
 from plugin.ledger.postings import BalanceChange, JobKind, OutboxJob, Posting, Postings, Settlement, TierChange
-from plugin.rules.program import Program
 from plugin.storage import tables as t
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
-from tests.integration.storage.kit import earning, entry, new_member, open_shop, rows, spending
-
-
-@pytest.fixture
-def uow(engine: Engine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(engine)
-
-
-@pytest.fixture
-def shop_id(uow: SqlUnitOfWork, program: Program, clock: FrozenClock) -> int:
-    return open_shop(uow, program, clock.now())
+from tests.integration.storage.kit import earning, entry, new_member, rows, spending
 
 
 @contextmanager

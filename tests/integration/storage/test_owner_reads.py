@@ -9,14 +9,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from plugin.rules.orders import Line, OrderState
-from plugin.rules.program import Program
 from plugin.services.records import MemberStatus, OrderRecord
 from plugin.storage import preaggregates
 from plugin.storage import tables as t
 from plugin.storage.owner_reads import SqlOwnerReads
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
-from tests.integration.storage.kit import open_shop
 
 PAID_AT = FrozenClock().now()
 
@@ -41,16 +39,6 @@ def values(engine: Engine, shop_id: int) -> list[tuple[Decimal, bool]]:
             select(t.order_values.c.value, t.order_values.c.counted).where(t.order_values.c.shop_id == shop_id)
         )
         return sorted((Decimal(row.value), row.counted) for row in rows)
-
-
-@pytest.fixture
-def uow(engine: Engine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(engine)
-
-
-@pytest.fixture
-def shop_id(uow: SqlUnitOfWork, program: Program, clock: FrozenClock) -> int:
-    return open_shop(uow, program, clock.now())
 
 
 def test_a_first_build_goes_in_steps_and_misses_nothing_changed_meanwhile(

@@ -6,17 +6,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
 from plugin.ledger.postings import BalanceChange, JobKind, NewLot, OutboxJob, Posting, Postings
 from plugin.rules.orders import OrderState
-from plugin.rules.program import Program
 from plugin.services.records import ConsentSource, MemberStatus, OrderRecord, RedemptionStatus
 from plugin.storage.inbox import SqlDeliveryIntake
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
-from tests.integration.storage.kit import entry, new_member, open_shop
+from tests.integration.storage.kit import entry, new_member
 
 
 def joining(customer_ref: str, now: datetime) -> dict[str, Any]:
@@ -31,16 +29,6 @@ def joining(customer_ref: str, now: datetime) -> dict[str, Any]:
         "terms_version": "1",
         "created_at": now,
     }
-
-
-@pytest.fixture
-def uow(engine: Engine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(engine)
-
-
-@pytest.fixture
-def shop_id(uow: SqlUnitOfWork, program: Program, clock: FrozenClock) -> int:
-    return open_shop(uow, program, clock.now())
 
 
 def test_members_join_once_and_consent_is_recorded(uow: SqlUnitOfWork, shop_id: int, clock: FrozenClock) -> None:

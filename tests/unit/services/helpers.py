@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from plugin.ledger.model import EntryKind
-from plugin.rules.orders import Line, OrderFacts
 from plugin.services.platform import Shop
 from plugin.services.records import Member
 from plugin.storage.memory import MemoryUnitOfWork
-
-
-def paid_order(order_ref: str, amount: str, customer: str | None = "c1", **facts: object) -> OrderFacts:
-    """A paid order of one line, from a customer who opted in at checkout (a guest when customer is None)."""
-    defaults: dict[str, object] = {
-        "name": f"#{order_ref}",
-        "email": f"{customer or 'guest'}@example.com",
-        "opted_in": customer is not None,
-    }
-    return OrderFacts(
-        order_ref=order_ref,
-        customer_ref=customer,
-        lines=(Line("l1", Decimal(amount)),),
-        paid=True,
-        **{**defaults, **facts},  # type: ignore[arg-type]
-    )
 
 
 def member_of(uow: MemoryUnitOfWork, shop: Shop, customer: str = "c1") -> Member:

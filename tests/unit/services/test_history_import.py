@@ -14,7 +14,8 @@ from plugin.services.shops import register_shop
 from plugin.services.sweeps import verify
 from plugin.storage.memory import MemoryUnitOfWork
 from tests.conftest import FrozenClock
-from tests.unit.services.helpers import history, paid_order
+from tests.order_kit import paid_order
+from tests.unit.services.helpers import history
 
 
 def past_orders() -> list[OrderFacts]:

@@ -13,7 +13,8 @@ from plugin.services.privacy import erase_customer, export_customer
 from plugin.services.records import MemberStatus
 from plugin.storage.memory import MemoryUnitOfWork
 from tests.conftest import FrozenClock
-from tests.unit.services.helpers import balances, history, member_of, paid_order
+from tests.order_kit import paid_order
+from tests.unit.services.helpers import balances, history, member_of
 
 
 def test_joining_records_consent_and_credits_the_signup_bonus(

@@ -14,7 +14,8 @@ from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
 from plugin.storage.memory import MemoryUnitOfWork
 from tests.conftest import FrozenClock
-from tests.unit.services.helpers import balances, history, jobs_of, member_of, paid_order
+from tests.order_kit import paid_order
+from tests.unit.services.helpers import balances, history, jobs_of, member_of
 
 
 def test_a_block_that_raises_leaves_no_trace(uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop) -> None:

@@ -17,7 +17,8 @@ from plugin.services.platform import PlatformRejected, Shop
 from plugin.services.records import Member, RedemptionStatus
 from plugin.storage.memory import MemoryUnitOfWork
 from tests.conftest import FrozenClock
-from tests.unit.services.helpers import balances, history, jobs_of, paid_order
+from tests.order_kit import paid_order
+from tests.unit.services.helpers import balances, history, jobs_of
 
 
 def dead_letter(uow: MemoryUnitOfWork, clock: FrozenClock, kind: JobKind) -> None:

@@ -12,7 +12,8 @@ from plugin.services.orders import cancel_order, record_order
 from plugin.services.shops import register_shop
 from plugin.storage.memory import MemoryUnitOfWork
 from tests.conftest import FrozenClock
-from tests.unit.services.helpers import balances, history, paid_order
+from tests.order_kit import paid_order
+from tests.unit.services.helpers import balances, history
 
 
 def test_pending_points_become_spendable_when_the_return_window_passes(

@@ -12,7 +12,8 @@ from plugin.services.platform import Shop
 from plugin.services.shops import change_program, register_shop
 from plugin.storage.memory import MemoryUnitOfWork
 from tests.conftest import FrozenClock
-from tests.unit.services.helpers import balances, history, jobs_of, member_of, paid_order
+from tests.order_kit import paid_order
+from tests.unit.services.helpers import balances, history, jobs_of, member_of
 
 
 def test_tier_upgrade_and_the_next_order_earning_the_multiplier(

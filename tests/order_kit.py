@@ -1,4 +1,4 @@
-"""Small builders shared by the engine's integration tests."""
+"""Orders as a platform reports them, for the engine's tests on either unit of work."""
 
 from decimal import Decimal
 
