@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: help install run test test-sqlite test-postgres lint bench widget browser-deps postgres clean
+.PHONY: help install lock run test test-sqlite test-postgres lint bench widget browser-deps postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -16,8 +16,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-install: $(BIN)/python ## Create .venv and install the app with its test tools
-	$(BIN)/pip install -q -e ".[dev]"
+# Exactly the pinned, hash-checked versions of requirements.lock; then the app itself, editable, adding nothing.
+install: $(BIN)/python ## Create .venv and install the app with its test tools, as pinned in requirements.lock
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+
+lock: install ## Re-pin requirements.lock from pyproject.toml (keeps pins that still fit; UPGRADE=1 takes the newest)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
+		--quiet --custom-compile-command "make lock" -o requirements.lock $(if $(UPGRADE),--upgrade)
 
 run: install ## Install, migrate, seed the demo shop and serve on http://127.0.0.1:8000 (demo page: /demo, e-mails: var/mail)
 	$(BIN)/loyalty db-upgrade
