@@ -7,7 +7,9 @@ form token on every POST.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 import jwt
 from flask import Blueprint, Response, abort, g, redirect, request, url_for
@@ -17,6 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from admin import auth
 from admin.pages import language_of, render, requested_language, sessions
 from plugin.services import owner_pages
+from plugin.services.platform import Shop
 from webhooks.collaborators import loyalty
 
 # Pages anyone may open: signing in, and the members' unsubscribe link.
@@ -73,14 +76,21 @@ def keep_session(response: BaseResponse) -> BaseResponse:
             path="/admin",
         )
     response.headers.setdefault("Cache-Control", "no-store")
-    shop = g.get("shop")
-    if shop is not None and shop.platform == "shopify":
-        # Shopify requires embedded apps to allow framing by the shop's admin and nobody else.
-        response.headers["Content-Security-Policy"] = f"frame-ancestors https://{shop.domain} https://admin.shopify.com"
-    elif shop is None or shop.platform != "saleor":
-        # Saleor dashboards live on origins the app is not told, so only they are left open.
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+    response.headers["Content-Security-Policy"] = _frame_ancestors(g.get("shop"))
     return response
+
+
+def _frame_ancestors(shop: Shop | None) -> str:
+    """Who may frame an admin page: the shop's own admin or dashboard; this origin when no shop is known."""
+    if shop is not None and shop.platform == "shopify":
+        # Shopify's documented value for embedded apps: the shop's admin domain and admin.shopify.com.
+        return f"frame-ancestors https://{shop.domain} https://admin.shopify.com"
+    if shop is not None and shop.platform == "saleor":
+        # The app is told the API URL only; the dashboard Saleor serves next to it shares its origin.
+        api = urlsplit(shop.domain)
+        return f"frame-ancestors {api.scheme}://{api.netloc}"
+    # Sign-in pages, before any shop is known (the Saleor dashboard's entry among them): this origin only.
+    return "frame-ancestors 'self'"
 
 
 def login() -> ResponseReturnValue:
@@ -147,6 +157,8 @@ def _staff_from_request() -> tuple[auth.StaffSession | None, str | None]:
 
 def _verified(token: str, now: float, language: str | None = None) -> auth.StaffSession | None:
     collaborators = loyalty()
+    if not _times_are_numbers(token):
+        return None
     try:
         if _is_shopify_token(token):
             shop, actor = auth.shopify_staff(collaborators.uow, collaborators.settings, token, now)
@@ -173,3 +185,13 @@ def _is_shopify_token(token: str) -> bool:
         return bool(jwt.get_unverified_header(token).get("alg") == "HS256")
     except jwt.PyJWTError:
         return False
+
+
+def _times_are_numbers(token: str) -> bool:
+    """Whether the token's exp and iat, where present, are finite numbers: admin.auth compares them as such."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return True  # not a JWT at all: admin.auth refuses it with its own reason
+    times = [claims[name] for name in ("exp", "iat") if name in claims]
+    return all(not isinstance(t, bool) and isinstance(t, int | float) and math.isfinite(t) for t in times)

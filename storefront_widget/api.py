@@ -26,6 +26,7 @@ from plugin.services.records import ConsentSource, RedemptionStatus
 from storefront_widget.assets import assets
 from storefront_widget.demo_shop import DEMO_PROXY_SECRET, DEMO_SHOP_DOMAIN
 from webhooks.collaborators import loyalty
+from webhooks.http_limits import MalformedJson, json_body
 
 # A request id is made by the widget per redeem click; it is namespaced by member before use.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -166,8 +167,11 @@ def _language(visitor: Visitor, shop: Shop, body: dict[str, Any] | None = None) 
 
 
 def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if body is None and not request.get_data():
+    try:
+        body = json_body()
+    except MalformedJson as error:
+        raise BadRequest(str(error)) from None
+    if body is None:
         return {}
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")

@@ -16,8 +16,16 @@ from webhooks.collaborators import loyalty
 blueprint = Blueprint("widget_demo", __name__, template_folder="templates")
 
 
+# The page's scripts come only from this app (the widget's built file); its styles are inline in the page
+# and in the widget's shadow root. Nobody frames the demo.
+DEMO_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
 @blueprint.get("/demo")
-def demo_page() -> str:
+def demo_page() -> Response:
     """The demo storefront page (seeds the demo shop on first view)."""
     app = loyalty()
     shop = seed_demo_shop(app.uow, app.clock, app.settings.program, app.platform("demo"))
@@ -25,7 +33,7 @@ def demo_page() -> str:
     visitor = request.args.get("visitor", "member")
     if visitor not in VISITORS:
         abort(404)
-    return render_template(
+    page = render_template(
         "demo.html",
         language=language,
         visitor=visitor,
@@ -35,6 +43,7 @@ def demo_page() -> str:
         currency=shop.currency,
         locale="nl-NL" if language == "nl" else "en-GB",
     )
+    return Response(page, mimetype="text/html", headers={"Content-Security-Policy": DEMO_POLICY})
 
 
 @blueprint.route(f"/demo/<visitor>{PROXY_PREFIX}/api/<action>", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from plugin.services.platform import Platform
 from plugin.settings import Settings
 from storefront_widget import api as widget_api
 from storefront_widget import demo as widget_demo
-from webhooks import metrics
+from webhooks import http_limits, metrics
 from webhooks import saleor as saleor_webhooks
 from webhooks import shopify as shopify_webhooks
 from webhooks.collaborators import build, loyalty
@@ -24,6 +24,7 @@ def create_app(
     # Werkzeug would answer a missing trailing slash with a redirect; Saleor never retries a 3xx.
     app.url_map.strict_slashes = False
     app.extensions["loyalty"] = build(config or Settings.load(), clock=clock, platforms=platforms)
+    http_limits.install(app)
     metrics.instrument(app)
     app.register_blueprint(metrics.blueprint)
     app.add_url_rule("/healthz", view_func=healthz)

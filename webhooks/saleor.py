@@ -40,6 +40,7 @@ from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.privacy import erase_customer
 from webhooks import metrics
 from webhooks.collaborators import Loyalty, loyalty
+from webhooks.http_limits import MalformedJson, json_body
 
 blueprint = Blueprint("saleor", __name__)
 
@@ -142,7 +143,10 @@ def opt_in_script() -> Response:
 def register() -> tuple[Response, int]:
     """The install handshake: any non-2xx makes Saleor delete the app and show our message."""
     app = loyalty()
-    body = request.get_json(silent=True)
+    try:
+        body = json_body()
+    except MalformedJson as error:
+        return jsonify(success=False, error={"message": str(error)}), 400
     token = body.get("auth_token") if isinstance(body, dict) else None
     try:
         install(
@@ -258,7 +262,10 @@ def checkout_estimate() -> tuple[Response, int]:
     if request.method == "OPTIONS":
         return _cors(Response(status=204)), 204
     app = loyalty()
-    body = request.get_json(silent=True)
+    try:
+        body = json_body()
+    except MalformedJson as error:
+        return _cors(jsonify(error=str(error))), 400
     checkout_id = body.get("checkoutId") if isinstance(body, dict) else None
     api_url = request.headers.get("Saleor-Api-Url", "")
     if not isinstance(checkout_id, str) or not checkout_id:

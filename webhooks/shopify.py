@@ -49,6 +49,8 @@ ORDER_TOPICS: dict[str, type[OrderPayload] | type[RefundPayload]] = {
     "orders/cancelled": OrderPayload,
     "refunds/create": RefundPayload,
 }
+# The outbox dedupe key "shopify:<webhook id>" is a varchar(255) (plugin/storage/tables.py).
+MAX_WEBHOOK_ID = 255 - len("shopify:")
 # Compliance and lifecycle topics are idempotent by nature and open their own transactions.
 OTHER_TOPICS = frozenset({"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"})
 
@@ -77,6 +79,10 @@ def webhook() -> Response:
     topic, domain, delivery = _header("Topic"), _header("Shop-Domain"), _header("Webhook-Id")
     if not topic or not domain or not delivery:
         return Response("missing Shopify headers", status=400)
+    if len(delivery) > MAX_WEBHOOK_ID:
+        # Accepted, it would fail in the outbox on every retry while Shopify, given its 200, never resends.
+        log_event("shopify.webhook", "malformed", topic=topic, domain=domain, field="X-Shopify-Webhook-Id")
+        return Response("X-Shopify-Webhook-Id is too long", status=400)
     model = ORDER_TOPICS.get(topic)
     if model is None and topic not in OTHER_TOPICS:
         return _ok()  # a topic this app does not use (e.g. an old subscription)

@@ -6,6 +6,7 @@ The storefront sends the token Saleor gave the customer; it is checked offline a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,9 +68,9 @@ def verify_customer_token(token: str, jwks: dict[str, Any], api_url: str, now: f
         )
     except jwt.PyJWTError as error:
         raise TokenError(f"invalid token: {error}") from error
-    if not float(claims["exp"]) > now:
+    if not _seconds(claims, "exp") > now:
         raise TokenError("token expired")
-    if float(claims["iat"]) > now + LEEWAY_SECONDS:
+    if _seconds(claims, "iat") > now + LEEWAY_SECONDS:
         raise TokenError("token issued in the future")
     if claims.get("type") != "access":
         raise TokenError("only access tokens are accepted")
@@ -80,6 +81,15 @@ def verify_customer_token(token: str, jwks: dict[str, Any], api_url: str, now: f
         raise TokenError("token names no customer")
     email = claims.get("email")
     return SaleorCustomer(user_id=user_id, email=email if isinstance(email, str) else None)
+
+
+def _seconds(claims: dict[str, Any], name: str) -> float:
+    """A time claim as seconds; TokenError unless it is a finite number (PyJWT's own check is switched off)."""
+    value = claims[name]
+    # bool is an int in Python, and PyJWT's JSON parser lets NaN and Infinity through.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise TokenError(f"{name} must be a number of seconds")
+    return float(value)
 
 
 def confirm_customer(api_url: str, token: str, session: requests.Session | None = None) -> SaleorCustomer:
