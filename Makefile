@@ -25,15 +25,34 @@ lock: install ## Re-pin requirements.lock from pyproject.toml (keeps pins that s
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
 		--quiet --custom-compile-command "make lock" -o requirements.lock $(if $(UPGRADE),--upgrade)
 
-run: install ## Install, migrate, seed the demo shop and serve on http://127.0.0.1:8000 (demo page: /demo, e-mails: var/mail)
-	$(BIN)/loyalty db-upgrade
-	$(BIN)/loyalty seed-demo
+# `make run` is demo mode, with its own address in the links of e-mails and one secret key for all its
+# processes, kept in var/ (gitignored) so that sessions and unsubscribe links outlive a restart.
+SECRET_KEY_FILE ?= var/secret_key
+# The demo's mail catcher takes MAIL_PORT, else a port free right now (1025 may be another catcher's).
+MAIL_PORT ?=
+FREE_PORT = import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])
+DEMO_ENV = LOYALTY_DEMO=1 LOYALTY_PUBLIC_URL=http://$(HOST):$(PORT) LOYALTY_SECRET_KEY=$$(cat $(SECRET_KEY_FILE))
+
+run: $(VENV)/.installed $(SECRET_KEY_FILE) ## Install, migrate, seed the demo shop and serve on http://127.0.0.1:8000 (demo page: /demo, e-mails: var/mail)
+	$(DEMO_ENV) $(BIN)/loyalty db-upgrade
+	$(DEMO_ENV) $(BIN)/loyalty seed-demo
 	@echo "Demo storefront: http://$(HOST):$(PORT)/demo  (Dutch: /demo?lang=nl)"
-	@echo "Demo e-mails: var/mail (a Maildir), caught by a local SMTP server on 127.0.0.1:1025"
-	$(BIN)/aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox var/mail & mail=$$!; \
-	$(BIN)/loyalty worker --idle-seconds 2 & worker=$$!; \
+	mail_port=$(or $(MAIL_PORT),$$($(BIN)/python -c '$(FREE_PORT)')); \
+	echo "Demo e-mails: var/mail (a Maildir), caught by a local SMTP server on 127.0.0.1:$$mail_port"; \
+	$(BIN)/aiosmtpd -n -l 127.0.0.1:$$mail_port -c aiosmtpd.handlers.Mailbox var/mail & mail=$$!; \
+	LOYALTY_SMTP__PORT=$$mail_port $(DEMO_ENV) $(BIN)/loyalty worker --idle-seconds 2 & worker=$$!; \
 	trap 'kill $$mail $$worker' EXIT; \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'webhooks.app:create_app()'
+	$(DEMO_ENV) $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'webhooks.app:create_app()'
+
+# Installs again only when the pins or the project's metadata changed (a second `make run` starts at once).
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(MAKE) install
+	touch $@
+
+# Made once, readable by its owner only; kept across runs (`make clean` removes it with var/).
+$(SECRET_KEY_FILE):
+	mkdir -p $(dir $@)
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@.new && mv $@.new $@
 
 browser-deps: ## Install Debian's chromium for the browser tests (if missing)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)

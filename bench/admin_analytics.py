@@ -115,7 +115,8 @@ def main() -> None:
 def run(url: str, args: argparse.Namespace) -> None:
     engine = make_engine(url)
     upgrade(engine)
-    settings = Settings.load(APP_TOML, environ={}).model_copy(update={"database_url": url, "admin_password": PASSWORD})
+    update = {"database_url": url, "admin_password": PASSWORD, "secret_key": "bench-secret-key"}
+    settings = Settings.load(APP_TOML, environ={}).model_copy(update=update)
     shop = register_shop(SqlUnitOfWork(engine), Clock(), "demo", "bench-shop.example", settings.program)
 
     started = time.perf_counter()

@@ -76,7 +76,10 @@ def gunicorn(target: str, env: dict[str, str], workers: int, workdir: Path) -> I
     log_path = workdir / "gunicorn.log"
     with log_path.open("ab") as log:
         server = subprocess.Popen(
-            command, env={**os.environ, **env, "PYTHONPATH": f"{ROOT}:{workdir}"}, stdout=log, stderr=log
+            command,
+            env={"LOYALTY_SECRET_KEY": "bench-secret-key", **os.environ, **env, "PYTHONPATH": f"{ROOT}:{workdir}"},
+            stdout=log,
+            stderr=log,
         )
         try:
             for _ in range(200):  # at most 20 s to come up

@@ -9,7 +9,6 @@ app.toml of the checkout (or of the installation), the defaults below.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -89,8 +88,13 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/loyalty.db"
     public_url: str = "http://127.0.0.1:8000"
-    # Signs widget and admin sessions. Derived keys per use; never the platforms' client secrets.
-    secret_key: str = Field(default_factory=lambda: secrets.token_hex(32))
+    # Local demo mode (LOYALTY_DEMO=1, as `make run` sets it); what it turns on: storefront_widget/demo_shop.py.
+    demo: bool = False
+    # Signs widget and admin sessions and unsubscribe links; derived keys per use, never the platforms' client
+    # secrets. Every web and worker process must share it, so outside demo mode none starts without it.
+    secret_key: str = ""
+    # The bearer token Prometheus sends to /metrics; empty: /metrics answers 404.
+    metrics_token: str = ""
     # The owner pages' development login (/admin/login); empty turns it off.
     admin_password: str = ""
     shopify: ShopifySettings = ShopifySettings()

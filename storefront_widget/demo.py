@@ -1,4 +1,4 @@
-"""The demo storefront page with the widget, and Shopify's app proxy played locally for it.
+"""The demo storefront page with the widget, and Shopify's app proxy played locally for it (demo mode only).
 
 The page's widget calls `/demo/<visitor>/apps/loyalty/api/...`, which signs the query for the demo
 customer and forwards it to `/proxy/api/...`, so the real signature check runs on every call (and a
@@ -7,7 +7,8 @@ page left open for minutes keeps working, as on a real shop). The demo shop itse
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from storefront_widget.assets import widget_url
 from storefront_widget.demo_shop import PROXY_PREFIX, VISITORS, proxy_secret, seed_demo_shop, signed_query
@@ -22,6 +23,12 @@ DEMO_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+@blueprint.get("/")
+def home() -> BaseResponse:
+    """A newcomer who opens the app's address lands on the demo storefront."""
+    return redirect("/demo")
 
 
 @blueprint.get("/demo")

@@ -1,12 +1,16 @@
-"""Demo mode, decided here only: what a demo shop is, how `make run` seeds it, and how the demo signs.
+"""Demo mode, decided here only: what demo mode turns on, what a demo shop is, how it is seeded and signs.
 
-A demo shop is a Shopify shop whose credentials carry the demo mark: its codes are made by the in-memory
-platform, never by Shopify. `loyalty seed-demo` and the /demo page seed the one demo shop; with no
-Shopify client secret configured, the app proxy serves that shop only, signed with the demo secret.
+Demo mode is the one setting `demo` (LOYALTY_DEMO=1, or `demo = true` in app.toml's [app]); `make run`
+sets it. Only in demo mode does the app serve the demo storefront page and its local app proxy (/demo)
+and send `/` there, and may a process start without LOYALTY_SECRET_KEY (`make run` keeps one in var/ all
+the same). A demo shop is a Shopify shop whose credentials carry the demo mark: its codes are made by the
+in-memory platform, never by Shopify. `loyalty seed-demo` and the /demo page seed the one demo shop; with
+no Shopify client secret configured, the app proxy serves that shop only, signed with the demo secret.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +29,7 @@ from plugin.services.platform import Platform, Shop
 from plugin.services.records import ConsentSource
 from plugin.services.repositories import UnitOfWork
 from plugin.services.shops import change_program, register_shop
-from plugin.settings import ShopifySettings
+from plugin.settings import Settings, ShopifySettings
 
 DEMO_SHOP_DOMAIN = "demo-shop.myshopify.com"
 # Used only when no Shopify client secret is configured, and then only for the demo shop.
@@ -34,6 +38,23 @@ PROXY_PREFIX = "/apps/loyalty"
 # The signed-in customers of the demo page; "guest" is the logged-out visitor.
 VISITORS = {"member": "1001", "newcomer": "1002", "guest": ""}
 _DEMO_MARK = "demo"  # the credentials key that makes a shop a demo shop
+
+
+class MissingSecretKey(RuntimeError):
+    """Outside demo mode a process refuses to start without LOYALTY_SECRET_KEY."""
+
+
+def settings_to_start(settings: Settings) -> Settings:
+    """The settings a web or worker process starts with; outside demo mode a missing secret key refuses."""
+    if settings.secret_key:
+        return settings
+    if not settings.demo:
+        raise MissingSecretKey(
+            "LOYALTY_SECRET_KEY is not set: give every web and worker process the same secret"
+            " (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`), or set LOYALTY_DEMO=1 for a local demo"
+        )
+    # A lone demo process may sign with a key of its own; its sessions and links die with it.
+    return settings.model_copy(update={"secret_key": secrets.token_hex(32)})
 
 
 def is_demo_shop(credentials: Mapping[str, Any]) -> bool:

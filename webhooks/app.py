@@ -10,6 +10,7 @@ from plugin.services.platform import Platform
 from plugin.settings import Settings
 from storefront_widget import api as widget_api
 from storefront_widget import demo as widget_demo
+from storefront_widget.demo_shop import settings_to_start
 from webhooks import http_limits, metrics
 from webhooks import saleor as saleor_webhooks
 from webhooks import shopify as shopify_webhooks
@@ -19,11 +20,12 @@ from webhooks.collaborators import build, loyalty
 def create_app(
     config: Settings | None = None, *, clock: Clock | None = None, platforms: dict[str, Platform] | None = None
 ) -> Flask:
-    """The WSGI app. gunicorn: `gunicorn 'webhooks.app:create_app()'`."""
+    """The WSGI app. gunicorn: `gunicorn 'webhooks.app:create_app()'`. Refuses to start without a secret key."""
+    settings = settings_to_start(config or Settings.load())
     app = Flask(__name__)
     # Werkzeug would answer a missing trailing slash with a redirect; Saleor never retries a 3xx.
     app.url_map.strict_slashes = False
-    app.extensions["loyalty"] = build(config or Settings.load(), clock=clock, platforms=platforms)
+    app.extensions["loyalty"] = build(settings, clock=clock, platforms=platforms)
     http_limits.install(app)
     metrics.instrument(app)
     app.register_blueprint(metrics.blueprint)
@@ -32,7 +34,9 @@ def create_app(
     app.register_blueprint(saleor_webhooks.blueprint)
     app.register_blueprint(shopify_webhooks.blueprint)
     app.register_blueprint(widget_api.blueprint)
-    app.register_blueprint(widget_demo.blueprint)
+    if settings.demo:
+        # In production one anonymous GET of /demo would create a demo shop in the real database.
+        app.register_blueprint(widget_demo.blueprint)
     return app
 
 

@@ -26,7 +26,7 @@ from plugin.services.repositories import UnitOfWork
 from plugin.services.shops import register_shop
 from plugin.settings import Settings
 from plugin.storage.migrate import upgrade
-from storefront_widget.demo_shop import seed_demo_shop
+from storefront_widget.demo_shop import MissingSecretKey, seed_demo_shop, settings_to_start
 from webhooks.collaborators import Loyalty, build
 
 # `loyalty job <name>`: the scheduled jobs, in the order `loyalty job all` runs them.
@@ -41,7 +41,11 @@ SWEEPS: dict[str, Callable[[UnitOfWork, Clock, int], sweeps.SweepReport]] = {
 
 
 def _loyalty() -> Loyalty:
-    return build(Settings.load())
+    """The collaborators of one command; without a secret key (outside demo mode) one line says why not."""
+    try:
+        return build(settings_to_start(Settings.load()))
+    except MissingSecretKey as refused:
+        raise click.ClickException(str(refused)) from refused
 
 
 def _shop_ids(loyalty: Loyalty, shop: int | None) -> list[int]:

@@ -1,13 +1,15 @@
-"""Prometheus counters and latencies, exposed at /metrics."""
+"""Prometheus counters and latencies, exposed at /metrics to the holder of the metrics token."""
 
 from __future__ import annotations
 
+import hmac
 import time
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, abort, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 
 from plugin.observability import log_event
+from webhooks.collaborators import loyalty
 
 REQUESTS = Counter("loyalty_http_requests_total", "HTTP requests", ["endpoint", "status"])
 LATENCY = Histogram(
@@ -23,7 +25,15 @@ blueprint = Blueprint("metrics", __name__)
 
 @blueprint.get("/metrics")
 def metrics() -> Response:
-    """The Prometheus exposition of this process's counters."""
+    """The Prometheus exposition of this process's counters, for a bearer of LOYALTY_METRICS_TOKEN."""
+    token = loyalty().settings.metrics_token
+    # Without a token there is no endpoint, demo mode included: one rule everywhere, and a demo exposed on
+    # a public address does not hand out its traffic figures. A scraper is configured with a token anyway.
+    if not token:
+        abort(404)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+        return Response("a bearer token is required\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'})
     return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import parseaddr
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,9 @@ class Composer:
         message["To"] = mail.to
         domain = parseaddr(sender)[1].rpartition("@")[2] or "loyalty.invalid"
         message["Message-ID"] = f"<{message_id_key}@{domain}>"
+        # RFC 5322 requires it; mail clients sort and spam filters score by it. The wall clock, not the app's
+        # clock: it says when this message left, whatever moment the job was about.
+        message["Date"] = formatdate(usegmt=True)
         if mail.unsubscribe_url:
             # RFC 8058 one-click unsubscribe, honoured by the POST route.
             message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"

@@ -100,7 +100,7 @@ class Chromium:
 
 @pytest.fixture
 def served(settings: Settings) -> Iterator[Served]:
-    served = Served(settings)
+    served = Served(settings.model_copy(update={"demo": True}))  # the demo page exists in demo mode only
     loyalty = served.loyalty
     seed_demo_shop(loyalty.uow, loyalty.clock, loyalty.settings.program, loyalty.platform("demo"))
     served.thread.start()

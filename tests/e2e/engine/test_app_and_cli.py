@@ -18,9 +18,10 @@ def test_healthz_answers_ok_when_the_database_is_reachable(settings) -> None:
 
 
 def test_metrics_count_requests_by_endpoint(settings) -> None:
-    client = create_app(settings).test_client()
+    client = create_app(settings.model_copy(update={"metrics_token": "t"})).test_client()
     client.get("/healthz")
-    assert 'loyalty_http_requests_total{endpoint="healthz",status="200"}' in client.get("/metrics").text
+    scraped = client.get("/metrics", headers={"Authorization": "Bearer t"}).text
+    assert 'loyalty_http_requests_total{endpoint="healthz",status="200"}' in scraped
 
 
 def test_an_unknown_path_is_a_404_not_a_redirect(settings) -> None:
@@ -28,7 +29,7 @@ def test_an_unknown_path_is_a_404_not_a_redirect(settings) -> None:
 
 
 def loyalty(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": database_url, "LOYALTY_SECRET_KEY": "test-secret-key"}
     return subprocess.run(
         [sys.executable, "-m", "webhooks.cli", *args], capture_output=True, text=True, env=env, check=False
     )

@@ -57,7 +57,11 @@ def test_pip_install_gives_a_loyalty_command_that_migrates_a_database_outside_th
     venv = install_into_fresh_venv(tmp_path, build_wheel(tmp_path))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'loyalty.db'}"}
+    env = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'loyalty.db'}",
+        "LOYALTY_SECRET_KEY": "test-secret-key",
+    }
 
     where = run(venv / "bin" / "python", "-c", "import plugin.settings as s; print(s.APP_TOML)", cwd=elsewhere, env=env)
     assert where.stdout.startswith(str(venv)) and Path(where.stdout.strip()).is_file()

@@ -6,8 +6,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from plugin.services.platform import Shop
+from plugin.settings import Settings
 from tests.conftest import FrozenClock
 from tests.e2e.widget.widget_kit import SaleorKey
+from webhooks.app import create_app
 
 GETS = ["/healthz", "/metrics", "/saleor/manifest", "/saleor/app", "/saleor/logo.svg", "/admin/login", "/no-such-page"]
 POSTS = ["/webhooks/shopify", "/webhooks/saleor", "/saleor/register", "/storefront/api/opt-in", "/proxy/api/redeem"]
@@ -28,7 +30,8 @@ def test_pages_that_are_never_embedded_may_be_framed_by_nobody(client: FlaskClie
     assert client.get(path).headers["Content-Security-Policy"] == "frame-ancestors 'none'"
 
 
-def test_the_demo_page_runs_only_the_apps_own_scripts_and_is_never_framed(client: FlaskClient) -> None:
+def test_the_demo_page_runs_only_the_apps_own_scripts_and_is_never_framed(settings: Settings) -> None:
+    client = create_app(settings.model_copy(update={"demo": True})).test_client()  # /demo: demo mode only
     policy = client.get("/demo").headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy
     assert policy.endswith("frame-ancestors 'none'")

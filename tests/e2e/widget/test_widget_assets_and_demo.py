@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
+from plugin.settings import Settings
 from storefront_widget.assets import widget_url
 from storefront_widget.demo_shop import seed_demo_shop
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The demo page and its proxy exist in demo mode only."""
+    return settings.model_copy(update={"demo": True})
 
 
 def test_the_widget_file_is_served_immutable_under_its_hashed_name(client):
