@@ -85,3 +85,14 @@ widget: ## Rebuild the storefront widget from its TypeScript source
 
 clean: ## Remove the venv, the local database and test artifacts
 	rm -rf $(VENV) var test-artifacts
+
+# mutmut writes its mutants/ next to the code it mutates: a copy in var/ keeps them out of the tree and the linters.
+# The unit tests read fixtures from ../shared beside the checkout; the link lets them find it from the copy.
+MUTATION_DIR := var/mutation
+.PHONY: mutation
+mutation: install ## Mutation testing of rules, ledger and services against tests/unit (slow, not in CI; ONLY=plugin.ledger*)
+	mkdir -p $(MUTATION_DIR) && rm -rf $(addprefix $(MUTATION_DIR)/,plugin webhooks storefront_widget admin tests)
+	cp -r plugin webhooks storefront_widget admin tests app.toml shopify.app.toml pyproject.toml $(MUTATION_DIR)/
+	ln -sfn $(abspath ../shared) $(MUTATION_DIR)/shared
+	cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut run --max-children 1 $(if $(ONLY),"$(ONLY)")
+	cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut results

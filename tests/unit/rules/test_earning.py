@@ -57,6 +57,12 @@ def test_a_refund_without_lines_takes_its_share_of_the_whole_order() -> None:
     assert earn_basis(state, EarnBasis()) == D("45")
 
 
+def test_a_tip_is_part_of_the_order_a_refund_without_lines_takes_its_share_of() -> None:
+    state = merge(None, paid(Line("a", D("90")), tips=D("10"), refunded_total=D("50")))
+    assert state.total == D("100")
+    assert earn_basis(state, EarnBasis()) == D("45")  # half the order was refunded, so half the goods
+
+
 def test_minimum_order_is_checked_on_what_is_kept() -> None:
     program = Program(minimum_order=D("25"))
     assert points_deserved(merge(None, paid(Line("a", D("24.99")))), program) == 0
@@ -81,3 +87,20 @@ def test_facts_merge_to_the_same_state_in_any_order() -> None:
     forward = merge(merge(merge(None, order), refund), cancel)
     backward = merge(merge(merge(None, cancel), refund), order)
     assert forward == backward
+
+
+def test_gift_card_lines_and_tips_count_when_the_program_says_so() -> None:
+    state = merge(None, paid(Line("a", D("30")), Line("gc", D("50"), LineKind.GIFT_CARD), tips=D("5")))
+    assert earn_basis(state, EarnBasis(gift_cards=True, tips=True)) == D("85")
+
+
+def test_refunded_shipping_and_tax_come_off_only_when_they_counted() -> None:
+    order = paid(Line("a", D("40")), shipping=D("5"), tax=D("8"), refunds=(Refund("r1", shipping=D("5"), tax=D("8")),))
+    state = merge(None, order)
+    assert earn_basis(state, EarnBasis(shipping=True, tax=True)) == D("40")
+    assert earn_basis(state, EarnBasis()) == D("40")
+
+
+def test_two_refunds_without_lines_take_their_shares_together() -> None:
+    refunds = (Refund("r1", unitemised=D("20")), Refund("r2", unitemised=D("30")))
+    assert earn_basis(merge(None, paid(Line("a", D("100")), refunds=refunds)), EarnBasis()) == D("50")

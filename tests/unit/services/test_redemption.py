@@ -54,6 +54,19 @@ def test_redeeming_more_than_available_is_refused(uow: MemoryUnitOfWork, clock: 
     assert history(uow, shop) == [(EntryKind.BONUS, 50)]
 
 
+def test_a_member_one_point_short_of_the_rewards_cost_cannot_redeem_it(
+    uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    record_order(uow, clock, shop.id, paid_order("1001", "449"))
+    member = opt_in(uow, clock, shop.id, "c1", None, "widget")
+    assert balances(uow, shop)[0] == 499  # 449 earned and the 50-point signup bonus; the reward costs 500
+    with pytest.raises(NotEnoughPoints):
+        redemption.reserve(uow, clock, shop.id, member.id, "five-off", "req-1")
+    assert balances(uow, shop)[0] == 499
+    record_order(uow, clock, shop.id, paid_order("1002", "1"))
+    assert redemption.reserve(uow, clock, shop.id, member.id, "five-off", "req-2").points == 500
+
+
 def test_the_same_redeem_request_twice_makes_one_code(uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
     member = member_with_650_points(uow, clock, shop)
     first = redemption.reserve(uow, clock, shop.id, member.id, "five-off", "req-1")
