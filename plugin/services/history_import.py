@@ -109,7 +109,9 @@ def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) ->
     states = [merge(None, facts) for facts in batch]
     buyers, members, joined_jobs = _buyers(tx, now, states, program)
     accounts = {member.id: account_of(tx, member, program, now) for member in members.values()}
-    postings = Postings(jobs=joined_jobs)
+    # New members are published whether or not one of their orders earns in this batch.
+    tx.outbox.enqueue(joined_jobs, now)
+    postings = Postings()
     orders: list[OrderRecord] = []
     uses: list[tuple[str, str]] = []
     changes: list[tuple[str, int]] = []

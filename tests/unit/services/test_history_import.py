@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from plugin.ledger.model import EntryKind
@@ -15,7 +16,7 @@ from plugin.services.sweeps import verify
 from plugin.storage.memory import MemoryUnitOfWork
 from tests.conftest import FrozenClock
 from tests.order_kit import paid_order
-from tests.unit.services.helpers import history
+from tests.unit.services.helpers import history, jobs_of, member_of
 
 
 def past_orders() -> list[OrderFacts]:
@@ -84,3 +85,14 @@ def test_a_dry_run_reports_and_keeps_nothing(uow: MemoryUnitOfWork, clock: Froze
 def test_imported_customers_join_without_a_signup_bonus(uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
     import_history(uow, clock, shop.id, [paid_order("1001", "30")])
     assert history(uow, shop) == [(EntryKind.IMPORT, 30)]
+
+
+def test_a_batch_whose_new_members_have_no_paid_order_enrolls_and_publishes_them(
+    uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    unpaid = replace(paid_order("1001", "30"), paid=False)
+    import_history(uow, clock, shop.id, [unpaid])
+
+    assert history(uow, shop) == []
+    assert member_of(uow, shop).active
+    assert jobs_of(uow, shop) == [("publish_member", f"member:{member_of(uow, shop).id}")]
