@@ -236,7 +236,7 @@ def _store_jwks(app: Loyalty, shop: Shop, jwks: dict[str, Any], fetched_at: floa
 
 def _installed_program(app: Loyalty, api_url: str) -> tuple[Shop | None, Program | None]:
     """The shop of a Saleor API URL and, if it is installed, its current program."""
-    with app.uow.shops() as shops:
+    with app.uow.shops(read_only=True) as shops:
         shop = shops.by_domain(PLATFORM, api_url)
         if shop is None or not shop.installed:
             return shop, None

@@ -32,7 +32,7 @@ from plugin.platforms.shopify.signatures import (
     verify_webhook,
 )
 from plugin.services import privacy
-from plugin.services.deliveries import accept_delivery
+from plugin.services.deliveries import DeliveryRefused, accept_delivery
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from webhooks.collaborators import Loyalty, loyalty
 
@@ -49,8 +49,6 @@ ORDER_TOPICS: dict[str, type[OrderPayload] | type[RefundPayload]] = {
     "orders/cancelled": OrderPayload,
     "refunds/create": RefundPayload,
 }
-# The outbox dedupe key "shopify:<webhook id>" is a varchar(255) (plugin/storage/tables.py).
-MAX_WEBHOOK_ID = 255 - len("shopify:")
 # Compliance and lifecycle topics are idempotent by nature and open their own transactions.
 OTHER_TOPICS = frozenset({"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"})
 
@@ -79,10 +77,6 @@ def webhook() -> Response:
     topic, domain, delivery = _header("Topic"), _header("Shop-Domain"), _header("Webhook-Id")
     if not topic or not domain or not delivery:
         return Response("missing Shopify headers", status=400)
-    if len(delivery) > MAX_WEBHOOK_ID:
-        # Accepted, it would fail in the outbox on every retry while Shopify, given its 200, never resends.
-        log_event("shopify.webhook", "malformed", topic=topic, domain=domain, field="X-Shopify-Webhook-Id")
-        return Response("X-Shopify-Webhook-Id is too long", status=400)
     model = ORDER_TOPICS.get(topic)
     if model is None and topic not in OTHER_TOPICS:
         return _ok()  # a topic this app does not use (e.g. an old subscription)
@@ -95,7 +89,11 @@ def webhook() -> Response:
         _lifecycle(app, topic, domain.lower(), payload)
         return _ok()
     # Unknown or uninstalled shops match no row: nothing is written and Shopify still gets its 200.
-    accept_delivery(app.intake, app.clock.now(), PLATFORM, domain.lower(), topic, delivery, payload.facts())
+    try:
+        accept_delivery(app.intake, app.clock.now(), PLATFORM, domain.lower(), topic, delivery, payload.facts())
+    except DeliveryRefused as refused:
+        log_event("shopify.webhook", "malformed", topic=topic, domain=domain, field="X-Shopify-Webhook-Id")
+        return Response(f"X-Shopify-Webhook-Id: {refused}", status=400)
     return _ok()
 
 

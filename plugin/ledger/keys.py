@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+# The width of the columns that hold keys (plugin/storage/tables.py); a longer key cannot be stored.
+MAX_LENGTH = 255
+
 
 def order_entry(order_ref: str, posting: int) -> str:
     """The `posting`-th entry an order posts (1 for its first)."""

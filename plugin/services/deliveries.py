@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import repeat
 
 from plugin.clock import Clock
-from plugin.ledger import jobs
+from plugin.ledger import jobs, keys
 from plugin.ledger.postings import JobKind
 from plugin.observability import log_event
 from plugin.rules.order_codec import dump_facts, load_facts
@@ -36,6 +36,10 @@ def delivery_job(platform: str) -> JobKind:
     return DELIVERY_JOBS[platform]
 
 
+class DeliveryRefused(ValueError):
+    """A delivery the outbox could not hold: refused with a 400, never accepted with a 2xx and lost."""
+
+
 def accept_delivery(
     intake: DeliveryIntake,
     now: datetime,
@@ -45,7 +49,12 @@ def accept_delivery(
     delivery_id: str,
     facts: OrderFacts,
 ) -> None:
-    """Queue one delivery for an installed shop (nothing for an unknown one); a waiting duplicate absorbs it."""
+    """Queue one delivery for an installed shop (nothing for an unknown one); a waiting duplicate absorbs it.
+
+    DeliveryRefused for a delivery id too long for the outbox's dedupe key: accepted, it would fail in
+    the worker on every retry while the platform, given its 2xx, never sends it again."""
+    if len(keys.delivery_job(platform, delivery_id)) > keys.MAX_LENGTH:
+        raise DeliveryRefused("the delivery id is too long")
     job = jobs.delivery(delivery_job(platform), platform, topic, delivery_id, dump_facts(facts))
     intake.accept(platform, domain, job, now)
 

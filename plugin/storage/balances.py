@@ -76,13 +76,12 @@ class BalanceSums:
 
     def write_as_document(self, connection: Connection) -> None:
         """All members in one statement on PostgreSQL; one UPDATE per member on SQLite."""
-        changed = self.rows()
-        if not changed:
-            return
         if connection.dialect.name != "postgresql":
-            connection.execute(_CHANGE, changed)
+            self.write(connection)
             return
-        connection.execute(_CHANGE_FROM_JSON, {"rows": orjson.dumps(changed).decode()})
+        changed = self.rows()
+        if changed:
+            connection.execute(_CHANGE_FROM_JSON, {"rows": orjson.dumps(changed).decode()})
 
     def _row(self, member_id: int) -> dict[str, Any]:
         row = self.members.get(member_id)

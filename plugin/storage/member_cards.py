@@ -18,9 +18,10 @@ from sqlalchemy import JSON, Text, and_, bindparam, cast, func, literal_column, 
 
 from plugin.ledger.model import Reason
 from plugin.services.platform import Shop
-from plugin.services.records import HistoryLine, MemberCard, MemberStatus, OpenCode, RedemptionStatus, Standing
+from plugin.services.records import HistoryLine, MemberCard, OpenCode, RedemptionStatus, Standing
 from plugin.storage import tables as t
 from plugin.storage.ledger import newest_entries_first
+from plugin.storage.rows import MEMBER_STATUSES, REDEMPTION_STATUSES
 from plugin.storage.unit_of_work import SqlUnitOfWork
 
 _OPEN_CODE_STATUSES = (RedemptionStatus.RESERVED, RedemptionStatus.ISSUED, RedemptionStatus.EXPIRING)
@@ -160,13 +161,13 @@ class SqlMemberCards:
         return MemberCard(
             shop=shop,
             program=program,
-            member=Standing(member_id, MemberStatus(status), available, pending, lifetime, tier, last_active),
+            member=Standing(member_id, MEMBER_STATUSES[status], available, pending, lifetime, tier, last_active),
             history=[  # newest first, by entry id
                 HistoryLine(kind, points, Reason(code, params or {}, text), moment(created_at))
                 for _, kind, points, code, params, text, created_at in sorted(history, reverse=True)
             ],
             codes=[
-                OpenCode(code, RedemptionStatus(status), moment(expires_at), reward)
+                OpenCode(code, REDEMPTION_STATUSES[status], moment(expires_at), reward)
                 for _, code, status, expires_at, reward in sorted(codes, reverse=True)
             ],
             expiring=first_expiry,

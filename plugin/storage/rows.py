@@ -36,12 +36,14 @@ def customer_match(customer_ref: str | None, email: str | None, table: Table) ->
 # Member rows are read with these columns, in the record's field order, so a row maps to a Member by
 # position: the historic import maps a thousand members per batch, and by name cost 5x as much.
 MEMBER_COLUMNS = tuple(t.members.c[field.name] for field in fields(Member))
-_MEMBER_STATUSES = {status.value: status for status in MemberStatus}
+# Statuses read back by dict look-up: the enum's constructor costs more, on paths read per request.
+MEMBER_STATUSES = {status.value: status for status in MemberStatus}
+REDEMPTION_STATUSES = {status.value: status for status in RedemptionStatus}
 
 
 def member(row: Any) -> Member:
     """The member of a row read with MEMBER_COLUMNS."""
-    return Member(row[0], row[1], row[2], row[3], _MEMBER_STATUSES[row[4]], *row[5:])
+    return Member(row[0], row[1], row[2], row[3], MEMBER_STATUSES[row[4]], *row[5:])
 
 
 def redemption(row: Any) -> Redemption:

@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from plugin.ledger import keys
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every database (SQLite would otherwise hand back naive ones)."""
@@ -176,7 +178,7 @@ entries = Table(
     Column("kind", String(16), nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("shortfall", BigInteger, nullable=False, default=0),
-    Column("idempotency_key", String(255), nullable=False),
+    Column("idempotency_key", String(keys.MAX_LENGTH), nullable=False),
     Column("program_version", Integer, nullable=False),
     Column("reason_code", String(40), nullable=False),
     Column("reason_params", JSON, nullable=False, default=dict),
@@ -265,7 +267,7 @@ outbox = Table(
     Column("kind", String(40), nullable=False),
     Column("payload", JSON, nullable=False),
     # Unique while pending: a second job for the same thing is coalesced into the first.
-    Column("dedupe_key", String(255), nullable=True),
+    Column("dedupe_key", String(keys.MAX_LENGTH), nullable=True),
     # pending | done | dead
     Column("status", String(8), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),

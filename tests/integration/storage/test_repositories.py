@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from plugin.ledger.postings import BalanceChange, JobKind, NewLot, OutboxJob, Posting, Postings
 from plugin.rules.orders import OrderState
 from plugin.services.records import ConsentSource, MemberStatus, OrderRecord, RedemptionStatus
 from plugin.storage.inbox import SqlDeliveryIntake
+from plugin.storage.tables import outbox
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
 from tests.integration.storage.kit import entry, new_member
@@ -116,6 +117,8 @@ def test_a_delivery_is_accepted_once_and_drained_in_order(
         second = tx.inbox.next_waiting(JobKind.SHOPIFY_DELIVERY, clock.now(), first.id)
         assert second is not None and second.payload == {"delivery": "d-2"}
         assert tx.inbox.next_waiting(JobKind.SHOPIFY_DELIVERY, clock.now(), second.id) is None
+    with engine.connect() as connection:  # the unknown shop's delivery was written nowhere
+        assert connection.execute(select(func.count()).select_from(outbox)).scalar_one() == 2
 
 
 def test_data_requests_are_kept_once_answered_once_and_forgotten(

@@ -65,7 +65,7 @@ def test_a_cancelled_order_gives_back_everything_it_earned(
     assert history(uow, shop)[-1] == (EntryKind.REVERSE, -100)
 
 
-def test_points_are_pending_until_the_return_window_passes(
+def test_points_earned_wait_as_pending_during_the_return_window(
     uow: MemoryUnitOfWork, clock: FrozenClock, program: Program
 ) -> None:
     shop = register_shop(uow, clock, "demo", "pending.example", program.model_copy(update={"pending_days": 14}))
