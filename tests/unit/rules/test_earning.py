@@ -104,3 +104,13 @@ def test_refunded_shipping_and_tax_come_off_only_when_they_counted() -> None:
 def test_two_refunds_without_lines_take_their_shares_together() -> None:
     refunds = (Refund("r1", unitemised=D("20")), Refund("r2", unitemised=D("30")))
     assert earn_basis(merge(None, paid(Line("a", D("100")), refunds=refunds)), EarnBasis()) == D("50")
+
+
+def test_an_order_paid_entirely_by_its_discount_earns_on_its_goods_when_discounts_are_not_subtracted() -> None:
+    state = merge(None, paid(Line("a", D("10")), order_discount=D("10")))
+    assert earn_basis(state, EarnBasis(subtract_order_discounts=False)) == D("10")
+
+
+def test_money_returned_on_an_order_that_cost_nothing_takes_all_its_basis() -> None:
+    state = merge(None, paid(Line("a", D("10")), order_discount=D("10"), refunded_total=D("5")))
+    assert earn_basis(state, EarnBasis(subtract_order_discounts=False)) == D("0")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal as D
 from pathlib import Path
 
 from plugin.platforms.saleor.payloads import parse_order_event
 from plugin.platforms.shopify.payloads import OrderPayload, RefundPayload, parse
 from plugin.rules.order_codec import dump_facts, dump_state, load_facts, load_state
-from plugin.rules.orders import merge
+from plugin.rules.orders import Line, LineKind, OrderFacts, Refund, merge
 from tests.saleor_kit import all_deliveries
 
 PAYLOADS = Path(__file__).parents[3] / ".." / "shared" / "fixtures" / "shopify" / "payloads"
@@ -37,3 +38,16 @@ def test_an_order_state_survives_storage_unchanged() -> None:
     state = merge(merge(None, placed), refunded)
     assert load_state(dump_state(state)) == state
     assert load_state(dump_state(merge(None, refunded))).lines_known is False
+
+
+def test_every_amount_of_an_order_survives_the_outbox() -> None:
+    facts = OrderFacts(
+        order_ref="1001",
+        lines=(Line("a", D("20.00")), Line("gc", D("50.00"), LineKind.GIFT_CARD, "Gift card")),
+        shipping=D("4.95"),
+        tax=D("8.40"),
+        tips=D("2.50"),
+        order_discount=D("5.00"),
+        refunds=(Refund("r1", lines=(("a", D("20.00")),), shipping=D("4.95"), tax=D("1.00"), unitemised=D("3.00")),),
+    )
+    assert load_facts(dump_facts(facts)) == facts
