@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from admin.downloads import csv_download
 from admin.pages import language, render, say, staff
 from plugin.ledger.reasons import render as render_reason
+from plugin.rules.limits import MAX_ADJUSTMENT
 from plugin.services import owner_pages
 from plugin.services.adjust import adjust
 from plugin.services.errors import ServiceError
@@ -61,7 +62,7 @@ def adjust_points(member_id: int) -> ResponseReturnValue:
     try:
         points = int(request.form.get("points", "").strip())
     except ValueError:
-        return member(member_id, error=say("error.invalid_amount"), status=422)
+        return _refused(member_id, "invalid_amount")
     collaborators = loyalty()
     try:
         available = adjust(
@@ -75,8 +76,14 @@ def adjust_points(member_id: int) -> ResponseReturnValue:
             request_id=request.form.get("request_id") or None,
         )
     except ServiceError as refused:
-        return member(member_id, error=say(f"error.{refused.code}"), status=422)
+        return _refused(member_id, refused.code)
     return member(member_id, message=say("member.adjusted", available=available))
+
+
+def _refused(member_id: int, code: str) -> ResponseReturnValue:
+    """The member's page again, saying why the adjustment was refused (the most points one may adjust by, too)."""
+    most = f"{MAX_ADJUSTMENT:,}".replace(",", "." if language() == "nl" else ",")  # 1.000.000.000.000 in Dutch
+    return member(member_id, error=say(f"error.{code}", most=most), status=422)
 
 
 def members_csv() -> ResponseReturnValue:

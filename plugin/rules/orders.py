@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, Overflow
 from enum import StrEnum
 
 from plugin.rules.program import EarnBasis, Program, Rounding
@@ -136,7 +136,8 @@ def earn_basis(state: OrderState, basis: EarnBasis) -> Decimal:
         for line in state.lines
         if line.kind is LineKind.GOODS or (basis.gift_cards and line.kind is LineKind.GIFT_CARD)
     }
-    amount = sum(counted_lines.values(), ZERO)
+    # no mutate (here and on the refunded lines' sum): without ZERO, sum starts at the int 0, to the same amount.
+    amount = sum(counted_lines.values(), ZERO)  # pragma: no mutate
     if basis.subtract_order_discounts:
         amount -= state.order_discount
     amount += (
@@ -146,7 +147,7 @@ def earn_basis(state: OrderState, basis: EarnBasis) -> Decimal:
     )
     unitemised = state.refunded_total
     for refund in state.refunds:
-        amount -= sum((value for ref, value in refund.lines if ref in counted_lines), ZERO)
+        amount -= sum((value for ref, value in refund.lines if ref in counted_lines), ZERO)  # pragma: no mutate
         amount -= refund.shipping if basis.shipping else ZERO
         amount -= refund.tax if basis.tax else ZERO
         unitemised += refund.unitemised
@@ -159,12 +160,15 @@ def earn_basis(state: OrderState, basis: EarnBasis) -> Decimal:
 
 
 _ROUNDING = {Rounding.DOWN: ROUND_FLOOR, Rounding.HALF_UP: ROUND_HALF_UP, Rounding.UP: ROUND_CEILING}
+# 60 digits: exact for an amount up to 10^15 (20 digits) times a rate and a multiplier of 20 digits each.
+# The default context's 28 would round an IDR order's points, and refuse to quantize past 10^28.
+_EXACT = Context(prec=60, traps=[InvalidOperation, Overflow])
 
 
 def points_for_amount(amount: Decimal, program: Program, multiplier: Decimal = Decimal(1)) -> int:
     """Points for an amount of money under the program, before any order conditions."""
-    raw = amount * program.points_per_unit * multiplier
-    return int(raw.quantize(Decimal(1), rounding=_ROUNDING[program.rounding]))
+    raw = _EXACT.multiply(_EXACT.multiply(amount, program.points_per_unit), multiplier)
+    return int(raw.quantize(Decimal(1), rounding=_ROUNDING[program.rounding], context=_EXACT))
 
 
 def points_deserved(
@@ -174,7 +178,8 @@ def points_deserved(
     if not earning or not state.paid or state.cancelled:
         return 0
     amount = earn_basis(state, program.earn_basis)
-    if amount <= ZERO or amount < program.minimum_order:
+    # no mutate: an amount of exactly 0 earns 0 points with `< ZERO` too; the minimum-order test guards the rest.
+    if amount <= ZERO or amount < program.minimum_order:  # pragma: no mutate
         return 0
     return points_for_amount(amount, program, multiplier)
 

@@ -8,6 +8,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from plugin.rules.limits import MAX_ADJUSTMENT
+
 
 class Strict(BaseModel):
     # Unknown keys are refused so a typo never silently becomes a default.
@@ -95,7 +97,7 @@ class RewardKind(StrEnum):
 class Reward(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
     kind: RewardKind
-    points: Annotated[int, Field(ge=1)]
+    points: Annotated[int, Field(ge=1, le=MAX_ADJUSTMENT)]
     amount: Annotated[Decimal, Field(gt=0)] | None = None
     percentage: Annotated[Decimal, Field(gt=0, le=100)] | None = None
     minimum_points: Annotated[int, Field(ge=0)] = 0
@@ -125,8 +127,8 @@ class GuestClaim(Strict):
 
 
 class Bonuses(Strict):
-    signup: Annotated[int, Field(ge=0)] = 0
-    birthday: Annotated[int, Field(ge=0)] = 0
+    signup: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
+    birthday: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
 
 
 class RefundShortfall(StrEnum):
@@ -139,7 +141,8 @@ class Program(Strict):
 
     terms_version: Annotated[str, Field(min_length=1, max_length=40)] = "1"
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
-    points_per_unit: Annotated[Decimal, Field(ge=0, le=10000)] = Decimal(1)
+    # At most 100: an order of the largest amount (limits.MAX_AMOUNT) times the top tier's x10 stays inside BIGINT.
+    points_per_unit: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(1)
     rounding: Rounding = Rounding.DOWN
     earn_basis: EarnBasis = EarnBasis()
     minimum_order: Annotated[Decimal, Field(ge=0)] = Decimal(0)
@@ -194,7 +197,9 @@ class ProgramError(ValueError):
             message = detail["msg"].removeprefix("Value error, ")
             # Cross-field validators report "field: message"; fold that into the location.
             head, sep, rest = message.partition(": ")
-            if sep and " " not in head:
+            # no mutate: every message of a Program field has a space, and only ours a ": " (after one word),
+            # so `or` or another space test reads them all the same.
+            if sep and " " not in head:  # pragma: no mutate
                 location.append(head)
                 message = rest
             if detail["type"] == "extra_forbidden":

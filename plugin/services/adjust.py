@@ -9,10 +9,21 @@ from plugin.ledger import jobs, keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.posting import credit, debit, expiry_for
 from plugin.ledger.postings import Postings
-from plugin.services.errors import InvalidAmount, NotEnoughPoints, ReasonRequired, UnknownMember
+from plugin.rules.limits import MAX_ADJUSTMENT, NAME_LENGTH
+from plugin.services.errors import (
+    InvalidAmount,
+    InvalidReason,
+    NotEnoughPoints,
+    ReasonRequired,
+    ServiceError,
+    UnknownMember,
+)
 from plugin.services.records import MemberStatus
 from plugin.services.repositories import UnitOfWork
 from plugin.services.settlement import account
+
+# The member reads the reason in their history: a sentence or two, not a document.
+REASON_LENGTH = 500
 
 
 def adjust(
@@ -26,12 +37,21 @@ def adjust(
     *,
     request_id: str | None = None,
 ) -> int:
-    """Add (positive) or take (negative) points; returns the new available balance. Never below zero."""
+    """Add (positive) or take (negative) points; returns the new available balance. Never below zero.
+
+    At most MAX_ADJUSTMENT points either way: a typo of a few digits more is refused, not posted."""
     reason = reason.strip()
     if not reason:
         raise ReasonRequired("an adjustment needs a reason")
+    if len(reason) > REASON_LENGTH or "\x00" in reason:
+        raise InvalidReason(f"a reason has at most {REASON_LENGTH} characters and no NUL")
     if points == 0:
         raise InvalidAmount("an adjustment must change the balance")
+    if abs(points) > MAX_ADJUSTMENT:
+        raise InvalidAmount(f"an adjustment adds or takes at most {MAX_ADJUSTMENT:,} points")
+    key = keys.adjustment_entry(request_id or uuid.uuid4().hex)
+    if len(key) > keys.MAX_LENGTH or len(actor) > NAME_LENGTH:
+        raise ServiceError("the request id or the actor is too long to record")
     now = clock.now()
     with uow(shop_id) as tx:
         member = tx.members.get(member_id, lock=True)
@@ -43,7 +63,7 @@ def adjust(
         entry = NewEntry(
             kind=EntryKind.ADJUST,
             points=points,
-            idempotency_key=keys.adjustment_entry(request_id or uuid.uuid4().hex),
+            idempotency_key=key,
             reason=Reason(code="staff_adjustment", text=reason),
             program_version=version,
             actor=actor,

@@ -27,5 +27,11 @@ class ReasonRequired(ServiceError):
     code = "reason_required"
 
 
+class InvalidReason(ServiceError):
+    """A reason the ledger cannot keep: too long, or with a NUL (which PostgreSQL stores nowhere)."""
+
+    code = "invalid_reason"
+
+
 class InvalidAmount(ServiceError):
     code = "invalid_amount"

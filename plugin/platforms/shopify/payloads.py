@@ -12,8 +12,24 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from plugin.platforms.bounds import (
+    Amount,
+    Code,
+    CurrencyCode,
+    DisplayText,
+    Email,
+    LanguageCode,
+    NumericId,
+    Quantity,
+    display,
+    problem,
+    within_bounds,
+)
+from plugin.platforms.bounds import (
+    PayloadError as PayloadError,  # re-exported: the error of both platforms' payloads
+)
 from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts, Refund
 
 OPT_IN_ATTRIBUTE = "loyalty_opt_in"
@@ -25,10 +41,6 @@ _PAID = frozenset({"paid", "partially_refunded", "refunded"})
 _GRAPHQL_PAID = frozenset({"PAID", "PARTIALLY_REFUNDED", "REFUNDED"})
 
 
-class PayloadError(ValueError):
-    """A webhook body that is not the shape Shopify sends: answer 400, write nothing."""
-
-
 class Payload(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -37,8 +49,8 @@ P = TypeVar("P", bound=Payload)
 
 
 class Money(Payload):
-    amount: Decimal
-    currency_code: str = ""
+    amount: Amount
+    currency_code: CurrencyCode | None = None
 
 
 class MoneySet(Payload):
@@ -52,7 +64,7 @@ def _money(value: MoneySet | None, fallback: Decimal | None = None) -> Decimal:
 
 
 class DiscountAllocation(Payload):
-    amount: Decimal | None = None
+    amount: Amount | None = None
     amount_set: MoneySet | None = None
 
     @property
@@ -62,11 +74,11 @@ class DiscountAllocation(Payload):
 
 
 class LineItem(Payload):
-    id: int
-    name: str | None = None
-    title: str | None = None
-    quantity: int
-    price: Decimal | None = None
+    id: NumericId
+    name: DisplayText | None = None
+    title: DisplayText | None = None
+    quantity: Quantity
+    price: Amount | None = None
     price_set: MoneySet | None = None
     gift_card: bool = False
     discount_allocations: tuple[DiscountAllocation, ...] = ()
@@ -84,7 +96,7 @@ class LineItem(Payload):
 
 
 class ShippingLine(Payload):
-    price: Decimal | None = None
+    price: Amount | None = None
     price_set: MoneySet | None = None
     discount_allocations: tuple[DiscountAllocation, ...] = ()
     is_removed: bool = False
@@ -106,20 +118,20 @@ class NoteAttribute(Payload):
 
 
 class DiscountCode(Payload):
-    code: str
+    code: Code
 
 
 class Customer(Payload):
-    id: int
-    email: str | None = None
+    id: NumericId
+    email: Email | None = None
 
 
 class RefundLineItem(Payload):
-    line_item_id: int
+    line_item_id: NumericId
     # `subtotal` is a JSON number; the `_set` string is exact and preferred when present.
-    subtotal: Decimal | None = None
+    subtotal: Amount | None = None
     subtotal_set: MoneySet | None = None
-    total_tax: Decimal | None = None
+    total_tax: Amount | None = None
     total_tax_set: MoneySet | None = None
 
     @property
@@ -141,15 +153,15 @@ class RefundShippingLine(Payload):
 class Transaction(Payload):
     kind: str
     status: str | None = None
-    amount: Decimal
-    currency: str | None = None
+    amount: Amount
+    currency: CurrencyCode | None = None
 
 
 class RefundPayload(Payload):
     """A refund: the body of refunds/create, and each element of an order's `refunds`."""
 
-    id: int
-    order_id: int
+    id: NumericId
+    order_id: NumericId
     refund_line_items: tuple[RefundLineItem, ...] = ()
     refund_shipping_lines: tuple[RefundShippingLine, ...] = ()
     transactions: tuple[Transaction, ...] = ()
@@ -188,32 +200,32 @@ class RefundPayload(Payload):
 
     def facts(self) -> OrderFacts:
         """What refunds/create says about its order: only this refund."""
-        return OrderFacts(order_ref=str(self.order_id), refunds=(self.refund(),))
+        return within_bounds(OrderFacts(order_ref=str(self.order_id), refunds=(self.refund(),)))
 
 
 class OrderPayload(Payload):
     """The body of orders/create, orders/paid, orders/updated and orders/cancelled."""
 
-    id: int
-    name: str = ""
-    email: str | None = None
-    contact_email: str | None = None
-    currency: str | None = None
+    id: NumericId
+    name: DisplayText = ""
+    email: Email | None = None
+    contact_email: Email | None = None
+    currency: CurrencyCode | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     cancelled_at: datetime | None = None
     financial_status: str | None = None
     customer: Customer | None = None
-    customer_locale: str | None = None
+    customer_locale: LanguageCode | None = None
     note_attributes: tuple[NoteAttribute, ...] = ()
     discount_codes: tuple[DiscountCode, ...] = ()
     line_items: tuple[LineItem, ...] = ()
     shipping_lines: tuple[ShippingLine, ...] = ()
-    total_tax: Decimal | None = None
+    total_tax: Amount | None = None
     total_tax_set: MoneySet | None = None
-    total_discounts: Decimal | None = None
+    total_discounts: Amount | None = None
     total_discounts_set: MoneySet | None = None
-    total_tip_received: Decimal | None = None
+    total_tip_received: Amount | None = None
     total_price_set: MoneySet | None = None
     refunds: tuple[RefundPayload, ...] | None = None
 
@@ -233,36 +245,38 @@ class OrderPayload(Payload):
         )
         total_discounts = _money(self.total_discounts_set, self.total_discounts)
         currency = self.total_price_set.shop_money.currency_code if self.total_price_set else None
-        return OrderFacts(
-            order_ref=str(self.id),
-            name=self.name,
-            currency=currency or self.currency or "EUR",
-            placed_at=self.created_at,
-            updated_at=self.updated_at,
-            customer_ref=str(self.customer.id) if self.customer else None,
-            email=self.email or self.contact_email or (self.customer.email if self.customer else None),
-            opted_in=self.opted_in,
-            lines=lines,
-            shipping=sum((shipping.charged for shipping in self.shipping_lines), ZERO),
-            tax=_money(self.total_tax_set, self.total_tax),
-            tips=self.total_tip_received or ZERO,
-            # Shopify allocates almost every discount to lines; whatever it did not is order-level.
-            order_discount=max(total_discounts - allocated, ZERO),
-            paid=self.financial_status in _PAID,
-            cancelled=self.cancelled_at is not None,
-            refunds=tuple(refund.refund() for refund in self.refunds or ()),
-            discount_codes=tuple(code.code for code in self.discount_codes),
-            locale=self.customer_locale[:2].lower() if self.customer_locale else None,
+        return within_bounds(
+            OrderFacts(
+                order_ref=str(self.id),
+                name=self.name,
+                currency=currency or self.currency or "EUR",
+                placed_at=self.created_at,
+                updated_at=self.updated_at,
+                customer_ref=str(self.customer.id) if self.customer else None,
+                email=self.email or self.contact_email or (self.customer.email if self.customer else None),
+                opted_in=self.opted_in,
+                lines=lines,
+                shipping=sum((shipping.charged for shipping in self.shipping_lines), ZERO),
+                tax=_money(self.total_tax_set, self.total_tax),
+                tips=self.total_tip_received or ZERO,
+                # Shopify allocates almost every discount to lines; whatever it did not is order-level.
+                order_discount=max(total_discounts - allocated, ZERO),
+                paid=self.financial_status in _PAID,
+                cancelled=self.cancelled_at is not None,
+                refunds=tuple(refund.refund() for refund in self.refunds or ()),
+                discount_codes=tuple(code.code for code in self.discount_codes),
+                locale=self.customer_locale[:2].lower() if self.customer_locale else None,
+            )
         )
 
 
 class ComplianceCustomer(Payload):
-    id: int | None = None
-    email: str | None = None
+    id: NumericId | None = None
+    email: Email | None = None
 
 
 class DataRequestRef(Payload):
-    id: int
+    id: NumericId
 
 
 class CustomerPrivacyPayload(Payload):
@@ -284,11 +298,15 @@ def parse(model: type[P], raw_body: bytes) -> P:
     try:
         return model.model_validate_json(raw_body)
     except ValidationError as error:
-        raise PayloadError(f"not a Shopify {model.__name__}: {error.error_count()} problem(s)") from None
+        field, message = problem(error)
+        raise PayloadError(f"not a Shopify {model.__name__}: {message}", field) from None
+
+
+_AMOUNT = TypeAdapter(Amount)
 
 
 def _node_money(bag: dict[str, Any] | None) -> Decimal:
-    return Decimal(bag["shopMoney"]["amount"]) if bag else ZERO
+    return _AMOUNT.validate_python(bag["shopMoney"]["amount"]) if bag else ZERO
 
 
 def _node_allocated(node: dict[str, Any]) -> Decimal:
@@ -302,14 +320,24 @@ def _gid_ref(gid: str) -> str:
 def order_facts(
     node: dict[str, Any], more_lines: list[dict[str, Any]] | None = None, refunds: list[dict[str, Any]] | None = None
 ) -> OrderFacts:
-    """An order from the GraphQL `orders` query (plus its further lines and refunds) as webhook-equal facts."""
-    items = node["lineItems"]["nodes"] + (more_lines or [])
+    """An order from the GraphQL `orders` query (plus its further lines and refunds) as webhook-equal facts.
+
+    PayloadError for an order out of bounds, as its webhook would get."""
+    try:
+        return within_bounds(_node_facts(node, more_lines or [], refunds or []))
+    except ValidationError as error:
+        field, message = problem(error)
+        raise PayloadError(f"a Shopify order out of bounds: {message}", field or "amount") from None
+
+
+def _node_facts(node: dict[str, Any], more_lines: list[dict[str, Any]], refunds: list[dict[str, Any]]) -> OrderFacts:
+    items = node["lineItems"]["nodes"] + more_lines
     lines = tuple(
         Line(
             ref=_gid_ref(item["id"]),
             amount=_node_money(item["originalUnitPriceSet"]) * item["quantity"] - _node_allocated(item),
             kind=LineKind.GIFT_CARD if item["isGiftCard"] else LineKind.GOODS,
-            title=item.get("name") or "",
+            title=display(item.get("name") or ""),
         )
         for item in items
     )
@@ -326,7 +354,7 @@ def order_facts(
     currency = (node.get("totalTipReceivedSet") or {}).get("shopMoney", {}).get("currencyCode")
     return OrderFacts(
         order_ref=str(node["legacyResourceId"]),
-        name=node.get("name") or "",
+        name=display(node.get("name") or ""),
         currency=currency or "EUR",
         placed_at=datetime.fromisoformat(node["createdAt"]),
         updated_at=datetime.fromisoformat(node["updatedAt"]),
@@ -340,7 +368,7 @@ def order_facts(
         order_discount=max(_node_money(node.get("totalDiscountsSet")) - allocated, ZERO),
         paid=node.get("displayFinancialStatus") in _GRAPHQL_PAID,
         cancelled=node.get("cancelledAt") is not None,
-        refunds=tuple(_node_refund(refund) for refund in refunds or []),
+        refunds=tuple(_node_refund(refund) for refund in refunds),
         discount_codes=tuple(node.get("discountCodes") or []),
         locale=(node.get("customerLocale") or "")[:2].lower() or None,
     )
