@@ -18,10 +18,10 @@ from pathlib import Path
 
 from flask import Blueprint
 
-from admin import analytics, imports, members, pages, privacy, program, setup, staff, unsubscribe
+from admin import analytics, dead_letters, imports, members, pages, privacy, program, setup, staff, unsubscribe
 
 blueprint = Blueprint("admin", __name__, template_folder=str(Path(__file__).resolve().parent / "templates"))
 blueprint.context_processor(pages.words)
 # The session check registers first: it runs before every page.
-for group in (staff, program, members, privacy, analytics, imports, setup, unsubscribe):
+for group in (staff, program, members, privacy, analytics, imports, setup, dead_letters, unsubscribe):
     group.register(blueprint)
