@@ -1,6 +1,7 @@
 """The outbox handlers that send member e-mails over SMTP, and the run that plans points-expiring reminders.
 
-A failing SMTP server raises RetryLater, so the outbox keeps the job and sends it when the server is back.
+An SMTP server out of reach raises Unreachable, so the outbox keeps the job, however long the outage,
+and sends it when the server is back; a server that answers with an error raises RetryLater.
 A member without an e-mail address, erased, or unsubscribed from marketing mails: the job is done, unsent.
 """
 
@@ -22,12 +23,21 @@ from plugin.notifications.unsubscribe_links import unsubscribe_token
 from plugin.rules.program import RewardKind
 from plugin.rules.tiers import multiplier_of
 from plugin.services.member_card import language_of, reward_title
-from plugin.services.outbox import GiveUp, Handler, RetryLater
+from plugin.services.outbox import GiveUp, Handler, RetryLater, Unreachable
 from plugin.services.records import Job, Member, MemberStatus, RedemptionStatus
 from plugin.services.repositories import Transaction, UnitOfWork
 from plugin.settings import Settings
 
 SMTP_TIMEOUT_SECONDS = 20
+# The server takes no mail now, whichever: down, dropped the connection, refuses our greeting, login or
+# TLS. That is an outage (or a setting to fix), not this mail's fault: the mail waits, never a dead letter.
+SERVER_UNUSABLE = (
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPAuthenticationError,
+    smtplib.SMTPNotSupportedError,
+)
 
 # What an e-mail says beyond the shop and balances; None: nothing to say any more, the job is done unsent.
 Context = Callable[[Transaction, Job, Member, str], dict[str, Any] | None]
@@ -44,8 +54,12 @@ def send(settings: Settings, message: EmailMessage) -> None:
             client.send_message(message)
     except smtplib.SMTPRecipientsRefused as error:
         raise GiveUp(f"recipient refused: {error.recipients}") from error
-    except (smtplib.SMTPException, OSError) as error:
-        raise RetryLater(f"SMTP server unavailable: {error}") from error
+    except SERVER_UNUSABLE as error:
+        raise Unreachable(f"SMTP server unavailable: {error}") from error
+    except smtplib.SMTPException as error:  # an answer about this mail, such as 451 try again later
+        raise RetryLater(f"SMTP server refused: {error}") from error
+    except OSError as error:  # refused, timed out, no route, TLS (SMTPException is an OSError: it goes first)
+        raise Unreachable(f"SMTP server unavailable: {error}") from error
 
 
 def email_handlers(uow: UnitOfWork, clock: Clock, settings: Settings) -> dict[JobKind, Handler]:
@@ -128,19 +142,12 @@ def _points_expiring(tx: Transaction, job: Job, member: Member, language: str) -
     return {"points": remaining, "expires": long_date(expires, language)}
 
 
-def remind_expiring(uow: UnitOfWork, clock: Clock, days: int) -> int:
-    """Plan one reminder per lot that expires within `days`, in every installed shop; safe on several hosts."""
+def remind_expiring(uow: UnitOfWork, clock: Clock, shop_id: int, days: int) -> int:
+    """Plan one reminder per lot of the shop that expires within `days`; safe on several hosts."""
     now = clock.now()
-    with uow.shops() as shops:
-        shop_ids = shops.installed_ids()
-    planned = 0
-    for shop_id in shop_ids:
-        with uow(shop_id) as tx:
-            # Claimed by a conditional update: two runs never plan the same lot twice.
-            claimed = tx.sweeps.claim_expiry_reminders(now, now + timedelta(days=days))
-            if claimed:
-                tx.outbox.enqueue(
-                    [jobs.points_expiring(lot.member_id, lot.lot_id, lot.expires_at) for lot in claimed], now
-                )
-        planned += len(claimed)
-    return planned
+    with uow(shop_id) as tx:
+        # Claimed by a conditional update: two runs never plan the same lot twice.
+        claimed = tx.sweeps.claim_expiry_reminders(now, now + timedelta(days=days))
+        if claimed:
+            tx.outbox.enqueue([jobs.points_expiring(lot.member_id, lot.lot_id, lot.expires_at) for lot in claimed], now)
+    return len(claimed)

@@ -6,8 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
+
+from plugin.services.repositories import StorageUnavailable
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -60,18 +63,42 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 @contextmanager
+def connected(engine: Engine) -> Iterator[Connection]:
+    """A connection from the pool; StorageUnavailable instead of the driver's error when the database cannot
+    be reached. Every other error (a constraint, a lock timeout, a bug in a statement) passes unchanged.
+
+    "Cannot be reached" is exactly two cases, both outside the code's control and both gone once the
+    database is back: opening a connection failed (refused, timed out, unknown host, too many clients,
+    server starting or shutting down), or the driver saw the connection die under a statement
+    (`connection_invalidated`). In the second case SQLAlchemy has already discarded the pool's older
+    connections, so the next transaction opens a fresh one: no restart needed, and no ping per checkout.
+    """
+    try:
+        connection = engine.connect()
+    except DBAPIError as refused:
+        raise StorageUnavailable(_first_line(refused)) from refused
+    with connection:
+        try:
+            yield connection
+        except DBAPIError as failure:
+            if not failure.connection_invalidated:
+                raise
+            raise StorageUnavailable(_first_line(failure)) from failure
+
+
+def _first_line(error: DBAPIError) -> str:
+    """The driver's own message, first line only: no SQL, no parameters (they may hold personal data)."""
+    lines = str(error.orig).strip().splitlines()
+    return f"database unavailable: {lines[0] if lines else type(error.orig).__name__}"
+
+
+@contextmanager
 def read_only(engine: Engine) -> Iterator[Connection]:
     """A connection for reads in which each statement sees its own snapshot, as under PostgreSQL's READ
     COMMITTED. No BEGIN and COMMIT: on PostgreSQL they are two round trips, on SQLite a lock dance,
     and a read of one statement (the storefront's, Store.member_card) needs neither."""
-    with engine.connect() as connection:
+    with connected(engine) as connection:
         if is_sqlite(engine):
             yield connection.execution_options(sqlite_begin=None)
         else:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
-
-
-def ping(engine: Engine) -> None:
-    """Raise unless the database answers a query (the liveness check)."""
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))

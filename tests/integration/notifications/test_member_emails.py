@@ -153,8 +153,8 @@ def test_expiry_reminder_goes_once_per_lot_and_not_to_the_unsubscribed(
 
     clock.advance(days=365 - 20)  # the app.toml program expires points 12 months after earning
     # Each member has two lots: the signup bonus and the order.
-    assert remind_expiring(loyalty.uow, clock, days=30) == 4
-    assert remind_expiring(loyalty.uow, clock, days=30) == 0
+    assert remind_expiring(loyalty.uow, clock, shop.id, days=30) == 4
+    assert remind_expiring(loyalty.uow, clock, shop.id, days=30) == 0
     drain(loyalty, clock)
 
     assert sorted(m["To"] for m in inbox.received) == ["one@example.com", "one@example.com"]

@@ -1,0 +1,96 @@
+"""The worker's loop (`loyalty worker`): rounds of the outbox until it is asked to stop, riding out outages.
+
+A database outage never ends the loop: it is logged, waited out with backoff and jitter, and the next
+round works again as soon as the database answers. SIGTERM or SIGINT (see webhooks/cli.py) ask it to
+stop; the job in hand is finished first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import Any
+
+from plugin.clock import Clock
+from plugin.ledger.jobs import Lane
+from plugin.observability import log_event
+from plugin.services.outbox import Handlers, WorkerPolicy, run_once
+from plugin.services.repositories import StorageUnavailable, UnitOfWork
+
+
+class Stop:
+    """Asked for by a signal handler; the loop reads it between jobs and while it waits."""
+
+    # While waiting, how often to look whether a stop was asked for: a signal handler may only set a flag.
+    POLL_SECONDS = 0.1
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __call__(self) -> bool:
+        return self.asked
+
+    def ask(self, *_signal: object) -> None:
+        """Stop after the job in hand (the signature of a signal handler)."""
+        self.asked = True
+
+    def wait(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if a stop is asked for meanwhile."""
+        deadline = time.monotonic() + seconds
+        while not self.asked and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, self.POLL_SECONDS))
+
+
+def work(
+    uow: UnitOfWork,
+    clock: Clock,
+    handlers: Handlers,
+    policy: WorkerPolicy,
+    stop: Stop,
+    *,
+    idle_seconds: float = 1.0,
+    once: bool = False,
+    alive: Callable[[], None] = lambda: None,
+    lanes: Sequence[Lane] = tuple(Lane),
+) -> None:
+    """Handle due jobs until `stop` is asked for (or, with `once`, until none is due).
+
+    `alive` is called after every round that reached the database (a health check watches it)."""
+    # A throttled shop's next API slot comes within 1 / rate seconds; a longer pause would slow it down.
+    pause = min(idle_seconds, 1 / policy.rate_per_shop)
+    outages = 0
+    log_event("worker", "started", lanes=",".join(lanes))
+    while not stop():
+        try:
+            handled = run_once(uow, clock, handlers, policy, stop, lanes)
+        except StorageUnavailable as outage:
+            outages += 1
+            wait = policy.outage_wait(outages)
+            log_event("worker.database", "unavailable", error=str(outage), attempt=outages, retry_in_s=round(wait, 2))
+            stop.wait(wait)
+            continue
+        alive()
+        if outages:
+            log_event("worker.database", "available", after_attempts=outages)
+            outages = 0
+        if handled == 0:
+            if once:
+                break
+            stop.wait(pause)
+    log_event("worker", "stopped", lanes=",".join(lanes))
+
+
+def work_in_lanes(
+    uow: UnitOfWork, clock: Clock, handlers: Handlers, policy: WorkerPolicy, stop: Stop, **options: Any
+) -> None:
+    """`work` with each lane in a thread of its own, so that no lane's jobs wait behind another's: order
+    deliveries take a millisecond, a platform call or an e-mail a tenth of a second or more, a reconcile
+    minutes. If a lane's loop fails, the others are asked to stop and its error is raised."""
+    with ThreadPoolExecutor(max_workers=len(Lane), thread_name_prefix="lane") as pool:
+        loops = [pool.submit(work, uow, clock, handlers, policy, stop, lanes=(lane,), **options) for lane in Lane]
+        finished, _running = wait(loops, return_when=FIRST_EXCEPTION)
+        if any(loop.exception() is not None for loop in finished):
+            stop.ask()
+    for loop in loops:
+        loop.result()
