@@ -81,16 +81,23 @@ def keep_session(response: BaseResponse) -> BaseResponse:
 
 
 def _frame_ancestors(shop: Shop | None) -> str:
-    """Who may frame an admin page: the shop's own admin or dashboard; this origin when no shop is known."""
+    """Who may frame an admin page: the shop's own admin or dashboard; nobody when no shop is known."""
     if shop is not None and shop.platform == "shopify":
         # Shopify's documented value for embedded apps: the shop's admin domain and admin.shopify.com.
         return f"frame-ancestors https://{shop.domain} https://admin.shopify.com"
+    saleor = loyalty().settings.saleor
     if shop is not None and shop.platform == "saleor":
-        # The app is told the API URL only; the dashboard Saleor serves next to it shares its origin.
-        api = urlsplit(shop.domain)
-        return f"frame-ancestors {api.scheme}://{api.netloc}"
-    # Sign-in pages, before any shop is known (the Saleor dashboard's entry among them): this origin only.
-    return "frame-ancestors 'self'"
+        api_urls = [shop.domain]
+    elif request.endpoint in ("admin.saleor_start", "admin.start_session"):
+        # The Saleor dashboard's entry learns its shop only from the token the dashboard posts to it.
+        api_urls = saleor.allowed_api_urls
+    else:
+        # The development login, and refusals before any shop is known, are never embedded.
+        return "frame-ancestors 'none'"
+    # The app is told API URLs only: Saleor Cloud serves the dashboard on the API's origin, and a dashboard
+    # served elsewhere is the operator's to name (saleor.dashboard_origins).
+    origins = [f"{url.scheme}://{url.netloc}" for url in map(urlsplit, api_urls)] + saleor.dashboard_origins
+    return "frame-ancestors " + (" ".join(dict.fromkeys(origins)) or "'none'")
 
 
 def login() -> ResponseReturnValue:

@@ -26,6 +26,8 @@ from plugin.storage.database import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("LOYALTY_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# The app encrypts shops' access tokens with it (any Fernet key will do for a benchmark).
+BENCH_TOKEN_KEY = "x1lw_4CjxoBcoN2sKhH_ZgPqOxZWVfYb0YxOdBNvL6A="
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,13 @@ def gunicorn(target: str, env: dict[str, str], workers: int, workdir: Path) -> I
     with log_path.open("ab") as log:
         server = subprocess.Popen(
             command,
-            env={"LOYALTY_SECRET_KEY": "bench-secret-key", **os.environ, **env, "PYTHONPATH": f"{ROOT}:{workdir}"},
+            env={
+                "LOYALTY_SECRET_KEY": "bench-secret-key",
+                "LOYALTY_TOKEN_KEYS": BENCH_TOKEN_KEY,
+                **os.environ,
+                **env,
+                "PYTHONPATH": f"{ROOT}:{workdir}",
+            },
             stdout=log,
             stderr=log,
         )

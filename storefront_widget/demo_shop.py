@@ -2,8 +2,8 @@
 
 Demo mode is the one setting `demo` (LOYALTY_DEMO=1, or `demo = true` in app.toml's [app]); `make run`
 sets it. Only in demo mode does the app serve the demo storefront page and its local app proxy (/demo)
-and send `/` there, and may a process start without LOYALTY_SECRET_KEY (`make run` keeps one in var/ all
-the same). A demo shop is a Shopify shop whose credentials carry the demo mark: its codes are made by the
+and send `/` there, and may a process start without LOYALTY_SECRET_KEY and LOYALTY_TOKEN_KEYS (`make run`
+keeps both in var/ all the same). A demo shop is a Shopify shop whose credentials carry the demo mark: its codes are made by the
 in-memory platform, never by Shopify. `loyalty seed-demo` and the /demo page seed the one demo shop; with
 no Shopify client secret configured, the app proxy serves that shop only, signed with the demo secret.
 """
@@ -41,19 +41,28 @@ _DEMO_MARK = "demo"  # the credentials key that makes a shop a demo shop
 
 
 class MissingSecretKey(RuntimeError):
-    """Outside demo mode a process refuses to start without LOYALTY_SECRET_KEY."""
+    """A process refuses to start without LOYALTY_SECRET_KEY and LOYALTY_TOKEN_KEYS (outside demo mode), or with bad ones."""
 
 
 def settings_to_start(settings: Settings) -> Settings:
-    """The settings a web or worker process starts with; outside demo mode a missing secret key refuses."""
+    """The settings a web or worker process starts with; outside demo mode missing secret keys refuse."""
+    if not settings.demo:
+        if not settings.secret_key:
+            raise MissingSecretKey(
+                "LOYALTY_SECRET_KEY is not set: give every web and worker process the same secret"
+                " (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`), or set LOYALTY_DEMO=1 for a local demo"
+            )
+        if not settings.token_keys:
+            raise MissingSecretKey(
+                "LOYALTY_TOKEN_KEYS is not set: give every web and worker process the same key to encrypt the shops'"
+                " access tokens (e.g. `python -c 'from cryptography.fernet import Fernet;"
+                " print(Fernet.generate_key().decode())'`), or set LOYALTY_DEMO=1 for a local demo"
+            )
+        return settings
+    # A lone demo process may sign with a key of its own; its sessions and links die with it. Without token
+    # keys it stores tokens as given: a key of its own would lock them away from the worker and its next start.
     if settings.secret_key:
         return settings
-    if not settings.demo:
-        raise MissingSecretKey(
-            "LOYALTY_SECRET_KEY is not set: give every web and worker process the same secret"
-            " (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`), or set LOYALTY_DEMO=1 for a local demo"
-        )
-    # A lone demo process may sign with a key of its own; its sessions and links die with it.
     return settings.model_copy(update={"secret_key": secrets.token_hex(32)})
 
 

@@ -23,7 +23,11 @@ from plugin.services.shops import register_shop
 from plugin.settings import APP_TOML, Settings
 from plugin.storage.database import make_engine
 from plugin.storage.migrate import upgrade
+from plugin.storage.token_cipher import TokenCipher
 from plugin.storage.unit_of_work import SqlUnitOfWork
+
+# The key the test app encrypts shops' tokens with; the `uow` fixture holds it too, to read what the app wrote.
+TOKEN_KEY = "4BC4umSuG0wGdm38uh4xskk6E0vDTCCOH-iDi7mZz3k="
 
 POSTGRES_URL = os.environ.get("LOYALTY_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ON_POSTGRES = os.environ.get("LOYALTY_TEST_DATABASE", "sqlite") == "postgresql"
@@ -87,7 +91,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def uow(engine: Engine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(engine)
+    return SqlUnitOfWork(engine, TokenCipher([TOKEN_KEY]))
 
 
 @pytest.fixture
@@ -109,5 +113,5 @@ def fake_platform() -> FakePlatform:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings.load(APP_TOML, environ={}).model_copy(
-        update={"database_url": database_url, "secret_key": "test-secret-key"}
+        update={"database_url": database_url, "secret_key": "test-secret-key", "token_keys": TOKEN_KEY}
     )

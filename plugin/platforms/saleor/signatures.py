@@ -22,7 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
 
 SIGNATURE_HEADERS = ("Saleor-Signature", "X-Saleor-Signature")
-JWKS_TIMEOUT = (2.0, 5.0)
+# Seconds to connect, and to wait for each read, of a key set of a few hundred bytes: a delivery may be
+# waiting on it, and a slow key endpoint must not hold a web thread for long.
+JWKS_TIMEOUT = 2.0
 
 
 class SignatureError(Exception):
@@ -34,7 +36,7 @@ class UnknownKey(SignatureError):
 
 
 class RefetchTooSoon(UnknownKey):
-    """An unknown `kid` shortly after the last fetch: not fetched again, so bogus kids cannot make us hammer it."""
+    """An unknown `kid` shortly after the last fetch attempt: not fetched again, so bogus kids cannot make us hammer it."""
 
 
 class JwksUnavailable(Exception):
@@ -129,17 +131,19 @@ def verify_with_refetch(
     jwks: dict[str, Any],
     api_url: str,
     *,
-    may_refetch: bool = True,
-    on_fetch: Callable[[dict[str, Any]], None] | None = None,
+    may_fetch: Callable[[], bool],
+    on_fetch: Callable[[dict[str, Any]], None],
     session: requests.Session | None = None,
 ) -> None:
-    """Verify; on an unknown `kid` refetch the shop's JWKS once (handing it to `on_fetch`) and verify again."""
+    """Verify; on an unknown `kid` refetch the shop's JWKS (handing it to `on_fetch`) and verify again.
+
+    `may_fetch` is asked only then, before fetching: False (a fetch was tried moments ago) raises RefetchTooSoon.
+    """
     try:
         verify_delivery(raw_body, signature, jwks)
     except UnknownKey:
-        if not may_refetch:
+        if not may_fetch():
             raise RefetchTooSoon("the shop's keys were fetched moments ago") from None
         fresh = fetch_jwks(api_url, session)
-        if on_fetch is not None:
-            on_fetch(fresh)
+        on_fetch(fresh)
         verify_delivery(raw_body, signature, fresh)

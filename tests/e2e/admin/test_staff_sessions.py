@@ -147,7 +147,7 @@ def test_shopify_pages_may_be_framed_by_their_shop_admin_only(
     page = client.get("/admin/program?id_token=" + shopify_token(own.domain, clock.now().timestamp()))
     policy = page.headers["Content-Security-Policy"]
     assert policy == "frame-ancestors https://own-shop.myshopify.com https://admin.shopify.com"
-    assert client.get("/admin/login").headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert client.get("/admin/login").headers["Content-Security-Policy"] == "frame-ancestors 'none'"
 
 
 def test_an_uninstalled_shops_session_ends(client: FlaskClient, uow: SqlUnitOfWork, shop: Shop) -> None:

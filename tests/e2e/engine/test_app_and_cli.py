@@ -7,6 +7,7 @@ import sys
 
 from plugin.services.shops import register_shop
 from storefront_widget.demo_shop import seed_demo_shop
+from tests.conftest import TOKEN_KEY
 from webhooks.app import create_app
 from webhooks.collaborators import build
 
@@ -29,7 +30,12 @@ def test_an_unknown_path_is_a_404_not_a_redirect(settings) -> None:
 
 
 def loyalty(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "LOYALTY_SECRET_KEY": "test-secret-key"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LOYALTY_SECRET_KEY": "test-secret-key",
+        "LOYALTY_TOKEN_KEYS": TOKEN_KEY,
+    }
     return subprocess.run(
         [sys.executable, "-m", "webhooks.cli", *args], capture_output=True, text=True, env=env, check=False
     )

@@ -12,6 +12,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from tests.conftest import TOKEN_KEY
+
 ROOT = Path(__file__).resolve().parents[3]
 SOURCES = ["pyproject.toml", "README.md", "LICENSE", "app.toml", "plugin", "webhooks", "storefront_widget", "admin"]
 
@@ -61,6 +63,7 @@ def test_pip_install_gives_a_loyalty_command_that_migrates_a_database_outside_th
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'loyalty.db'}",
         "LOYALTY_SECRET_KEY": "test-secret-key",
+        "LOYALTY_TOKEN_KEYS": TOKEN_KEY,
     }
 
     where = run(venv / "bin" / "python", "-c", "import plugin.settings as s; print(s.APP_TOML)", cwd=elsewhere, env=env)

@@ -11,6 +11,7 @@ import pytest
 
 from plugin.settings import Settings
 from storefront_widget.demo_shop import MissingSecretKey
+from tests.conftest import TOKEN_KEY
 from webhooks.app import create_app
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -42,7 +43,7 @@ def test_the_loyalty_command_refuses_in_one_line_without_a_secret_key(database_u
     refused = loyalty_command(database_url, "verify")
     assert refused.returncode != 0
     assert refused.stderr.count("\n") == 1 and "LOYALTY_SECRET_KEY is not set" in refused.stderr
-    assert loyalty_command(database_url, "verify", LOYALTY_SECRET_KEY="k").returncode == 0
+    assert loyalty_command(database_url, "verify", LOYALTY_SECRET_KEY="k", LOYALTY_TOKEN_KEYS=TOKEN_KEY).returncode == 0
 
 
 def test_make_run_generates_a_local_key_once_and_reuses_it(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from plugin.platforms.saleor import graphql
 from tests.e2e.saleor.conftest import APP_ID, TOKEN, install
 from tests.saleor_kit import API_URL, JWKS_URL, FakeSaleorApi
@@ -52,6 +54,13 @@ def test_an_allowed_saleor_with_a_valid_token_installs(client, saleor_api, uow):
         shop, credentials = shops.with_credentials("saleor", API_URL)
     assert shop is not None
     assert (credentials["token"], credentials["app_id"]) == (TOKEN, APP_ID)
+
+
+def test_the_app_token_is_stored_encrypted(client, saleor_api, uow):
+    assert install(client, saleor_api).status_code == 200
+    with uow.engine.connect() as connection:
+        stored = connection.execute(text("SELECT CAST(credentials AS TEXT) FROM shops")).scalar_one()
+    assert TOKEN not in stored and APP_ID in stored
 
 
 def test_an_unknown_api_url_is_refused_with_a_message_for_the_installer(client, saleor_api):

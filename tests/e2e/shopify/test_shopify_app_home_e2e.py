@@ -6,6 +6,7 @@ from typing import Any
 
 import jwt
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.shopify_fakes import CLIENT_ID, SECRET, SHOP, FakeShopify
@@ -46,6 +47,9 @@ def test_first_load_exchanges_the_session_token_and_stores_the_whole_token_pair(
     assert credentials["expires_at"] and credentials["refresh_expires_at"]
     client.get(f"/shopify?shop={SHOP}&id_token={session_token(now)}")
     assert fake_shopify.exchanges == 1  # later loads reuse the stored token
+    with uow.engine.connect() as connection:
+        stored = connection.execute(text("SELECT CAST(credentials AS TEXT) FROM shops")).scalar_one()
+    assert fake_shopify.access_token not in stored and fake_shopify.refresh_token not in stored  # encrypted at rest
 
 
 def test_a_forged_session_token_is_refused_with_the_retry_header(

@@ -7,13 +7,16 @@ import json
 from typing import Any
 
 import pytest
+import requests
 import responses
 
 from plugin.platforms.saleor.signatures import (
+    JWKS_TIMEOUT,
     JwksUnavailable,
     RefetchTooSoon,
     SignatureError,
     UnknownKey,
+    fetch_jwks,
     jwks_url,
     signature_of,
     verify_delivery,
@@ -81,13 +84,21 @@ def test_the_jwks_lives_at_the_api_urls_origin() -> None:
     assert jwks_url("https://shop.example.com/api/graphql/") == "https://shop.example.com/.well-known/jwks.json"
 
 
+def allowed() -> bool:
+    return True
+
+
+def ignored(jwks: dict[str, Any]) -> None:
+    pass
+
+
 @responses.activate
 def test_an_unknown_kid_refetches_the_jwks_once_and_hands_it_over() -> None:
     rotated = signing_key("rotated")
     responses.get(JWKS_URL, json=rotated.jwks)
     fetched: list[dict[str, Any]] = []
     body = b'{"hello": "world"}'
-    verify_with_refetch(body, rotated.sign(body), fixture_jwks(), API_URL, on_fetch=fetched.append)
+    verify_with_refetch(body, rotated.sign(body), fixture_jwks(), API_URL, may_fetch=allowed, on_fetch=fetched.append)
     assert fetched == [rotated.jwks]
     assert len(responses.calls) == 1
 
@@ -98,7 +109,12 @@ def test_a_kid_missing_after_the_refetch_is_refused_but_the_fetch_is_still_repor
     fetched: list[dict[str, Any]] = []
     with pytest.raises(UnknownKey):
         verify_with_refetch(
-            b"{}", signing_key("stranger").sign(b"{}"), fixture_jwks(), API_URL, on_fetch=fetched.append
+            b"{}",
+            signing_key("stranger").sign(b"{}"),
+            fixture_jwks(),
+            API_URL,
+            may_fetch=allowed,
+            on_fetch=fetched.append,
         )
     assert len(responses.calls) == 1
     assert fetched == [fixture_jwks()]
@@ -107,14 +123,26 @@ def test_a_kid_missing_after_the_refetch_is_refused_but_the_fetch_is_still_repor
 @responses.activate
 def test_no_refetch_when_told_it_is_too_soon() -> None:
     with pytest.raises(RefetchTooSoon):
-        verify_with_refetch(b"{}", signing_key("stranger").sign(b"{}"), fixture_jwks(), API_URL, may_refetch=False)
+        verify_with_refetch(
+            b"{}",
+            signing_key("stranger").sign(b"{}"),
+            fixture_jwks(),
+            API_URL,
+            may_fetch=lambda: False,
+            on_fetch=ignored,
+        )
     assert len(responses.calls) == 0
 
 
 @responses.activate
-def test_a_known_kid_never_refetches() -> None:
+def test_a_known_kid_never_refetches_nor_asks_whether_it_may() -> None:
+    def asked() -> bool:
+        raise AssertionError("asked whether to fetch for a known kid")
+
     recorded = delivery("subscription-order_fully_paid-1")
-    verify_with_refetch(recorded.body, signature_of(recorded.headers), fixture_jwks(), API_URL)
+    verify_with_refetch(
+        recorded.body, signature_of(recorded.headers), fixture_jwks(), API_URL, may_fetch=asked, on_fetch=ignored
+    )
     assert len(responses.calls) == 0
 
 
@@ -122,4 +150,15 @@ def test_a_known_kid_never_refetches() -> None:
 def test_an_unreachable_jwks_is_reported_as_unavailable() -> None:
     responses.get(JWKS_URL, status=502)
     with pytest.raises(JwksUnavailable):
-        verify_with_refetch(b"{}", signing_key("stranger").sign(b"{}"), fixture_jwks(), API_URL)
+        verify_with_refetch(
+            b"{}", signing_key("stranger").sign(b"{}"), fixture_jwks(), API_URL, may_fetch=allowed, on_fetch=ignored
+        )
+
+
+@responses.activate
+def test_a_key_endpoint_that_does_not_answer_within_two_seconds_is_unavailable() -> None:
+    responses.get(JWKS_URL, body=requests.ConnectTimeout("no answer"))
+    with pytest.raises(JwksUnavailable):
+        fetch_jwks(API_URL)
+    sent = responses.calls[0].request.req_kwargs  # type: ignore[attr-defined]  # responses records them there
+    assert sent["timeout"] == JWKS_TIMEOUT == 2.0
