@@ -14,15 +14,18 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Response, g, request
+from pydantic import TypeAdapter, ValidationError
 
+from plugin.platforms.bounds import LanguageCode
 from plugin.platforms.saleor.customer_tokens import TokenError, confirm_customer, verify_customer_token
 from plugin.platforms.shopify.signatures import SignatureError, verify_app_proxy
+from plugin.rules.limits import EMAIL_LENGTH, REF_LENGTH
 from plugin.services import redemption
 from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember, UnknownReward
 from plugin.services.member_card import language_of, member_card_json
 from plugin.services.members import opt_in
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
-from plugin.services.records import ConsentSource, RedemptionStatus
+from plugin.services.records import ConsentSource, Redemption, RedemptionStatus
 from storefront_widget.assets import assets
 from storefront_widget.demo_shop import DEMO_PROXY_SECRET, DEMO_SHOP_DOMAIN
 from webhooks.collaborators import loyalty
@@ -32,6 +35,7 @@ from webhooks.http_limits import MalformedJson, json_body
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 REWARD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 STATUS_OF = {UnknownReward: 400, NotEnoughPoints: 409, UnknownMember: 409}
+_LANGUAGE_CODE = TypeAdapter(LanguageCode)
 
 
 class BadRequest(Exception):
@@ -76,7 +80,7 @@ def _shopify_visitor() -> Visitor:
         raise Unauthorized(str(error)) from None
     if not configured and identity.shop_domain != DEMO_SHOP_DOMAIN:
         raise Unauthorized("no client secret configured")
-    language = identity.params.get("lang", [None])[0]
+    language = _language_code(identity.params.get("lang", [None])[0])
     return Visitor("shopify", identity.shop_domain, identity.customer_id, language)
 
 
@@ -103,7 +107,7 @@ storefront = Blueprint("widget_storefront", __name__, url_prefix="/storefront/ap
 def _saleor_visitor() -> Visitor:
     app = loyalty()
     api_url = request.headers.get("Saleor-Api-Url") or request.args.get("api_url") or ""
-    language = request.args.get("lang")
+    language = _language_code(request.args.get("lang"))
     if not api_url:
         raise BadRequest("say which Saleor shop: the Saleor-Api-Url header or the api_url parameter")
     with app.uow.shops(read_only=True) as shops:
@@ -175,7 +179,18 @@ def _body() -> dict[str, Any]:
         return {}
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
+    _language_code(body.get("lang"))
     return body
+
+
+def _language_code(value: object) -> str | None:
+    """The language a call asks for ("nl", "pt-BR"), None if it asks for none; BadRequest if it is no language."""
+    if value is None or value == "":
+        return None
+    try:
+        return _LANGUAGE_CODE.validate_python(value)
+    except ValidationError:
+        raise BadRequest("lang must be a language code such as nl or pt-BR") from None
 
 
 def _member(find: Find) -> Response:
@@ -229,31 +244,48 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
     if member is None or not member.active:
         raise UnknownMember("join the program first")
     # Namespaced by member: another customer sending the same id must never get this code back.
-    reserved = redemption.reserve(app.uow, app.clock, shop.id, member.id, reward_id, f"widget:{member.id}:{request_id}")
-    outcome = reserved
-    if reserved.status == RedemptionStatus.RESERVED:
-        try:
-            outcome = redemption.issue(app.uow, app.clock, app.platform_of(shop), shop.id, reserved.id)
-        except PlatformUnavailable:
-            pass  # the reservation's issue_code job finishes it; the widget shows the code as on its way
-        except PlatformRejected:
-            with app.uow.read(shop.id) as tx:
-                outcome = tx.redemptions.get(reserved.id) or reserved
+    widget_request = f"widget:{member.id}:{request_id}"
+    # The same request again (the widget asking what became of a click) only reads: the platform is
+    # called once, here, and after that by the issue job or the repair job alone.
+    outcome = redemption.requested(app.uow, shop.id, member.id, widget_request)
+    if outcome is None:
+        outcome = redemption.reserve(app.uow, app.clock, shop.id, member.id, reward_id, widget_request)
+        outcome = _issue_now(outcome, shop)
     state = _state(visitor, customer_ref, body)
-    code = {
-        "code": outcome.code,
-        "status": outcome.status,
-        "points": outcome.points,
-        "expires_at": outcome.expires_at,
-        "apply_url": f"/discount/{outcome.code}" if shop.platform == "shopify" else None,
-    }
+    answer: dict[str, Any] = {"request_id": request_id, "status": outcome.status, "points": outcome.points}
+    if outcome.status is RedemptionStatus.ISSUED:
+        # Only now does the code exist on the platform: before, its text would be a promise we may not keep.
+        answer.update(
+            code=outcome.code,
+            expires_at=outcome.expires_at,
+            apply_url=f"/discount/{outcome.code}" if shop.platform == "shopify" else None,
+        )
     status = {RedemptionStatus.ISSUED: 200, RedemptionStatus.RESERVED: 202}.get(outcome.status, 502)
-    return _json({"redemption": code, "state": state}, status)
+    return _json({"redemption": answer, "state": state}, status)
+
+
+def _issue_now(reserved: Redemption, shop: Shop) -> Redemption:
+    """Try to make the code while the customer waits; the reservation's issue job finishes what this cannot."""
+    if reserved.status is not RedemptionStatus.RESERVED:
+        return reserved  # issued or refused already: a double click that waited for the first one
+    app = loyalty()
+    try:
+        return redemption.issue(app.uow, app.clock, app.platform_of(shop), shop.id, reserved.id)
+    except PlatformUnavailable:
+        return reserved  # the widget shows the code as being made and asks again
+    except PlatformRejected:
+        with app.uow.read(shop.id) as tx:
+            return tx.redemptions.get(reserved.id) or reserved
 
 
 def _signed_in(visitor: Visitor) -> str:
     if visitor.customer_ref is None:
         raise Unauthorized("sign in to collect and spend points")
+    # Signed by the platform, yet more than a member's row holds (or a NUL, which PostgreSQL stores
+    # nowhere): refused before anything is written.
+    customer, email = visitor.customer_ref, visitor.email or ""
+    if len(customer) > REF_LENGTH or len(email) > EMAIL_LENGTH or "\x00" in customer + email:
+        raise BadRequest("the customer id or e-mail address is too long or holds a NUL")
     return visitor.customer_ref
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -19,10 +20,11 @@ from plugin.services.platform import (
 
 
 class Failure(StrEnum):
-    """How the fake fails a call: as a platform that is down for now, or one that refuses for good."""
+    """How the fake fails a call: down for now, refused for good, or done but with its answer lost on the way."""
 
     UNAVAILABLE = "unavailable"
     REJECTED = "rejected"
+    LOST_ANSWER = "lost_answer"
 
 
 @dataclass
@@ -37,36 +39,48 @@ class FakePlatform:
     fail_next: list[Failure] = field(default_factory=list)
     calls: int = 0
 
-    def _maybe_fail(self) -> None:
+    @contextmanager
+    def _call(self) -> Iterator[None]:
+        """One call: the next failure in `fail_next` stops it before it acts, or (a lost answer) after."""
         self.calls += 1
-        if self.fail_next:
-            if self.fail_next.pop(0) == Failure.REJECTED:
-                raise PlatformRejected("refused by the fake platform")
+        # == rather than `is`: tests may name a failure by its plain string.
+        failure = self.fail_next.pop(0) if self.fail_next else None
+        if failure == Failure.REJECTED:
+            raise PlatformRejected("refused by the fake platform")
+        if failure == Failure.UNAVAILABLE:
             raise PlatformUnavailable("fake platform unavailable", retry_after=0)
+        yield
+        if failure == Failure.LOST_ANSWER:
+            raise PlatformUnavailable("the fake platform's answer was lost", retry_after=0)
 
     def create_discount(self, shop: Shop, request: CodeRequest) -> IssuedCode:
         """Keep the code request; the first request for a code text wins."""
-        self._maybe_fail()
-        self.codes.setdefault(request.code, request)
+        with self._call():
+            self.codes.setdefault(request.code, request)
         return IssuedCode(platform_id=f"fake-{request.code}")
+
+    def find_code(self, shop: Shop, code: str) -> str | None:
+        """The code's id if the fake holds a code with this text."""
+        with self._call():
+            return f"fake-{code}" if code in self.codes else None
 
     def delete_discount(self, shop: Shop, platform_id: str) -> None:
         """Record the deletion and forget the code."""
-        self._maybe_fail()
-        self.deleted.append(platform_id)
-        self.codes.pop(platform_id.removeprefix("fake-"), None)
+        with self._call():
+            self.deleted.append(platform_id)
+            self.codes.pop(platform_id.removeprefix("fake-"), None)
 
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
         """Keep the customer's latest snapshot."""
-        self._maybe_fail()
-        self.members[snapshot.customer_ref] = snapshot
+        with self._call():
+            self.members[snapshot.customer_ref] = snapshot
 
     def publish_order_points(self, shop: Shop, order_ref: str, points: int) -> None:
         """Keep the order's latest points."""
-        self._maybe_fail()
-        self.order_points[order_ref] = points
+        with self._call():
+            self.order_points[order_ref] = points
 
     def orders_updated_since(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
         """The orders given to the fake, those without an update time included."""
-        self._maybe_fail()
-        yield from (facts for facts in self.orders if facts.updated_at is None or facts.updated_at >= since)
+        with self._call():
+            yield from (facts for facts in self.orders if facts.updated_at is None or facts.updated_at >= since)

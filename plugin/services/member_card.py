@@ -14,7 +14,7 @@ from plugin.ledger.reasons import render
 from plugin.rules.program import ExpiryMode, Program, Reward, RewardKind, TierMeasure, TierPeriod
 from plugin.rules.tiers import next_tier
 from plugin.services.platform import Shop
-from plugin.services.records import MemberCard, MemberStatus, OpenCode, Standing
+from plugin.services.records import MemberCard, MemberStatus, OpenCode, RedemptionStatus, Standing
 
 HISTORY_SIZE = 20
 LANGUAGES = ("en", "nl")
@@ -130,7 +130,8 @@ def _plain(number: Decimal) -> str:
 def _code(code: OpenCode, currency: str, language: str) -> dict[str, Any]:
     reward = code.reward
     return {
-        "code": code.code,
+        # A reserved code is not on the platform yet, and may never be: its text is not shown before.
+        "code": None if code.status is RedemptionStatus.RESERVED else code.code,
         "status": code.status,
         "expires_at": code.expires_at,
         "kind": reward["kind"],

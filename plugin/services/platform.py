@@ -78,6 +78,12 @@ class Platform(Protocol):
         """Create the code; if a code with this text already exists, return that one."""
         ...
 
+    def find_code(self, shop: Shop, code: str) -> str | None:
+        """The platform id of the usable code with this text, or None when the platform has none.
+
+        Raises PlatformUnavailable (or PlatformRejected) when the platform cannot tell: never guess absent."""
+        ...
+
     def delete_discount(self, shop: Shop, platform_id: str) -> None:
         """Remove or deactivate a code; a code that no longer exists is not an error."""
         ...

@@ -32,11 +32,21 @@ def new_code() -> str:
     return "LOYAL-" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
 
 
+def _member_request(member_id: int, request_id: str) -> str:
+    # Request ids come from the customer's browser: scoped to the member, one cannot reach another's code.
+    return f"{member_id}:{request_id}"
+
+
+def requested(uow: UnitOfWork, shop_id: int, member_id: int, request_id: str) -> Redemption | None:
+    """The member's redemption made by this request id, if there is one (what became of an earlier click)."""
+    with uow.read(shop_id) as tx:
+        return tx.redemptions.by_request(_member_request(member_id, request_id))
+
+
 def reserve(uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, reward_id: str, request_id: str) -> Redemption:
     """Debit the reward's points and record a code to issue; the same request id returns the same redemption."""
     now = clock.now()
-    # Request ids come from the customer's browser: scoped to the member, one cannot reach another's code.
-    request_id = f"{member_id}:{request_id}"
+    request_id = _member_request(member_id, request_id)
     with uow(shop_id) as tx:
         earlier = tx.redemptions.by_request(request_id)
         if earlier is not None:
@@ -107,15 +117,30 @@ def issue(uow: UnitOfWork, clock: Clock, platform: Platform, shop_id: int, redem
             uow, clock, shop_id, redemption_id, from_status=(RedemptionStatus.RESERVED,), reason="redeem_failed"
         )
         raise
-    with uow(shop_id) as tx:
-        now = clock.now()
-        tx.redemptions.move(
-            redemption_id, (RedemptionStatus.RESERVED,), RedemptionStatus.ISSUED, now, platform_id=issued.platform_id
-        )
-        tx.outbox.enqueue([jobs.code_issued(redemption_id, redemption.member_id)], now)
+    marked = mark_issued(uow, clock, shop_id, redemption_id, issued.platform_id)
+    with uow.read(shop_id) as tx:
         found = tx.redemptions.get(redemption_id)
-        assert found is not None
-        return found
+    assert found is not None
+    if not marked and found.status is RedemptionStatus.RELEASED:
+        # Its points came back while the platform made the code (the repair job ran meanwhile):
+        # a live code on top of the points would be a free one, so the code goes.
+        platform.delete_discount(shop, issued.platform_id)
+    return found
+
+
+def mark_issued(uow: UnitOfWork, clock: Clock, shop_id: int, redemption_id: int, platform_id: str) -> bool:
+    """Record that the platform holds the reserved code and queue the e-mail with it; False if it had moved on."""
+    now = clock.now()
+    with uow(shop_id) as tx:
+        redemption = tx.redemptions.get(redemption_id)
+        if redemption is None:
+            return False
+        if not tx.redemptions.move(
+            redemption_id, (RedemptionStatus.RESERVED,), RedemptionStatus.ISSUED, now, platform_id=platform_id
+        ):
+            return False
+        tx.outbox.enqueue([jobs.code_issued(redemption_id, redemption.member_id)], now)
+        return True
 
 
 def release_points(

@@ -15,7 +15,7 @@ interface Reward {
 }
 
 interface Code {
-  code: string;
+  code: string | null; // null until the platform has made it
   status: string;
   expires_at: string;
   kind: string;
@@ -42,6 +42,9 @@ interface State {
 type TokenSource = () => string | null | Promise<string | null>;
 
 const SHARED = "loyalty:state";
+// A code still being made (202) is asked for again with the same request id, every 3 s for half a minute.
+const POLL_MS = 3000;
+const POLLS = 10;
 const FOCUSABLE = "button:not([disabled]),a[href],[tabindex='0']";
 
 function esc(value: unknown): string {
@@ -134,7 +137,7 @@ class LoyaltyWidget extends HTMLElement {
       const state = data.state || (data.available === undefined ? null : data);
       if (state) this.show(state, true);
       else if (!this.state) this.fail();
-      if (data.redemption) this.fresh = data.redemption.code;
+      if (data.redemption?.code) this.fresh = data.redemption.code;
       return response;
     } catch {
       if (!this.state) this.fail();
@@ -243,12 +246,13 @@ class LoyaltyWidget extends HTMLElement {
     if (!s.codes.length) return "";
     const apply = this.getAttribute("platform") === "shopify";
     const items = s.codes.map((code) => {
-      const ready = code.status !== "reserved";
+      // No text before the platform has the code: nothing to copy or use yet.
+      if (!code.code) return `<li><div><strong>${esc(this.rewardName(code))}</strong><p class="mu">${esc(t.onItsWay)}</p></div></li>`;
       return `<li class="wrap"${code.code === this.fresh ? ' data-fresh=""' : ""}><div><code>${esc(code.code)}</code>` +
-        `<p class="mu">${esc(this.rewardName(code))} · ${esc(ready ? say(t.validUntil, { date: this.date(code.expires_at) }) : t.onItsWay)}</p></div>` +
+        `<p class="mu">${esc(this.rewardName(code))} · ${esc(say(t.validUntil, { date: this.date(code.expires_at) }))}</p></div>` +
         `<span class="acts"><button class="act alt" data-act="copy" data-code="${esc(code.code)}" data-key="c-${esc(code.code)}">` +
         `${esc(t.copy)}</button>` +
-        (apply && ready ? `<a class="act" href="/discount/${encodeURIComponent(code.code)}">${esc(t.apply)}</a>` : "") +
+        (apply ? `<a class="act" href="/discount/${encodeURIComponent(code.code)}">${esc(t.apply)}</a>` : "") +
         `</span></li>`;
     });
     return `<h3>${esc(t.codes)}</h3><ul>${items.join("")}</ul>`;
@@ -286,14 +290,26 @@ class LoyaltyWidget extends HTMLElement {
 
   private async redeem(reward: string): Promise<void> {
     if (this.redeeming.has(reward)) return;
-    this.redeeming.set(reward, requestId());
+    const click = { reward_id: reward, request_id: requestId() };
+    this.redeeming.set(reward, click.request_id);
     this.render();
-    const response = await this.call("redeem", { reward_id: reward, request_id: this.redeeming.get(reward) });
+    let response = await this.call("redeem", click);
+    // 202: the platform is still making the code. The same request again only reads what became of it.
+    const waited = response?.status === 202;
+    if (waited) this.say(this.t.codeComing);
+    for (let poll = 0; response?.status === 202 && poll < POLLS; poll++) {
+      await new Promise((done) => setTimeout(done, POLL_MS));
+      response = await this.call("redeem", click);
+    }
     this.redeeming.delete(reward);
     this.render();
-    if (response?.ok) {
-      this.say(say(response.status === 202 ? this.t.codeComing : this.t.yourCode, { code: this.fresh }));
+    if (response?.status === 200) {
+      this.say(say(this.t.yourCode, { code: this.fresh }));
       this.root.querySelector<HTMLElement>(`[data-key="c-${this.fresh}"]`)?.focus();
+    } else if (response?.status === 502) {
+      this.say(this.t.refused);
+    } else if (waited) {
+      this.say(this.t.codeLater); // still being made, or the line dropped: the card shows it when it is there
     } else {
       this.say(response?.status === 409 ? this.t.notEnough : this.t.error);
     }

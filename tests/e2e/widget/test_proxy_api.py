@@ -77,7 +77,7 @@ def test_the_requests_log_line_names_the_shop_and_no_customer(proxy, shopify_sho
 
     [line] = [json.loads(line) for line in capfd.readouterr().err.splitlines() if '"http.' in line]
     assert line["kind"].endswith(".proxy_member") and line["shop"] == shopify_shop.id
-    assert line.keys() == {"ts", "kind", "outcome", "shop", "duration_ms"}  # no customer in it
+    assert line.keys() == {"ts", "kind", "outcome", "shop", "duration_ms", "request_id"}  # no customer in it
 
 
 def test_a_customer_id_added_to_a_logged_out_signature_is_refused(client, proxy, shopify_shop):

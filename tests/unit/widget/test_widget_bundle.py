@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import subprocess
 
 from storefront_widget.assets import MANIFEST, STATIC, WIDGET
 
@@ -30,3 +31,12 @@ def test_the_widget_is_at_most_12_kb_gzipped():
 def test_the_widget_names_no_other_host():
     # Every request goes to the `api` attribute (relative on Shopify); no CDN, font or tracker.
     assert re.findall(rb"https?://", built()) == []
+
+
+def test_the_committed_build_is_what_its_source_builds_to():
+    # make test installs the widget's npm packages (make widget-deps) before the suite runs.
+    checked = subprocess.run(
+        ["node", "build.mjs", "--check"], cwd=STATIC.parent, capture_output=True, text=True, check=False
+    )
+
+    assert checked.returncode == 0, checked.stderr
