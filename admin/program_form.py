@@ -6,6 +6,7 @@ validation message lands next to its field.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -24,6 +25,9 @@ from plugin.rules.program import (
 
 # Blank rows offered below the existing tiers and rewards, so one can be added without JS.
 SPARE_ROWS = 1
+# More tiers or rewards than any program has; the form reads no row beyond.
+MAX_ROWS = 100
+ROW_NUMBER = re.compile(r"[0-9]{1,3}")
 
 
 class FieldKind(StrEnum):
@@ -129,8 +133,12 @@ def form_values(data: dict[str, Any]) -> dict[str, str]:
 
 
 def row_count(values: dict[str, str], path: str) -> int:
-    """Rows to show for a list: those with values, plus spare blank ones."""
-    indices = [int(name[len(path) + 1 :].split(".")[0]) for name in values if name.startswith(path + ".")]
+    """Rows to show for a list: those with values, plus spare blank ones.
+
+    A field whose row is not a number below MAX_ROWS is none the page sent, and is ignored: it must not
+    make the page read (and show) ten million blank rows, nor fail on "rewards.x.id"."""
+    rows = (name[len(path) + 1 :].split(".")[0] for name in values if name.startswith(path + "."))
+    indices = [int(row) for row in rows if ROW_NUMBER.fullmatch(row) and int(row) < MAX_ROWS]
     return (max(indices) + 1 if indices else 0) + SPARE_ROWS
 
 

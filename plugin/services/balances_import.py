@@ -17,6 +17,7 @@ from plugin.ledger import keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.posting import credit, expiry_for
 from plugin.ledger.postings import Postings
+from plugin.rules import limits
 from plugin.services.members import enroll
 from plugin.services.records import ConsentSource
 from plugin.services.repositories import UnitOfWork
@@ -92,6 +93,16 @@ def _check(line: int, values: dict[str, str]) -> tuple[str, BalanceRow | None]:
     email = (values.get("email") or "").lower() or None
     if customer_ref is None and email is None:
         return "needs a customer_id or an email", None
+    # PostgreSQL's text columns hold no NUL, nor more than their width: such a row would fail the whole import.
+    if any("\x00" in value for value in values.values()):
+        return "contains a NUL character", None
+    for column, value, width in (
+        ("customer_id", customer_ref, limits.REF_LENGTH),
+        ("email", email, limits.EMAIL_LENGTH),
+        ("name", values.get("name"), limits.NAME_LENGTH),
+    ):
+        if value is not None and len(value) > width:
+            return f"{column} is longer than {width} characters", None
     if email is not None and not _EMAIL.match(email):
         return f"not an e-mail address: {email}", None
     text = values.get("points", "")
