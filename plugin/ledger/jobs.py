@@ -1,12 +1,51 @@
-"""One constructor per outbox job kind, each with its payload and dedupe key."""
+"""One constructor per outbox job kind, each with its payload and dedupe key; the lane each kind waits in."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from plugin.ledger import keys
 from plugin.ledger.postings import JobKind, OutboxJob
+
+# The scheduled jobs by the names `loyalty job` and `loyalty schedule` know them.
+SCHEDULED: dict[str, JobKind] = {
+    "release-pending": JobKind.RELEASE_PENDING,
+    "expire-points": JobKind.EXPIRE_POINTS,
+    "expire-codes": JobKind.EXPIRE_CODES,
+    "repair-redemptions": JobKind.REPAIR_REDEMPTIONS,
+    "birthdays": JobKind.BIRTHDAYS,
+    "review-tiers": JobKind.REVIEW_TIERS,
+    "reconcile": JobKind.RECONCILE,
+    "remind-expiring": JobKind.REMIND_EXPIRING,
+}
+
+
+class Lane(StrEnum):
+    """The worker's lanes (plugin/services/outbox.py): a job waits only behind jobs of its own lane."""
+
+    DELIVERIES = "deliveries"  # order deliveries to record: no platform call, many in one transaction
+    EMAILS = "emails"  # the app's own e-mails: no platform call
+    SCHEDULED = "scheduled"  # one shop's run of a scheduled job; a reconcile paces its own platform calls
+    CALLS = "calls"  # a call to the shop's platform API, one per API slot of the shop
+
+
+# Every other kind calls its shop's platform API (Lane.CALLS), so a new kind waits for API slots until
+# it is listed here. The outbox's partial index of each lane names these kinds (plugin/storage/tables.py).
+LANE_KINDS: dict[Lane, frozenset[JobKind]] = {
+    Lane.DELIVERIES: frozenset({JobKind.SHOPIFY_DELIVERY, JobKind.SALEOR_DELIVERY}),
+    Lane.EMAILS: frozenset({JobKind.POINTS_EARNED, JobKind.CODE_ISSUED, JobKind.TIER_CHANGED, JobKind.POINTS_EXPIRING}),
+    Lane.SCHEDULED: frozenset(SCHEDULED.values()),
+}
+# A scheduled job's dedupe key names its period, so the job keeps it when done: another `loyalty schedule`
+# of the same period, on any host, finds it and queues nothing. Other jobs free theirs for the next change.
+KEEP_KEY_WHEN_DONE = LANE_KINDS[Lane.SCHEDULED]
+
+
+def lane_of(kind: JobKind) -> Lane:
+    """The lane a job of this kind waits in."""
+    return next((lane for lane, kinds in LANE_KINDS.items() if kind in kinds), Lane.CALLS)
 
 
 def publish_member(member_id: int) -> OutboxJob:
@@ -61,3 +100,8 @@ def delivery(kind: JobKind, platform: str, topic: str, delivery_id: str, facts: 
     """A platform's order delivery (facts as JSON) for the worker to record."""
     payload = {"topic": topic, "delivery": delivery_id, "facts": facts}
     return OutboxJob(kind, payload, keys.delivery_job(platform, delivery_id))
+
+
+def scheduled(kind: JobKind, period: datetime, **payload: Any) -> OutboxJob:
+    """One shop's run of a scheduled job for the period starting at `period`; one per shop and period."""
+    return OutboxJob(kind, {"period": period.isoformat(), **payload}, keys.scheduled_job(kind, period))

@@ -80,3 +80,8 @@ def expiring_job(lot_id: int) -> str:
 
 def delivery_job(platform: str, delivery_id: str) -> str:
     return f"{platform}:{delivery_id}"
+
+
+def scheduled_job(kind: str, period: datetime) -> str:
+    """One shop's run of a scheduled job for the period starting at `period` (kept when done: see jobs.py)."""
+    return f"scheduled:{kind}:{period.isoformat()}"

@@ -28,6 +28,15 @@ class JobKind(StrEnum):
     POINTS_EXPIRING = "points_expiring"
     SHOPIFY_DELIVERY = "shopify_delivery"
     SALEOR_DELIVERY = "saleor_delivery"
+    # One shop's run of a scheduled job (`loyalty schedule`), one kind per job.
+    RELEASE_PENDING = "release_pending"
+    EXPIRE_POINTS = "expire_points"
+    EXPIRE_CODES = "expire_codes"
+    REPAIR_REDEMPTIONS = "repair_redemptions"
+    BIRTHDAYS = "birthdays"
+    REVIEW_TIERS = "review_tiers"
+    RECONCILE = "reconcile"
+    REMIND_EXPIRING = "remind_expiring"
 
 
 @dataclass(frozen=True, slots=True)

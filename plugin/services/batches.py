@@ -1,4 +1,4 @@
-"""Work in batches, one transaction each: reconcile's order import, the historic import, the inbox drain."""
+"""Work in batches, one transaction each: reconcile's order import, the historic import, a shop's deliveries."""
 
 from __future__ import annotations
 

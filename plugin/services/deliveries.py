@@ -1,34 +1,38 @@
 """Order deliveries from either platform: accepted with one INSERT inside the webhook request, applied by
-the outbox worker.
+the outbox worker many to a transaction.
 
 Shopify fails a delivery that takes over five seconds and Saleor one that takes over twenty, and both
 give up on endpoints that keep failing, so the receiver only verifies, parses and stores the
-delivery's facts as an outbox job. The worker then records the delivery id and the order's new state
-in one transaction (a repeat delivery changes nothing) and, while it holds the shop's rate slot,
-drains the shop's other waiting deliveries too: recording orders calls no platform, so a burst of
-orders is not held to the per-shop API rate.
+delivery's facts as an outbox job. Recording orders calls no platform, so the worker claims deliveries
+in a lane of their own, never waiting for a shop's API slot, and applies a shop's claimed deliveries in
+one transaction: the delivery ids, the orders' new states and the jobs' completion together, so a repeat
+delivery changes nothing. A batch that fails is split in halves, each tried again in its own transaction,
+down to the delivery at fault: every other one lands, and that one keeps its own retries (its job fails
+as any job does) and becomes a dead letter after its last try.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from itertools import repeat
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from plugin.clock import Clock
 from plugin.ledger import jobs, keys
 from plugin.ledger.postings import JobKind
-from plugin.observability import log_event
 from plugin.rules.order_codec import dump_facts, load_facts
 from plugin.rules.orders import OrderFacts
-from plugin.services.batches import in_transactions
+from plugin.services.batches import chunks, in_transactions
 from plugin.services.orders import record_order_in
-from plugin.services.outbox import Handler
+from plugin.services.outbox import Batched
 from plugin.services.records import Job
-from plugin.services.repositories import DeliveryIntake, Transaction, UnitOfWork
+from plugin.services.repositories import DeliveryIntake, StorageUnavailable, Transaction, UnitOfWork
 
 DELIVERY_JOBS = {"shopify": JobKind.SHOPIFY_DELIVERY, "saleor": JobKind.SALEOR_DELIVERY}
-# Deliveries applied per handler call beyond the claimed one; the rest wait for the next round.
-DRAIN_BATCH = 200
+# Deliveries per transaction: enough to spread a commit over many, few enough that SQLite's one write lock,
+# which the webhooks' intake waits for, is never held long.
+PER_TRANSACTION = 100
+# How long `drain` holds the deliveries it takes; one that fails waits that long for the worker's retry.
+DRAIN_LEASE = timedelta(seconds=60)
 
 
 def delivery_job(platform: str) -> JobKind:
@@ -59,45 +63,82 @@ def accept_delivery(
     intake.accept(platform, domain, job, now)
 
 
-def apply_delivery(tx: Transaction, now: datetime, job: Job) -> None:
-    """Record the delivery id and the order's new state together; a seen delivery changes nothing."""
-    payload = job.payload
-    if tx.inbox.first_delivery(payload["delivery"], payload["topic"], now):
-        record_order_in(tx, now, load_facts(payload["facts"]))
+@dataclass(frozen=True)
+class _Delivery:
+    """A claimed delivery job with its payload read."""
+
+    job: Job
+    delivery_id: str
+    topic: str
+    facts: OrderFacts
 
 
-def delivery_handlers(uow: UnitOfWork, clock: Clock) -> dict[JobKind, Handler]:
-    """The outbox handlers for accepted deliveries: the claimed one, then the shop's waiting ones."""
+def delivery_handlers(uow: UnitOfWork, clock: Clock) -> dict[JobKind, Batched]:
+    """The outbox handlers for accepted deliveries: a shop's claimed deliveries, applied together."""
+    batched = Batched(lambda claimed: apply_deliveries(uow, clock, claimed[0].shop_id, claimed))
+    return dict.fromkeys(DELIVERY_JOBS.values(), batched)
 
-    def apply(job: Job) -> None:
-        with uow(job.shop_id) as tx:
-            apply_delivery(tx, clock.now(), job)
+
+def apply_deliveries(uow: UnitOfWork, clock: Clock, shop_id: int, claimed: list[Job]) -> dict[int, Exception]:
+    """Apply a shop's delivery jobs, `PER_TRANSACTION` to a transaction that also marks them done; returns
+    the jobs it could not apply, by id, with the failure of each (their transactions left no trace)."""
+    failures: dict[int, Exception] = {}
+    readable = []
+    for job in claimed:
         try:
-            drain(uow, clock, job.shop_id, job.kind, after=job.id)
-        except Exception as failure:  # a bad sibling waits for its own claim, with its own retries
-            log_event("inbox", "drain_stopped", shop=job.shop_id, error=type(failure).__name__)
+            payload = job.payload
+            readable.append(_Delivery(job, payload["delivery"], payload["topic"], load_facts(payload["facts"])))
+        except Exception as unreadable:  # facts written by another release, say: this job's own failure
+            failures[job.id] = unreadable
+    # Every transaction locks members in the order of their customers: two workers applying the same shop's
+    # deliveries then wait for each other instead of deadlocking.
+    readable.sort(key=lambda each: (each.facts.customer_ref or each.facts.email or "", each.facts.order_ref))
+    for batch in chunks(readable, PER_TRANSACTION):
+        failures.update(_apply_halving(uow, clock, shop_id, batch))
+    return failures
 
-    return dict.fromkeys(DELIVERY_JOBS.values(), apply)
+
+def _apply_halving(uow: UnitOfWork, clock: Clock, shop_id: int, batch: list[_Delivery]) -> dict[int, Exception]:
+    """Apply the batch in one transaction; if that fails, each half in its own, down to the delivery at fault."""
+    try:
+        next(in_transactions(uow, clock, shop_id, [batch], _apply_in))
+        return {}
+    except StorageUnavailable:
+        raise  # no delivery's fault: the leases bring them all back once the database is
+    except Exception as failure:
+        if len(batch) == 1:
+            return {batch[0].job.id: failure}
+        half = len(batch) // 2
+        return _apply_halving(uow, clock, shop_id, batch[:half]) | _apply_halving(uow, clock, shop_id, batch[half:])
 
 
-def drain(
-    uow: UnitOfWork, clock: Clock, shop_id: int, kind: JobKind, *, after: int = 0, limit: int = DRAIN_BATCH
-) -> int:
-    """Apply up to `limit` waiting deliveries (jobs of `kind`) of a shop, each with its job's completion.
+def _apply_in(tx: Transaction, now: datetime, batch: list[_Delivery]) -> None:
+    """Record the deliveries' ids and the orders' new states, and finish their jobs, in this one transaction."""
+    # The commit need not wait for the disk (PostgreSQL's asynchronous commit). A crash may then lose the
+    # last moments of commits, but what survives of the log is always a prefix of it: a batch is lost whole,
+    # with everything committed after it. Its delivery ids, orders, entries and its jobs' completion go
+    # together, so its jobs are still waiting and are applied again as if for the first time. Nothing kept
+    # or sent rests on a lost batch: whatever acts on its writes later (a redemption spending the points,
+    # the claim of an e-mail or a platform call it queued) commits synchronously, which flushes the log up to
+    # itself, the batch included. The platform had its answer when the delivery was accepted, committed
+    # synchronously. At worst a page read in the crash's last moment shows points that come back with the redo.
+    tx.inbox.commit_asynchronously()
+    first = tx.inbox.first_deliveries(((each.delivery_id, each.topic) for each in batch), now)
+    for each in batch:
+        if each.delivery_id in first:
+            first.discard(each.delivery_id)  # the same delivery twice in a batch is applied once
+            record_order_in(tx, now, each.facts)
+    tx.inbox.finish((each.job.id for each in batch), now)
 
-    Returns how many it applied."""
+
+def drain(uow: UnitOfWork, clock: Clock, shop_id: int, kind: JobKind, *, limit: int = PER_TRANSACTION) -> int:
+    """Apply up to `limit` of a shop's waiting deliveries of `kind` now, as the worker does; returns how many
+    it applied. One that fails stays leased to the drain for DRAIN_LEASE, then the worker retries it."""
     applied = 0
-
-    def apply_next(tx: Transaction, now: datetime, _turn: None) -> Job | None:
-        waiting = tx.inbox.next_waiting(kind, now, after)
-        if waiting is not None:
-            apply_delivery(tx, now, waiting)
-            tx.inbox.finish(waiting.id, now)
-        return waiting
-
-    for waiting in in_transactions(uow, clock, shop_id, repeat(None, limit), apply_next):
-        if waiting is None:
+    while applied < limit:
+        with uow(shop_id) as tx:
+            waiting = tx.inbox.lease_waiting(kind, clock.now(), min(PER_TRANSACTION, limit - applied), DRAIN_LEASE)
+        if not waiting:
             break
-        after = waiting.id
-        applied += 1
+        applied += len(waiting) - len(apply_deliveries(uow, clock, shop_id, waiting))
     return applied

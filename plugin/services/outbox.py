@@ -1,24 +1,45 @@
 """The outbox worker: outbound work written with the ledger change, carried out later, retried, never lost.
 
-A handler gets one job. It returns normally when done; raises RetryLater (or PlatformUnavailable)
-for a transient failure; raises GiveUp when retrying cannot help. Any other exception is retried
+A handler gets one job (or, `Batched`, many of one shop). It returns normally when done; raises RetryLater
+(or PlatformUnavailable) for a transient failure; raises GiveUp when retrying cannot help. Any other exception is retried
 too, with backoff, until `max_attempts`, then the job is a dead letter the operator can see and revive.
+Two failures are outages rather than the job's own: Unreachable (a server every job of its kind needs,
+the SMTP server) is retried for as long as it lasts, and StorageUnavailable (the database) leaves the
+job to come back when its lease ends, while the worker (plugin/services/worker.py) waits for the database.
+
+Jobs wait in lanes (plugin/ledger/jobs.py Lane), and a lane's jobs never wait behind another lane's: order
+deliveries, e-mails, scheduled jobs and platform calls (one per shop per API slot) are claimed apart, and
+the worker process runs each lane in a thread of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from plugin.clock import Clock
+from plugin.ledger.jobs import Lane
 from plugin.ledger.postings import JobKind
-from plugin.observability import log_event, timed
+from plugin.observability import JOBS, log_event, timed
 from plugin.services.platform import PlatformUnavailable
 from plugin.services.records import Job
-from plugin.services.repositories import UnitOfWork
+from plugin.services.repositories import StorageUnavailable, UnitOfWork
 
 Handler = Callable[[Job], None]
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A handler of many jobs of one shop and kind at once (order deliveries). It marks each job done in the
+    transaction that does its work, and returns the jobs it could not do, by id, each with its failure: those
+    are retried one by one, as any failed job is."""
+
+    apply: Callable[[list[Job]], Mapping[int, Exception]]
+
+
+Handlers = Mapping[JobKind, Handler | Batched]
 
 
 class RetryLater(Exception):
@@ -27,8 +48,22 @@ class RetryLater(Exception):
         self.retry_after = retry_after
 
 
+class Unreachable(RetryLater):
+    """A server every job of its kind needs is down (the SMTP server): retried with backoff for as long as
+    the outage lasts. The job did nothing wrong, so this never makes it a dead letter."""
+
+
 class GiveUp(Exception):
     """Retrying cannot help: the job becomes a dead letter at once."""
+
+
+def equal_jitter(step: float) -> float:
+    """A wait between half the step and the whole step, at random.
+
+    Equal rather than full jitter (anywhere from 0 to the step): jobs that failed together, when a
+    server was down for all of them, still spread out over half the step, yet none comes back at once,
+    so each wait keeps at least half the time the step gives the other side to recover."""
+    return step / 2 + random.uniform(0, step / 2)
 
 
 @dataclass(frozen=True)
@@ -36,52 +71,119 @@ class WorkerPolicy:
     max_attempts: int = 8
     rate_per_shop: float = 2.0  # platform API calls per second per shop
     lease_seconds: int = 60
-    batch: int = 50
-    unthrottled_kinds: frozenset[JobKind] = frozenset()  # jobs that call no platform API (e-mails)
+    batch: int = 50  # platform calls (of as many shops) and e-mails claimed per round
+    delivery_batch: int = 100  # order deliveries claimed per round, applied in one transaction per shop
+    jitter: Callable[[float], float] = equal_jitter  # tests pass their own to know the exact waits
 
     def backoff(self, attempts: int) -> timedelta:
-        """Exponential backoff: 5 s, 10 s, 20 s ... capped at one hour."""
-        return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+        """A job's wait before its next attempt: 5 s, 10 s, 20 s ... capped at one hour, jittered."""
+        return timedelta(seconds=self.jitter(min(5 * 2 ** max(attempts - 1, 0), 3600)))
+
+    def outage_wait(self, outages: int) -> float:
+        """Seconds the worker waits after the database was unreachable `outages` times in a row: 1 s, 2 s,
+        4 s ... capped at 30 s (a database back in a minute is used within half a minute), jittered."""
+        return self.jitter(min(2 ** max(outages - 1, 0), 30))
+
+    def claim_size(self, lane: Lane) -> int:
+        """How many of the lane's jobs a round claims. Scheduled jobs one at a time: one may run for minutes,
+        and each should begin as its lease does (a lease that ends while it runs meets the shop's lock)."""
+        return {Lane.DELIVERIES: self.delivery_batch, Lane.SCHEDULED: 1}.get(lane, self.batch)
 
 
-def run_once(uow: UnitOfWork, clock: Clock, handlers: Mapping[JobKind, Handler], policy: WorkerPolicy) -> int:
-    """Claim due jobs and handle them; returns jobs handled.
+def run_once(
+    uow: UnitOfWork,
+    clock: Clock,
+    handlers: Handlers,
+    policy: WorkerPolicy,
+    stop: Callable[[], bool] | None = None,
+    lanes: Iterable[Lane] = tuple(Lane),
+) -> int:
+    """Claim due jobs of each of the lanes and handle them; returns jobs handled.
 
-    A round takes one job per shop within the shop's API rate, and the oldest due unthrottled jobs
-    (up to the batch), so e-mails never wait behind a shop's platform calls.
+    The calls lane gives one job per shop within the shop's API rate; the others their oldest due jobs,
+    whatever the shop. A shop's jobs of a kind whose handler is `Batched` go to it together. Once `stop()`
+    is true no further job begins; those claimed and not begun go back to the queue when their lease ends.
     """
-    now = clock.now()
     lease = timedelta(seconds=policy.lease_seconds)
-    with uow.queue() as queue:
-        jobs = queue.claim(now, policy.batch, lease, 1 / policy.rate_per_shop, policy.unthrottled_kinds)
+    handled = 0
+    for lane in lanes:
+        with uow.queue() as queue:
+            jobs = queue.claim(clock.now(), lane, policy.claim_size(lane), lease, 1 / policy.rate_per_shop)
+        for together in _as_handled(jobs, handlers):
+            if stop is not None and stop():
+                return handled
+            handler = handlers.get(together[0].kind)
+            if isinstance(handler, Batched):
+                handle_batch(uow, clock, handler, policy, together)
+            else:
+                handle(uow, clock, handlers, policy, together[0])
+            handled += len(together)
+    return handled
+
+
+def _as_handled(jobs: list[Job], handlers: Handlers) -> list[list[Job]]:
+    """The jobs in the order claimed, each alone, but a shop's jobs of a `Batched` kind together."""
+    handled: list[list[Job]] = []
+    batches: dict[tuple[int, JobKind], list[Job]] = {}
     for job in jobs:
-        handle(uow, clock, handlers, policy, job)
-    return len(jobs)
+        if not isinstance(handlers.get(job.kind), Batched):
+            handled.append([job])
+        elif (job.shop_id, job.kind) in batches:
+            batches[(job.shop_id, job.kind)].append(job)
+        else:
+            batches[(job.shop_id, job.kind)] = [job]
+            handled.append(batches[(job.shop_id, job.kind)])
+    return handled
 
 
-def handle(uow: UnitOfWork, clock: Clock, handlers: Mapping[JobKind, Handler], policy: WorkerPolicy, job: Job) -> None:
+def handle_batch(uow: UnitOfWork, clock: Clock, handler: Batched, policy: WorkerPolicy, jobs: Sequence[Job]) -> None:
+    """Run jobs of one shop and kind together and record the outcome of each that failed (the rest are done)."""
+    with timed() as took:
+        failures = handler.apply(list(jobs))  # StorageUnavailable: the leases bring the jobs back
+    for job in jobs:
+        if job.id in failures:
+            _record(uow, clock, policy, job, failures[job.id], took["ms"])
+    done = len(jobs) - len(failures)
+    if done:  # one line for the batch: a burst of orders would be a burst of log lines
+        log_event("outbox." + jobs[0].kind, "done", shop=jobs[0].shop_id, duration_ms=took["ms"], jobs=done)
+        JOBS.labels(jobs[0].kind.value, "done").inc(done)
+
+
+def handle(uow: UnitOfWork, clock: Clock, handlers: Handlers, policy: WorkerPolicy, job: Job) -> None:
     """Run one claimed job and record its outcome."""
     handler = handlers.get(job.kind)
-    retry_after: float | None = None
-    error: str | None = None
-    dead = False
+    failure: Exception | None = None
     with timed() as took:
         try:
-            if handler is None:
-                raise GiveUp(f"no handler for {job.kind!r}")
+            if handler is None or isinstance(handler, Batched):
+                raise GiveUp(f"no handler for {job.kind!r} alone")
             handler(job)
-        except (RetryLater, PlatformUnavailable) as failure:
-            error, retry_after = str(failure), failure.retry_after
-        except GiveUp as failure:
-            error, dead = str(failure), True
-        except Exception as failure:  # a bug or an unexpected answer: retry, then dead-letter
-            error = f"{type(failure).__name__}: {failure}"
+        except StorageUnavailable:
+            raise  # nothing can be recorded now: the lease brings the job back once the database is
+        except Exception as error:
+            failure = error
+    _record(uow, clock, policy, job, failure, took["ms"])
+
+
+def _record(
+    uow: UnitOfWork, clock: Clock, policy: WorkerPolicy, job: Job, failure: Exception | None, duration_ms: float
+) -> None:
+    """Mark the job done, or schedule its retry with backoff, or make it a dead letter."""
+    retry_after: float | None = None
+    error: str | None = None
+    dead = outage = False
+    if isinstance(failure, (RetryLater, PlatformUnavailable)):
+        error, retry_after, outage = str(failure), failure.retry_after, isinstance(failure, Unreachable)
+    elif isinstance(failure, GiveUp):
+        error, dead = str(failure), True
+    elif failure is not None:  # a bug or an unexpected answer: retry, then dead-letter
+        error = f"{type(failure).__name__}: {failure}"
     now = clock.now()
     with uow.queue() as queue:
         if error is None:
             queue.finish(job.id, now)
             outcome = "done"
-        elif dead or job.attempts + 1 >= policy.max_attempts:
+        elif dead or (job.attempts + 1 >= policy.max_attempts and not outage):
             queue.fail(job.id, error, None, now)
             outcome = "dead"
         else:
@@ -91,4 +193,5 @@ def handle(uow: UnitOfWork, clock: Clock, handlers: Mapping[JobKind, Handler], p
                 queue.throttle(job.shop_id, now + timedelta(seconds=retry_after))
             queue.fail(job.id, error, now + delay, now)
             outcome = "retry"
-    log_event("outbox." + job.kind, outcome, shop=job.shop_id, duration_ms=took["ms"], job=job.id)
+    log_event("outbox." + job.kind, outcome, shop=job.shop_id, duration_ms=duration_ms, job=job.id)
+    JOBS.labels(job.kind.value, outcome).inc()

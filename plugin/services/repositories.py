@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
+from plugin.ledger.jobs import Lane
 from plugin.ledger.model import Allocation, Entry, EntryKind, Lot
 from plugin.ledger.postings import OutboxJob, Postings
 from plugin.rules.orders import OrderState
@@ -164,16 +165,20 @@ class Outbox(Protocol):
 class Inbox(Protocol):
     """Platform deliveries the worker applies: each delivery id is applied once."""
 
-    def first_delivery(self, delivery_id: str, topic: str, now: datetime) -> bool:
-        """Record a delivery id; False if it was seen before."""
+    def first_deliveries(self, deliveries: Iterable[tuple[str, str]], now: datetime) -> set[str]:
+        """Record (delivery id, topic) pairs; returns the ids not seen before."""
         ...
 
-    def next_waiting(self, kind: str, now: datetime, after: int) -> Job | None:
-        """The shop's oldest due delivery job of `kind` after job id `after`, claimed for this transaction."""
+    def lease_waiting(self, kind: str, now: datetime, limit: int, lease: timedelta) -> list[Job]:
+        """The shop's oldest due delivery jobs of `kind`, up to `limit`, leased to the caller until `now + lease`."""
         ...
 
-    def finish(self, job_id: int, now: datetime) -> None:
-        """Mark a delivery job done in this transaction, together with the order it recorded."""
+    def finish(self, job_ids: Iterable[int], now: datetime) -> None:
+        """Mark delivery jobs done in this transaction, together with the orders they recorded."""
+        ...
+
+    def commit_asynchronously(self) -> None:
+        """Let this transaction's commit return before it is on disk: a crash soon after may lose all of it."""
         ...
 
 
@@ -247,18 +252,47 @@ class Shops(Protocol):
 class JobQueue(Protocol):
     """The worker's view of every shop's outbox."""
 
-    def claim(
-        self, now: datetime, limit: int, lease: timedelta, shop_interval: float, unthrottled: frozenset[str]
-    ) -> list[Job]: ...
+    def claim(self, now: datetime, lane: Lane, limit: int, lease: timedelta, shop_interval: float = 0.0) -> list[Job]:
+        """Lease up to `limit` of the lane's due jobs, oldest first; in the calls lane one per shop whose API
+        slot is free, taking the slot for `shop_interval` seconds."""
+        ...
+
     def finish(self, job_id: int, now: datetime) -> None: ...
     def fail(self, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None: ...
     def throttle(self, shop_id: int, until: datetime) -> None: ...
     def dead(self) -> list[dict[str, Any]]: ...
     def revive(self, job_id: int, now: datetime) -> bool: ...
+    def forget_done(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` of the jobs done before `before`, oldest first; returns how many."""
+        ...
+
+    def forget_deliveries(self, before: datetime, limit: int) -> int:
+        """Delete delivery ids recorded before `before` among the `limit` oldest; returns how many."""
+        ...
+
+    def dead_by_kind(self) -> dict[str, int]:
+        """How many dead letters wait in all shops, by job kind; kinds without any are left out."""
+        ...
+
+    def waiting_by_kind(self) -> dict[str, tuple[int, datetime]]:
+        """The jobs waiting in all shops (due or not, leased or not), by job kind: how many, and when the
+        oldest of them was queued; kinds without any are left out."""
+        ...
+
+    def throttled_shops(self, now: datetime) -> int:
+        """How many shops may make no platform call at `now` (the platform asked to wait, or the shop's
+        rate has its next slot in the future)."""
+        ...
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached (refused, dropped, restarting): nothing was written, try again later."""
 
 
 class UnitOfWork(Protocol):
-    """Opens transactions: committed when the block ends, rolled back if it raises (or on a dry run)."""
+    """Opens transactions: committed when the block ends, rolled back if it raises (or on a dry run).
+
+    When the database cannot be reached, a block raises StorageUnavailable instead of the driver's error."""
 
     def __call__(self, shop_id: int, *, dry_run: bool = False) -> AbstractContextManager[Transaction]: ...
 
@@ -271,6 +305,11 @@ class UnitOfWork(Protocol):
         ...
 
     def queue(self) -> AbstractContextManager[JobQueue]: ...
+
+    def lock(self, shop_id: int, name: str) -> AbstractContextManager[bool]:
+        """Hold the shop's lock of `name` while the block runs, across its transactions; the block gets False
+        (and holds nothing) while another process holds it."""
+        ...
 
 
 class MemberCards(Protocol):

@@ -1,7 +1,10 @@
-"""Scheduled sweeps: release pending points, expire lots and codes, birthdays, tier review, redemption repair.
+"""Scheduled sweeps: release pending points, expire lots and codes, birthdays, tier review, redemption repair;
+and how they are scheduled: one job per shop through the outbox, and retention of the outbox itself.
 
 Each is safe to run on several hosts at once: a sweep takes a per-shop lock for its transaction
-(PostgreSQL advisory lock; SQLite serialises writers) and every step is idempotent.
+(PostgreSQL advisory lock; SQLite serialises writers) and every step is idempotent. `loyalty schedule`
+queues each scheduled job once per shop and period (`schedule`), the worker runs those jobs with the
+shop's lock of the job held throughout (`one_at_a_time`), and `forget_old_work` keeps the outbox small.
 """
 
 from __future__ import annotations
@@ -9,17 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from plugin.clock import Clock
 from plugin.ledger import jobs, keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.posting import add_months, credit, expiry_for, pay_debt, review_tier
-from plugin.ledger.postings import Postings
+from plugin.ledger.postings import JobKind, Postings
+from plugin.observability import log_event
 from plugin.rules.program import ExpiryMode
 from plugin.services import redemption
-from plugin.services.records import RedemptionStatus
-from plugin.services.repositories import Transaction, UnitOfWork
+from plugin.services.outbox import Handler
+from plugin.services.platform import Platform, PlatformRejected, PlatformUnavailable, Shop
+from plugin.services.records import Job, RedemptionStatus
+from plugin.services.repositories import JobQueue, Transaction, UnitOfWork
 from plugin.services.settlement import account, account_of
 
 
@@ -105,19 +111,38 @@ def _expire_codes(tx: Transaction, now: datetime) -> _Done:
 
 
 def repair_redemptions(
-    uow: UnitOfWork, clock: Clock, shop_id: int, grace: timedelta = timedelta(minutes=15)
+    uow: UnitOfWork,
+    clock: Clock,
+    platform_of: Callable[[Shop], Platform],
+    shop_id: int,
+    grace: timedelta = timedelta(minutes=15),
 ) -> SweepReport:
-    """Points reserved for a code that will never be issued (its job died) go back to the member."""
+    """Reservations whose issue job died: asks the platform for each code, outside any transaction.
+
+    A code the platform has is marked issued and its points stay spent; only a code it does not have
+    gives the points back. One it cannot tell about waits for the next run: a lost answer may have made it."""
     now = clock.now()
-    with uow(shop_id) as tx:
-        stuck = tx.sweeps.stuck_reservations(now - grace)
-    released = sum(
-        redemption.release_points(
-            uow, clock, shop_id, redemption_id, from_status=(RedemptionStatus.RESERVED,), reason="redeem_failed"
-        )
-        for redemption_id in stuck
-    )
-    return SweepReport("repair_redemptions", shop_id, items=released)
+    with uow.read(shop_id) as tx:
+        shop = tx.shop.get()
+        ids = tx.sweeps.stuck_reservations(now - grace)
+        stuck = [found for found in map(tx.redemptions.get, ids) if found is not None]
+    if shop is None or not stuck:
+        return SweepReport("repair_redemptions", shop_id)
+    platform = platform_of(shop)
+    repaired = 0
+    for reserved in stuck:
+        try:
+            platform_id = platform.find_code(shop, reserved.code)
+        except (PlatformUnavailable, PlatformRejected) as failure:
+            log_event("repair_redemptions", "waits", shop=shop_id, redemption=reserved.id, error=type(failure).__name__)
+            continue
+        if platform_id is not None:
+            repaired += redemption.mark_issued(uow, clock, shop_id, reserved.id, platform_id)
+        else:
+            repaired += redemption.release_points(
+                uow, clock, shop_id, reserved.id, from_status=(RedemptionStatus.RESERVED,), reason="redeem_failed"
+            )
+    return SweepReport("repair_redemptions", shop_id, items=repaired)
 
 
 def award_birthdays(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
@@ -158,6 +183,69 @@ def review_tiers(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
                 if changes.tiers:
                     tx.ledger.apply(changes)
     return SweepReport("review_tiers", shop_id, items=len(members))
+
+
+def period_start(now: datetime, every: timedelta) -> datetime:
+    """The start of the period `now` falls in, periods of `every` counted from midnight (UTC)."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + every * ((now - midnight) // every)
+
+
+def schedule(uow: UnitOfWork, clock: Clock, kind: JobKind, every: timedelta, **payload: Any) -> int:
+    """Queue one job of `kind` for each installed shop, for the period of `every` now falls in; returns the
+    number of shops. Safe to run on several hosts, and again: a shop's job of a period is queued once."""
+    now = clock.now()
+    job = jobs.scheduled(kind, period_start(now, every), **payload)
+    with uow.shops() as shops:
+        shop_ids = shops.installed_ids()
+        for shop_id in shop_ids:
+            shops.scope(shop_id).outbox.enqueue([job], now)
+    return len(shop_ids)
+
+
+def one_at_a_time(uow: UnitOfWork, kind: JobKind, run: Callable[[Job], object]) -> Handler:
+    """The worker's handler of a scheduled job: `run` for the job's shop, holding the shop's lock of the job
+    while it runs. While another process holds it (a host running an earlier period's job, or this one
+    after its lease ended) the job is done without running: that run does the work."""
+
+    def handler(job: Job) -> None:
+        with uow.lock(job.shop_id, f"scheduled:{kind}") as alone:
+            if alone:
+                run(job)
+            else:
+                log_event("job." + kind, "skipped", shop=job.shop_id, reason="running elsewhere")
+
+    return handler
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    jobs: int
+    deliveries: int
+
+
+# Rows deleted per transaction: enough to keep up with a busy day, few enough to hold few locks briefly.
+FORGET_BATCH = 10_000
+
+
+def forget_old_work(uow: UnitOfWork, clock: Clock, keep: timedelta, batch: int = FORGET_BATCH) -> Forgotten:
+    """Delete the outbox jobs done and the delivery ids recorded longer than `keep` ago, `batch` to a
+    transaction; dead letters stay for the operator. Safe on several hosts at once."""
+    before = clock.now() - keep
+
+    def in_batches(forget: Callable[[JobQueue], int]) -> int:
+        total = 0
+        while True:
+            with uow.queue() as queue:
+                deleted = forget(queue)
+            total += deleted
+            if deleted < batch:  # the last of the old rows
+                return total
+
+    return Forgotten(
+        jobs=in_batches(lambda queue: queue.forget_done(before, batch)),
+        deliveries=in_batches(lambda queue: queue.forget_deliveries(before, batch)),
+    )
 
 
 def verify(uow: UnitOfWork, shop_id: int) -> list[dict[str, object]]:

@@ -1,23 +1,25 @@
 """Platform deliveries: accepted with one INSERT inside the webhook request, applied once by the worker.
 
 Shopify fails a delivery that takes over five seconds and Saleor one that takes over twenty, so the
-receiver only stores the delivery as an outbox job (SqlDeliveryIntake). The worker records each
-delivery id once (SqlInbox.first_delivery) and drains a shop's waiting deliveries (next_waiting).
+receiver only stores the delivery as an outbox job (SqlDeliveryIntake). The worker applies a shop's
+deliveries many to a transaction: it records their ids at once (SqlInbox.first_deliveries) and marks
+their jobs done in the same transaction (finish).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Engine, String, bindparam, literal, literal_column, or_, select, true
+from sqlalchemy import JSON, Connection, Engine, String, bindparam, literal, literal_column, or_, select, text, true
 
 from plugin.ledger.postings import JobKind, OutboxJob
 from plugin.services.records import Job, JobStatus
 from plugin.storage import tables as t
 from plugin.storage.database import make_engine
-from plugin.storage.outbox import FINISH_JOB
+from plugin.storage.outbox import FINISH_JOB, LEASE
 from plugin.storage.rows import dialect_insert
 
 o = t.outbox.c
@@ -27,21 +29,23 @@ _WAITING = (
         o.shop_id == bindparam("shop_id"),
         o.kind == bindparam("kind"),
         o.status == literal_column(f"'{JobStatus.PENDING.value}'"),  # as ix_outbox_pending_by_shop_kind says it
-        o.id > bindparam("after"),
         o.next_attempt_at <= bindparam("now"),
         or_(o.locked_until.is_(None), o.locked_until < bindparam("now")),
     )
     .order_by(o.id)
-    .limit(1)
+    .limit(bindparam("limit"))
 )
-# Another worker may be draining the same shop: each takes different deliveries.
+# Another worker may be taking the same shop's deliveries: each takes different ones.
 _WAITING_UNLOCKED = _WAITING.with_for_update(skip_locked=True)
 _FINISH = FINISH_JOB.where(o.shop_id == bindparam("b_shop_id"))
+# What a crash may lose is redone (plugin/services/deliveries.py says why that is safe).
+_COMMIT_ASYNCHRONOUSLY = text("SET LOCAL synchronous_commit = off")
 
 
 @cache
-def _first_delivery(dialect: str) -> Any:
-    return dialect_insert(dialect, t.deliveries).on_conflict_do_nothing().returning(t.deliveries.c.id)
+def _first_deliveries(dialect: str) -> Any:
+    insert = dialect_insert(dialect, t.deliveries).on_conflict_do_nothing()
+    return insert.returning(t.deliveries.c.delivery_id)
 
 
 class SqlInbox:
@@ -50,27 +54,38 @@ class SqlInbox:
     def __init__(self, connection: Connection, shop_id: int) -> None:
         self.connection = connection
         self.shop_id = shop_id
+        self.postgres = connection.dialect.name == "postgresql"
 
-    def first_delivery(self, delivery_id: str, topic: str, now: datetime) -> bool:
-        """Record a delivery id; False if it was seen before."""
-        inserted = self.connection.execute(
-            _first_delivery(self.connection.dialect.name),
-            {"shop_id": self.shop_id, "delivery_id": delivery_id, "topic": topic, "received_at": now},
-        ).scalar()
-        return inserted is not None
+    def first_deliveries(self, deliveries: Iterable[tuple[str, str]], now: datetime) -> set[str]:
+        """Record (delivery id, topic) pairs in one statement; returns the ids not seen before."""
+        rows = [
+            {"shop_id": self.shop_id, "delivery_id": delivery_id, "topic": topic, "received_at": now}
+            for delivery_id, topic in deliveries
+        ]
+        if not rows:
+            return set()
+        return set(self.connection.execute(_first_deliveries(self.connection.dialect.name), rows).scalars())
 
-    def next_waiting(self, kind: str, now: datetime, after: int) -> Job | None:
-        """The shop's oldest due delivery job of `kind` after job id `after`, claimed for this transaction."""
-        statement = _WAITING_UNLOCKED if self.connection.dialect.name == "postgresql" else _WAITING
-        values = {"shop_id": self.shop_id, "kind": kind, "after": after, "now": now}
-        row = self.connection.execute(statement, values).first()
-        if row is None:
-            return None
-        return Job(id=row.id, shop_id=self.shop_id, kind=JobKind(kind), payload=row.payload, attempts=row.attempts)
+    def lease_waiting(self, kind: str, now: datetime, limit: int, lease: timedelta) -> list[Job]:
+        """The shop's oldest due delivery jobs of `kind`, up to `limit`, leased to the caller until `now + lease`."""
+        values = {"shop_id": self.shop_id, "kind": kind, "now": now, "limit": limit}
+        rows = self.connection.execute(_WAITING_UNLOCKED if self.postgres else _WAITING, values).all()
+        if rows:
+            self.connection.execute(LEASE, {"job_ids": [row.id for row in rows], "until": now + lease})
+        return [Job(row.id, self.shop_id, JobKind(kind), row.payload, row.attempts) for row in rows]
 
-    def finish(self, job_id: int, now: datetime) -> None:
-        """Mark a delivery job done in this transaction, together with the order it recorded."""
-        self.connection.execute(_FINISH, {"job_id": job_id, "now": now, "b_shop_id": self.shop_id})
+    def finish(self, job_ids: Iterable[int], now: datetime) -> None:
+        """Mark delivery jobs done in this transaction, together with the orders they recorded."""
+        ids = list(job_ids)
+        if ids:
+            self.connection.execute(_FINISH, {"job_ids": ids, "now": now, "b_shop_id": self.shop_id})
+
+    def commit_asynchronously(self) -> None:
+        """Let this transaction's commit return before it reaches the disk (PostgreSQL's asynchronous commit):
+        a crash soon after may lose the whole transaction, never a part of it. SQLite, in WAL mode with
+        synchronous=NORMAL (plugin/storage/database.py), commits without waiting for the disk already."""
+        if self.postgres:
+            self.connection.execute(_COMMIT_ASYNCHRONOUSLY)
 
 
 def _intake_statement(dialect: str) -> Any:

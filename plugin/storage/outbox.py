@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Integer, Select, TextualSelect, bindparam, case, delete, func, select, text, update
 
+from plugin.ledger.jobs import KEEP_KEY_WHEN_DONE, Lane
 from plugin.ledger.postings import JobKind, OutboxJob
 from plugin.services.records import Job, JobStatus
 from plugin.storage import tables as t
+from plugin.storage.api_slots import Slots, allot
 from plugin.storage.rows import dialect_insert
 
 o, s = t.outbox.c, t.shops.c
 _DEAD = select(t.outbox).where(o.status == JobStatus.DEAD.value).order_by(o.id)
 _DEAD_OF_SHOP = _DEAD.where(o.shop_id == bindparam("shop_id"))
+_DEAD_BY_KIND = select(o.kind, func.count()).where(o.status == JobStatus.DEAD.value).group_by(o.kind)
+# By the (status, next_attempt_at) index: a scrape reads the waiting jobs only, never the done ones.
+_WAITING_BY_KIND = (
+    select(o.kind, func.count(), func.min(o.created_at)).where(o.status == JobStatus.PENDING.value).group_by(o.kind)
+)
+# No index on throttled_until: the claim rewrites it with every job, and the shops table is small.
+_THROTTLED_SHOPS = select(func.count()).select_from(t.shops).where(s.throttled_until > bindparam("now", type_=t.When))
 _REVIVE = (
     update(t.outbox)
     .where(o.id == bindparam("job_id"), o.status == JobStatus.DEAD.value)
@@ -25,22 +33,39 @@ _REVIVE = (
     .returning(o.id)
 )
 _REVIVE_OF_SHOP = _REVIVE.where(o.shop_id == bindparam("b_shop_id"))
-# Freeing the dedupe key lets the next change enqueue a fresh job.
+# Freeing the dedupe key lets the next change enqueue a fresh job; a scheduled job keeps its key (its period).
+_KEPT_KEY = case((o.kind.in_(sorted(KEEP_KEY_WHEN_DONE)), o.dedupe_key), else_=None)
 FINISH_JOB = (
     update(t.outbox)
-    .where(o.id == bindparam("job_id"))
-    .values(status=JobStatus.DONE.value, done_at=bindparam("now"), dedupe_key=None, locked_until=None, last_error=None)
+    .where(o.id.in_(bindparam("job_ids", expanding=True)))
+    .values(
+        status=JobStatus.DONE.value, done_at=bindparam("now"), dedupe_key=_KEPT_KEY, locked_until=None, last_error=None
+    )
 )
 _THROTTLE = update(t.shops).where(s.id == bindparam("shop_id")).values(throttled_until=bindparam("until"))
-_FREE_SLOT = or_(s.throttled_until.is_(None), s.throttled_until <= bindparam("now"))
-# Taking the shop's next slot is a conditional update, so workers on other hosts agree.
-_TAKE_SLOT = (
-    update(t.shops)
-    .where(s.id == bindparam("shop_id"), _FREE_SLOT)
-    .values(throttled_until=bindparam("next_slot"))
-    .returning(s.id)
+_SLOTS = (
+    select(s.id, s.throttled_until, s.calls_booked_until)
+    .where(s.id.in_(bindparam("shop_ids", expanding=True)))
+    .order_by(s.id)
 )
-_LEASE = update(t.outbox).where(o.id.in_(bindparam("job_ids", expanding=True))).values(locked_until=bindparam("until"))
+_SET_SLOTS = (
+    update(t.shops)
+    .where(s.id == bindparam("b_id"))
+    .values(throttled_until=bindparam("b_free_at"), calls_booked_until=bindparam("b_booked_until"))
+)
+_WAIT_FOR_SLOT = update(t.outbox).where(o.id == bindparam("b_id")).values(next_attempt_at=bindparam("b_slot"))
+LEASE = update(t.outbox).where(o.id.in_(bindparam("job_ids", expanding=True))).values(locked_until=bindparam("until"))
+# Retention: by the (status, next_attempt_at) index, as a job is done after it falls due.
+_OLD_DONE = (
+    select(o.id)
+    .where(o.status == JobStatus.DONE.value, o.next_attempt_at < bindparam("before"), o.done_at < bindparam("before"))
+    .order_by(o.next_attempt_at)
+    .limit(bindparam("limit"))
+)
+# Delivery ids are recorded in id order, so the oldest are a prefix of the ids: a batch reads no more than it
+# deletes, and one that deletes less than its limit has reached the ids to keep.
+d = t.deliveries.c
+_OLDEST_DELIVERIES = select(d.id).order_by(d.id).limit(bindparam("limit"))
 
 
 @cache
@@ -98,39 +123,39 @@ class SqlOutbox:
         return revived.first() is not None
 
 
-@dataclass(frozen=True)
-class _Claim:
-    """The claim's reads for one set of unthrottled kinds, built once per process."""
-
-    oldest_per_shop: Select[Any]
-    unthrottled: Select[Any] | None
+@cache
+def _waiting(postgres: bool, lane: Lane) -> TextualSelect:
+    """The lane's due jobs in claim order, read from the lane's partial index (plugin/storage/tables.py)."""
+    # SQLite's planner prefers the (status, next_attempt_at) index, which holds every lane's jobs, so the
+    # lane's own is named; on PostgreSQL jobs another worker's claim holds are passed over, not waited for.
+    hint = "" if postgres else f" INDEXED BY ix_outbox_waiting_{lane.value}"
+    lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
+    columns = ", ".join(column.name for column in t.outbox.c)
+    waiting = text(
+        f"SELECT {columns} FROM outbox{hint} WHERE {t.lane_condition(lane)} AND next_attempt_at <= :now"
+        f" AND (locked_until IS NULL OR locked_until < :now) ORDER BY next_attempt_at, id LIMIT :limit{lock}"
+    )
+    return waiting.bindparams(bindparam("now", type_=t.When), bindparam("limit", type_=Integer)).columns(*t.outbox.c)
 
 
 @cache
-def _claim(postgres: bool, unthrottled: frozenset[str]) -> _Claim:
-    now = bindparam("now", type_=t.When)
-    due = and_(
-        o.status == JobStatus.PENDING.value,
-        o.next_attempt_at <= now,
-        or_(o.locked_until.is_(None), o.locked_until < now),
-    )
-    rated = and_(due, o.kind.not_in(unthrottled)) if unthrottled else due
-    # One candidate per shop, oldest first, so a shop with a backlog cannot starve the others.
-    oldest = (
-        select(func.min(o.id))
-        .join(t.shops, s.id == o.shop_id)
-        .where(rated, _FREE_SLOT)
-        .group_by(o.shop_id)
-        .order_by(func.min(o.id))
-        .limit(bindparam("limit"))
-    )
-    candidates = select(t.outbox).where(o.id.in_(oldest.scalar_subquery()), due).order_by(o.id)
-    free = select(t.outbox).where(due, o.kind.in_(unthrottled)).order_by(o.id).limit(bindparam("limit"))
+def _slots(postgres: bool) -> Select[Any]:
+    """The shops' slots, locked for the claim; on PostgreSQL a shop another worker is claiming for is passed over."""
+    return _SLOTS.with_for_update(skip_locked=True) if postgres else _SLOTS
+
+
+@cache
+def _forget(postgres: bool) -> tuple[Any, Any]:
+    """Retention's two deletes; on PostgreSQL two hosts running it at once delete different rows."""
+    old_done, oldest_deliveries = _OLD_DONE, _OLDEST_DELIVERIES
     if postgres:
-        # Jobs another worker's transaction holds are passed over, not waited for.
-        candidates = candidates.with_for_update(skip_locked=True, of=t.outbox)
-        free = free.with_for_update(skip_locked=True, of=t.outbox)
-    return _Claim(candidates, free if unthrottled else None)
+        old_done = old_done.with_for_update(skip_locked=True)
+        oldest_deliveries = oldest_deliveries.with_for_update(skip_locked=True)
+    jobs = delete(t.outbox).where(o.id.in_(old_done.scalar_subquery()))
+    deliveries = delete(t.deliveries).where(
+        d.id.in_(oldest_deliveries.scalar_subquery()), d.received_at < bindparam("before")
+    )
+    return jobs, deliveries
 
 
 class SqlJobQueue:
@@ -138,29 +163,41 @@ class SqlJobQueue:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
 
-    def claim(
-        self, now: datetime, limit: int, lease: timedelta, shop_interval: float, unthrottled: frozenset[str]
-    ) -> list[Job]:
-        """Lease the oldest due job of up to `limit` shops whose rate allows a call now, and up to `limit`
-        due jobs of the `unthrottled` kinds (work that calls no platform API, such as e-mails), oldest first."""
-        claim = _claim(self.connection.dialect.name == "postgresql", frozenset(unthrottled))
-        values = {"now": now, "limit": limit}
-        leased: list[Any] = []
-        next_slot = now + timedelta(seconds=shop_interval)
-        for row in self.connection.execute(claim.oldest_per_shop, values).all():
-            slot = {"shop_id": row.shop_id, "now": now, "next_slot": next_slot}
-            if self.connection.execute(_TAKE_SLOT, slot).first() is not None:
-                leased.append(row)
-        if claim.unthrottled is not None:
-            leased.extend(self.connection.execute(claim.unthrottled, values).all())
-        if leased:
-            self.connection.execute(_LEASE, {"job_ids": [row.id for row in leased], "until": now + lease})
-        return [_job(row) for row in leased]
+    def claim(self, now: datetime, lane: Lane, limit: int, lease: timedelta, shop_interval: float = 0.0) -> list[Job]:
+        """Lease up to `limit` of the lane's due jobs, oldest first, whatever their shop.
+
+        In the calls lane that is one job per shop whose API slot is free, taking the slot for `shop_interval`
+        seconds; the shops' other jobs read are promised slots of their own (plugin/storage/api_slots.py)."""
+        rows = list(self.connection.execute(_waiting(self.postgres, lane), {"now": now, "limit": limit}))
+        if lane is Lane.CALLS and rows:
+            calling = set(self._allot(rows, now, timedelta(seconds=shop_interval)))
+            rows = [row for row in rows if row.id in calling]
+        if rows:
+            self.connection.execute(LEASE, {"job_ids": [row.id for row in rows], "until": now + lease})
+        return [_job(row) for row in rows]
+
+    def _allot(self, rows: list[Any], now: datetime, interval: timedelta) -> list[int]:
+        """Share out the shops' API slots among the calls read; returns the ids of those that call now."""
+        shop_ids = sorted({row.shop_id for row in rows})
+        found = self.connection.execute(_slots(self.postgres), {"shop_ids": shop_ids})
+        slots = {row.id: Slots(row.throttled_until, row.calls_booked_until) for row in found}
+        allotment = allot(((row.id, row.shop_id) for row in rows), slots, now, interval)
+        if allotment.slots:
+            changed = [
+                {"b_id": shop_id, "b_free_at": shop.free_at, "b_booked_until": shop.booked_until}
+                for shop_id, shop in allotment.slots.items()
+            ]
+            self.connection.execute(_SET_SLOTS, changed)
+        if allotment.later:
+            waiting = [{"b_id": job_id, "b_slot": slot} for job_id, slot in allotment.later.items()]
+            self.connection.execute(_WAIT_FOR_SLOT, waiting)
+        return allotment.now
 
     def finish(self, job_id: int, now: datetime) -> None:
         """Mark a job done."""
-        self.connection.execute(FINISH_JOB, {"job_id": job_id, "now": now})
+        self.connection.execute(FINISH_JOB, {"job_ids": [job_id], "now": now})
 
     def fail(self, job_id: int, error: str, retry_at: datetime | None, now: datetime) -> None:
         """Schedule a retry at `retry_at`, or make the job a dead letter when it is None."""
@@ -182,3 +219,25 @@ class SqlJobQueue:
     def revive(self, job_id: int, now: datetime) -> bool:
         """Put a dead letter back in the queue with fresh attempts."""
         return self.connection.execute(_REVIVE, {"job_id": job_id, "now": now}).first() is not None
+
+    def forget_done(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` of the jobs done before `before`, oldest first; returns how many."""
+        jobs, _deliveries = _forget(self.postgres)
+        return int(self.connection.execute(jobs, {"before": before, "limit": limit}).rowcount)
+
+    def forget_deliveries(self, before: datetime, limit: int) -> int:
+        """Delete delivery ids recorded before `before` among the `limit` oldest; returns how many."""
+        _jobs, deliveries = _forget(self.postgres)
+        return int(self.connection.execute(deliveries, {"before": before, "limit": limit}).rowcount)
+
+    def dead_by_kind(self) -> dict[str, int]:
+        """How many dead letters wait in all shops, by job kind; kinds without any are left out."""
+        return {kind: count for kind, count in self.connection.execute(_DEAD_BY_KIND)}
+
+    def waiting_by_kind(self) -> dict[str, tuple[int, datetime]]:
+        """The jobs waiting in all shops, by job kind: how many, and when the oldest was queued."""
+        return {kind: (count, oldest) for kind, count, oldest in self.connection.execute(_WAITING_BY_KIND)}
+
+    def throttled_shops(self, now: datetime) -> int:
+        """How many shops may make no platform call at `now`."""
+        return int(self.connection.execute(_THROTTLED_SHOPS, {"now": now}).scalar_one())

@@ -8,10 +8,11 @@ and shop, so opening one costs no more than the connection it takes from the poo
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from plugin.services.repositories import Transaction
 from plugin.storage import database
@@ -26,13 +27,17 @@ from plugin.storage.redemptions import SqlRedemptions
 from plugin.storage.rows import ProgramCache
 from plugin.storage.shops import SqlShopAccount, SqlShops
 from plugin.storage.sweeps import SqlSweeps
+from plugin.storage.token_cipher import TokenCipher
+
+_TRY_LOCK = text("SELECT pg_try_advisory_lock(:key, :shop_id)")
+_UNLOCK = text("SELECT pg_advisory_unlock(:key, :shop_id)")
 
 
-def shop_transaction(connection: Connection, shop_id: int, programs: ProgramCache) -> Transaction:
+def shop_transaction(connection: Connection, shop_id: int, programs: ProgramCache, tokens: TokenCipher) -> Transaction:
     """The shop's repositories bound to `connection`."""
     return Transaction(
         shop_id=shop_id,
-        shop=SqlShopAccount(connection, shop_id),
+        shop=SqlShopAccount(connection, shop_id, tokens),
         programs=SqlPrograms(connection, shop_id, programs),
         members=SqlMembers(connection, shop_id),
         orders=SqlOrders(connection, shop_id),
@@ -48,21 +53,23 @@ def shop_transaction(connection: Connection, shop_id: int, programs: ProgramCach
 class SqlUnitOfWork:
     """Opens transactions on an engine; parsed programs are shared by all of them."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, tokens: TokenCipher | None = None) -> None:
+        """`tokens` encrypts the shops' access tokens; without it they are stored as given (demo, tests)."""
         self.engine = engine
         self.programs: ProgramCache = {}
+        self.tokens = tokens or TokenCipher(())
 
     @contextmanager
     def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[Transaction]:
         """A write transaction of one shop: committed when the block ends, rolled back if it raises or on a dry run."""
         with self._transaction(dry_run) as connection:
-            yield shop_transaction(connection, shop_id, self.programs)
+            yield shop_transaction(connection, shop_id, self.programs, self.tokens)
 
     @contextmanager
     def read(self, shop_id: int) -> Iterator[Transaction]:
         """Reads only, each statement its own snapshot (database.read_only); never takes a writer lock."""
         with database.read_only(self.engine) as connection:
-            yield shop_transaction(connection, shop_id, self.programs)
+            yield shop_transaction(connection, shop_id, self.programs, self.tokens)
 
     @contextmanager
     def shops(self, *, read_only: bool = False) -> Iterator[SqlShops]:
@@ -70,7 +77,11 @@ class SqlUnitOfWork:
 
         `read_only` reads as `read` does: the webhooks and the widget find their shop on every request."""
         with database.read_only(self.engine) if read_only else self._transaction(dry_run=False) as connection:
-            yield SqlShops(connection, lambda shop_id: shop_transaction(connection, shop_id, self.programs))
+            yield SqlShops(
+                connection,
+                lambda shop_id: shop_transaction(connection, shop_id, self.programs, self.tokens),
+                self.tokens,
+            )
 
     @contextmanager
     def queue(self) -> Iterator[SqlJobQueue]:
@@ -79,8 +90,26 @@ class SqlUnitOfWork:
             yield SqlJobQueue(connection)
 
     @contextmanager
+    def lock(self, shop_id: int, name: str) -> Iterator[bool]:
+        """Hold the shop's lock of `name` while the block runs: on PostgreSQL a session advisory lock on a
+        connection of its own, outside any transaction, so it spans the block's transactions and ends with a
+        process that dies. SQLite is the one-machine default with one worker: the block always gets it."""
+        if database.is_sqlite(self.engine):
+            yield True
+            return
+        key = {"key": zlib.crc32(name.encode()) & 0x7FFFFFFF, "shop_id": shop_id}
+        with database.connected(self.engine) as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            held = bool(connection.execute(_TRY_LOCK, key).scalar())
+            try:
+                yield held
+            finally:
+                if held:
+                    connection.execute(_UNLOCK, key)
+
+    @contextmanager
     def _transaction(self, dry_run: bool) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
+        with database.connected(self.engine) as connection:
             transaction = connection.begin()
             try:
                 yield connection

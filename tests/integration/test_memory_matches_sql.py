@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from plugin.ledger.postings import JobKind
+from plugin.ledger.jobs import Lane
 from plugin.platforms.fake import Failure, FakePlatform
 from plugin.rules.orders import OrderFacts, Refund
 from plugin.rules.program import Program
@@ -22,6 +22,7 @@ from plugin.services.history_import import import_history
 from plugin.services.members import opt_in
 from plugin.services.orders import apply_refund, cancel_order, record_order
 from plugin.services.platform import PlatformRejected
+from plugin.services.records import Job
 from plugin.services.repositories import UnitOfWork
 from plugin.services.shops import register_shop
 from plugin.storage.memory import MemoryUnitOfWork
@@ -83,8 +84,12 @@ def state(uow: UnitOfWork, shop_id: int) -> dict[str, Any]:
             ]
             for customer, m in members.items()
         }
+    waiting: list[Job] = []
     with uow.queue() as queue:
-        waiting = queue.claim(FrozenClock().now() + timedelta(days=1000), 1000, timedelta(0), 0, frozenset(JobKind))
+        # The calls lane gives one job per shop a claim: claim until every job is out.
+        later = FrozenClock().now() + timedelta(days=1000)
+        while claimed := [job for lane in Lane for job in queue.claim(later, lane, 1000, timedelta(0))]:
+            waiting += claimed
     jobs = [
         (
             job.kind,

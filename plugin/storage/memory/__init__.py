@@ -24,6 +24,7 @@ class MemoryUnitOfWork:
     def __init__(self) -> None:
         self.tables = Tables()
         self.ids = Ids()
+        self.locks: set[tuple[int, str]] = set()
 
     @contextmanager
     def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[Transaction]:
@@ -48,6 +49,18 @@ class MemoryUnitOfWork:
         """The worker's view of every shop's outbox."""
         with self._atomic(dry_run=False):
             yield MemoryJobQueue(self.tables)
+
+    @contextmanager
+    def lock(self, shop_id: int, name: str) -> Iterator[bool]:
+        """The shop's lock of `name` while the block runs; False while another block holds it."""
+        if (shop_id, name) in self.locks:
+            yield False
+            return
+        self.locks.add((shop_id, name))
+        try:
+            yield True
+        finally:
+            self.locks.discard((shop_id, name))
 
     def intake(self) -> MemoryDeliveryIntake:
         """The webhooks' DeliveryIntake on these tables."""

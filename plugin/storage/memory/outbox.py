@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from plugin.ledger.jobs import KEEP_KEY_WHEN_DONE, Lane, lane_of
 from plugin.ledger.postings import OutboxJob
 from plugin.services.records import Job, JobStatus
+from plugin.storage.api_slots import Slots, allot
 from plugin.storage.memory.ledger import add_jobs
 from plugin.storage.memory.tables import Ids, JobRow, ShopRow, Tables
 
@@ -32,7 +35,15 @@ def _dead(tables: Tables, shop_id: int | None) -> list[dict[str, Any]]:
 
 
 def _finish(tables: Tables, job_id: int, now: datetime) -> None:
-    tables.change_job(job_id, status=JobStatus.DONE, done_at=now, dedupe_key=None, locked_until=None, last_error=None)
+    job = tables.jobs[job_id]
+    key = job.dedupe_key if job.kind in KEEP_KEY_WHEN_DONE else None  # a scheduled job keeps its period's key
+    tables.change_job(job_id, status=JobStatus.DONE, done_at=now, dedupe_key=key, locked_until=None, last_error=None)
+
+
+def _lease(tables: Tables, jobs: list[JobRow], until: datetime) -> list[Job]:
+    for job in jobs:
+        tables.change_job(job.id, locked_until=until)
+    return [_job(job) for job in jobs]
 
 
 def _revive(tables: Tables, job_id: int, now: datetime, shop_id: int | None) -> bool:
@@ -71,27 +82,31 @@ class MemoryInbox:
         self.tables = tables
         self.shop_id = shop_id
 
-    def first_delivery(self, delivery_id: str, topic: str, now: datetime) -> bool:
-        """Record a delivery id; False if it was seen before."""
-        if (self.shop_id, delivery_id) in self.tables.deliveries:
-            return False
-        self.tables.deliveries[(self.shop_id, delivery_id)] = topic
-        return True
+    def first_deliveries(self, deliveries: Iterable[tuple[str, str]], now: datetime) -> set[str]:
+        """Record (delivery id, topic) pairs; returns the ids not seen before."""
+        first = set()
+        for delivery_id, _topic in deliveries:
+            if (self.shop_id, delivery_id) not in self.tables.deliveries:
+                self.tables.deliveries[(self.shop_id, delivery_id)] = now
+                first.add(delivery_id)
+        return first
 
-    def next_waiting(self, kind: str, now: datetime, after: int) -> Job | None:
-        """The shop's oldest due delivery job of `kind` after job id `after`."""
-        waiting = (
-            row
-            for row in sorted(self.tables.jobs.values(), key=lambda job: job.id)
-            if row.shop_id == self.shop_id and row.kind == kind and row.id > after and _due(row, now)
+    def lease_waiting(self, kind: str, now: datetime, limit: int, lease: timedelta) -> list[Job]:
+        """The shop's oldest due delivery jobs of `kind`, up to `limit`, leased to the caller until `now + lease`."""
+        waiting = sorted(
+            (row for row in self.tables.jobs.values() if row.shop_id == self.shop_id and row.kind == kind),
+            key=lambda job: job.id,
         )
-        row = next(waiting, None)
-        return _job(row) if row else None
+        return _lease(self.tables, [row for row in waiting if _due(row, now)][:limit], now + lease)
 
-    def finish(self, job_id: int, now: datetime) -> None:
-        """The delivery job applied in this transaction is done."""
-        if self.tables.jobs[job_id].shop_id == self.shop_id:
-            _finish(self.tables, job_id, now)
+    def finish(self, job_ids: Iterable[int], now: datetime) -> None:
+        """The delivery jobs applied in this transaction are done."""
+        for job_id in job_ids:
+            if self.tables.jobs[job_id].shop_id == self.shop_id:
+                _finish(self.tables, job_id, now)
+
+    def commit_asynchronously(self) -> None:
+        """Memory has no disk to wait for."""
 
 
 class MemoryJobQueue:
@@ -100,25 +115,31 @@ class MemoryJobQueue:
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
 
-    def claim(
-        self, now: datetime, limit: int, lease: timedelta, shop_interval: float, unthrottled: frozenset[str]
-    ) -> list[Job]:
-        """Lease the oldest due job of up to `limit` shops whose rate allows a call now, and up to `limit`
-        due jobs of the `unthrottled` kinds, oldest first."""
-        due = sorted((job for job in self.tables.jobs.values() if _due(job, now)), key=lambda job: job.id)
-        oldest: dict[int, JobRow] = {}
-        for job in due:
-            if job.kind not in unthrottled and self._may_call(job.shop_id, now):
-                oldest.setdefault(job.shop_id, job)
-        leased = sorted(oldest.values(), key=lambda job: job.id)[:limit]
-        for job in leased:
-            # One call per shop per interval: the shop's next slot is taken with the job.
-            shop = self.tables.shops[job.shop_id]
-            self.tables.shops[job.shop_id] = _throttled(shop, now + timedelta(seconds=shop_interval))
-        leased += [job for job in due if job.kind in unthrottled][:limit]
-        for job in leased:
-            self.tables.change_job(job.id, locked_until=now + lease)
-        return [_job(job) for job in leased]
+    def claim(self, now: datetime, lane: Lane, limit: int, lease: timedelta, shop_interval: float = 0.0) -> list[Job]:
+        """Lease up to `limit` of the lane's due jobs, oldest first; in the calls lane one per shop whose API
+        slot is free, taking the slot, while the shops' other jobs read are promised slots of their own."""
+        due = sorted(
+            (job for job in self.tables.jobs.values() if lane_of(job.kind) is lane and _due(job, now)),
+            key=lambda job: (job.next_attempt_at, job.id),
+        )[:limit]
+        if lane is Lane.CALLS:
+            calling = set(self._allot(due, now, timedelta(seconds=shop_interval)))
+            due = [job for job in due if job.id in calling]
+        return _lease(self.tables, due, now + lease)
+
+    def _allot(self, due: list[JobRow], now: datetime, interval: timedelta) -> list[int]:
+        shops = self.tables.shops
+        slots = {
+            job.shop_id: Slots(shops[job.shop_id].throttled_until, shops[job.shop_id].calls_booked_until)
+            for job in due
+            if job.shop_id in shops
+        }
+        allotment = allot(((job.id, job.shop_id) for job in due), slots, now, interval)
+        for shop_id, slot in allotment.slots.items():
+            shops[shop_id] = replace(shops[shop_id], throttled_until=slot.free_at, calls_booked_until=slot.booked_until)
+        for job_id, at in allotment.later.items():
+            self.tables.change_job(job_id, next_attempt_at=at)
+        return allotment.now
 
     def finish(self, job_id: int, now: datetime) -> None:
         """The job is done; its dedupe key is free for the next change."""
@@ -146,9 +167,48 @@ class MemoryJobQueue:
         """Put a dead letter back in the queue with fresh attempts."""
         return _revive(self.tables, job_id, now, None)
 
-    def _may_call(self, shop_id: int, now: datetime) -> bool:
-        shop = self.tables.shops.get(shop_id)
-        return shop is not None and (shop.throttled_until is None or shop.throttled_until <= now)
+    def forget_done(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` of the jobs done before `before`, oldest first; returns how many."""
+        old = sorted(
+            (
+                job
+                for job in self.tables.jobs.values()
+                if job.status is JobStatus.DONE and job.done_at is not None and job.done_at < before
+            ),
+            key=lambda job: (job.next_attempt_at, job.id),
+        )[:limit]
+        for job in old:
+            if job.dedupe_key is not None:
+                del self.tables.job_keys[(job.shop_id, job.dedupe_key)]
+            del self.tables.jobs[job.id]
+        return len(old)
+
+    def forget_deliveries(self, before: datetime, limit: int) -> int:
+        """Delete delivery ids recorded before `before` among the `limit` oldest; returns how many."""
+        oldest = list(self.tables.deliveries.items())[:limit]  # a dict keeps the order they were recorded in
+        old = [key for key, received_at in oldest if received_at < before]
+        for key in old:
+            del self.tables.deliveries[key]
+        return len(old)
+
+    def dead_by_kind(self) -> dict[str, int]:
+        """How many dead letters wait in all shops, by job kind; kinds without any are left out."""
+        return dict(Counter(str(job.kind) for job in self.tables.jobs.values() if job.status is JobStatus.DEAD))
+
+    def waiting_by_kind(self) -> dict[str, tuple[int, datetime]]:
+        """The jobs waiting in all shops, by job kind: how many, and when the oldest was queued."""
+        waiting: dict[str, tuple[int, datetime]] = {}
+        for job in self.tables.jobs.values():
+            if job.status is JobStatus.PENDING:
+                count, oldest = waiting.get(str(job.kind), (0, job.created_at))
+                waiting[str(job.kind)] = (count + 1, min(oldest, job.created_at))
+        return waiting
+
+    def throttled_shops(self, now: datetime) -> int:
+        """How many shops may make no platform call at `now`."""
+        return sum(
+            1 for shop in self.tables.shops.values() if shop.throttled_until is not None and shop.throttled_until > now
+        )
 
 
 def _throttled(shop: ShopRow, until: datetime) -> ShopRow:

@@ -26,6 +26,7 @@ class ShopRow:
     credentials: dict[str, Any]
     created_at: datetime
     throttled_until: datetime | None = None
+    calls_booked_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class Tables:
     redemptions: dict[int, RedemptionRow] = field(default_factory=dict)
     jobs: dict[int, JobRow] = field(default_factory=dict)
     job_keys: dict[tuple[int, str], int] = field(default_factory=dict)  # (shop, dedupe key): waiting job id
-    deliveries: dict[tuple[int, str], str] = field(default_factory=dict)  # (shop, delivery id): topic
+    deliveries: dict[tuple[int, str], datetime] = field(default_factory=dict)  # (shop, delivery id): received at
     data_requests: dict[int, DataRequestRow] = field(default_factory=dict)
     cursors: dict[tuple[int, str], str] = field(default_factory=dict)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from plugin.ledger.jobs import Lane
 from plugin.ledger.postings import BalanceChange, JobKind, NewLot, OutboxJob, Posting, Postings
 from plugin.rules.orders import OrderState
 from plugin.services.records import ConsentSource, MemberStatus, OrderRecord, RedemptionStatus
@@ -85,15 +86,15 @@ def test_the_worker_claims_finishes_and_revives_jobs(uow: SqlUnitOfWork, shop_id
     with uow(shop_id) as tx:
         tx.outbox.enqueue([OutboxJob(JobKind.ISSUE_CODE, {"redemption_id": 1}, "issue:1")], clock.now())
     with uow.queue() as queue:
-        [job] = queue.claim(clock.now(), 10, timedelta(minutes=1), 1.0, frozenset())
-        assert queue.claim(clock.now(), 10, timedelta(minutes=1), 1.0, frozenset()) == []  # leased
+        [job] = queue.claim(clock.now(), Lane.CALLS, 10, timedelta(minutes=1), 1.0)
+        assert queue.claim(clock.now(), Lane.CALLS, 10, timedelta(minutes=1), 1.0) == []  # leased
         queue.fail(job.id, "gone", None, clock.now())
     with uow(shop_id) as tx:
         assert [dead["id"] for dead in tx.outbox.dead()] == [job.id]
         assert tx.outbox.revive(job.id, clock.now())
     clock.advance(seconds=2)
     with uow.queue() as queue:
-        [again] = queue.claim(clock.now(), 10, timedelta(minutes=1), 1.0, frozenset())
+        [again] = queue.claim(clock.now(), Lane.CALLS, 10, timedelta(minutes=1), 1.0)
         queue.finish(again.id, clock.now())
     assert job.kind is JobKind.ISSUE_CODE and again.id == job.id and again.attempts == 0
 
@@ -108,15 +109,17 @@ def test_a_delivery_is_accepted_once_and_drained_in_order(
     intake.accept("demo", "unknown.example", job, clock.now())
     intake.engine.dispose()
 
+    lease = timedelta(minutes=1)
     with uow(shop_id) as tx:
-        first = tx.inbox.next_waiting(JobKind.SHOPIFY_DELIVERY, clock.now(), 0)
-        assert first is not None and first.payload == {"delivery": "d-1"}
-        assert tx.inbox.first_delivery("d-1", "orders/paid", clock.now())
-        assert not tx.inbox.first_delivery("d-1", "orders/paid", clock.now())
-        tx.inbox.finish(first.id, clock.now())
-        second = tx.inbox.next_waiting(JobKind.SHOPIFY_DELIVERY, clock.now(), first.id)
-        assert second is not None and second.payload == {"delivery": "d-2"}
-        assert tx.inbox.next_waiting(JobKind.SHOPIFY_DELIVERY, clock.now(), second.id) is None
+        [first] = tx.inbox.lease_waiting(JobKind.SHOPIFY_DELIVERY, clock.now(), 1, lease)
+        assert first.payload == {"delivery": "d-1"}
+        first_seen = tx.inbox.first_deliveries([("d-1", "orders/paid"), ("d-9", "orders/paid")], clock.now())
+        assert first_seen == {"d-1", "d-9"}
+        assert tx.inbox.first_deliveries([("d-1", "orders/paid")], clock.now()) == set()
+        tx.inbox.finish([first.id], clock.now())
+        [second] = tx.inbox.lease_waiting(JobKind.SHOPIFY_DELIVERY, clock.now(), 10, lease)
+        assert second.payload == {"delivery": "d-2"}
+        assert tx.inbox.lease_waiting(JobKind.SHOPIFY_DELIVERY, clock.now(), 10, lease) == []  # leased
     with engine.connect() as connection:  # the unknown shop's delivery was written nowhere
         assert connection.execute(select(func.count()).select_from(outbox)).scalar_one() == 2
 

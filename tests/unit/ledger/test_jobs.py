@@ -48,6 +48,12 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
             {"topic": "orders/paid", "delivery": "d1", "facts": {"id": 1}},
             "shopify:d1",
         ),
+        (
+            lambda: jobs.scheduled(JobKind.EXPIRE_POINTS, NOW),
+            JobKind.EXPIRE_POINTS,
+            {"period": "2026-03-02T09:00:00+00:00"},
+            "scheduled:expire_points:2026-03-02T09:00:00+00:00",
+        ),
     ],
 )
 def test_each_job_keeps_the_payload_and_dedupe_key_that_queued_jobs_were_written_with(
