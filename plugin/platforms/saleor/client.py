@@ -17,6 +17,9 @@ from plugin.services.platform import PlatformRejected, PlatformUnavailable
 
 # Saleor's own webhook timeouts are (2 s connect, 18 s read); ours to Saleor are similar but shorter.
 TIMEOUT = (2.0, 15.0)
+# What Saleor says in a refusal is kept, within bounds: it ends up in logs, dead letters and the CLI.
+ERRORS_SHOWN = 3
+ERROR_LENGTH = 300
 
 
 class SaleorClient:
@@ -60,19 +63,37 @@ class SaleorClient:
             raise PlatformUnavailable(f"Saleor unreachable: {error}") from error
         if response.status_code == 429 or response.status_code >= 500:
             raise PlatformUnavailable(f"Saleor answered {response.status_code}", _retry_after(response))
-        if response.status_code != 200:
-            raise PlatformRejected(f"Saleor answered {response.status_code}")
         try:
             body = response.json()
         except ValueError as error:
+            if response.status_code != 200:
+                raise PlatformRejected(f"Saleor answered {response.status_code}") from error
             raise PlatformUnavailable("Saleor answered something other than JSON") from error
-        if body.get("errors"):
-            messages = "; ".join(str(error.get("message", error)) for error in body["errors"])
-            raise PlatformRejected(f"GraphQL errors: {messages}")
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if errors or response.status_code != 200:
+            said = f": {graphql_errors(errors)}" if errors else ""
+            raise PlatformRejected(f"Saleor answered {response.status_code}{said}")
         data = body.get("data")
         if not isinstance(data, dict):
             raise PlatformRejected("Saleor answered without data")
         return data
+
+
+def graphql_errors(errors: Any) -> str:
+    """Saleor's GraphQL errors as one bounded line: the first few messages, each with its code."""
+    items = errors if isinstance(errors, list) else [errors]
+    shown = []
+    for error in items[:ERRORS_SHOWN]:
+        if isinstance(error, dict):
+            extensions = error.get("extensions")
+            exception = extensions.get("exception") if isinstance(extensions, dict) else None
+            code = exception.get("code") if isinstance(exception, dict) else None
+            text = f"{error.get('message', '')} ({code})" if code else str(error.get("message", ""))
+        else:
+            text = str(error)
+        shown.append(text[:ERROR_LENGTH])
+    more = f" (and {len(items) - ERRORS_SHOWN} more)" if len(items) > ERRORS_SHOWN else ""
+    return "; ".join(shown) + more
 
 
 def mutation_errors(result: dict[str, Any] | None) -> list[dict[str, Any]]:

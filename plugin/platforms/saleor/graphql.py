@@ -15,8 +15,15 @@ fragment LoyaltyOrder on Order {
   shippingPrice { gross { amount currency } net { amount currency } }
   totalCharged { amount currency }
   totalRefunded { amount currency }
-  voucherCode giftCards { code }
-  lines { id productSku productName quantity isGiftCard totalPrice { gross { amount } net { amount } } }
+  voucherCode
+  giftCards {
+    code
+    events(filter: {type: USED_IN_ORDER}) { orderId balance { currentBalance { amount } oldCurrentBalance { amount } } }
+  }
+  lines {
+    id productSku productName quantity totalPrice { gross { amount } net { amount } }
+    variant { product { productType { kind } } }
+  }
 }
 """
 
@@ -54,10 +61,11 @@ ORDERS_UPDATED_SINCE = (
 CHECKOUT = """
 query LoyaltyCheckout($id: ID!) {
   checkout(id: $id) {
-    id languageCode metadata { key value }
+    id languageCode metadata { key value } user { id }
     totalPrice { gross { amount currency } net { amount currency } }
     shippingPrice { gross { amount currency } net { amount currency } }
     lines { id quantity totalPrice { gross { amount } net { amount } } variant { product { productType { kind } } } }
+    giftCards { currentBalance { amount } }
   }
 }
 """
@@ -73,7 +81,7 @@ GIFT_CARD_DEACTIVATE = "mutation($id: ID!) { giftCardDeactivate(id: $id) { giftC
 VOUCHER_CREATE = "mutation($input: VoucherInput!) { voucherCreate(input: $input) { voucher { id } " + ERRORS + " } }"
 VOUCHER_BY_CODE = (
     "query($code: String!) { vouchers(first: 5, filter: {search: $code}) {"
-    " edges { node { id codes(first: 5) { edges { node { code } } } } } } }"
+    " edges { node { id channelListings { id } codes(first: 5) { edges { node { code } } } } } } }"
 )
 VOUCHER_CHANNELS = (
     "mutation($id: ID!, $input: VoucherChannelListingInput!) {"

@@ -16,6 +16,23 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
 
+from plugin.platforms.bounds import (
+    Amount,
+    Code,
+    CurrencyCode,
+    DisplayText,
+    Email,
+    LanguageCode,
+    NumericId,
+    OrderRef,
+    Quantity,
+    Ref,
+    problem,
+    within_bounds,
+)
+from plugin.platforms.bounds import (
+    PayloadError as PayloadError,  # re-exported: the error of both platforms' payloads
+)
 from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts
 
 OPT_IN_KEY = "loyalty_opt_in"
@@ -34,17 +51,13 @@ _LEGACY_REFUNDED = frozenset({"partially-refunded", "fully-refunded"})
 _LEGACY_LIST = TypeAdapter(list[dict[str, Any]])
 
 
-class PayloadError(ValueError):
-    """The body is not a Saleor payload the app understands: nothing is written."""
-
-
 class Camel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
 class Money(Camel):
-    amount: Decimal
-    currency: str | None = None
+    amount: Amount
+    currency: CurrencyCode | None = None
 
 
 class TaxedMoney(Camel):
@@ -53,57 +66,19 @@ class TaxedMoney(Camel):
 
 
 class MetadataItem(Camel):
+    # Customer input that only ever answers yes or no: a long value costs the order nothing.
     key: str
     value: str
 
 
 class User(Camel):
-    id: str
-    email: str | None = None
+    id: Ref
+    email: Email | None = None
 
 
 class Channel(Camel):
     slug: str | None = None
-    currency_code: str | None = None
-
-
-class OrderLine(Camel):
-    id: str | None = None
-    product_sku: str | None = None
-    product_name: str = ""
-    quantity: int = 1
-    is_gift_card: bool = False
-    unit_price: TaxedMoney | None = None
-    total_price: TaxedMoney | None = None
-
-
-class GiftCard(Camel):
-    code: str | None = None
-
-
-class Order(Camel):
-    """The order fields of the app's subscription query (`ORDER_FRAGMENT` in the manifest)."""
-
-    id: str
-    number: str
-    status: str | None = None
-    charge_status: str | None = None
-    is_paid: bool = False
-    user_email: str | None = None
-    user: User | None = None
-    channel: Channel | None = None
-    language_code_enum: str | None = None
-    metadata: list[MetadataItem] = Field(default_factory=list)
-    total: TaxedMoney
-    shipping_price: TaxedMoney | None = None
-    total_charged: Money | None = None
-    total_refunded: Money | None = None
-    voucher_code: str | None = None
-    # Null when the app lacks MANAGE_GIFT_CARD: Saleor then nulls the field instead of failing the delivery.
-    gift_cards: list[GiftCard] | None = None
-    lines: list[OrderLine] | None = None
-    created: datetime | None = None
-    updated_at: datetime | None = None
+    currency_code: CurrencyCode | None = None
 
 
 class ProductType(Camel):
@@ -118,9 +93,70 @@ class Variant(Camel):
     product: Product | None = None
 
 
+class OrderLine(Camel):
+    id: Ref | None = None
+    product_sku: Ref | None = None
+    product_name: DisplayText = ""
+    quantity: Quantity = 1
+    unit_price: TaxedMoney | None = None
+    total_price: TaxedMoney | None = None
+    # Saleor 3.23 has no OrderLine.isGiftCard: a gift card is a variant of a product type of kind GIFT_CARD.
+    variant: Variant | None = None
+
+
+class Balance(Camel):
+    amount: Amount
+
+
+class GiftCardBalance(Camel):
+    current_balance: Balance
+    old_current_balance: Balance | None = None
+
+
+class GiftCardEvent(Camel):
+    """A USED_IN_ORDER event: how much of the card one order took."""
+
+    order_id: Ref | None = None
+    balance: GiftCardBalance | None = None
+
+
+class GiftCard(Camel):
+    code: Code | None = None
+    events: list[GiftCardEvent] = Field(default_factory=list)
+
+
+class Order(Camel):
+    """The order fields of the app's subscription query (`ORDER_FRAGMENT` in the manifest)."""
+
+    id: OrderRef
+    number: DisplayText
+    status: str | None = None
+    charge_status: str | None = None
+    is_paid: bool = False
+    user_email: Email | None = None
+    user: User | None = None
+    channel: Channel | None = None
+    language_code_enum: LanguageCode | None = None
+    metadata: list[MetadataItem] = Field(default_factory=list)
+    total: TaxedMoney
+    shipping_price: TaxedMoney | None = None
+    total_charged: Money | None = None
+    total_refunded: Money | None = None
+    voucher_code: Code | None = None
+    # Null when the app lacks MANAGE_GIFT_CARD: Saleor then nulls the field instead of failing the delivery.
+    gift_cards: list[GiftCard] | None = None
+    lines: list[OrderLine] | None = None
+    created: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class CheckoutGiftCard(Camel):
+    current_balance: Balance
+
+
 class CheckoutLine(Camel):
-    id: str
-    quantity: int = 1
+    id: Ref
+    quantity: Quantity = 1
     total_price: TaxedMoney
     variant: Variant | None = None
 
@@ -128,12 +164,14 @@ class CheckoutLine(Camel):
 class Checkout(Camel):
     """The checkout fields of `graphql.CHECKOUT`: enough to estimate the points before completion."""
 
-    id: str
-    language_code: str | None = None
+    id: OrderRef
+    language_code: LanguageCode | None = None
+    user: User | None = None  # the signed-in customer, whose tier the estimate uses
     metadata: list[MetadataItem] = Field(default_factory=list)
     total_price: TaxedMoney
     shipping_price: TaxedMoney | None = None
     lines: list[CheckoutLine] = Field(default_factory=list)
+    gift_cards: list[CheckoutGiftCard] = Field(default_factory=list)
 
 
 class OrderEvent(Camel):
@@ -149,26 +187,26 @@ class UserEvent(Camel):
 class LegacyLine(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: str | None = None
-    product_name: str = ""
-    product_sku: str | None = None
-    quantity: int = 1
+    id: Ref | None = None
+    product_name: DisplayText = ""
+    product_sku: Ref | None = None
+    quantity: Quantity = 1
     is_gift_card: bool = False
-    total_price_net_amount: Decimal
+    total_price_net_amount: Amount
 
 
 class LegacyPayment(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     charge_status: str
-    total: Decimal
-    captured_amount: Decimal
+    total: Amount
+    captured_amount: Amount
 
 
 class LegacyChannel(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    currency_code: str | None = None
+    currency_code: CurrencyCode | None = None
 
 
 class LegacyOrder(BaseModel):
@@ -176,27 +214,28 @@ class LegacyOrder(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str
-    number: int | str
+    id: OrderRef
+    number: NumericId | DisplayText
     status: str | None = None
-    user_email: str | None = None
+    user_email: Email | None = None
     channel: LegacyChannel | None = None
-    language_code: str | None = None
+    language_code: LanguageCode | None = None
+    # Customer input that only ever answers yes or no: a long value costs the order nothing.
     metadata: dict[str, str] = Field(default_factory=dict)
     lines: list[LegacyLine] = Field(default_factory=list)
     payments: list[LegacyPayment] = Field(default_factory=list)
-    shipping_price_net_amount: Decimal = ZERO
-    total_net_amount: Decimal
-    total_gross_amount: Decimal
-    voucher_code: str | None = None
+    shipping_price_net_amount: Amount = ZERO
+    total_net_amount: Amount
+    total_gross_amount: Amount
+    voucher_code: Code | None = None
     created: datetime | None = None
 
 
 class LegacyUser(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: str | None = None
-    email: str | None = None
+    id: Ref | None = None
+    email: Email | None = None
 
 
 def is_legacy(raw_body: bytes) -> bool:
@@ -212,7 +251,8 @@ def parse_order_event(raw_body: bytes, event: str) -> OrderFacts:
             return legacy_order_facts(LegacyOrder.model_validate(items[0]), event)
         return order_facts(OrderEvent.model_validate_json(raw_body).order, event)
     except ValidationError as error:
-        raise PayloadError(f"not a Saleor {event} payload: {error.error_count()} problem(s)") from error
+        field, message = problem(error)
+        raise PayloadError(f"not a Saleor {event} payload: {message}", field) from None
 
 
 def parse_deleted_customer(raw_body: bytes) -> tuple[str | None, str | None]:
@@ -225,7 +265,8 @@ def parse_deleted_customer(raw_body: bytes) -> tuple[str | None, str | None]:
             user = UserEvent.model_validate_json(raw_body).user
             user_id, email = (user.id, user.email) if user else (None, None)
     except ValidationError as error:
-        raise PayloadError("not a Saleor customer payload") from error
+        field, message = problem(error)
+        raise PayloadError(f"not a Saleor customer payload: {message}", field) from None
     if not user_id and not email:
         raise PayloadError("the deleted customer has neither id nor e-mail")
     return user_id, email
@@ -242,6 +283,8 @@ def order_facts(order: Order, event: str = "") -> OrderFacts:
     charged = order.total_charged.amount if order.total_charged else ZERO
     refunded = order.total_refunded.amount if order.total_refunded else ZERO
     gross = order.total.gross.amount
+    # Saleor takes gift cards used as payment off the order's total; the goods still cost what they cost.
+    paid_by_gift_cards = _paid_by_gift_cards(order)
     paid = (
         event == "order_fully_paid"
         or order.is_paid
@@ -252,27 +295,31 @@ def order_facts(order: Order, event: str = "") -> OrderFacts:
     if event == "order_fully_refunded":
         refunded = max(refunded, gross)
     currency = (order.channel.currency_code if order.channel else None) or order.total.gross.currency or "EUR"
-    return OrderFacts(
-        order_ref=order.id,
-        name=str(order.number),
-        currency=currency,
-        placed_at=order.created,
-        updated_at=order.updated_at or order.created,
-        customer_ref=order.user.id if order.user else None,
-        email=order.user_email or (order.user.email if order.user else None),
-        opted_in=_opted_in({item.key: item.value for item in order.metadata}),
-        lines=lines if order.lines is not None else None,
-        shipping=shipping,
-        tax=tax,
-        order_discount=max(sum((line.amount for line in lines), ZERO) + shipping - total, ZERO),
-        paid=paid,
-        cancelled=event == "order_cancelled" or order.status == "CANCELED",
-        refunded_total=refunded,
-        # Codes the app issued and the customer used here: vouchers, and gift cards applied as promo codes.
-        discount_codes=tuple(
-            code for code in [order.voucher_code, *(card.code for card in order.gift_cards or ())] if code
-        ),
-        locale=_locale(order.language_code_enum),
+    return within_bounds(
+        OrderFacts(
+            order_ref=order.id,
+            name=str(order.number),
+            currency=currency,
+            placed_at=order.created,
+            updated_at=order.updated_at or order.created,
+            customer_ref=order.user.id if order.user else None,
+            email=order.user_email or (order.user.email if order.user else None),
+            opted_in=_opted_in({item.key: item.value for item in order.metadata}),
+            lines=lines if order.lines is not None else None,
+            shipping=shipping,
+            tax=tax,
+            order_discount=max(
+                sum((line.amount for line in lines), ZERO) + shipping - total - paid_by_gift_cards, ZERO
+            ),
+            paid=paid,
+            cancelled=event == "order_cancelled" or order.status == "CANCELED",
+            refunded_total=refunded,
+            # Codes the app issued and the customer used here: vouchers, and gift cards applied as promo codes.
+            discount_codes=tuple(
+                code for code in [order.voucher_code, *(card.code for card in order.gift_cards or ())] if code
+            ),
+            locale=_locale(order.language_code_enum),
+        )
     )
 
 
@@ -289,19 +336,34 @@ def checkout_facts(checkout: Checkout) -> OrderFacts:
     )
     total = _amount(checkout.total_price, gross)
     shipping = _amount(checkout.shipping_price, gross)
-    return OrderFacts(
-        order_ref=checkout.id,
-        currency=checkout.total_price.gross.currency or "EUR",
-        lines=lines,
-        shipping=shipping,
-        tax=checkout.total_price.gross.amount - total,
-        order_discount=max(sum((line.amount for line in lines), ZERO) + shipping - total, ZERO),
-        opted_in=_opted_in({item.key: item.value for item in checkout.metadata}),
-        locale=_locale(checkout.language_code),
+    goods_and_shipping = sum((line.amount for line in lines), ZERO) + shipping
+    return within_bounds(
+        OrderFacts(
+            order_ref=checkout.id,
+            customer_ref=checkout.user.id if checkout.user else None,
+            currency=checkout.total_price.gross.currency or "EUR",
+            lines=lines,
+            shipping=shipping,
+            tax=checkout.total_price.gross.amount - total,
+            order_discount=_checkout_discount(checkout, goods_and_shipping, total),
+            opted_in=_opted_in({item.key: item.value for item in checkout.metadata}),
+            locale=_locale(checkout.language_code),
+        )
     )
 
 
-def _is_gift_card(line: CheckoutLine) -> bool:
+def _checkout_discount(checkout: Checkout, goods_and_shipping: Decimal, total: Decimal) -> Decimal:
+    """What discounts take off the checkout; gift cards are payment, though Saleor takes them off its total."""
+    balance = sum((card.current_balance.amount for card in checkout.gift_cards), ZERO)
+    gross_total = checkout.total_price.gross.amount
+    if balance > ZERO and gross_total <= ZERO:
+        return ZERO  # the cards pay for everything: what is discount and what is card cannot be told apart
+    # Saleor subtracts the balance from the gross total and scales the net total alike.
+    card_share = balance * total / gross_total if gross_total > ZERO else ZERO
+    return max(goods_and_shipping - total - card_share, ZERO)
+
+
+def _is_gift_card(line: CheckoutLine | OrderLine) -> bool:
     product = line.variant.product if line.variant else None
     return bool(product and product.product_type and product.product_type.kind == "GIFT_CARD")
 
@@ -329,24 +391,27 @@ def legacy_order_facts(order: LegacyOrder, event: str) -> OrderFacts:
     if event == "order_fully_refunded":
         refunded = max(refunded, order.total_gross_amount)
     shipping = order.shipping_price_net_amount
-    return OrderFacts(
-        order_ref=order.id,
-        name=str(order.number),
-        currency=(order.channel.currency_code if order.channel else None) or "EUR",
-        placed_at=order.created,
-        updated_at=None,
-        customer_ref=None,
-        email=order.user_email,
-        opted_in=_opted_in(order.metadata),
-        lines=lines,
-        shipping=shipping,
-        tax=order.total_gross_amount - order.total_net_amount,
-        order_discount=max(sum((line.amount for line in lines), ZERO) + shipping - order.total_net_amount, ZERO),
-        paid=event == "order_fully_paid" or (order.total_gross_amount > ZERO and charged >= order.total_gross_amount),
-        cancelled=event == "order_cancelled" or order.status == "canceled",
-        refunded_total=refunded,
-        discount_codes=(order.voucher_code,) if order.voucher_code else (),
-        locale=order.language_code,
+    return within_bounds(
+        OrderFacts(
+            order_ref=order.id,
+            name=str(order.number),
+            currency=(order.channel.currency_code if order.channel else None) or "EUR",
+            placed_at=order.created,
+            updated_at=None,
+            customer_ref=None,
+            email=order.user_email,
+            opted_in=_opted_in(order.metadata),
+            lines=lines,
+            shipping=shipping,
+            tax=order.total_gross_amount - order.total_net_amount,
+            order_discount=max(sum((line.amount for line in lines), ZERO) + shipping - order.total_net_amount, ZERO),
+            paid=event == "order_fully_paid"
+            or (order.total_gross_amount > ZERO and charged >= order.total_gross_amount),
+            cancelled=event == "order_cancelled" or order.status == "canceled",
+            refunded_total=refunded,
+            discount_codes=(order.voucher_code,) if order.voucher_code else (),
+            locale=_locale(order.language_code),
+        )
     )
 
 
@@ -372,15 +437,28 @@ def _has_net(line: OrderLine) -> bool:
 def _line(index: int, line: OrderLine, gross: bool) -> Line:
     price = _price(line)
     if price is None:
-        raise PayloadError(f"order line {index} has no price")
+        raise PayloadError("an order line without a price", f"order.lines.{index}")
     amount = _amount(price, gross)
     if line.total_price is None:
         amount *= line.quantity
     return Line(
         ref=line.id or f"{index}:{line.product_sku or line.product_name}",
         amount=amount,
-        kind=LineKind.GIFT_CARD if line.is_gift_card else LineKind.GOODS,
+        kind=LineKind.GIFT_CARD if _is_gift_card(line) else LineKind.GOODS,
         title=line.product_name,
+    )
+
+
+def _paid_by_gift_cards(order: Order) -> Decimal:
+    """What the gift cards on the order paid for it: the balance each USED_IN_ORDER event of this order took."""
+    return sum(
+        (
+            event.balance.old_current_balance.amount - event.balance.current_balance.amount
+            for card in order.gift_cards or ()
+            for event in card.events
+            if event.order_id == order.id and event.balance and event.balance.old_current_balance
+        ),
+        ZERO,
     )
 
 
@@ -396,4 +474,5 @@ def _opted_in(metadata: dict[str, str]) -> bool:
 
 
 def _locale(language_code: str | None) -> str | None:
-    return language_code.split("_")[0].lower() if language_code else None
+    # The language alone, as members keep it: "ZH_HANT_TW" and "pt-BR" are zh and pt.
+    return language_code.replace("-", "_").split("_")[0].lower() if language_code else None

@@ -13,6 +13,10 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from plugin.observability import log_event
+from plugin.platforms.bounds import PayloadError, problem
 from plugin.platforms.saleor import graphql
 from plugin.platforms.saleor.client import SaleorClient, mutation_errors, raise_for
 from plugin.platforms.saleor.payloads import EARNED_KEY, ESTIMATE_KEY, Checkout, Order, checkout_facts, order_facts
@@ -84,10 +88,9 @@ class SaleorPlatform:
             gift_card.update(userEmail=request.email, channel=channel["slug"])
         result = self._call(shop, graphql.GIFT_CARD_CREATE, {"input": gift_card})["giftCardCreate"]
         errors = mutation_errors(result)
-        if _duplicate(errors):
-            edges = self._call(shop, graphql.GIFT_CARD_BY_CODE, {"code": request.code})["giftCards"]["edges"]
-            if edges:
-                return str(edges[0]["node"]["id"])
+        found = self._gift_card_with_code(shop, request.code) if _duplicate(errors) else None
+        if found is not None:
+            return found
         raise_for(errors, "giftCardCreate")
         return str(result["giftCard"]["id"])
 
@@ -103,7 +106,8 @@ class SaleorPlatform:
         }
         result = self._call(shop, graphql.VOUCHER_CREATE, {"input": voucher})["voucherCreate"]
         errors = mutation_errors(result)
-        voucher_id = self._voucher_by_code(shop, request.code) if _duplicate(errors) else None
+        found = self._voucher_with_code(shop, request.code) if _duplicate(errors) else None
+        voucher_id = str(found["id"]) if found else None
         if voucher_id is None:
             raise_for(errors, "voucherCreate")
             voucher_id = str(result["voucher"]["id"])
@@ -120,12 +124,28 @@ class SaleorPlatform:
         self._metadata(shop, voucher_id, {"loyalty_code": request.code, "loyalty_customer": request.customer_ref or ""})
         return voucher_id
 
-    def _voucher_by_code(self, shop: Shop, code: str) -> str | None:
+    def find_code(self, shop: Shop, code: str) -> str | None:
+        """The gift card or voucher with this code, or None.
+
+        A voucher is made in three calls; one not yet listed in a channel cannot be used in any checkout,
+        so for the customer no code exists."""
+        gift_card = self._gift_card_with_code(shop, code)
+        if gift_card is not None:
+            return gift_card
+        voucher = self._voucher_with_code(shop, code)
+        return str(voucher["id"]) if voucher and voucher.get("channelListings") else None
+
+    def _gift_card_with_code(self, shop: Shop, code: str) -> str | None:
+        edges = self._call(shop, graphql.GIFT_CARD_BY_CODE, {"code": code})["giftCards"]["edges"]
+        return str(edges[0]["node"]["id"]) if edges else None
+
+    def _voucher_with_code(self, shop: Shop, code: str) -> dict[str, Any] | None:
+        # The search matches names and parts of codes: only a voucher holding exactly this code counts.
         edges = self._call(shop, graphql.VOUCHER_BY_CODE, {"code": code})["vouchers"]["edges"]
         for edge in edges:
             codes = [c["node"]["code"] for c in (edge["node"].get("codes") or {}).get("edges", [])]
             if code in codes:
-                return str(edge["node"]["id"])
+                return dict(edge["node"])
         return None
 
     def delete_discount(self, shop: Shop, platform_id: str) -> None:
@@ -163,15 +183,36 @@ class SaleorPlatform:
             page = self._call(shop, graphql.ORDERS_UPDATED_SINCE, {"after": after, "since": since.isoformat()})
             orders = page["orders"]
             for edge in orders["edges"]:
-                yield order_facts(Order.model_validate(edge["node"]))
+                facts = self._read_back(shop, edge["node"])
+                if facts is not None:
+                    yield facts
             if not orders["pageInfo"]["hasNextPage"]:
                 return
             after = orders["pageInfo"]["endCursor"]
 
+    def _read_back(self, shop: Shop, node: dict[str, Any]) -> OrderFacts | None:
+        """One order as facts; an order the app cannot take is logged and skipped, the others still count."""
+        try:
+            return order_facts(Order.model_validate(node))
+        except (ValidationError, PayloadError) as error:
+            field, message = problem(error) if isinstance(error, ValidationError) else (error.field, str(error))
+            log_event(
+                "saleor.reconcile", "skipped", shop=shop.id, order=str(node.get("id"))[:100], field=field, error=message
+            )
+            return None
+
     def checkout(self, shop: Shop, checkout_id: str) -> OrderFacts | None:
-        """The checkout as order facts (for the points estimate), or None if Saleor does not know it."""
+        """The checkout as order facts (for the points estimate), or None if Saleor does not know it.
+
+        PayloadError if Saleor describes it in a way the app cannot take (out of bounds, a field missing)."""
         checkout = self._call(shop, graphql.CHECKOUT, {"id": checkout_id}).get("checkout")
-        return checkout_facts(Checkout.model_validate(checkout)) if checkout else None
+        if not checkout:
+            return None
+        try:
+            return checkout_facts(Checkout.model_validate(checkout))
+        except ValidationError as error:
+            field, message = problem(error)
+            raise PayloadError(f"a Saleor checkout the app cannot read: {message}", field) from None
 
     def write_checkout_estimate(self, shop: Shop, checkout_id: str, points: int | None) -> None:
         """Put the estimate on the checkout (Saleor copies it to the order), or remove it when None."""

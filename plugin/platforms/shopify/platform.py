@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 
 from plugin.clock import Clock
+from plugin.observability import log_event
+from plugin.platforms.bounds import PayloadError
 from plugin.platforms.shopify.access_tokens import OfflineTokens
 from plugin.platforms.shopify.client import SHOPIFY_API_VERSION, AdminClient, Answer
 from plugin.platforms.shopify.graphql import (
@@ -134,12 +136,17 @@ class ShopifyPlatform:
         errors = result.get("userErrors") or []
         if any(error.get("code") in _DUPLICATE_CODES for error in errors):
             # A retry after a lost answer: the first attempt created it.
-            found = self.client.execute(shop, FIND_CODE, {"code": request.code}).data.get("codeDiscountNodeByCode")
+            found = self.find_code(shop, request.code)
             if found:
-                return IssuedCode(platform_id=found["id"])
+                return IssuedCode(platform_id=found)
         if errors or not result.get("codeDiscountNode"):
             raise PlatformRejected(_describe(errors) or "Shopify created no code")
         return IssuedCode(platform_id=result["codeDiscountNode"]["id"])
+
+    def find_code(self, shop: Shop, code: str) -> str | None:
+        """The id of the shop's discount with this code (`codeDiscountNodeByCode`), or None."""
+        found = self.client.execute(shop, FIND_CODE, {"code": code}).data.get("codeDiscountNodeByCode")
+        return str(found["id"]) if found else None
 
     def delete_discount(self, shop: Shop, platform_id: str) -> None:
         """Delete a code; one Shopify no longer knows is already gone."""
@@ -177,11 +184,29 @@ class ShopifyPlatform:
             answer = self._paced(shop, ORDERS_UPDATED_SINCE, variables)
             orders = answer.data.get("orders") or {}
             for node in orders.get("nodes") or []:
-                yield order_facts(node, self._more_lines(shop, node), self._refunds(shop, node))
+                facts = self._read_back(shop, node)
+                if facts is not None:
+                    yield facts
             page = orders.get("pageInfo") or {}
             if not page.get("hasNextPage"):
                 return
             variables = {**variables, "after": page["endCursor"]}
+
+    def _read_back(self, shop: Shop, node: dict[str, Any]) -> OrderFacts | None:
+        """One order as facts; an order the app cannot take is logged and skipped, the others still count."""
+        try:
+            # order_facts turns a pydantic ValidationError into PayloadError already.
+            return order_facts(node, self._more_lines(shop, node), self._refunds(shop, node))
+        except PayloadError as error:
+            log_event(
+                "shopify.reconcile",
+                "skipped",
+                shop=shop.id,
+                order=str(node.get("id"))[:100],
+                field=error.field,
+                error=str(error),
+            )
+            return None
 
     def _more_lines(self, shop: Shop, order: dict[str, Any]) -> list[dict[str, Any]]:
         """The order's lines beyond the first page, for the rare order with many lines."""

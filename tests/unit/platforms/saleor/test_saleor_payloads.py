@@ -108,13 +108,51 @@ def test_tax_and_an_order_discount_are_separated_from_the_goods() -> None:
     assert facts.order_discount == 10
 
 
-def test_a_gift_card_bought_in_the_order_is_a_gift_card_line() -> None:
+GIFT_CARD_VARIANT = {"product": {"productType": {"kind": "GIFT_CARD"}}}
+GOODS_VARIANT = {"product": {"productType": {"kind": "NORMAL"}}}
+
+
+def test_a_gift_card_bought_in_the_order_is_a_gift_card_line_by_its_product_type() -> None:
+    # Hand-made from the recorded delivery: Saleor 3.23 tells a gift card by its product type's kind.
     recorded = delivery("subscription-order_fully_paid-1")
     body = with_order(
         recorded,
-        lines=[{"id": "G", "isGiftCard": True, "productName": "Gift card", "totalPrice": {"gross": {"amount": 90.0}}}],
+        total={"gross": {"amount": 105.0, "currency": "USD"}},
+        lines=[
+            {"id": "T", "productName": "Tee", "totalPrice": {"gross": {"amount": 30.0}}, "variant": GOODS_VARIANT},
+            {
+                "id": "G",
+                "productName": "Gift card",
+                "totalPrice": {"gross": {"amount": 75.0}},
+                "variant": GIFT_CARD_VARIANT,
+            },
+        ],
     )
-    assert lines_of(facts_of(recorded.name, body))[0].kind is LineKind.GIFT_CARD
+    facts = facts_of(recorded.name, body)
+    assert [line.kind for line in lines_of(facts)] == [LineKind.GOODS, LineKind.GIFT_CARD]
+    assert estimate_points(facts, Program()) == 30
+
+
+def test_a_gift_card_used_as_payment_is_payment_not_a_discount() -> None:
+    # Hand-made: 50 of goods, 5 paid with a gift card; Saleor's total (45) is what is left to charge.
+    recorded = delivery("subscription-order_fully_paid-1")
+    order_id = json.loads(recorded.body)["order"]["id"]
+    used = {"orderId": order_id, "balance": {"currentBalance": {"amount": 0.0}, "oldCurrentBalance": {"amount": 5.0}}}
+    elsewhere = {
+        "orderId": "T3JkZXI6b3RoZXI=",
+        "balance": {"currentBalance": {"amount": 5.0}, "oldCurrentBalance": {"amount": 9.0}},
+    }
+    body = with_order(
+        recorded,
+        total={"gross": {"amount": 45.0, "currency": "USD"}},
+        totalCharged={"amount": 45.0, "currency": "USD"},
+        lines=[{"id": "L", "productName": "Tee", "totalPrice": {"gross": {"amount": 50.0}}, "variant": GOODS_VARIANT}],
+        giftCards=[{"code": "GIFT-5", "events": [elsewhere, used]}],
+    )
+    facts = facts_of(recorded.name, body)
+    assert facts.order_discount == 0
+    assert facts.paid
+    assert estimate_points(facts, Program()) == 50
 
 
 @pytest.mark.parametrize(
@@ -155,3 +193,30 @@ def test_a_checkout_is_estimated_on_its_goods_without_shipping_or_tax() -> None:
     facts = checkout_facts(checkout)
     assert facts.opted_in
     assert estimate_points(facts, Program()) == 50
+
+
+def test_a_gift_card_on_the_checkout_is_payment_not_a_discount_in_the_estimate() -> None:
+    # Hand-made: Saleor takes the card's 12.10 off the gross total (60.50) and scales the net total alike.
+    checkout = Checkout.model_validate(
+        {
+            "id": "Q2hlY2tvdXQ6MQ==",
+            "totalPrice": {"gross": {"amount": 48.4, "currency": "EUR"}, "net": {"amount": 40.0, "currency": "EUR"}},
+            "lines": [{"id": "A", "totalPrice": {"gross": {"amount": 60.5}, "net": {"amount": 50.0}}}],
+            "giftCards": [{"currentBalance": {"amount": 12.1}}],
+        }
+    )
+    facts = checkout_facts(checkout)
+    assert facts.order_discount == 0
+    assert estimate_points(facts, Program()) == 50
+
+
+def test_a_checkout_paid_entirely_by_gift_cards_still_earns_on_its_goods() -> None:
+    checkout = Checkout.model_validate(
+        {
+            "id": "Q2hlY2tvdXQ6MQ==",
+            "totalPrice": {"gross": {"amount": 0, "currency": "EUR"}, "net": {"amount": 0, "currency": "EUR"}},
+            "lines": [{"id": "A", "totalPrice": {"gross": {"amount": 30.0}, "net": {"amount": 30.0}}}],
+            "giftCards": [{"currentBalance": {"amount": 100.0}}],
+        }
+    )
+    assert estimate_points(checkout_facts(checkout), Program()) == 30

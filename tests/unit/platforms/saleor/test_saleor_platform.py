@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 import responses
 
+from plugin.platforms.bounds import PayloadError
 from plugin.platforms.saleor.client import SaleorClient
 from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.rules.program import RewardKind
@@ -198,3 +199,33 @@ def test_orders_updated_since_pages_through_every_order(api: FakeSaleorApi, plat
     assert facts[0].paid and facts[0].customer_ref == "VXNlcjo0Nw=="
     assert [sent["after"] for sent in api.sent("orders(")] == [None, "c1"]
     assert api.sent("orders(")[0]["since"] == since.isoformat()
+
+
+def test_an_order_the_app_cannot_take_is_logged_and_skipped_and_the_others_still_come(
+    api: FakeSaleorApi, platform: SaleorPlatform, capfd: pytest.CaptureFixture[str]
+) -> None:
+    order = delivery("subscription-order_fully_paid-1").json()["order"]
+    no_total = {key: value for key, value in order.items() if key != "total"}
+    huge = {**order, "id": "T3JkZXI6Mw==", "lines": [{**order["lines"][0], "unitPrice": {"gross": {"amount": 1e30}}}]}
+    api.on(
+        "orders(",
+        {
+            "orders": {
+                "pageInfo": {"hasNextPage": False},
+                "edges": [{"node": no_total}, {"node": huge}, {"node": order}],
+            }
+        },
+    )
+    facts = list(platform.orders_updated_since(SHOP, datetime(2026, 11, 1, tzinfo=UTC)))
+    assert [f.name for f in facts] == ["22"]
+    skipped = [line for line in capfd.readouterr().err.splitlines() if '"saleor.reconcile"' in line]
+    assert len(skipped) == 2
+    assert '"field":"total"' in skipped[0]
+
+
+def test_a_checkout_saleor_describes_out_of_bounds_is_a_payload_error(
+    api: FakeSaleorApi, platform: SaleorPlatform
+) -> None:
+    api.on("checkout(", {"checkout": {"id": "Q2hlY2tvdXQ6MQ==", "lines": []}})
+    with pytest.raises(PayloadError, match="totalPrice"):
+        platform.checkout(SHOP, "Q2hlY2tvdXQ6MQ==")
