@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: help install lock run test test-sqlite test-postgres lint bench widget browser-deps postgres clean
+.PHONY: help install lock run test test-sqlite test-postgres lint bench widget widget-deps browser-deps postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -25,15 +25,18 @@ lock: install ## Re-pin requirements.lock from pyproject.toml (keeps pins that s
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
 		--quiet --custom-compile-command "make lock" -o requirements.lock $(if $(UPGRADE),--upgrade)
 
-# `make run` is demo mode, with its own address in the links of e-mails and one secret key for all its
-# processes, kept in var/ (gitignored) so that sessions and unsubscribe links outlive a restart.
+# `make run` is demo mode, with its own address in the links of e-mails and one secret key and one token key
+# for all its processes, kept in var/ (gitignored) so that sessions, unsubscribe links and the shops' access
+# tokens outlive a restart.
 SECRET_KEY_FILE ?= var/secret_key
+TOKEN_KEY_FILE ?= var/token_key
 # The demo's mail catcher takes MAIL_PORT, else a port free right now (1025 may be another catcher's).
 MAIL_PORT ?=
 FREE_PORT = import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])
-DEMO_ENV = LOYALTY_DEMO=1 LOYALTY_PUBLIC_URL=http://$(HOST):$(PORT) LOYALTY_SECRET_KEY=$$(cat $(SECRET_KEY_FILE))
+DEMO_ENV = LOYALTY_DEMO=1 LOYALTY_PUBLIC_URL=http://$(HOST):$(PORT) LOYALTY_SECRET_KEY=$$(cat $(SECRET_KEY_FILE)) \
+	LOYALTY_TOKEN_KEYS=$$(cat $(TOKEN_KEY_FILE))
 
-run: $(VENV)/.installed $(SECRET_KEY_FILE) ## Install, migrate, seed the demo shop and serve on http://127.0.0.1:8000 (demo page: /demo, e-mails: var/mail)
+run: $(VENV)/.installed $(SECRET_KEY_FILE) $(TOKEN_KEY_FILE) ## Install, migrate, seed the demo shop and serve on http://127.0.0.1:8000 (demo page: /demo, e-mails: var/mail)
 	$(DEMO_ENV) $(BIN)/loyalty db-upgrade
 	$(DEMO_ENV) $(BIN)/loyalty seed-demo
 	@echo "Demo storefront: http://$(HOST):$(PORT)/demo  (Dutch: /demo?lang=nl)"
@@ -42,7 +45,8 @@ run: $(VENV)/.installed $(SECRET_KEY_FILE) ## Install, migrate, seed the demo sh
 	$(BIN)/aiosmtpd -n -l 127.0.0.1:$$mail_port -c aiosmtpd.handlers.Mailbox var/mail & mail=$$!; \
 	LOYALTY_SMTP__PORT=$$mail_port $(DEMO_ENV) $(BIN)/loyalty worker --idle-seconds 2 & worker=$$!; \
 	trap 'kill $$mail $$worker' EXIT; \
-	$(DEMO_ENV) $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 'webhooks.app:create_app()'
+	$(DEMO_ENV) PROMETHEUS_MULTIPROC_DIR=var/metrics $(BIN)/gunicorn --bind $(HOST):$(PORT) \
+		--config python:webhooks.gunicorn_conf --workers 2 --threads 4 'webhooks.app:create_app()'
 
 # Installs again only when the pins or the project's metadata changed (a second `make run` starts at once).
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -54,6 +58,12 @@ $(SECRET_KEY_FILE):
 	mkdir -p $(dir $@)
 	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@.new && mv $@.new $@
 
+# A Fernet key (32 random bytes, url-safe base64), made and kept the same way.
+$(TOKEN_KEY_FILE):
+	mkdir -p $(dir $@)
+	umask 077 && $(PYTHON) -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())' \
+		> $@.new && mv $@.new $@
+
 browser-deps: ## Install Debian's chromium for the browser tests (if missing)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
@@ -61,7 +71,7 @@ postgres: ## Start the local PostgreSQL server if it is down
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; exit 1
 
-test: install browser-deps postgres lint ## Install everything, then run the whole suite on SQLite and on PostgreSQL
+test: install widget-deps browser-deps postgres lint ## Install everything, then run the whole suite on SQLite and on PostgreSQL
 	$(MAKE) test-sqlite test-postgres
 
 test-sqlite:
@@ -79,15 +89,21 @@ lint: ## ruff (checks and formatting), mypy and the import contracts
 bench: install postgres ## Print the benchmarks' figures (not part of the tests)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-widget: ## Rebuild the storefront widget from its TypeScript source
-	npm --prefix storefront_widget ci
+widget: widget-deps ## Rebuild the storefront widget from its TypeScript source
 	npm --prefix storefront_widget run build
+
+# The widget's build tools, exactly as its lock file pins them (a test checks the committed build with them).
+widget-deps: storefront_widget/node_modules/.package-lock.json
+
+storefront_widget/node_modules/.package-lock.json: storefront_widget/package-lock.json
+	npm --prefix storefront_widget ci --no-audit --no-fund
 
 clean: ## Remove the venv, the local database and test artifacts
 	rm -rf $(VENV) var test-artifacts
 
 # mutmut writes its mutants/ next to the code it mutates: a copy in var/ keeps them out of the tree and the linters.
 # The unit tests read fixtures from ../shared beside the checkout; the link lets them find it from the copy.
+# An equivalent mutant is marked `# pragma: no mutate` (it skips the whole line) with a comment saying why.
 MUTATION_DIR := var/mutation
 .PHONY: mutation
 mutation: install ## Mutation testing of rules, ledger and services against tests/unit (slow, not in CI; ONLY=plugin.ledger*)

@@ -64,6 +64,9 @@ class ShopifySettings(Section):
 class SaleorSettings(Section):
     allowed_api_urls: list[str] = Field(default_factory=list)
     app_id: str = "loyalty.points"
+    # Origins of Saleor dashboards served apart from their API (e.g. "https://dashboard.example.com"): they may
+    # frame the app's pages too. A dashboard on its API's own origin (Saleor Cloud's) needs nothing here.
+    dashboard_origins: list[str] = Field(default_factory=list)
 
 
 class SmtpSettings(Section):
@@ -77,6 +80,12 @@ class SmtpSettings(Section):
 class OutboxSettings(Section):
     max_attempts: int = 8
     rate_per_shop: float = 2.0
+    keep_days: int = 15
+
+
+class WorkerSettings(Section):
+    # A file the worker touches after each round, for `loyalty worker-health` (empty: none).
+    health_file: str = ""
 
 
 class Settings(BaseSettings):
@@ -93,6 +102,9 @@ class Settings(BaseSettings):
     # Signs widget and admin sessions and unsubscribe links; derived keys per use, never the platforms' client
     # secrets. Every web and worker process must share it, so outside demo mode none starts without it.
     secret_key: str = ""
+    # Fernet keys, comma-separated, that encrypt the shops' access tokens at rest: the first encrypts, all
+    # decrypt (rotation: README). Outside demo mode no process starts without them.
+    token_keys: str = ""
     # The bearer token Prometheus sends to /metrics; empty: /metrics answers 404.
     metrics_token: str = ""
     # The owner pages' development login (/admin/login); empty turns it off.
@@ -101,6 +113,7 @@ class Settings(BaseSettings):
     saleor: SaleorSettings = SaleorSettings()
     smtp: SmtpSettings = SmtpSettings()
     outbox: OutboxSettings = OutboxSettings()
+    worker: WorkerSettings = WorkerSettings()
     program: Program = Program()
 
     @classmethod

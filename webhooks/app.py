@@ -7,6 +7,7 @@ from flask import Flask, Response, jsonify
 from admin import blueprint as admin_pages
 from plugin.clock import Clock
 from plugin.services.platform import Platform
+from plugin.services.repositories import StorageUnavailable
 from plugin.settings import Settings
 from storefront_widget import api as widget_api
 from storefront_widget import demo as widget_demo
@@ -26,10 +27,16 @@ def create_app(
     # Werkzeug would answer a missing trailing slash with a redirect; Saleor never retries a 3xx.
     app.url_map.strict_slashes = False
     app.extensions["loyalty"] = build(settings, clock=clock, platforms=platforms)
+    # First, so that every later hook's log line (a refused body's included) carries the request's id.
+    metrics.identify_requests(app)
     http_limits.install(app)
     metrics.instrument(app)
     app.register_blueprint(metrics.blueprint)
-    app.add_url_rule("/healthz", view_func=healthz)
+    app.add_url_rule("/livez", view_func=livez)
+    app.add_url_rule("/readyz", view_func=readyz)
+    # The first health path, which checks outside the repo call (design.md): the same answer as /readyz.
+    app.add_url_rule("/healthz", endpoint="healthz", view_func=readyz)
+    app.register_error_handler(StorageUnavailable, database_unavailable)
     app.register_blueprint(admin_pages)
     app.register_blueprint(saleor_webhooks.blueprint)
     app.register_blueprint(shopify_webhooks.blueprint)
@@ -40,7 +47,21 @@ def create_app(
     return app
 
 
-def healthz() -> Response:
-    """Liveness: the process answers and the database is reachable."""
-    loyalty().ping_database()
+def livez() -> Response:
+    """Liveness: the process answers. No database: an outage must not get every server restarted."""
     return jsonify(status="ok")
+
+
+def readyz() -> tuple[Response, int]:
+    """Readiness: the database answers and has every migration of this code; else 503 and why."""
+    problem = loyalty().readiness()
+    if problem is not None:
+        return jsonify(status="unavailable", reason=problem), 503
+    return jsonify(status="ok"), 200
+
+
+def database_unavailable(outage: StorageUnavailable) -> tuple[Response, int]:
+    """The database is unreachable: 503 with Retry-After, so platforms send the delivery again later."""
+    answer = jsonify(error="unavailable", message="the service is briefly unavailable; try again shortly")
+    answer.headers["Retry-After"] = "5"
+    return answer, 503

@@ -34,6 +34,7 @@ from plugin.platforms.shopify.signatures import (
 from plugin.services import privacy
 from plugin.services.deliveries import DeliveryRefused, accept_delivery
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
+from webhooks import metrics
 from webhooks.collaborators import Loyalty, loyalty
 
 PLATFORM = "shopify"
@@ -58,6 +59,12 @@ def _ok() -> Response:
     return Response(status=200)
 
 
+def _count(topic: str | None, outcome: str) -> None:
+    # The topic header is read before the signature is checked: only topics this app knows become labels.
+    known = topic if topic in ORDER_TOPICS or topic in OTHER_TOPICS else None
+    metrics.WEBHOOKS.labels(PLATFORM, known or "other", outcome).inc()
+
+
 def _header(name: str) -> str | None:
     # Shopify's newer event deliveries send the same headers without the X- prefix.
     return request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}")
@@ -73,27 +80,36 @@ def webhook() -> Response:
         secrets = [shopify.client_secret, shopify.old_client_secret]
         verify_webhook(raw, _header("Hmac-Sha256"), secrets)
     except SignatureError:
+        _count(_header("Topic"), "bad_signature")
         return Response("invalid signature", status=401)
     topic, domain, delivery = _header("Topic"), _header("Shop-Domain"), _header("Webhook-Id")
     if not topic or not domain or not delivery:
+        _count(topic, "missing_headers")
         return Response("missing Shopify headers", status=400)
     model = ORDER_TOPICS.get(topic)
     if model is None and topic not in OTHER_TOPICS:
+        _count(topic, "ignored")
         return _ok()  # a topic this app does not use (e.g. an old subscription)
     try:
         payload = parse(model or _other_model(topic), raw)
+        # The facts too, so an order whose lines add up past what the app can hold is refused here.
+        facts = payload.facts() if isinstance(payload, OrderPayload | RefundPayload) else None
     except PayloadError as error:
-        log_event("shopify.webhook", "malformed", topic=topic, domain=domain, error=str(error))
+        log_event("shopify.webhook", "malformed", topic=topic, domain=domain, field=error.field, error=str(error))
+        _count(topic, "malformed")
         return Response(str(error), status=400)
-    if not isinstance(payload, OrderPayload | RefundPayload):
+    if facts is None:
         _lifecycle(app, topic, domain.lower(), payload)
         return _ok()
     # Unknown or uninstalled shops match no row: nothing is written and Shopify still gets its 200.
     try:
-        accept_delivery(app.intake, app.clock.now(), PLATFORM, domain.lower(), topic, delivery, payload.facts())
+        accept_delivery(app.intake, app.clock.now(), PLATFORM, domain.lower(), topic, delivery, facts)
     except DeliveryRefused as refused:
         log_event("shopify.webhook", "malformed", topic=topic, domain=domain, field="X-Shopify-Webhook-Id")
+        _count(topic, "id_too_long")
         return Response(f"X-Shopify-Webhook-Id: {refused}", status=400)
+    # Accepted: queued, or absorbed by a waiting twin, or nothing for an unknown shop (the one INSERT decides).
+    _count(topic, "accepted")
     return _ok()
 
 
@@ -109,6 +125,7 @@ def _lifecycle(app: Loyalty, topic: str, domain: str, payload: Payload) -> None:
     with app.uow.shops() as shops:
         shop = shops.by_domain(PLATFORM, domain)
     if shop is None:
+        _count(topic, "unknown_shop")
         return
     g.shop_id = shop.id
     if topic == "app/uninstalled":
@@ -118,6 +135,7 @@ def _lifecycle(app: Loyalty, topic: str, domain: str, payload: Payload) -> None:
     elif isinstance(payload, CustomerPrivacyPayload):
         _customer_privacy(app, topic, shop, payload)
     log_event("shopify.webhook", topic, shop=shop.id)
+    _count(topic, "applied")
 
 
 def _customer_privacy(app: Loyalty, topic: str, shop: Shop, payload: CustomerPrivacyPayload) -> None:

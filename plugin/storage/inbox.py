@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Connection, Engine, String, bindparam, literal, lit
 from plugin.ledger.postings import JobKind, OutboxJob
 from plugin.services.records import Job, JobStatus
 from plugin.storage import tables as t
-from plugin.storage.database import make_engine
+from plugin.storage.database import connected, make_engine
 from plugin.storage.outbox import FINISH_JOB, LEASE
 from plugin.storage.rows import dialect_insert
 
@@ -121,8 +121,10 @@ class SqlDeliveryIntake:
         self.intake = _intake_statement(engine.dialect.name)
 
     def accept(self, platform: str, domain: str, job: OutboxJob, now: datetime) -> None:
-        """Queue the job for the installed shop `domain`; nothing for an unknown shop; a waiting twin absorbs it."""
-        with self.engine.begin() as connection:
+        """Queue the job for the installed shop `domain`; nothing for an unknown shop; a waiting twin absorbs it.
+
+        StorageUnavailable when the database cannot be reached: the platform is answered 503 and sends again."""
+        with connected(self.engine) as connection, connection.begin():
             connection.execute(
                 self.intake,
                 {

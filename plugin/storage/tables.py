@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 from plugin.ledger import keys
+from plugin.ledger.jobs import LANE_KINDS, Lane
+from plugin.rules import limits
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -62,7 +64,7 @@ metadata = MetaData(
 
 # SQLite only auto-increments INTEGER primary keys; PostgreSQL gets BIGINT.
 Id = BigInteger().with_variant(Integer(), "sqlite")
-Money = Numeric(14, 4)
+Money = Numeric(limits.MONEY_DIGITS, limits.MONEY_DECIMALS)
 When = UtcDateTime()
 
 
@@ -75,14 +77,16 @@ shops = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("platform", String(16), nullable=False),
-    Column("domain", String(255), nullable=False),
-    Column("currency", String(3), nullable=False, default="EUR"),
-    Column("locale", String(8), nullable=False, default="en"),
+    Column("domain", String(limits.DOMAIN_LENGTH), nullable=False),
+    Column("currency", String(limits.CURRENCY_LENGTH), nullable=False, default="EUR"),
+    Column("locale", String(limits.LANGUAGE_LENGTH), nullable=False, default="en"),
     Column("installed", Boolean, nullable=False, default=True),
     # Platform credentials as one JSON document, replaced in one write (token + refresh token + expiries).
     Column("credentials", JSON, nullable=False, default=dict),
     Column("created_at", When, nullable=False),
+    # The shop's next platform API slot, and the last slot promised to a waiting call (plugin/storage/api_slots.py).
     Column("throttled_until", When, nullable=True),
+    Column("calls_booked_until", When, nullable=True),
     # The newest program version, kept with the shop so a read finds its (cached) program without a query.
     Column("program_version", Integer, nullable=True),
     UniqueConstraint("platform", "domain"),
@@ -107,10 +111,10 @@ members = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     shop_fk(),
-    Column("customer_ref", String(255), nullable=True),
-    Column("email", String(320), nullable=True),
-    Column("name", String(255), nullable=True),
-    Column("locale", String(8), nullable=True),
+    Column("customer_ref", String(limits.REF_LENGTH), nullable=True),
+    Column("email", String(limits.EMAIL_LENGTH), nullable=True),
+    Column("name", String(limits.NAME_LENGTH), nullable=True),
+    Column("locale", String(limits.LANGUAGE_LENGTH), nullable=True),
     Column("birthday", Date, nullable=True),
     # active | opted_out | erased
     Column("status", String(16), nullable=False),
@@ -148,10 +152,10 @@ orders = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     shop_fk(),
-    Column("order_ref", String(255), nullable=False),
+    Column("order_ref", String(limits.REF_LENGTH), nullable=False),
     Column("member_id", Id, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
-    Column("email", String(320), nullable=True),
-    Column("customer_ref", String(255), nullable=True),
+    Column("email", String(limits.EMAIL_LENGTH), nullable=True),
+    Column("customer_ref", String(limits.REF_LENGTH), nullable=True),
     # The merged OrderState as JSON; see plugin.rules.order_codec.
     Column("state", JSON, nullable=False),
     # Frozen when the order first earns, so later refunds use the same rules and multiplier.
@@ -183,9 +187,9 @@ entries = Table(
     Column("reason_code", String(40), nullable=False),
     Column("reason_params", JSON, nullable=False, default=dict),
     Column("reason_text", Text, nullable=True),
-    Column("order_ref", String(255), nullable=True),
+    Column("order_ref", String(limits.REF_LENGTH), nullable=True),
     Column("redemption_id", Id, nullable=True),
-    Column("actor", String(255), nullable=True),
+    Column("actor", String(limits.NAME_LENGTH), nullable=True),
     Column("created_at", When, nullable=False),
     UniqueConstraint("shop_id", "idempotency_key"),
     Index(None, "member_id", "id"),
@@ -199,7 +203,7 @@ lots = Table(
     shop_fk(),
     Column("member_id", Id, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     Column("entry_id", Id, ForeignKey("entries.id", ondelete="CASCADE"), nullable=False),
-    Column("order_ref", String(255), nullable=True),
+    Column("order_ref", String(limits.REF_LENGTH), nullable=True),
     Column("points", BigInteger, nullable=False),
     Column("remaining", BigInteger, nullable=False),
     # Points of this lot that expired (what debits took is in allocations).
@@ -249,7 +253,7 @@ redemptions = Table(
     # reserved -> issued -> consumed | expiring -> released;  reserved -> released (failed)
     Column("status", String(16), nullable=False),
     Column("platform_id", String(255), nullable=True),
-    Column("order_ref", String(255), nullable=True),
+    Column("order_ref", String(limits.REF_LENGTH), nullable=True),
     Column("expires_at", When, nullable=False),
     Column("created_at", When, nullable=False),
     Column("updated_at", When, nullable=False),
@@ -290,6 +294,27 @@ Index(
     postgresql_where=text("status = 'pending'"),
 )
 
+
+def lane_condition(lane: Lane) -> str:
+    """Which outbox rows wait in `lane`, as SQL written the same in the lane's index and in its claim:
+    SQLite uses a partial index only for a query that repeats the index's condition term for term."""
+    if lane is Lane.CALLS:
+        listed = sorted(kind for kinds in LANE_KINDS.values() for kind in kinds)
+        return f"status = 'pending' AND kind NOT IN ({', '.join(repr(kind.value) for kind in listed)})"
+    return f"status = 'pending' AND kind IN ({', '.join(repr(kind.value) for kind in sorted(LANE_KINDS[lane]))})"
+
+
+# Each lane's waiting jobs in the order the worker claims them, so a claim reads the few it takes and
+# the leased ones, however long another lane's backlog is (migration 0009).
+for _lane in Lane:
+    Index(
+        f"ix_outbox_waiting_{_lane.value}",
+        outbox.c.next_attempt_at,
+        outbox.c.id,
+        sqlite_where=text(lane_condition(_lane)),
+        postgresql_where=text(lane_condition(_lane)),
+    )
+
 # Transport-level dedupe of platform deliveries (Shopify X-Shopify-Webhook-Id, Saleor body hash).
 deliveries = Table(
     "deliveries",
@@ -297,7 +322,7 @@ deliveries = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     shop_fk(),
     Column("delivery_id", String(255), nullable=False),
-    Column("topic", String(64), nullable=False),
+    Column("topic", String(limits.TOPIC_LENGTH), nullable=False),
     Column("received_at", When, nullable=False),
     UniqueConstraint("shop_id", "delivery_id"),
 )
@@ -310,8 +335,8 @@ data_requests = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     shop_fk(),
     Column("request_ref", String(64), nullable=True),  # the platform's id for the request
-    Column("customer_ref", String(255), nullable=True),
-    Column("email", String(320), nullable=True),
+    Column("customer_ref", String(limits.REF_LENGTH), nullable=True),
+    Column("email", String(limits.EMAIL_LENGTH), nullable=True),
     Column("received_at", When, nullable=False),
     Column("answered_at", When, nullable=True),
     UniqueConstraint("shop_id", "request_ref"),
