@@ -33,9 +33,9 @@ from plugin.platforms.saleor.signatures import (
     verify_with_refetch,
 )
 from plugin.platforms.saleor.snippets import order_confirmation_handlebars
-from plugin.rules.orders import estimate_points
 from plugin.rules.program import Program
 from plugin.services.deliveries import accept_delivery
+from plugin.services.orders import estimate_checkout
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.privacy import erase_customer
 from webhooks import metrics
@@ -44,15 +44,17 @@ from webhooks.http_limits import MalformedJson, json_body
 
 blueprint = Blueprint("saleor", __name__)
 
-# At most one JWKS fetch per shop in this many seconds when deliveries name unknown keys.
+# Deliveries naming unknown keys make at most one JWKS fetch per shop in this many seconds, failed or not.
 JWKS_REFETCH_SECONDS = 60
+# The credentials key of the last fetch attempt's time (seconds since the epoch).
+JWKS_TRIED_AT = "jwks_tried_at"
 OPT_IN_SCRIPT = Path(__file__).resolve().parent.parent / "storefront_widget" / "saleor" / "loyalty-opt-in.js"
 
 ORDER_EVENT_NAMES = ["ORDER_CREATED", "ORDER_FULLY_PAID", "ORDER_REFUNDED", "ORDER_FULLY_REFUNDED", "ORDER_CANCELLED"]
 PERMISSIONS = ["MANAGE_ORDERS", "MANAGE_DISCOUNTS", "MANAGE_GIFT_CARD", "MANAGE_USERS", "MANAGE_CHECKOUTS"]
 
-LOGO = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#1f6f4a"/>
-<text x="32" y="42" font-size="30" text-anchor="middle" fill="#fff" font-family="sans-serif">P</text></svg>"""
+# Saleor takes a PNG only, square and at least 256 pixels wide (saleor/thumbnail/validators.py).
+LOGO = Path(__file__).resolve().parent / "static" / "saleor-logo.png"
 
 APP_PAGE = """<!doctype html><meta charset="utf-8"><title>Loyalty Points</title>
 <h1>Loyalty Points is installed</h1>
@@ -85,13 +87,14 @@ def manifest() -> Response:
         version=app_version,
         name="Loyalty Points",
         about="Customers earn points on paid orders and redeem them for gift cards and vouchers.",
+        author="Loyalty Points",
         permissions=PERMISSIONS,
         appUrl=f"{base}/admin/saleor",
         tokenTargetUrl=f"{base}/saleor/register",
         dataPrivacyUrl=f"{base}/saleor/app#privacy",
         homepageUrl=base,
         supportUrl=f"{base}/saleor/app",
-        brand={"logo": {"default": f"{base}/saleor/logo.svg"}},
+        brand={"logo": {"default": f"{base}/saleor/logo.png"}},
         requiredSaleorVersion=">=3.21 <4",
         webhooks=[
             {
@@ -125,10 +128,10 @@ def app_page() -> Response:
     return Response(APP_PAGE, mimetype="text/html")
 
 
-@blueprint.get("/saleor/logo.svg")
+@blueprint.get("/saleor/logo.png")
 def logo() -> Response:
     """The app's logo for the Saleor Dashboard."""
-    return Response(LOGO, mimetype="image/svg+xml")
+    return Response(LOGO.read_bytes(), mimetype="image/png")
 
 
 @blueprint.get("/saleor/loyalty-opt-in.js")
@@ -189,8 +192,8 @@ def webhook() -> tuple[Response, int]:
             signature_of(request.headers),
             credentials["jwks"],
             api_url,
-            may_refetch=now - credentials.get("jwks_fetched_at", 0) >= JWKS_REFETCH_SECONDS,
-            on_fetch=lambda jwks: _store_jwks(app, shop, jwks, now),
+            may_fetch=lambda: _claim_jwks_fetch(app, shop, credentials, now),
+            on_fetch=lambda jwks: _store_jwks(app, shop, jwks),
         )
     except (JwksUnavailable, RefetchTooSoon):
         # Possibly a key rotated moments ago: a retry will find it. Saleor retries 5xx for ~5 minutes.
@@ -202,7 +205,8 @@ def webhook() -> tuple[Response, int]:
     if event in CUSTOMER_DELETION_EVENTS:
         try:
             customer_ref, email = parse_deleted_customer(raw)
-        except PayloadError:
+        except PayloadError as error:
+            log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, field=error.field, error=str(error))
             return _answer(400, "malformed", event)
         erase_customer(app.uow, app.clock, shop.id, customer_ref=customer_ref, email=email)
         return _answer(200, "erased", event)
@@ -217,7 +221,7 @@ def _order_event(app: Loyalty, shop: Shop, raw: bytes, event: str, api_url: str)
     try:
         facts = parse_order_event(raw, event)
     except PayloadError as error:
-        log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, error=str(error))
+        log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, field=error.field, error=str(error))
         return _answer(400, "malformed", event)
     # Retries and eventDeliveryRetry resend identical bytes, so the delivery id is their digest. The
     # worker records it with the order's new state in one transaction (plugin/services/deliveries.py).
@@ -226,12 +230,34 @@ def _order_event(app: Loyalty, shop: Shop, raw: bytes, event: str, api_url: str)
     return _answer(200, "accepted", event)
 
 
-def _store_jwks(app: Loyalty, shop: Shop, jwks: dict[str, Any], fetched_at: float) -> None:
-    """Keep the fetched key set, and when, so the next delivery needs no fetch and bogus kids wait."""
+def _claim_jwks_fetch(app: Loyalty, shop: Shop, seen: dict[str, Any], now: float) -> bool:
+    """Record a JWKS fetch attempt now, unless one was made in the last minute; True: this request fetches.
+
+    The attempt is recorded before the fetch and under the shop's row lock, so neither a failed or timed-out
+    fetch nor concurrent requests in any process fetch again within the minute. The one fetch stays in the
+    request rather than going to the worker: a delivery signed by a freshly rotated key then verifies on its
+    first try, and needs no worker to be running. What that costs is bounded: one thread per shop a minute
+    waits on the key endpoint (JWKS_TIMEOUT to connect, then to read), while every other delivery naming an
+    unknown key is answered 503 at once.
+    """
+    if now - seen.get(JWKS_TRIED_AT, 0) < JWKS_REFETCH_SECONDS:
+        return False  # what a flood of bogus kids meets: no write, no lock
     with app.uow(shop.id) as tx:
-        credentials = tx.shop.credentials()
-        fetched = {**credentials, "jwks": jwks, "jwks_fetched_at": fetched_at}
-        tx.shop.set_credentials(fetched, installed=shop.installed)
+        credentials = tx.shop.credentials(lock=True)
+        current = tx.shop.get()
+        if current is None or not current.installed or now - credentials.get(JWKS_TRIED_AT, 0) < JWKS_REFETCH_SECONDS:
+            return False
+        tx.shop.set_credentials({**credentials, JWKS_TRIED_AT: now}, installed=True)
+    return True
+
+
+def _store_jwks(app: Loyalty, shop: Shop, jwks: dict[str, Any]) -> None:
+    """Keep the fetched key set, so the next delivery signed by its keys needs no fetch."""
+    with app.uow(shop.id) as tx:
+        credentials = tx.shop.credentials(lock=True)
+        current = tx.shop.get()
+        if current is not None and current.installed:  # not if the app was uninstalled meanwhile
+            tx.shop.set_credentials({**credentials, "jwks": jwks}, installed=True)
 
 
 def _installed_program(app: Loyalty, api_url: str) -> tuple[Shop | None, Program | None]:
@@ -278,12 +304,16 @@ def checkout_estimate() -> tuple[Response, int]:
         facts = platform.checkout(shop, checkout_id)
         if facts is None:
             return _cors(jsonify(error="unknown checkout")), 404
-        points = estimate_points(facts, program)
+        points = estimate_checkout(app.uow, shop.id, facts)
         platform.write_checkout_estimate(shop, checkout_id, points if facts.opted_in else None)
     except PlatformUnavailable:
         return _cors(jsonify(error="Saleor unavailable")), 503
     except PlatformRejected as error:
         return _cors(jsonify(error=str(error))), 502
+    except PayloadError as error:
+        # Saleor's own answer is what the app cannot take: the caller can do nothing about it, so not a 4xx.
+        log_event("saleor.estimate", "malformed", shop=shop.id, field=error.field, error=str(error))
+        return _cors(jsonify(error=f"Saleor's checkout cannot be estimated: {error}")), 502
     return _cors(jsonify(points=points, opted_in=facts.opted_in)), 200
 
 

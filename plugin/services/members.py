@@ -27,7 +27,9 @@ def opt_in(
     locale: str | None = None,
     birthday: date | None = None,
 ) -> Member:
-    """Make the customer a member with a consent record; credits the signup bonus and claimable orders."""
+    """Make the customer a member with a consent record; credits the signup bonus and claimable orders.
+
+    A customer who is a member already has their earlier guest orders claimed (nothing else changes)."""
     with uow(shop_id) as tx:
         return enroll(tx, clock.now(), customer_ref, email, source, locale=locale, birthday=birthday)
 
@@ -42,11 +44,19 @@ def enroll(
     locale: str | None = None,
     birthday: date | None = None,
     claim: bool = True,
+    bonus: bool = True,
     locked: Member | None = None,
 ) -> Member:
-    """`opt_in` inside a transaction the caller holds. Joining twice changes nothing.
+    """`opt_in` inside a transaction the caller holds. Joining twice changes nothing but the claim.
 
-    `locked` is the customer's member row if the caller already holds its lock.
+    Every join claims the customer's earlier paid orders that earned nothing (guest orders with their
+    e-mail, orders under their customer id), also for one who is a member already: they may have joined
+    at checkout, or before their e-mail was known. A second claim finds nothing left to claim.
+
+    The signup bonus comes with an explicit opt-in (widget, admin, import) or a join on a paid order.
+    `bonus=False` is for a join on an order not paid yet: record_order_in gives it when that order is
+    paid, so an order that is never paid never pays a bonus. `locked` is the customer's member row if
+    the caller already holds its lock.
     """
     try:
         consent = ConsentSource(source)
@@ -63,9 +73,12 @@ def enroll(
         if value is not None and getattr(member, key) is None
     }
     tx.members.update_profile(member.id, **profile)
+    _version, program = tx.programs.current()
     if member.active:
+        member = tx.members.get(member.id) or member  # with the e-mail just attached, if any
+        if claim:
+            claim_orders(tx, now, member, program)
         return tx.members.get(member.id) or member
-    version, program = tx.programs.current()
     tx.members.set_consent(member.id, MemberStatus.ACTIVE, consent, program.terms_version, now)
     member = replace(
         member,
@@ -74,20 +87,29 @@ def enroll(
         consent_source=consent,
         terms_version=program.terms_version,
     )
-    if program.bonuses.signup:
-        entry = NewEntry(
-            kind=EntryKind.BONUS,
-            points=program.bonuses.signup,
-            idempotency_key=keys.signup_bonus_entry(member.id),
-            reason=Reason(code="signup_bonus"),
-            program_version=version,
-            expires_at=expiry_for(program, now),
-        )
-        tx.ledger.apply(Postings(postings=[credit(account(member), entry, now)]))
+    if bonus:
+        give_signup_bonus(tx, now, member.id)
     if claim:
         claim_orders(tx, now, member, program)
     tx.outbox.enqueue([jobs.publish_member(member.id)], now)
     return tx.members.get(member.id) or member
+
+
+def give_signup_bonus(tx: Transaction, now: datetime, member_id: int) -> None:
+    """Credit the program's signup bonus; its idempotency key makes a second call post nothing."""
+    version, program = tx.programs.current()
+    member = tx.members.get(member_id, lock=True)  # fresh balances: the bonus pays off a debt first
+    if not program.bonuses.signup or member is None:
+        return
+    entry = NewEntry(
+        kind=EntryKind.BONUS,
+        points=program.bonuses.signup,
+        idempotency_key=keys.signup_bonus_entry(member.id),
+        reason=Reason(code="signup_bonus"),
+        program_version=version,
+        expires_at=expiry_for(program, now),
+    )
+    tx.ledger.apply(Postings(postings=[credit(account(member), entry, now)]))
 
 
 def _lock_or_add(tx: Transaction, now: datetime, customer_ref: str | None, email: str | None) -> Member:

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from plugin.clock import Clock
 from plugin.ledger.model import EntryKind
-from plugin.rules.orders import OrderFacts, OrderState, Refund, merge
+from plugin.rules.orders import OrderFacts, OrderState, Refund, estimate_points, merge
 from plugin.rules.program import Enrollment, Program
 from plugin.rules.tiers import multiplier_of
 from plugin.services import members as membership
 from plugin.services.records import ConsentSource, Member, MemberStatus
 from plugin.services.repositories import Transaction, UnitOfWork
-from plugin.services.settlement import settle
+from plugin.services.settlement import claim_orders, settle
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,18 @@ def cancel_order(uow: UnitOfWork, clock: Clock, shop_id: int, order_ref: str) ->
     return record_order(uow, clock, shop_id, OrderFacts(order_ref=order_ref, cancelled=True))
 
 
+def estimate_checkout(uow: UnitOfWork, shop_id: int, facts: OrderFacts) -> int:
+    """Points a checkout will earn once paid: the ledger's own formula, with the tier of the member behind it.
+
+    The buyer is known by customer id only, as record_order knows them: a guest's checkout earns
+    nothing until a claim, and its typed e-mail is nobody's proof of identity."""
+    with uow(shop_id) as tx:
+        _version, program = tx.programs.current()
+        member = tx.members.by_customer(facts.customer_ref) if facts.customer_ref else None
+    tier = member.tier if member is not None and member.active else None
+    return estimate_points(facts, program, multiplier_of(tier, program.tiers))
+
+
 def record_order_in(
     tx: Transaction, now: datetime, facts: OrderFacts, *, kind: EntryKind = EntryKind.EARN
 ) -> OrderOutcome:
@@ -58,11 +70,12 @@ def record_order_in(
     tx.redemptions.consume_codes(((code, facts.order_ref) for code in facts.discount_codes), now)
     version, program = tx.programs.current()
     member = None
+    joined = False
     # The buyer is settled while the order becomes paid. An order paid before its buyer joined
     # reaches them only through the claim on joining, so a later refund or reconcile pass
     # cannot start crediting it.
     if order.member_id is None and order.paid_at is None:
-        member = _buyer(tx, now, order.state, program)
+        member, joined = _buyer(tx, now, order.state, program)
         if member is not None and member.active:
             order.member_id = member.id
     if order.state.paid and order.paid_at is None:
@@ -75,21 +88,52 @@ def record_order_in(
             order.earning = True
             order.program_version = version
             order.multiplier = multiplier_of(member.tier, program.tiers)
+            if _joined_with(member, order.state):
+                membership.give_signup_bonus(tx, now, member.id)
+                member = tx.members.get(member.id, lock=True)  # with the bonus in its balances
     change = settle(tx, now, order, kind=kind, member=member, counted=counted)
     tx.orders.save(order, now)
+    if member is not None and joined and kind is EntryKind.EARN:
+        # Saved first: the claim then finds only the buyer's earlier orders, never this one. The
+        # historic import claims nothing: it must end where its batched path ends, which settles a
+        # batch's new orders together; the member's next opt-in claims those orders.
+        claim_orders(tx, now, tx.members.get(member.id) or member, program)
     return OrderOutcome(order.order_ref, order.credited, change, order.member_id)
 
 
-def _buyer(tx: Transaction, now: datetime, state: OrderState, program: Program) -> Member | None:
-    """The member behind an order, enrolling them if they opted in here or enrollment is automatic."""
+def _joined_with(member: Member, state: OrderState) -> bool:
+    """Whether this order's payment pays the member's signup bonus, deferred when they joined on an unpaid order.
+
+    A checkout join pays it with a paid order that carries the opt-in, an automatic join with their first
+    paid order; an order never paid pays nothing. The bonus's key keeps it to one per member."""
+    if member.consent_source == ConsentSource.CHECKOUT:
+        return state.opted_in
+    return member.consent_source == ConsentSource.AUTOMATIC
+
+
+def _buyer(tx: Transaction, now: datetime, state: OrderState, program: Program) -> tuple[Member | None, bool]:
+    """The member behind an order, enrolling them if they opted in here or enrollment is automatic;
+    and whether they joined just now.
+
+    The claim of their earlier orders and the signup bonus wait for the caller: the claim until this
+    order is saved, the bonus until this order is paid."""
     if state.customer_ref is None:
-        return None  # a guest: remembered by e-mail on the order row, claimable later
+        return None, False  # a guest: remembered by e-mail on the order row, claimable later
     member = tx.members.by_customer(state.customer_ref, lock=True)
     wants_in = state.opted_in or program.enrollment is Enrollment.AUTOMATIC
     if wants_in and (member is None or (member.status is MemberStatus.OPTED_OUT and state.opted_in)):
         source = ConsentSource.CHECKOUT if state.opted_in else ConsentSource.AUTOMATIC
         member = member or tx.members.add(state.customer_ref, state.email, now)
-        return membership.enroll(
-            tx, now, state.customer_ref, state.email, source, locale=state.locale, claim=False, locked=member
+        joined = membership.enroll(
+            tx,
+            now,
+            state.customer_ref,
+            state.email,
+            source,
+            locale=state.locale,
+            claim=False,
+            bonus=False,
+            locked=member,
         )
-    return member
+        return joined, True
+    return member, False

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from plugin.ledger.jobs import Lane
 from plugin.services.deliveries import delivery_job, drain
 from plugin.services.outbox import run_once
 from plugin.services.records import ConsentSource, MemberStatus
@@ -310,5 +311,5 @@ def test_the_outbox_worker_applies_an_accepted_delivery(client, shop, uow):
     loyalty = client.application.extensions["loyalty"]
     deliveries = {delivery_job("saleor"): loyalty.handlers[delivery_job("saleor")]}
 
-    assert run_once(loyalty.uow, loyalty.clock, deliveries, loyalty.worker_policy) == 1
+    assert run_once(loyalty.uow, loyalty.clock, deliveries, loyalty.worker_policy, lanes=[Lane.DELIVERIES]) == 1
     assert credited(uow, shop) == 90
