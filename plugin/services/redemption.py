@@ -18,6 +18,7 @@ from plugin.ledger.posting import debit, release
 from plugin.ledger.postings import Postings
 from plugin.rules.program import RewardKind
 from plugin.services.errors import NotEnoughPoints, UnknownMember, UnknownReward, UnknownShop
+from plugin.services.member_card import reward_title
 from plugin.services.platform import CodeRequest, Platform, PlatformRejected
 from plugin.services.records import Redemption, RedemptionStatus
 from plugin.services.repositories import Transaction, UnitOfWork
@@ -199,9 +200,12 @@ def withdraw_code(uow: UnitOfWork, clock: Clock, platform: Platform, shop_id: in
 
 
 def _title(reward: dict[str, object], currency: str) -> str:
-    kind = reward["kind"]
-    if kind == RewardKind.FIXED_AMOUNT:
-        return f"{currency} {Decimal(str(reward['amount'])):.2f} off"
-    if kind == RewardKind.PERCENTAGE:
-        return f"{Decimal(str(reward['percentage'])).normalize()}% off"
-    return "Free shipping"
+    """The code's title on the platform and in the history ("EUR 5.00 off", "10% off"), as the widget says it."""
+    amount, percentage = reward.get("amount"), reward.get("percentage")
+    return reward_title(
+        RewardKind(str(reward["kind"])),
+        Decimal(str(amount)) if amount is not None else None,
+        Decimal(str(percentage)) if percentage is not None else None,
+        currency,
+        "en",
+    )

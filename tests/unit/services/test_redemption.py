@@ -88,6 +88,19 @@ def test_a_code_the_platform_refuses_gives_the_points_back(
     assert sweeps.verify(uow, shop.id) == []
 
 
+def test_a_percentage_code_is_titled_as_a_shop_owner_writes_it(
+    uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    record_order(uow, clock, shop.id, paid_order("1001", "1000"))
+    member = opt_in(uow, clock, shop.id, "c1", None, "widget")
+    platform = FakePlatform()
+    reserved = redemption.reserve(uow, clock, shop.id, member.id, "ten-percent", "req-1")
+
+    redemption.issue(uow, clock, platform, shop.id, reserved.id)
+
+    assert platform.codes[reserved.code].title == "10% off"  # not "1E+1% off"
+
+
 def test_an_unused_code_that_expires_is_withdrawn_and_its_points_come_back(
     uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
