@@ -248,6 +248,10 @@ class Shops(Protocol):
         """The shop's repositories on this same transaction (registering a shop writes its first program)."""
         ...
 
+    def every_shop(self) -> list[tuple[Shop, int]]:
+        """Every shop, installed or not, in id order, with how many members it has (erased ones aside)."""
+        ...
+
 
 class JobQueue(Protocol):
     """The worker's view of every shop's outbox."""

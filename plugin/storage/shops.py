@@ -9,9 +9,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from plugin.services.platform import Shop
+from plugin.services.records import MemberStatus
 from plugin.services.repositories import Transaction
 from plugin.storage import rows
 from plugin.storage import tables as t
@@ -47,6 +48,17 @@ _UPDATE_CURSOR = (
 _ADD_CURSOR = insert(t.cursors)
 _ADD_SHOP = insert(t.shops).returning(t.shops.c.id)
 _INSTALLED = select(t.shops.c.id).where(t.shops.c.installed.is_(True)).order_by(t.shops.c.id)
+_MEMBER_COUNTS = (
+    select(t.members.c.shop_id, func.count().label("members"))
+    .where(t.members.c.status != MemberStatus.ERASED.value)
+    .group_by(t.members.c.shop_id)
+    .subquery()
+)
+_EVERY_SHOP = (
+    select(t.shops, func.coalesce(_MEMBER_COUNTS.c.members, 0).label("members"))
+    .outerjoin(_MEMBER_COUNTS, _MEMBER_COUNTS.c.shop_id == t.shops.c.id)
+    .order_by(t.shops.c.id)
+)
 # Children first, so deleting a shop does not depend on cascades being enabled.
 _SHOP_ROWS = (
     t.allocations,
@@ -153,3 +165,7 @@ class SqlShops:
     def scope(self, shop_id: int) -> Transaction:
         """The shop's repositories on this same transaction (registering a shop writes its first program)."""
         return self._scope(shop_id)
+
+    def every_shop(self) -> list[tuple[Shop, int]]:
+        """Every shop, installed or not, in id order, with how many members it has (erased ones aside)."""
+        return [(rows.shop(row), row.members) for row in self.connection.execute(_EVERY_SHOP)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
 from plugin.ledger.postings import OutboxJob
 from plugin.services.platform import Shop
+from plugin.services.records import MemberStatus
 from plugin.services.repositories import Transaction
 from plugin.storage.memory.ledger import add_jobs
 from plugin.storage.memory.tables import Ids, ShopRow, Tables
@@ -45,6 +47,11 @@ class MemoryShops:
     def scope(self, shop_id: int) -> Transaction:
         """The shop's repositories on this same transaction."""
         return shop_transaction(self.tables, self.ids, shop_id)
+
+    def every_shop(self) -> list[tuple[Shop, int]]:
+        """Every shop, installed or not, in id order, with how many members it has (erased ones aside)."""
+        counts = Counter(m.shop_id for m in self.tables.members.values() if m.status is not MemberStatus.ERASED)
+        return [(self.tables.shops[shop_id].shop, counts[shop_id]) for shop_id in sorted(self.tables.shops)]
 
     def _row(self, platform: str, domain: str) -> ShopRow | None:
         return next(

@@ -82,9 +82,9 @@ def test_unknown_ids_are_one_line_errors_without_a_traceback(
     loyalty: Loyalty, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
     job_id = dead_letter(uow, clock, shop, jobs.publish_member(7), "Shopify answered 503")
-    assert (loyalty("--shop", "999").exit_code, loyalty("--shop", "999").output) == (1, "Error: no shop 999\n")
+    assert (loyalty("--shop", "999").exit_code, loyalty("--shop", "999").output) == (1, "Error: no shop named 999\n")
     wrong_shop = loyalty("--revive", str(job_id), "--shop", "999")
-    assert (wrong_shop.exit_code, wrong_shop.output) == (1, f"Error: no dead letter {job_id} in shop 999\n")
+    assert (wrong_shop.exit_code, wrong_shop.output) == (1, "Error: no shop named 999\n")
 
 
 def test_metrics_count_the_dead_letters_waiting_by_kind(
