@@ -50,6 +50,7 @@ def member(
         entries=entries,
         codes=shown.codes,
         consents=shown.consents,
+        marketing=shown.marketing,
         message=message,
         error=error,
         request_id=uuid.uuid4().hex,

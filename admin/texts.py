@@ -89,6 +89,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "member.mail": ("Marketing e-mails", "Marketingmails"),
     "member.unsubscribed": ("unsubscribed", "afgemeld"),
     "member.subscribed": ("receives them", "ontvangt ze"),
+    "member.no_consent": ("no marketing consent", "geen toestemming voor marketing"),
     "member.history": ("Points history", "Puntengeschiedenis"),
     "member.codes": ("Codes issued", "Uitgegeven codes"),
     "member.no_codes": ("No codes yet.", "Nog geen codes."),

@@ -90,10 +90,10 @@ def withdraw_code(redemption_id: int) -> OutboxJob:
     return OutboxJob(JobKind.WITHDRAW_CODE, {"redemption_id": redemption_id}, keys.withdraw_code_job(redemption_id))
 
 
-def points_expiring(member_id: int, lot_id: int, expires_at: datetime) -> OutboxJob:
-    """The reminder e-mail about one lot's points that expire soon."""
-    payload = {"member_id": member_id, "lot_id": lot_id, "expires_at": expires_at.isoformat()}
-    return OutboxJob(JobKind.POINTS_EXPIRING, payload, keys.expiring_job(lot_id))
+def points_expiring(member_id: int, lots: list[tuple[int, datetime]]) -> OutboxJob:
+    """The one reminder e-mail about all of a member's lots (id, expiry) that expire soon."""
+    payload = {"member_id": member_id, "lots": [{"id": lot_id, "expires_at": at.isoformat()} for lot_id, at in lots]}
+    return OutboxJob(JobKind.POINTS_EXPIRING, payload, keys.expiring_job(member_id, min(lot_id for lot_id, _ in lots)))
 
 
 def delivery(kind: JobKind, platform: str, topic: str, delivery_id: str, facts: dict[str, Any]) -> OutboxJob:

@@ -74,8 +74,9 @@ def withdraw_code_job(redemption_id: int) -> str:
     return f"withdraw:{redemption_id}"
 
 
-def expiring_job(lot_id: int) -> str:
-    return f"expiring:{lot_id}"
+def expiring_job(member_id: int, first_lot_id: int) -> str:
+    # A lot is claimed for a reminder once: its first lot makes each digest's key unique, a repeat none.
+    return f"expiring:{member_id}:{first_lot_id}"
 
 
 def delivery_job(platform: str, delivery_id: str) -> str:

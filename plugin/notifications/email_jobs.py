@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 from plugin.clock import Clock
 from plugin.ledger import jobs
@@ -24,6 +26,7 @@ from plugin.rules.program import RewardKind
 from plugin.rules.tiers import multiplier_of
 from plugin.services.member_card import language_of, reward_title
 from plugin.services.outbox import GiveUp, Handler, RetryLater, Unreachable
+from plugin.services.platform import Shop
 from plugin.services.records import Job, Member, MemberStatus, RedemptionStatus
 from plugin.services.repositories import Transaction, UnitOfWork
 from plugin.settings import Settings
@@ -95,7 +98,7 @@ def _mail(tx: Transaction, settings: Settings, job: Job, context_of: Context) ->
     context = context_of(tx, job, member, language)
     if context is None:
         return None
-    context.update(shop=shop.domain, available=member.available, pending=member.pending)
+    context.update(shop=signature(shop), available=member.available, pending=member.pending)
     unsubscribe = None
     if job.kind in MARKETING:
         token = unsubscribe_token(settings.secret_key, shop.id, member.id)
@@ -103,8 +106,19 @@ def _mail(tx: Transaction, settings: Settings, job: Job, context_of: Context) ->
     return Mail(kind=job.kind, language=language, to=member.email, context=context, unsubscribe_url=unsubscribe)
 
 
+def signature(shop: Shop) -> str:
+    """What a mail is signed with: the shop's host as customers know it, never a Saleor API URL's path."""
+    return urlsplit(shop.domain).hostname or shop.domain  # a Shopify domain has no scheme: it is the host
+
+
 def _points_earned(tx: Transaction, job: Job, member: Member, language: str) -> dict[str, Any] | None:
-    return {"points": job.payload["points"], "order": job.payload.get("order") or job.payload["order_ref"]}
+    # The order may have been cancelled or refunded since the job was written: the mail tells what it holds now,
+    # the smaller of the two (never points taken back), and nothing if it holds none.
+    order = tx.orders.get(job.payload["order_ref"])
+    points = min(int(job.payload["points"]), order.credited if order is not None else 0)
+    if points <= 0:
+        return None
+    return {"points": points, "order": job.payload.get("order") or job.payload["order_ref"]}
 
 
 def _code_issued(tx: Transaction, job: Job, member: Member, language: str) -> dict[str, Any] | None:
@@ -122,7 +136,15 @@ def _code_issued(tx: Transaction, job: Job, member: Member, language: str) -> di
         shop.currency,
         language,
     )
-    return {"code": redemption.code, "reward": title, "expires": long_date(redemption.expires_at, language)}
+    # Saleor issues a fixed amount as a gift card (plugin/platforms/saleor/platform.py): it keeps what is left
+    # of its balance for later orders; every other code is single-use.
+    gift_card = shop.platform == "saleor" and reward["kind"] == RewardKind.FIXED_AMOUNT
+    return {
+        "code": redemption.code,
+        "reward": title,
+        "expires": long_date(redemption.expires_at, language),
+        "gift_card": gift_card,
+    }
 
 
 def _tier_changed(tx: Transaction, job: Job, member: Member, language: str) -> dict[str, Any] | None:
@@ -135,19 +157,31 @@ def _tier_changed(tx: Transaction, job: Job, member: Member, language: str) -> d
 
 
 def _points_expiring(tx: Transaction, job: Job, member: Member, language: str) -> dict[str, Any] | None:
-    remaining = tx.ledger.remaining(int(job.payload["lot_id"]))
-    if not remaining:
-        return None  # spent or reversed since the reminder was planned
-    expires = datetime.fromisoformat(job.payload["expires_at"])
-    return {"points": remaining, "expires": long_date(expires, language)}
+    expiring: dict[date, int] = defaultdict(int)
+    for lot in job.payload["lots"]:
+        # What is left now: points spent or reversed since the reminder was planned are not mentioned.
+        remaining = tx.ledger.remaining(int(lot["id"]))
+        if remaining:
+            expiring[datetime.fromisoformat(lot["expires_at"]).date()] += remaining
+    if not expiring:
+        return None
+    dates = [{"points": points, "expires": long_date(day, language)} for day, points in sorted(expiring.items())]
+    first = dates[0]["expires"]
+    when = {"en": ("on", "from"), "nl": ("op", "vanaf")}[language][len(dates) > 1]
+    return {"points": sum(expiring.values()), "when": f"{when} {first}", "dates": dates}
 
 
 def remind_expiring(uow: UnitOfWork, clock: Clock, shop_id: int, days: int) -> int:
-    """Plan one reminder per lot of the shop that expires within `days`; safe on several hosts."""
+    """Plan one reminder per member covering all their lots that expire within `days`; safe on several hosts.
+
+    Returns how many reminders (members) were planned."""
     now = clock.now()
     with uow(shop_id) as tx:
         # Claimed by a conditional update: two runs never plan the same lot twice.
         claimed = tx.sweeps.claim_expiry_reminders(now, now + timedelta(days=days))
-        if claimed:
-            tx.outbox.enqueue([jobs.points_expiring(lot.member_id, lot.lot_id, lot.expires_at) for lot in claimed], now)
-    return len(claimed)
+        by_member: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+        for lot in claimed:
+            by_member[lot.member_id].append((lot.lot_id, lot.expires_at))
+        if by_member:
+            tx.outbox.enqueue([jobs.points_expiring(member, lots) for member, lots in sorted(by_member.items())], now)
+    return len(by_member)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
@@ -23,8 +23,8 @@ SUBJECTS: dict[str, dict[str, str]] = {
     "code_issued": {"en": "Your reward code: {code}", "nl": "Je kortingscode: {code}"},
     "tier_changed": {"en": "You reached {tier}", "nl": "Je bent nu {tier}"},
     "points_expiring": {
-        "en": "{points} points expire on {expires}",
-        "nl": "{points} punten vervallen op {expires}",
+        "en": "{points} points expire {when}",
+        "nl": "{points} punten vervallen {when}",
     },
 }
 
@@ -66,7 +66,7 @@ MONTHS = {
 }
 
 
-def long_date(moment: datetime, language: str) -> str:
+def long_date(moment: date, language: str) -> str:
     """A date as people write it: 2 March 2026, 2 maart 2026."""
     return f"{moment.day} {MONTHS[language][moment.month - 1]} {moment.year}"
 

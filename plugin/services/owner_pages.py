@@ -19,7 +19,7 @@ from plugin.rules.program import Program
 from plugin.rules.tiers import multiplier_of
 from plugin.services import analytics
 from plugin.services.platform import Shop
-from plugin.services.records import DataRequest, Member, MemberStatus, Redemption
+from plugin.services.records import ConsentSource, DataRequest, Member, MemberStatus, Redemption
 from plugin.services.repositories import OwnerReads, UnitOfWork
 
 # A page view spends at most about this long on a first build of a large shop's pre-aggregate.
@@ -38,7 +38,11 @@ MEMBER_EXPORT_COLUMNS = (
     "consent_at",
     "consent_source",
     "terms_version",
+    "marketing",
 )
+# Only a customer's own opt-in is consent to marketing e-mails; an automatic enrolment, an import or a staff
+# entry makes a member, not a subscriber.
+MARKETING_CONSENT = frozenset({ConsentSource.CHECKOUT, ConsentSource.WIDGET})
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class MemberPage:
     history: list[Entry]
     codes: list[Redemption]
     consents: list[dict[str, Any]]
+    marketing: str
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,17 @@ def member_page(uow: UnitOfWork, shop_id: int, member_id: int, history_size: int
             history=tx.ledger.history(found.id, history_size),
             codes=tx.redemptions.of_member(found.id),
             consents=tx.members.consents(found.id),
+            marketing=marketing_status(found),
         )
+
+
+def marketing_status(member: Member) -> str:
+    """What the owner is told about a member's marketing e-mails: subscribed, unsubscribed or no_consent."""
+    if member.unsubscribed:
+        return "unsubscribed"
+    if member.active and member.consent_source in MARKETING_CONSENT:
+        return "subscribed"
+    return "no_consent"
 
 
 def member_export(reads: OwnerReads, shop_id: int) -> Iterator[list[object]]:
@@ -193,6 +208,7 @@ def member_export(reads: OwnerReads, shop_id: int) -> Iterator[list[object]]:
             row.consent_at.isoformat() if row.consent_at else "",
             row.consent_source,
             row.terms_version,
+            marketing_status(row),
         ]
 
 

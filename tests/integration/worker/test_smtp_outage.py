@@ -8,13 +8,14 @@ from collections.abc import Iterator
 import pytest
 from aiosmtpd.controller import Controller
 
-from plugin.ledger import jobs
 from plugin.services.members import opt_in
+from plugin.services.orders import record_order
 from plugin.services.outbox import run_once
 from plugin.services.platform import Shop
 from plugin.settings import Settings
 from tests.conftest import FrozenClock
 from tests.integration.worker.kit import Inbox
+from tests.order_kit import paid_order
 from webhooks.collaborators import Loyalty, build
 
 
@@ -26,9 +27,8 @@ def loyalty(settings: Settings, smtp_port: int, clock: FrozenClock, shop: Shop) 
 
 
 def queue_mail(loyalty: Loyalty, clock: FrozenClock, shop: Shop, order: str) -> None:
-    member = opt_in(loyalty.uow, clock, shop.id, "c1", "one@example.com", "widget")
-    with loyalty.uow(shop.id) as tx:
-        tx.outbox.enqueue([jobs.points_earned(member.id, order, f"#{order}", 25)], clock.now())
+    opt_in(loyalty.uow, clock, shop.id, "c1", "one@example.com", "widget")
+    record_order(loyalty.uow, clock, shop.id, paid_order(order, "25"))  # its points mail is the job
 
 
 def run_for(loyalty: Loyalty, clock: FrozenClock, rounds: int, minutes: int) -> None:

@@ -11,12 +11,13 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from plugin.clock import SystemClock
-from plugin.ledger import jobs
 from plugin.rules.program import Program
 from plugin.services.members import opt_in
+from plugin.services.orders import record_order
 from plugin.services.shops import register_shop
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.integration.worker.kit import Inbox, free_port, start_loyalty, stop, wait_until
+from tests.order_kit import paid_order
 
 CLOCK = SystemClock()  # the worker runs on the wall clock, so the job is queued by it too
 
@@ -39,15 +40,14 @@ def test_the_worker_serves_its_job_counts_on_the_port_asked_for(
     uow: SqlUnitOfWork, database_url: str, program: Program, inbox: Inbox, smtp_port: int, tmp_path: Path
 ) -> None:
     shop = register_shop(uow, CLOCK, "demo", "worker.example", program)
-    member = opt_in(uow, CLOCK, shop.id, "c1", "one@example.com", "widget")
+    opt_in(uow, CLOCK, shop.id, "c1", "one@example.com", "widget")
     port = free_port()
     log = tmp_path / "worker.log"
     worker = start_loyalty(
         database_url, log, "worker", "--idle-seconds", "0.2", "--metrics-port", str(port), SMTP_PORT=str(smtp_port)
     )
     try:
-        with uow(shop.id) as tx:
-            tx.outbox.enqueue([jobs.points_earned(member.id, "o1", "#o1", 10)], CLOCK.now())
+        record_order(uow, CLOCK, shop.id, paid_order("o1", "10"))  # its points mail is the job
         wait_until(lambda: mails_counted(port) == 1, what="the sent mail counted")
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=30) == 0

@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy import func, make_url, select
 
 from plugin.clock import SystemClock
-from plugin.ledger import jobs
 from plugin.rules.program import Program
 from plugin.services.members import opt_in
+from plugin.services.orders import record_order
 from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
 from plugin.storage import tables as t
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import ON_POSTGRES
 from tests.integration.worker.kit import CuttableLink, Inbox, run_loyalty, start_loyalty, stop, wait_until
+from tests.order_kit import paid_order
 
 CLOCK = SystemClock()  # the worker runs on the wall clock, so the jobs are queued by it too
 
@@ -35,10 +36,10 @@ def member_id(uow: SqlUnitOfWork, member_shop: Shop) -> int:
     return opt_in(uow, CLOCK, member_shop.id, "c1", "one@example.com", "widget").id
 
 
-def queue_mails(uow: SqlUnitOfWork, shop: Shop, member_id: int, orders: range) -> None:
-    """One "points earned" e-mail per order, due now."""
-    with uow(shop.id) as tx:
-        tx.outbox.enqueue([jobs.points_earned(member_id, f"o{n}", f"#o{n}", 10) for n in orders], CLOCK.now())
+def queue_mails(uow: SqlUnitOfWork, shop: Shop, orders: range) -> None:
+    """One "points earned" e-mail per order, due now: each order paid queues its own."""
+    for n in orders:
+        record_order(uow, CLOCK, shop.id, paid_order(f"o{n}", "10"))
 
 
 def mails_per_order(inbox: Inbox) -> dict[str, int]:
@@ -85,14 +86,14 @@ def test_the_worker_rides_out_database_outages_and_does_every_job_once(
     link.cut()  # the database is out of reach when the worker starts
     worker = start_loyalty(through_link, log, "worker", "--idle-seconds", "0.2", SMTP_PORT=str(smtp_port))
     try:
-        queue_mails(uow, member_shop, member_id, range(0, 5))
+        queue_mails(uow, member_shop, range(0, 5))
         wait_until(lambda: outages_logged(log) >= 2, what="two failed tries to reach the database")
         assert worker.poll() is None
         link.restore()
         wait_until(lambda: len(mails_per_order(inbox)) == 5, what="the first five mails")
 
         link.cut()  # and again while it runs, with jobs falling due during the outage
-        queue_mails(uow, member_shop, member_id, range(5, 15))
+        queue_mails(uow, member_shop, range(5, 15))
         time.sleep(4)
         assert worker.poll() is None
         assert len(mails_per_order(inbox)) == 5
@@ -119,7 +120,7 @@ def test_the_worker_stops_cleanly_on_sigterm(
 ) -> None:
     worker = start_loyalty(database_url, tmp_path / "worker.log", "worker", SMTP_PORT=str(smtp_port))
     try:
-        queue_mails(uow, member_shop, member_id, range(1))
+        queue_mails(uow, member_shop, range(1))
         wait_until(lambda: len(mails_per_order(inbox)) == 1, what="the worker's first mail")
         worker.send_signal(signal.SIGTERM)  # what `systemctl stop` sends
         assert worker.wait(timeout=30) == 0

@@ -37,10 +37,16 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
         (lambda: jobs.code_issued(5, 7), JobKind.CODE_ISSUED, {"redemption_id": 5, "member_id": 7}, "code_issued:5"),
         (lambda: jobs.withdraw_code(5), JobKind.WITHDRAW_CODE, {"redemption_id": 5}, "withdraw:5"),
         (
-            lambda: jobs.points_expiring(7, 3, NOW),
+            lambda: jobs.points_expiring(7, [(4, NOW), (3, NOW)]),
             JobKind.POINTS_EXPIRING,
-            {"member_id": 7, "lot_id": 3, "expires_at": "2026-03-02T09:00:00+00:00"},
-            "expiring:3",
+            {
+                "member_id": 7,
+                "lots": [
+                    {"id": 4, "expires_at": "2026-03-02T09:00:00+00:00"},
+                    {"id": 3, "expires_at": "2026-03-02T09:00:00+00:00"},
+                ],
+            },
+            "expiring:7:3",
         ),
         (
             lambda: jobs.delivery(JobKind.SHOPIFY_DELIVERY, "shopify", "orders/paid", "d1", {"id": 1}),

@@ -11,9 +11,13 @@ from plugin.notifications.messages import SUBJECTS, Composer, Mail, long_date
 
 CONTEXT: dict[str, dict[str, Any]] = {
     "points_earned": {"points": 12, "order": "#1001 <b>"},
-    "code_issued": {"code": "LOYAL-ABC", "reward": "EUR 5.00 off", "expires": "1 April 2026"},
+    "code_issued": {"code": "LOYAL-ABC", "reward": "EUR 5.00 off", "expires": "1 April 2026", "gift_card": False},
     "tier_changed": {"tier": "Gold", "multiplier": "1.5"},
-    "points_expiring": {"points": 80, "expires": "2 March 2027"},
+    "points_expiring": {
+        "points": 130,
+        "when": "from 2 March 2027",
+        "dates": [{"points": 50, "expires": "2 March 2027"}, {"points": 80, "expires": "9 March 2027"}],
+    },
 }
 
 
