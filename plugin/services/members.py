@@ -88,19 +88,19 @@ def enroll(
         terms_version=program.terms_version,
     )
     if bonus:
-        give_signup_bonus(tx, now, member.id)
+        member = give_signup_bonus(tx, now, member)
     if claim:
         claim_orders(tx, now, member, program)
     tx.outbox.enqueue([jobs.publish_member(member.id)], now)
     return tx.members.get(member.id) or member
 
 
-def give_signup_bonus(tx: Transaction, now: datetime, member_id: int) -> None:
-    """Credit the program's signup bonus; its idempotency key makes a second call post nothing."""
+def give_signup_bonus(tx: Transaction, now: datetime, member: Member) -> Member:
+    """Credit the program's signup bonus to `member`, whose row the caller holds locked; its idempotency key
+    makes a second call post nothing. Returns the member, read again only when the bonus was posted."""
     version, program = tx.programs.current()
-    member = tx.members.get(member_id, lock=True)  # fresh balances: the bonus pays off a debt first
-    if not program.bonuses.signup or member is None:
-        return
+    if not program.bonuses.signup:
+        return member
     entry = NewEntry(
         kind=EntryKind.BONUS,
         points=program.bonuses.signup,
@@ -109,7 +109,10 @@ def give_signup_bonus(tx: Transaction, now: datetime, member_id: int) -> None:
         program_version=version,
         expires_at=expiry_for(program, now),
     )
-    tx.ledger.apply(Postings(postings=[credit(account(member), entry, now)]))
+    # The locked row's balances are current: the bonus pays off a debt first, as credit() works out.
+    if tx.ledger.apply(Postings(postings=[credit(account(member), entry, now)])) == [None]:
+        return member
+    return tx.members.get(member.id, lock=True) or member
 
 
 def _lock_or_add(tx: Transaction, now: datetime, customer_ref: str | None, email: str | None) -> Member:

@@ -89,8 +89,7 @@ def record_order_in(
             order.program_version = version
             order.multiplier = multiplier_of(member.tier, program.tiers)
             if _joined_with(member, order.state):
-                membership.give_signup_bonus(tx, now, member.id)
-                member = tx.members.get(member.id, lock=True)  # with the bonus in its balances
+                member = membership.give_signup_bonus(tx, now, member)
     change = settle(tx, now, order, kind=kind, member=member, counted=counted)
     tx.orders.save(order, now)
     if member is not None and joined and kind is EntryKind.EARN:
