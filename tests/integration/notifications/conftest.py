@@ -1,5 +1,22 @@
-"""The SMTP catcher and the app around it, shared by every e-mail test here (defined with the first of them)."""
+"""The app around the SMTP catcher (tests/integration/conftest.py), shared by every e-mail test here."""
 
-from tests.integration.notifications.test_member_emails import inbox, loyalty, smtp_port
+from __future__ import annotations
 
-__all__ = ["inbox", "loyalty", "smtp_port"]
+from collections.abc import Iterator
+
+import pytest
+
+from plugin.services.platform import Shop
+from plugin.settings import Settings
+from tests.conftest import FrozenClock
+from webhooks.collaborators import Loyalty, build
+
+
+@pytest.fixture
+def loyalty(settings: Settings, smtp_port: int, clock: FrozenClock, shop: Shop) -> Iterator[Loyalty]:
+    configured = settings.model_copy(
+        update={"smtp": settings.smtp.model_copy(update={"port": smtp_port}), "public_url": "https://loyalty.test"}
+    )
+    app = build(configured, clock=clock)
+    yield app
+    app.engine.dispose()

@@ -17,7 +17,8 @@ from plugin.services.records import ConsentSource, Job
 from plugin.services.redemption import reserve
 from plugin.services.shops import register_shop
 from tests.conftest import FrozenClock
-from tests.integration.notifications.test_member_emails import Inbox, bodies, drain, paid_order
+from tests.integration.notifications.test_member_emails import bodies, drain, paid_order
+from tests.integration.worker.kit import Inbox
 from webhooks.collaborators import Loyalty
 
 

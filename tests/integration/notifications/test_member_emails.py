@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from decimal import Decimal
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
 from plugin.notifications.email_jobs import remind_expiring
@@ -21,51 +16,10 @@ from plugin.services.orders import record_order
 from plugin.services.outbox import run_once
 from plugin.services.platform import Shop
 from plugin.services.redemption import reserve
-from plugin.settings import Settings
 from plugin.storage import tables as t
 from tests.conftest import FrozenClock
-from webhooks.collaborators import Loyalty, build
-
-
-class Inbox(Message):
-    """Keeps every message the server accepts."""
-
-    def __init__(self) -> None:
-        super().__init__(message_class=EmailMessage)
-        self.received: list[EmailMessage] = []
-
-    def handle_message(self, message: EmailMessage) -> None:  # type: ignore[override]
-        self.received.append(message_from_bytes(message.as_bytes(), policy=policy.default))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def inbox(smtp_port: int) -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield handler
-    controller.stop()
-
-
-@pytest.fixture
-def loyalty(settings: Settings, smtp_port: int, clock: FrozenClock, shop: Shop) -> Iterator[Loyalty]:
-    configured = settings.model_copy(
-        update={"smtp": settings.smtp.model_copy(update={"port": smtp_port}), "public_url": "https://loyalty.test"}
-    )
-    app = build(configured, clock=clock)
-    yield app
-    app.engine.dispose()
+from tests.integration.worker.kit import Inbox
+from webhooks.collaborators import Loyalty
 
 
 def drain(loyalty: Loyalty, clock: FrozenClock) -> None:

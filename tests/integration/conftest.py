@@ -1,4 +1,4 @@
-"""A real SMTP server (aiosmtpd) on a port of its own for each test."""
+"""A real SMTP server (aiosmtpd) on a port of its own for each test that asks for `inbox`."""
 
 from __future__ import annotations
 
