@@ -10,7 +10,8 @@ from flask.typing import ResponseReturnValue
 
 from admin import charts
 from admin.downloads import csv_download
-from admin.pages import render, say, shop, staff
+from admin.pages import language, render, say, shop, staff
+from plugin.i18n import format_day
 from plugin.services import owner_pages
 from plugin.services.analytics import Figures
 from webhooks.collaborators import loyalty
@@ -32,18 +33,20 @@ def analytics_page() -> ResponseReturnValue:
     figures = shown.figures
     weekly = charts.bar_chart(
         say("analytics.weekly"),
-        [week.week.strftime("%d-%m") for week in figures.weeks],
+        [format_day(week.week, language()) for week in figures.weeks],
         [
             charts.Series(say("analytics.issued"), "#2563eb", [week.issued for week in figures.weeks]),
             charts.Series(say("analytics.redeemed"), "#16a34a", [week.redeemed for week in figures.weeks]),
             charts.Series(say("analytics.expired"), "#dc2626", [week.expired for week in figures.weeks]),
         ],
+        language(),
     )
     groups = [figures.members, figures.others]
     compare = charts.bar_chart(
         say("analytics.aov"),
         [say("analytics.group_members"), say("analytics.group_others")],
         [charts.Series(say("analytics.aov"), "#7c3aed", [group.average_order_value or 0 for group in groups])],
+        language(),
     )
     return render(
         "admin/analytics.html",

@@ -9,6 +9,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from plugin.i18n import format_compact, format_number
+
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 40
 
@@ -22,8 +24,10 @@ class Series:
     values: Sequence[int | Decimal]
 
 
-def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:
-    """Grouped bars, one group per label, one bar per series, with a y axis from zero to the largest value."""
+def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], language: str) -> Markup:
+    """Grouped bars, one group per label, one bar per series, with a y axis from zero to the largest value.
+
+    The values read in `language`'s number format."""
     top = max([max((float(v) for v in s.values), default=0.0) for s in series] + [0.0]) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     group_w = plot_w / max(len(labels), 1)
@@ -38,7 +42,7 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Ma
         y = TOP + plot_h - plot_h * step / 4
         parts.append(
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#52525b">'
-            f"{_short(value)}</text>"
+            f"{format_compact(value, language)}</text>"
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#f4f4f5"/>'
         )
     label_every = max(len(labels) // 8, 1)
@@ -50,7 +54,7 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Ma
             parts.append(
                 f'<rect x="{x0 + number * bar_w:.1f}" y="{TOP + plot_h - height:.1f}" width="{bar_w:.1f}" '
                 f'height="{height:.1f}" fill="{one.color}"><title>{escape(one.name)} {escape(label)}: '
-                f"{_exact(one.values[index])}</title></rect>"
+                f"{format_number(one.values[index], language)}</title></rect>"
             )
         if index % label_every == 0:
             parts.append(
@@ -65,15 +69,3 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Ma
         )
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-def _short(value: float) -> str:
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    if value >= 10_000:
-        return f"{value / 1000:.0f}k"
-    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
-
-
-def _exact(value: int | Decimal) -> str:
-    return str(value)

@@ -9,11 +9,12 @@ from flask.typing import ResponseReturnValue
 
 from admin.downloads import csv_download
 from admin.pages import language, render, say, staff
-from plugin.ledger.reasons import render as render_reason
+from plugin.i18n import format_number, reason_text
 from plugin.rules.limits import MAX_ADJUSTMENT
 from plugin.services import owner_pages
 from plugin.services.adjust import adjust
 from plugin.services.errors import ServiceError
+from plugin.services.member_card import reward_title
 from webhooks.collaborators import loyalty
 
 # Ledger entries shown on a member's page, newest first.
@@ -43,7 +44,7 @@ def member(
     shown = owner_pages.member_page(loyalty().uow, staff().shop_id, member_id, HISTORY_SIZE)
     if shown is None:
         abort(404)
-    entries = [{"entry": entry, "reason": render_reason(entry.reason, language())} for entry in shown.history]
+    entries = [{"entry": entry, "reason": reason_text(entry.reason, language())} for entry in shown.history]
     page = render(
         "admin/member.html",
         member=shown.member,
@@ -51,11 +52,28 @@ def member(
         codes=shown.codes,
         consents=shown.consents,
         marketing=shown.marketing,
+        rewards=_reward_titles(),
         message=message,
         error=error,
         request_id=uuid.uuid4().hex,
     )
     return page, status
+
+
+def _reward_titles() -> dict[str, str]:
+    """The live program's rewards by id, as the owner reads them ("€5.00 off") rather than their ids."""
+    live = owner_pages.live_program(loyalty().uow, staff().shop_id)
+    return {
+        reward.id: reward_title(
+            reward.kind,
+            reward.amount,
+            reward.percentage,
+            reward.currency or live.currency,
+            language(),
+            reward.product_title,
+        )
+        for reward in live.rewards
+    }
 
 
 def adjust_points(member_id: int) -> ResponseReturnValue:
@@ -83,8 +101,7 @@ def adjust_points(member_id: int) -> ResponseReturnValue:
 
 def _refused(member_id: int, code: str) -> ResponseReturnValue:
     """The member's page again, saying why the adjustment was refused (the most points one may adjust by, too)."""
-    most = f"{MAX_ADJUSTMENT:,}".replace(",", "." if language() == "nl" else ",")  # 1.000.000.000.000 in Dutch
-    return member(member_id, error=say(f"error.{code}", most=most), status=422)
+    return member(member_id, error=say(f"error.{code}", most=format_number(MAX_ADJUSTMENT, language())), status=422)
 
 
 def members_csv() -> ResponseReturnValue:

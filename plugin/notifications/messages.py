@@ -1,74 +1,48 @@
-"""Composing a member e-mail: subject, plain-text and HTML parts from the nl and en templates."""
+"""Composing a member e-mail: subject, plain-text and HTML parts, in the member's language (plugin/i18n)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from plugin.i18n import format_number, text
 from plugin.ledger.postings import JobKind
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-SUBJECTS: dict[str, dict[str, str]] = {
-    "points_earned": {
-        "en": "You earned {points} points with order {order}",
-        "nl": "Je hebt {points} punten gespaard met bestelling {order}",
-    },
-    "code_issued": {"en": "Your reward code: {code}", "nl": "Je kortingscode: {code}"},
-    "tier_changed": {"en": "You reached {tier}", "nl": "Je bent nu {tier}"},
-    "points_expiring": {
-        "en": "{points} points expire {when}",
-        "nl": "{points} punten vervallen {when}",
-    },
-}
 
 # Marketing mails carry an unsubscribe link and are not sent to members who used it;
 # points earned and a code asked for are answers to the member's own actions.
 MARKETING = frozenset({JobKind.TIER_CHANGED, JobKind.POINTS_EXPIRING})
 
-UNSUBSCRIBE_LABEL = {"en": "Unsubscribe from these e-mails", "nl": "Afmelden voor deze e-mails"}
-
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "nl": [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-}
+_TAG = re.compile(r"<[^>]+>")
 
 
-def long_date(moment: date, language: str) -> str:
-    """A date as people write it: 2 March 2026, 2 maart 2026."""
-    return f"{moment.day} {MONTHS[language][moment.month - 1]} {moment.year}"
+def _sayer(language: str, html: bool) -> Callable[..., str]:
+    """The templates' `t(key, **params)`: a catalog text in the mail's language; counts in its number format.
+
+    A text may mark words <strong>: the HTML part keeps the tags and escapes the parameters, the text part
+    drops the tags. One message per sentence for both parts, whatever the language."""
+
+    def say(key: str, **params: object) -> str:
+        shown = {name: _shown(value, language) for name, value in params.items()}
+        template = text(key, language)
+        if html:
+            return Markup(template).format(**shown)
+        return _TAG.sub("", template).format(**shown)
+
+    return say
+
+
+def _shown(value: object, language: str) -> object:
+    return format_number(value, language) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 @dataclass(frozen=True)
@@ -93,16 +67,15 @@ class Composer:
 
     def compose(self, mail: Mail, sender: str, message_id_key: str) -> EmailMessage:
         """The message with both parts; `message_id_key` makes a retried send carry the same Message-ID."""
-        subject = SUBJECTS[mail.kind][mail.language].format(**mail.context)
+        subject = _sayer(mail.language, html=False)(f"mail.{mail.kind}.subject", **mail.context)
         context = {
             **mail.context,
             "language": mail.language,
             "subject": subject,
             "unsubscribe_url": mail.unsubscribe_url,
-            "unsubscribe_label": UNSUBSCRIBE_LABEL[mail.language],
         }
-        text = self.environment.get_template(f"{mail.kind}.{mail.language}.txt").render(context)
-        html = self.environment.get_template(f"{mail.kind}.{mail.language}.html").render(context)
+        plain = self.environment.get_template(f"{mail.kind}.txt").render(context, t=_sayer(mail.language, html=False))
+        html = self.environment.get_template(f"{mail.kind}.html").render(context, t=_sayer(mail.language, html=True))
         message = EmailMessage()
         message["Subject"] = subject
         message["From"] = sender
@@ -116,7 +89,7 @@ class Composer:
             # RFC 8058 one-click unsubscribe, honoured by the POST route.
             message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(text)
+        message.set_content(plain)
         message.add_alternative(html, subtype="html")
         # After the parts: set_content drops every Content-* header set before it.
         message["Content-Language"] = mail.language

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from plugin.clock import Clock
+from plugin.i18n import languages
 from plugin.ledger import keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.posting import credit, expiry_for
@@ -112,8 +113,8 @@ def _check(line: int, values: dict[str, str]) -> tuple[str, BalanceRow | None]:
     if points > MAX_POINTS:
         return f"points above {MAX_POINTS}", None
     locale = values.get("locale") or None
-    if locale is not None and locale.split("-")[0].lower() not in ("nl", "en"):
-        return f"locale must be nl or en, not {locale!r}", None
+    if locale is not None and locale.split("-")[0].lower() not in languages():
+        return f"locale must be one of {', '.join(languages())}, not {locale!r}", None
     return "", BalanceRow(line, customer_ref, email, points, values.get("name") or None, locale)
 
 

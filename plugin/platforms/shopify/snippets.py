@@ -11,38 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from plugin.i18n import text
 from plugin.platforms.shopify.payloads import OPT_IN_ATTRIBUTE
 from plugin.rules.program import Language, Program, Rounding
 
 _ROUNDING_FILTER = {Rounding.DOWN: "floor", Rounding.HALF_UP: "round", Rounding.UP: "ceil"}
-
-_TEXT = {
-    "en": {
-        "line": "You will earn {{ loyalty_points }} loyalty points with this order.",
-        "note": "Points are added once the order is paid and can be used after the return period.",
-        "instructions": (
-            "1. In Shopify admin, open Settings > Notifications > Customer notifications > Order confirmation.\n"
-            "2. Click Edit code.\n"
-            "3. Paste the snippet where the points should appear, for example just below the order summary.\n"
-            "4. Save, then use Preview or Send test e-mail (a test order needs the loyalty checkbox ticked).\n"
-            "The figure is an estimate with the program's current base rate; the exact points appear on the "
-            "order status page and in the points e-mail. Paste a new snippet after changing how points are earned."
-        ),
-    },
-    "nl": {
-        "line": "Met deze bestelling spaar je {{ loyalty_points }} punten.",
-        "note": "De punten worden bijgeschreven zodra de bestelling is betaald en zijn te gebruiken na de retourtermijn.",
-        "instructions": (
-            "1. Open in de Shopify-beheeromgeving Instellingen > Meldingen > Klantmeldingen > Orderbevestiging.\n"
-            "2. Klik op Code bewerken.\n"
-            "3. Plak het fragment waar de punten moeten staan, bijvoorbeeld direct onder het besteloverzicht.\n"
-            "4. Sla op en kijk het na met Voorbeeld of Test-e-mail verzenden (een testbestelling heeft het "
-            "spaarvinkje nodig).\n"
-            "Het getal is een schatting met het huidige basistarief; het precieze aantal punten staat op de "
-            "bestelstatuspagina en in de puntenmail. Plak een nieuw fragment nadat je de spaarregels hebt gewijzigd."
-        ),
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -60,7 +33,6 @@ def _number(value: Decimal) -> str:
 
 def order_confirmation_snippet(program: Program, language: Language = "en") -> Snippet:
     """The order-confirmation Liquid for this program's current earning rules, with paste instructions."""
-    text = _TEXT[language]
     basis = program.earn_basis
     # Notification Liquid gives money in cents: subtotal_price is the goods after every discount,
     # a line's final_line_price after its own discounts only.
@@ -95,8 +67,9 @@ def order_confirmation_snippet(program: Program, language: Language = "en") -> S
     minimum_cents = int(program.minimum_order * 100)
     lines += [
         f"  {{% if loyalty_points > 0 and loyalty_cents >= {minimum_cents} %}}",
-        f'    <p class="loyalty-points"><strong>{text["line"]}</strong><br>{text["note"]}</p>',
+        f'    <p class="loyalty-points"><strong>{text("snippet.shopify.line", language)}</strong><br>'
+        f"{text('snippet.shopify.note', language)}</p>",
         "  {% endif %}",
         "{% endif %}",
     ]
-    return Snippet(liquid="\n".join(lines) + "\n", instructions=text["instructions"])
+    return Snippet(liquid="\n".join(lines) + "\n", instructions=text("snippet.shopify.instructions", language))

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 from tests.conftest import TOKEN_KEY
@@ -69,7 +70,19 @@ def test_pip_install_gives_a_loyalty_command_that_migrates_a_database_outside_th
     where = run(venv / "bin" / "python", "-c", "import plugin.settings as s; print(s.APP_TOML)", cwd=elsewhere, env=env)
     assert where.stdout.startswith(str(venv)) and Path(where.stdout.strip()).is_file()
     assert "db-upgrade" in run(venv / "bin" / "loyalty", "--help", cwd=elsewhere, env=env).stdout
+    # The catalogs ship with the code: the installed app speaks Dutch, not its keys.
+    dutch = "from plugin.i18n import languages, text; print(languages(), text('mail.hello', 'nl'))"
+    assert run(venv / "bin" / "python", "-c", dutch, cwd=elsewhere, env=env).stdout == "('en', 'nl') Hallo,\n"
     run(venv / "bin" / "loyalty", "db-upgrade", cwd=elsewhere, env=env)
 
     with sqlite3.connect(tmp_path / "loyalty.db") as database:
         assert database.execute("SELECT version_num FROM alembic_version").fetchone() is not None
+
+
+def test_the_wheel_ships_the_built_widget_with_its_gzipped_twin(tmp_path: Path) -> None:
+    # Without the .gz an installed app answers 404 to every browser that accepts gzip.
+    with zipfile.ZipFile(build_wheel(tmp_path)) as wheel:
+        shipped = set(wheel.namelist())
+    built = {f"storefront_widget/static/{path.name}" for path in (ROOT / "storefront_widget" / "static").iterdir()}
+    assert any(name.endswith(".js.gz") for name in built)
+    assert built <= shipped

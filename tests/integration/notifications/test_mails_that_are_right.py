@@ -130,7 +130,7 @@ def test_lots_expiring_on_different_days_come_in_one_reminder(
     drain(loyalty, clock)
 
     (mail,) = inbox.received
-    assert mail["Subject"] == "130 points expire from 2 March 2027"
+    assert mail["Subject"] == "130 points expire from March 2, 2027"
     text, html = bodies(mail)
-    assert "- 50 points on 2 March 2027\n- 80 points on 9 March 2027" in text
-    assert "<li>80 points on 9 March 2027</li>" in html
+    assert "- 50 points on March 2, 2027\n- 80 points on March 9, 2027" in text
+    assert "<li>80 points on March 9, 2027</li>" in html

@@ -32,3 +32,10 @@ def test_bad_rows_are_named_by_line() -> None:
 def test_a_file_without_the_needed_columns_is_refused_as_a_whole() -> None:
     assert read_rows("name,points\nAnn,5\n").errors[0].line == 1
     assert "unknown columns: balance" in read_rows("email,points,balance\na@b.co,1,2\n").errors[0].message
+
+
+def test_a_locale_in_a_language_without_a_catalog_is_refused_naming_those_there_are() -> None:
+    report = read_rows("customer_id,points,locale\nc-1,5,fr-BE\n")
+    assert [(error.line, error.message) for error in report.errors] == [
+        (2, "locale must be one of en, nl, not 'fr-BE'")
+    ]

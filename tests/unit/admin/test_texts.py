@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from admin.texts import TEXTS, problem_text, text
-
-
-def test_every_text_exists_in_both_languages() -> None:
-    assert all(english and dutch for english, dutch in TEXTS.values())
+from admin.texts import CHOICE_LABELS, FIELD_LABELS, label, problem_text, text
 
 
 def test_texts_fill_in_their_parameters() -> None:
     assert text("program.saved", "nl", version=3) == "Opgeslagen als versie 3."
     assert text("program.saved", "en", version=3) == "Saved as version 3."
+
+
+def test_fields_and_choices_have_labels_and_an_unlisted_one_shows_its_key() -> None:
+    assert label("pending_days", "nl", FIELD_LABELS).startswith("Dagen voordat punten")
+    assert label("half_up", "en", CHOICE_LABELS) == "round half up"
+    assert label("no_such_field", "nl", FIELD_LABELS) == "no_such_field"
 
 
 def test_validation_messages_are_translated_for_dutch_staff() -> None:

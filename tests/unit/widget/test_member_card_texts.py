@@ -22,9 +22,10 @@ def test_without_a_usable_request_the_shop_language_is_used_else_english():
     assert language_of("fr", None) == "en"
 
 
-def test_rewards_are_named_in_both_languages():
-    assert reward_title(RewardKind.FIXED_AMOUNT, Decimal("5"), None, "EUR", "en") == "EUR 5.00 off"
-    assert reward_title(RewardKind.FIXED_AMOUNT, Decimal("5"), None, "EUR", "nl") == "EUR 5,00 korting"
+def test_rewards_are_named_in_both_languages_with_money_as_cldr_writes_it():
+    assert reward_title(RewardKind.FIXED_AMOUNT, Decimal("5"), None, "EUR", "en") == "€5.00 off"
+    assert reward_title(RewardKind.FIXED_AMOUNT, Decimal("5"), None, "EUR", "nl") == "€\xa05,00 korting"
+    assert reward_title(RewardKind.FIXED_AMOUNT, Decimal("500"), None, "JPY", "en") == "¥500 off"
     assert reward_title(RewardKind.PERCENTAGE, None, Decimal("10"), "EUR", "en") == "10% off"
-    assert reward_title(RewardKind.PERCENTAGE, None, Decimal("12.50"), "EUR", "nl") == "12.5% korting"
+    assert reward_title(RewardKind.PERCENTAGE, None, Decimal("12.50"), "EUR", "nl") == "12,5% korting"
     assert reward_title(RewardKind.FREE_SHIPPING, None, None, "EUR", "nl") == "Gratis verzending"
