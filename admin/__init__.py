@@ -1,10 +1,14 @@
 """The shop owner's pages: the Flask blueprint `admin.blueprint`, mounted at /admin (and /email for unsubscribing).
 
 How staff get in:
-- Shopify admin (embedded): open /admin/program?id_token=<App Bridge session token>&locale=nl, or send the
-  token as `Authorization: Bearer`; the page then keeps a signed session cookie for that shop.
+- Shopify admin (embedded): the app home /shopify opens the dashboard (/admin/dashboard) with Shopify's
+  `id_token`, `host`, `shop` and `locale`; every request proves itself with a session token (in the URL, a
+  POSTed form or `Authorization: Bearer`), no cookie is set, and a page load without a valid token gets
+  App Bridge's bounce page for a fresh one (admin/staff.py).
 - Saleor dashboard: point the app's dashboard URL at /admin/saleor; its script passes the dashboard's app
   token (a "thirdparty" JWT checked against the shop's JWKS) to /admin/session.
+  Its navigation opens /admin/saleor/members; its customer and order widgets POST the same kind of
+  token to /admin/saleor/widgets/* (admin/saleor_widgets.py), which check it on every request.
 - Development: /admin/login with the shop's platform and domain and the configured admin password
   (LOYALTY_ADMIN_PASSWORD).
 
@@ -18,10 +22,43 @@ from pathlib import Path
 
 from flask import Blueprint
 
-from admin import analytics, dead_letters, imports, members, pages, privacy, program, setup, staff, unsubscribe
+from admin import (
+    analytics,
+    dashboard,
+    dead_letters,
+    imports,
+    members,
+    pages,
+    privacy,
+    program,
+    saleor_widgets,
+    setup,
+    staff,
+    unsubscribe,
+)
 
-blueprint = Blueprint("admin", __name__, template_folder=str(Path(__file__).resolve().parent / "templates"))
+HERE = Path(__file__).resolve().parent
+# static/: the pages' stylesheets (polaris-tokens.css is written by `make admin-styles`).
+blueprint = Blueprint(
+    "admin",
+    __name__,
+    template_folder=str(HERE / "templates"),
+    static_folder=str(HERE / "static"),
+    static_url_path="/admin/static",
+)
 blueprint.context_processor(pages.words)
 # The session check registers first: it runs before every page.
-for group in (staff, program, members, privacy, analytics, imports, setup, dead_letters, unsubscribe):
+for group in (
+    staff,
+    dashboard,
+    program,
+    members,
+    privacy,
+    analytics,
+    imports,
+    setup,
+    dead_letters,
+    unsubscribe,
+    saleor_widgets,
+):
     group.register(blueprint)

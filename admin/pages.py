@@ -12,6 +12,7 @@ from flask import g, render_template, request
 
 from admin.auth import Sessions, StaffSession
 from admin.texts import CHOICE_LABELS, FIELD_LABELS, LANGUAGES, label, text
+from plugin.i18n import format_date, format_datetime, format_money, format_number, format_percent
 from plugin.services.platform import Shop
 from webhooks.collaborators import loyalty
 
@@ -67,12 +68,27 @@ def render(template: str, **values: object) -> str:
         languages=LANGUAGES,
         staff=g.get("staff"),
         csrf=sessions().form_token(cookie) if cookie else "",
+        # Inside the Shopify admin: App Bridge, its app nav and session tokens instead of a cookie.
+        embedded=bool(g.get("embedded")),
+        embedded_params=g.get("embedded") or {},
+        shopify_api_key=loyalty().settings.shopify.client_id,
         field_label=lambda key: label(key, shown, FIELD_LABELS),
         choice_label=lambda key: label(key, shown, CHOICE_LABELS),
+        # Also for the app home, which Shopify opens outside the admin blueprint's context processor.
+        **words(),
         **values,
     )
 
 
 def words() -> dict[str, object]:
-    """The template helper `t(key, **params)`: a text in the page's language."""
-    return {"t": say}
+    """The template helpers in the page's language: `t(key, **params)` for texts, and money, numbers, shares and
+    dates as CLDR writes them."""
+    shown = language()
+    return {
+        "t": say,
+        "money": lambda amount, currency, exact=False: format_money(amount, currency, shown, exact),
+        "number": lambda value: format_number(value, shown),
+        "percent": lambda share: format_percent(share, shown),
+        "day": lambda moment: format_date(moment, shown, "medium"),
+        "moment": lambda moment: format_datetime(moment, shown),
+    }

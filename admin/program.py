@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from admin import program_form
 from admin.pages import language, render, say, staff
-from admin.texts import problem_text
+from admin.texts import FIELD_LABELS, label, problem_text, text
 from plugin.rules.program import Program, ProgramError
 from plugin.services import owner_pages
 from plugin.services.owner_pages import Simulation
@@ -64,7 +64,7 @@ def program() -> ResponseReturnValue:
         rows={path: program_form.row_count(values, path) for path in program_form.LISTS},
         live_version=live.version,
         saved=request.args.get("saved"),
-        history=_history(live.versions),
+        history=_history(live.versions, language()),
         simulation=simulation,
         simulation_error=simulation_error,
         tiers=[level.name for level in live.program.tiers.levels],
@@ -90,8 +90,8 @@ def _simulate(
     return owner_pages.simulate_amount(amount, draft, live, tier), None
 
 
-def _history(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each version with the settings it changed from the one before."""
+def _history(versions: list[dict[str, Any]], shown: str) -> list[dict[str, Any]]:
+    """Each version with the settings it changed from the one before, named as the form names them."""
     history = []
     for index, version in enumerate(versions):
         previous = versions[index + 1]["program"] if index + 1 < len(versions) else None
@@ -99,6 +99,17 @@ def _history(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if previous is not None:
             now_values = program_form.form_values(version["program"])
             before = program_form.form_values(previous)
-            changed = sorted(key for key in now_values.keys() | before.keys() if now_values.get(key) != before.get(key))
+            keys = sorted(key for key in now_values.keys() | before.keys() if now_values.get(key) != before.get(key))
+            changed = list(dict.fromkeys(_change_name(key, shown) for key in keys))
         history.append({**version, "changed": changed})
     return history
+
+
+def _change_name(key: str, shown: str) -> str:
+    """A form key as the owner reads it: `rewards.1.points` is "Rewards 2: Points"."""
+    parts = key.split(".")
+    row = next((at for at, part in enumerate(parts) if part.isdigit()), None)
+    if row is None:
+        return label(key, shown, FIELD_LABELS)
+    table = text(f"program.{parts[row - 1]}", shown)
+    return f"{table} {int(parts[row]) + 1}: {label('.'.join(parts[row + 1 :]), shown, FIELD_LABELS)}"

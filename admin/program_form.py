@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from plugin.rules.program import (
+    ActionPeriod,
     Enrollment,
     ExpiryMode,
     Program,
@@ -21,6 +22,7 @@ from plugin.rules.program import (
     TierDowngrade,
     TierMeasure,
     TierPeriod,
+    UnratedCurrency,
 )
 
 # Blank rows offered below the existing tiers and rewards, so one can be added without JS.
@@ -62,6 +64,8 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
             _choice("rounding", Rounding),
             Field("minimum_order", FieldKind.NUMBER),
             Field("currency", FieldKind.TEXT),
+            Field("channel", FieldKind.TEXT, optional=True),
+            _choice("unrated_currency", UnratedCurrency),
             Field("pending_days", FieldKind.INTEGER),
             _choice("refund_shortfall", RefundShortfall),
         ),
@@ -76,7 +80,14 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
             Field("earn_basis.subtract_order_discounts", FieldKind.BOOL),
         ),
     ),
-    ("expiry", (_choice("expiry.mode", ExpiryMode), Field("expiry.months", FieldKind.INTEGER))),
+    (
+        "expiry",
+        (
+            _choice("expiry.mode", ExpiryMode),
+            Field("expiry.months", FieldKind.INTEGER),
+            Field("expiry.last_chance_days", FieldKind.INTEGER),
+        ),
+    ),
     (
         "membership",
         (
@@ -115,8 +126,27 @@ REWARD_FIELDS = (
     Field("combines_with_order_discounts", FieldKind.BOOL),
     Field("combines_with_product_discounts", FieldKind.BOOL),
     Field("combines_with_shipping_discounts", FieldKind.BOOL),
+    Field("currency", FieldKind.TEXT, optional=True),
+    Field("channel", FieldKind.TEXT, optional=True),
+    Field("variant", FieldKind.TEXT, optional=True),
+    Field("product_title", FieldKind.TEXT, optional=True),
+    Field("product_image", FieldKind.TEXT, optional=True),
+    Field("maximum_points", FieldKind.INTEGER, optional=True),
+    Field("maximum_order_share", FieldKind.NUMBER, optional=True),
 )
-LISTS = {"tiers.levels": LEVEL_FIELDS, "rewards": REWARD_FIELDS}
+RATE_FIELDS = (Field("currency", FieldKind.TEXT), Field("rate", FieldKind.NUMBER))
+ACTION_FIELDS = (
+    Field("name", FieldKind.TEXT),
+    Field("points", FieldKind.INTEGER),
+    Field("cap", FieldKind.INTEGER),
+    _choice("per", ActionPeriod),
+)
+LISTS = {
+    "tiers.levels": LEVEL_FIELDS,
+    "rewards": REWARD_FIELDS,
+    "currency_rates": RATE_FIELDS,
+    "actions": ACTION_FIELDS,
+}
 
 
 def form_values(data: dict[str, Any]) -> dict[str, str]:

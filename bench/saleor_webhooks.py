@@ -105,7 +105,7 @@ def measure(kind: str, runs: int, requests: int, workers: int) -> None:
         workdir = Path(tmp)
         (workdir / "bench_bare_app.py").write_text(BARE_APP)
         with database(kind, workdir, key) as url:
-            env = {"DATABASE_URL": url, "SALEOR_ALLOWED_API_URLS": API_URL}
+            env = {"DATABASE_URL": url}
             next_id = 1
             for run in range(1, runs + 1):
                 warmup = bodies(key, 100, next_id)

@@ -43,7 +43,6 @@ LEGACY_NAMES: dict[str, tuple[str, ...]] = {
     "SHOPIFY_CLIENT_ID": ("shopify", "client_id"),
     "SHOPIFY_CLIENT_SECRET": ("shopify", "client_secret"),
     "SHOPIFY_OLD_CLIENT_SECRET": ("shopify", "old_client_secret"),
-    "SALEOR_ALLOWED_API_URLS": ("saleor", "allowed_api_urls"),
     "SMTP_HOST": ("smtp", "host"),
     "SMTP_PORT": ("smtp", "port"),
     "SMTP_USERNAME": ("smtp", "username"),
@@ -62,7 +61,8 @@ class ShopifySettings(Section):
 
 
 class SaleorSettings(Section):
-    allowed_api_urls: list[str] = Field(default_factory=list)
+    """The Saleor API URLs allowed to install are not settings: the database keeps them (`loyalty saleor-urls`)."""
+
     app_id: str = "loyalty.points"
     # Origins of Saleor dashboards served apart from their API (e.g. "https://dashboard.example.com"): they may
     # frame the app's pages too. A dashboard on its API's own origin (Saleor Cloud's) needs nothing here.
@@ -160,8 +160,6 @@ def _legacy_values(environ: Mapping[str, str]) -> dict[str, Any]:
         value: Any = environ.get(name)
         if not value:
             continue
-        if name == "SALEOR_ALLOWED_API_URLS":
-            value = value.split(",")
         target = values
         for key in keys[:-1]:
             target = target.setdefault(key, {})

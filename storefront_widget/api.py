@@ -1,4 +1,4 @@
-"""The widget's JSON API: the same three calls behind the Shopify app proxy and for Saleor storefronts.
+"""The widget's JSON API: the same calls behind the Shopify app proxy and for Saleor storefronts.
 
 Who the customer is comes only from what the platform signed: Shopify's `logged_in_customer_id` in the
 app-proxy signature, or the Saleor access token. A visitor nobody vouches for sees the program, never
@@ -19,8 +19,8 @@ from pydantic import TypeAdapter, ValidationError
 from plugin.platforms.bounds import LanguageCode
 from plugin.platforms.saleor.customer_tokens import TokenError, confirm_customer, verify_customer_token
 from plugin.platforms.shopify.signatures import SignatureError, verify_app_proxy
-from plugin.rules.limits import EMAIL_LENGTH, REF_LENGTH
-from plugin.services import redemption
+from plugin.rules.limits import EMAIL_LENGTH, MAX_ADJUSTMENT, REF_LENGTH
+from plugin.services import code_return, redemption
 from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember, UnknownReward
 from plugin.services.member_card import language_of, member_card_json
 from plugin.services.members import opt_in
@@ -34,7 +34,18 @@ from webhooks.http_limits import MalformedJson, json_body
 # A request id is made by the widget per redeem click; it is namespaced by member before use.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 REWARD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-STATUS_OF = {UnknownReward: 400, NotEnoughPoints: 409, UnknownMember: 409}
+REDEMPTION_ID = re.compile(r"^[1-9][0-9]{0,17}$")  # as the member card gives it; fits a BIGINT
+CHANNEL = re.compile(r"^[a-z0-9_-]{1,255}$")  # a Saleor channel's slug
+STATUS_OF = {
+    UnknownReward: 400,
+    redemption.InvalidPoints: 400,
+    redemption.RequestReused: 409,
+    NotEnoughPoints: 409,
+    UnknownMember: 409,
+    code_return.UnknownRedemption: 404,
+    code_return.CodeUsed: 409,
+    code_return.NotReturnable: 409,
+}
 _LANGUAGE_CODE = TypeAdapter(LanguageCode)
 
 
@@ -56,6 +67,7 @@ class Visitor:
     language: str | None = None  # the page's language, as the widget asked for it
     email: str | None = None
     confirm: Callable[[], None] | None = None  # an online identity check, run before spending points
+    channel: str | None = None  # Saleor: the storefront's channel, whose rewards the widget offers
 
 
 # How a call finds its visitor: checks the platform's proof (Saleor's needs the shop's keys from the database).
@@ -75,7 +87,7 @@ def _shopify_visitor() -> Visitor:
     query = request.query_string.decode("utf-8", "replace")
     try:
         # With no secret configured, only the demo shop is served, signed with the demo secret.
-        identity = verify_app_proxy(query, configured or [DEMO_PROXY_SECRET], app.clock.now().timestamp())
+        identity = verify_app_proxy(query, configured or [DEMO_PROXY_SECRET])
     except SignatureError as error:
         raise Unauthorized(str(error)) from None
     if not configured and identity.shop_domain != DEMO_SHOP_DOMAIN:
@@ -99,6 +111,11 @@ def proxy_redeem() -> Response:
     return _redeem(_shopify_visitor, _body())
 
 
+@proxy.post("/return-code")
+def proxy_return_code() -> Response:
+    return _return_code(_shopify_visitor, _body())
+
+
 # --- Saleor: Bearer access token --------------------------------------------------------------------
 
 storefront = Blueprint("widget_storefront", __name__, url_prefix="/storefront/api")
@@ -108,6 +125,9 @@ def _saleor_visitor() -> Visitor:
     app = loyalty()
     api_url = request.headers.get("Saleor-Api-Url") or request.args.get("api_url") or ""
     language = _language_code(request.args.get("lang"))
+    channel = request.args.get("channel") or None
+    if channel is not None and not CHANNEL.match(channel):
+        raise BadRequest("channel must be a Saleor channel's slug: 1-255 lowercase letters, digits, '-' or '_'")
     if not api_url:
         raise BadRequest("say which Saleor shop: the Saleor-Api-Url header or the api_url parameter")
     with app.uow.shops(read_only=True) as shops:
@@ -117,7 +137,7 @@ def _saleor_visitor() -> Visitor:
         raise Unauthorized("this Saleor shop has not installed the app")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return Visitor("saleor", api_url, None, language)
+        return Visitor("saleor", api_url, None, language, channel=channel)
     token = token.strip()
     try:
         customer = verify_customer_token(token, jwks, api_url, app.clock.now().timestamp())
@@ -133,7 +153,9 @@ def _saleor_visitor() -> Visitor:
         if confirmed.user_id != customer.user_id:
             raise Unauthorized("Saleor names another customer for this token")
 
-    return Visitor("saleor", api_url, customer.user_id, language, email=customer.email, confirm=ask_saleor)
+    return Visitor(
+        "saleor", api_url, customer.user_id, language, email=customer.email, confirm=ask_saleor, channel=channel
+    )
 
 
 @storefront.get("/member")
@@ -149,6 +171,11 @@ def storefront_opt_in() -> Response:
 @storefront.post("/redeem")
 def storefront_redeem() -> Response:
     return _redeem(_saleor_visitor, _body())
+
+
+@storefront.post("/return-code")
+def storefront_return_code() -> Response:
+    return _return_code(_saleor_visitor, _body())
 
 
 @storefront.after_request
@@ -212,7 +239,7 @@ def _state(visitor: Visitor, customer_ref: str | None, body: dict[str, Any] | No
     if card is None or not card.shop.installed:
         raise Unauthorized("this shop has not installed the app")
     g.shop_id = card.shop.id
-    return member_card_json(card, customer_ref, _language(visitor, card.shop, body))
+    return member_card_json(card, customer_ref, _language(visitor, card.shop, body), visitor.channel)
 
 
 def _opt_in(find: Find, body: dict[str, Any]) -> Response:
@@ -233,6 +260,10 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
         raise BadRequest("reward_id must name one of the program's rewards")
     if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
         raise BadRequest("request_id must be 8-64 letters, digits, '-' or '_', new for each redeem click")
+    points = body.get("points")
+    # bool is an int to Python, not to the customer: true is no number of points.
+    if points is not None and (type(points) is not int or not 1 <= points <= MAX_ADJUSTMENT):
+        raise BadRequest(f"points must be a whole number from 1 to {MAX_ADJUSTMENT}")
     app = loyalty()
     visitor = find()
     shop = _shop_of(visitor)
@@ -248,8 +279,12 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
     # The same request again (the widget asking what became of a click) only reads: the platform is
     # called once, here, and after that by the issue job or the repair job alone.
     outcome = redemption.requested(app.uow, shop.id, member.id, widget_request)
-    if outcome is None:
-        outcome = redemption.reserve(app.uow, app.clock, shop.id, member.id, reward_id, widget_request)
+    if outcome is not None:
+        outcome = redemption.same_request(outcome, reward_id, points)
+    else:
+        outcome = redemption.reserve(
+            app.uow, app.clock, shop.id, member.id, reward_id, widget_request, channel=visitor.channel, points=points
+        )
         outcome = _issue_now(outcome, shop)
     state = _state(visitor, customer_ref, body)
     answer: dict[str, Any] = {"request_id": request_id, "status": outcome.status, "points": outcome.points}
@@ -262,6 +297,25 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
         )
     status = {RedemptionStatus.ISSUED: 200, RedemptionStatus.RESERVED: 202}.get(outcome.status, 502)
     return _json({"redemption": answer, "state": state}, status)
+
+
+def _return_code(find: Find, body: dict[str, Any]) -> Response:
+    redemption_id = body.get("redemption")
+    if not isinstance(redemption_id, str) or not REDEMPTION_ID.match(redemption_id):
+        raise BadRequest("redemption must name one of your codes, as the member card gives it")
+    app = loyalty()
+    visitor = find()
+    shop = _shop_of(visitor)
+    customer_ref = _signed_in(visitor)
+    if visitor.confirm is not None:
+        visitor.confirm()
+    with app.uow.read(shop.id) as tx:
+        member = tx.members.by_customer(customer_ref)
+    if member is None:
+        raise code_return.UnknownRedemption("no such code of yours")
+    # The platform is called by the withdraw job, not while the customer waits: the card shows it as being returned.
+    code_return.hand_back(app.uow, app.clock, shop.id, member.id, int(redemption_id))
+    return _json(_state(visitor, customer_ref, body))
 
 
 def _issue_now(reserved: Redemption, shop: Shop) -> Redemption:

@@ -25,6 +25,7 @@ from plugin.storage.database import make_engine
 from plugin.storage.migrate import upgrade
 from plugin.storage.token_cipher import TokenCipher
 from plugin.storage.unit_of_work import SqlUnitOfWork
+from tests.shopify_fakes import pin_shopify_app_clock
 
 # The key the test app encrypts shops' tokens with; the `uow` fixture holds it too, to read what the app wrote.
 TOKEN_KEY = "4BC4umSuG0wGdm38uh4xskk6E0vDTCCOH-iDi7mZz3k="
@@ -47,8 +48,11 @@ class FrozenClock:
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    clock = FrozenClock()
+    # Requests signed at this clock's time must pass shopifyapp's checks, which read the wall clock.
+    pin_shopify_app_clock(monkeypatch, clock)
+    return clock
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -11,11 +12,30 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+from graphql import GraphQLSchema, OperationDefinitionNode, build_schema, parse, validate
+from graphql.execution.values import get_variable_values
 from jwt.algorithms import RSAAlgorithm
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "saleor"
 API_URL = "http://127.0.0.1:8000/graphql/"
 JWKS_URL = "http://127.0.0.1:8000/.well-known/jwks.json"
+
+
+@cache
+def saleor_schema() -> GraphQLSchema:
+    """Saleor 3.23's own schema, from the fixtures."""
+    with gzip.open(FIXTURES / "schema-3.23.28.graphql.gz", "rt", encoding="utf-8") as handle:
+        return build_schema(handle.read(), assume_valid=True)
+
+
+def assert_saleor_takes(query: str, variables: dict[str, Any]) -> None:
+    """Fail as Saleor would refuse it: a document or a variable (an input field, an enum value) its schema lacks."""
+    document = parse(query)
+    errors = validate(saleor_schema(), document)
+    assert not errors, [error.message for error in errors]
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    coerced = get_variable_values(saleor_schema(), operation.variable_definitions or [], variables)
+    assert not isinstance(coerced, list), [error.message for error in coerced]
 
 
 @dataclass(frozen=True)

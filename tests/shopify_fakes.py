@@ -1,21 +1,27 @@
 """A fake Shopify for tests: the OAuth token endpoint and the Admin GraphQL API behind httpx.MockTransport.
 
-Every GraphQL request is validated against the real 2025-01 Admin schema, variables included, so a
-document or input Shopify would refuse fails here too. `script` forces the next answers
-(429 with Retry-After, 5xx, userErrors, a throttled query) the way Shopify gives them.
+Every GraphQL request is validated against the real Admin schema of the app's API version (2026-10),
+variables included, so a document or input Shopify would refuse fails here too. `script` forces the next answers
+(429 with Retry-After, 5xx, userErrors, a throttled query) the way Shopify gives them. A bulk operation
+runs the orders query it is given over `orders` and serves the JSONL file from a storage URL of the fake.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from functools import cache
+from importlib import import_module
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import pytest
 from graphql import (
     GraphQLInterfaceType,
     GraphQLObjectType,
@@ -29,29 +35,64 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import get_variable_values
+from jwt.api_jwt import PyJWT
 
+from plugin.clock import Clock
+from plugin.platforms.shopify.client import SHOPIFY_API_VERSION
 from plugin.platforms.shopify.signatures import webhook_hmac
 
 SHARED = Path(__file__).parent / ".." / ".." / "shared"
-# The oldest and newest Admin schemas at hand; the fake answers with the oldest.
-SCHEMA_VERSIONS = ("2025-01", "2026-10")
+# Shopify's Admin schema of the version the app calls (npm @shopify/dev-mcp, dist/data/admin_<version>.json.gz).
+ADMIN_SCHEMA = SHARED / "fixtures" / "shopify" / f"admin_schema_{SHOPIFY_API_VERSION}.json.gz"
 PAYLOADS = SHARED / "fixtures" / "shopify" / "payloads"
 
 CLIENT_ID = "loyalty-test-client"
 SECRET = "loyalty-test-secret"
 SHOP = "test-shop.myshopify.com"
+# Where Shopify's bulk files are downloaded from: a signed storage URL, asked without the shop's token.
+BULK_FILES = "https://storage.bulk-files.test/bulk/"
+VARIANT = "gid://shopify/ProductVariant/4401"  # a variant the fake shop sells: the free-product rewards' mug
 
 # deliver(topic, body, delivery=None, *, secret=..., shop=...) -> the test client's response
 Deliver = Callable[..., Any]
 
 
 @cache
-def admin_schema(version: str = SCHEMA_VERSIONS[0]) -> GraphQLSchema:
-    """Shopify's Admin GraphQL schema of `version`, from the fixtures."""
-    with gzip.open(SHARED / "fixtures" / "shopify" / f"admin_schema_{version}.json.gz") as handle:
+def admin_schema() -> GraphQLSchema:
+    """Shopify's Admin GraphQL schema of SHOPIFY_API_VERSION, from the fixtures."""
+    with gzip.open(ADMIN_SCHEMA) as handle:
         data = json.load(handle)
     # graphql-core 3.3 is stricter than Shopify about deprecations on interfaces; the types are what count.
     return build_client_schema(data.get("data", data), assume_valid=True)
+
+
+def pin_shopify_app_clock(monkeypatch: pytest.MonkeyPatch, clock: Clock) -> None:
+    """Make `shopifyapp`, and PyJWT under it, read the test's clock where they read the wall clock.
+
+    Tests sign app-proxy requests and session tokens at their frozen clock's time, and expect token
+    expiries dated by it; the package has no clock to pass."""
+
+    def now() -> float:
+        return clock.now().timestamp()
+
+    class PinnedDatetime(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> PinnedDatetime:
+            return cls.fromtimestamp(now(), tz)
+
+    # By module: the package's __init__ files export functions of the same names.
+    monkeypatch.setattr(import_module("shopify_app.verify.app_proxy"), "time", SimpleNamespace(time=now))
+    monkeypatch.setattr(import_module("shopify_app.exchange.token_exchange"), "datetime", PinnedDatetime)
+    monkeypatch.setattr(import_module("shopify_app.exchange.refresh_token"), "datetime", PinnedDatetime)
+    for check in ("_validate_iat", "_validate_nbf", "_validate_exp"):
+        wall_clock_check = getattr(PyJWT, check)
+
+        def pinned(
+            self: PyJWT, payload: dict[str, Any], _wall: float, leeway: float, check: Any = wall_clock_check
+        ) -> None:
+            check(self, payload, now(), leeway)
+
+        monkeypatch.setattr(PyJWT, check, pinned)
 
 
 MAX_QUERY_COST = 1000
@@ -102,7 +143,7 @@ def signed_headers(topic: str, body: bytes, delivery: str, *, secret: str = SECR
         "X-Shopify-Topic": topic,
         "X-Shopify-Shop-Domain": shop,
         "X-Shopify-Webhook-Id": delivery,
-        "X-Shopify-API-Version": "2025-10",
+        "X-Shopify-API-Version": SHOPIFY_API_VERSION,
         "Content-Type": "application/json",
     }
 
@@ -115,6 +156,10 @@ def cost(requested: int = 10, available: int = 1990, restore: int = 100) -> dict
             "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": available, "restoreRate": restore},
         }
     }
+
+
+METAFIELDS_SET_LIMIT = 25  # metafields one metafieldsSet takes
+OWNER_MISSING = "Owner does not exist"
 
 
 @dataclass
@@ -135,6 +180,13 @@ class FakeShopify:
     costs: list[int] = field(default_factory=list)
     refuse_exchange: bool = False
     currency: str | None = None
+    used: set[str] = field(default_factory=set)  # code texts customers used in an order
+    bulk_queries: list[str] = field(default_factory=list)
+    bulk_statuses: list[str] = field(default_factory=list)  # what the next status queries say before COMPLETED
+    bulk_error: str | None = None  # the errorCode of an operation the test makes fail
+    bulk_files: dict[str, str] = field(default_factory=dict)  # served at BULK_FILES + name
+    variants: set[str] = field(default_factory=lambda: {VARIANT})  # the product variants the shop sells
+    missing_owners: set[str] = field(default_factory=set)  # gids a metafield write refuses (deleted orders)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -142,6 +194,10 @@ class FakeShopify:
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/admin/oauth/access_token":
             return self.token(json.loads(request.content))
+        if str(request.url).startswith(BULK_FILES):
+            assert "X-Shopify-Access-Token" not in request.headers  # a signed URL: the token must not leak to storage
+            kept = self.bulk_files.get(str(request.url).removeprefix(BULK_FILES))
+            return httpx.Response(200, text=kept) if kept is not None else httpx.Response(403, text="expired")
         if request.headers.get("X-Shopify-Access-Token") != self.access_token:
             return httpx.Response(401, json={"errors": "[API] Invalid API key or access token"})
         body = json.loads(request.content)
@@ -160,6 +216,11 @@ class FakeShopify:
             message = f"Query cost is {price}, which exceeds the single query max cost limit ({MAX_QUERY_COST})."
             error = {"message": message, "extensions": {"code": "MAX_COST_EXCEEDED", "cost": price}}
             return httpx.Response(200, json={"errors": [error]})
+        too_many = [len(value) for value in (body.get("variables") or {}).values() if isinstance(value, list)]
+        if name.startswith("SetLoyaltyMetafields") and max(too_many, default=0) > METAFIELDS_SET_LIMIT:
+            message = f"The input array size of {max(too_many)} is greater than the maximum allowed of 25."
+            error = {"message": message, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}
+            return httpx.Response(200, json={"errors": [error]})
         if self.script:
             forced = self.script.pop(0)
             return forced() if callable(forced) else forced
@@ -176,7 +237,7 @@ class FakeShopify:
         elif self.refuse_exchange:
             return httpx.Response(400, json={"error": "invalid_subject_token"})
         else:
-            assert grant["expiring"] == "1"
+            assert grant["expiring"] == 1
             self.exchanges += 1
         number = self.refreshes + self.exchanges + 1
         self.access_token, self.refresh_token = f"access-{number}", f"refresh-{number}"
@@ -208,6 +269,12 @@ class FakeShopify:
             if code in self.codes:
                 error = {"field": ["basicCodeDiscount", "code"], "code": "TAKEN", "message": "Code must be unique."}
                 return {field_name: {"codeDiscountNode": None, "userErrors": [error]}}
+            products = ((variables["input"].get("customerGets") or {}).get("items") or {}).get("products") or {}
+            unknown = [v for v in products.get("productVariantsToAdd") or [] if v not in self.variants]
+            if unknown:
+                path = ["basicCodeDiscount", "customerGets", "items", "products", "productVariantsToAdd"]
+                error = {"field": path, "code": "INVALID", "message": "Product variants to add is invalid"}
+                return {field_name: {"codeDiscountNode": None, "userErrors": [error]}}
             gid = f"gid://shopify/DiscountCodeNode/{len(self.codes) + 1}"
             self.codes[code] = {"id": gid, **variables["input"]}
             return {field_name: {"codeDiscountNode": {"id": gid}, "userErrors": []}}
@@ -224,6 +291,13 @@ class FakeShopify:
             return {"discountCodeDelete": {"deletedCodeDiscountId": variables["id"], "userErrors": []}}
         if name == "LoyaltyShopCurrency":
             return {"shop": {"currencyCode": "EUR" if self.currency is None else self.currency}}
+        if name == "LoyaltyShopProfile":
+            address = {"address1": "Kerkstraat 12", "address2": None, "zip": "1017 GM", "city": "Amsterdam"}
+            return {"shop": {"name": "Fietsen de Vries", "shopAddress": {**address, "country": "Netherlands"}}}
+        if name == "LoyaltyCodeUsage":
+            text = next((text for text, code in self.codes.items() if code["id"] == variables["id"]), None)
+            usage = {"asyncUsageCount": int(text in self.used)}
+            return {"codeDiscountNode": {"id": variables["id"], "codeDiscount": usage} if text else None}
         if name == "LoyaltyCodeExists":
             exists = any(code["id"] == variables["id"] for code in self.codes.values())
             return {"codeDiscountNode": {"id": variables["id"]} if exists else None}
@@ -232,6 +306,15 @@ class FakeShopify:
                 self.metafields.pop((gone["ownerId"], gone["key"]), None)
             return {**self.answer("SetLoyaltyMetafields", variables), "metafieldsDelete": {"userErrors": []}}
         if name == "SetLoyaltyMetafields":
+            # Atomic, as Shopify's: one refused metafield (elementIndex) and none is written.
+            refused = [
+                {"field": ["metafields", str(index), "ownerId"], "code": "INVALID", "message": OWNER_MISSING}
+                | {"elementIndex": index}
+                for index, metafield in enumerate(variables["metafields"])
+                if metafield["ownerId"] in self.missing_owners
+            ]
+            if refused:
+                return {"metafieldsSet": {"metafields": None, "userErrors": refused}}
             for metafield in variables["metafields"]:
                 self.metafields[(metafield["ownerId"], metafield["key"])] = metafield
             return {
@@ -257,7 +340,70 @@ class FakeShopify:
             return {"order": {"lineItems": {"pageInfo": more, "nodes": page}}}
         if name == "LoyaltyOrderRefunds":
             return {"order": {"refunds": self.order(variables["id"])["refunds"][:5]}}
+        if name == "LoyaltyRunBulkQuery":
+            return {"bulkOperationRunQuery": self.run_bulk_query(variables["query"])}
+        if name == "LoyaltyBulkOperation":
+            return {"bulkOperation": self.bulk_operation(variables["id"])}
         raise AssertionError(f"the fake does not know {name}")
+
+    def run_bulk_query(self, query: str) -> dict[str, Any]:
+        """Start a bulk query: valid against the schema, within Shopify's limit of connections."""
+        document = parse(query)
+        errors = validate(admin_schema(), document)
+        assert not errors, [error.message for error in errors]
+        assert bulk_connections(document) <= 5, "Shopify allows at most five connections in a bulk query"
+        self.bulk_queries.append(query)
+        gid = f"gid://shopify/BulkOperation/{len(self.bulk_queries)}"
+        return {"bulkOperation": {"id": gid, "status": "CREATED"}, "userErrors": []}
+
+    def bulk_operation(self, gid: str) -> dict[str, Any] | None:
+        """The operation's status; once COMPLETED, the URL of its JSONL file (none when no order matched)."""
+        number = int(gid.rsplit("/", 1)[1])
+        if number > len(self.bulk_queries):
+            return None
+        counts = {"objectCount": "0", "rootObjectCount": "0", "errorCode": None, "url": None}
+        if self.bulk_statuses:
+            return {"id": gid, "status": self.bulk_statuses.pop(0), **counts}
+        if self.bulk_error is not None:
+            return {"id": gid, "status": "FAILED", **counts, "errorCode": self.bulk_error}
+        since = re.search(r"created_at:>='([^']+)'", self.bulk_queries[number - 1])
+        orders = [o for o in self.orders if since is None or o["createdAt"] >= since.group(1)]
+        rows = [row for order in orders for row in bulk_rows(order)]
+        name = f"{number}.jsonl"
+        if rows:
+            self.bulk_files[name] = "".join(json.dumps(row) + "\n" for row in rows)
+        counts = {**counts, "objectCount": str(len(rows)), "rootObjectCount": str(len(orders))}
+        return {"id": gid, "status": "COMPLETED", **counts, "url": BULK_FILES + name if rows else None}
+
+
+def bulk_rows(order: dict[str, Any]) -> list[dict[str, Any]]:
+    """An order as a grouped bulk JSONL file has it: the order, then each line and shipping line as a row."""
+    lines, shipping = order["lineItems"]["nodes"], order["shippingLines"]["nodes"]
+    parent = {key: value for key, value in order.items() if key not in ("lineItems", "shippingLines")}
+    parent["refunds"] = [{"legacyResourceId": refund["legacyResourceId"]} for refund in order["refunds"]]
+    children = [{"__typename": "LineItem", **line} for line in lines]
+    children += [{"__typename": "ShippingLine", **line} for line in shipping]
+    return [parent, *({**child, "__parentId": order["id"]} for child in children)]
+
+
+def bulk_connections(document: Any) -> int:
+    """How many connections a bulk query selects (Shopify allows five)."""
+    schema, count = admin_schema(), 0
+
+    def walk(selections: Any, parent: Any) -> None:
+        nonlocal count
+        for selection in selections.selections:
+            if selection.selection_set is None:
+                continue  # a scalar (or __typename)
+            kind = get_named_type(parent.fields[selection.name.value].type)
+            if not isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
+                continue
+            count += kind.name.endswith("Connection")
+            walk(selection.selection_set, kind)
+
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    walk(operation.selection_set, schema.query_type)
+    return count
 
 
 def graphql_order(number: int) -> dict[str, Any]:

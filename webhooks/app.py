@@ -12,6 +12,7 @@ from plugin.settings import Settings
 from storefront_widget import api as widget_api
 from storefront_widget import demo as widget_demo
 from storefront_widget.demo_shop import settings_to_start
+from webhooks import actions as custom_actions
 from webhooks import http_limits, metrics
 from webhooks import saleor as saleor_webhooks
 from webhooks import shopify as shopify_webhooks
@@ -41,6 +42,7 @@ def create_app(
     app.register_blueprint(saleor_webhooks.blueprint)
     app.register_blueprint(shopify_webhooks.blueprint)
     app.register_blueprint(widget_api.blueprint)
+    app.register_blueprint(custom_actions.blueprint)
     if settings.demo:
         # In production one anonymous GET of /demo would create a demo shop in the real database.
         app.register_blueprint(widget_demo.blueprint)

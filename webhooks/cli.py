@@ -23,10 +23,12 @@ from alembic.util import CommandError
 from prometheus_client import start_http_server
 
 from plugin.ledger import jobs
+from plugin.ledger.jobs import Lane
 from plugin.notifications.email_jobs import remind_expiring
 from plugin.observability import log_event, logging_config
 from plugin.rules.program import ProgramError
-from plugin.services import dead_letters, owner_pages, privacy, sweeps
+from plugin.services import actions as custom_actions
+from plugin.services import dead_letters, owner_pages, privacy, saleor_api_urls, sweeps
 from plugin.services.adjust import adjust as adjust_points
 from plugin.services.errors import ServiceError, UnknownShop
 from plugin.services.reconcile import reconcile_orders
@@ -244,7 +246,8 @@ def schedule_command(name: str, days: int) -> None:
 @main.command("remind-expiring")
 @click.option("--days", default=14, help="remind about points expiring within this many days")
 def remind_expiring_command(days: int) -> None:
-    """Queue one "points expiring" e-mail per lot that expires soon (each lot is reminded once)."""
+    """Queue one expiry e-mail per member about the points that expire soon (each expiry announced once, and
+    once more as a last chance `expiry.last_chance_days` before it, as the program says)."""
     loyalty = _loyalty()
 
     def remind(shop_id: int) -> dict[str, Any]:
@@ -255,10 +258,15 @@ def remind_expiring_command(days: int) -> None:
 
 @main.command()
 @click.option("--shop", type=SHOP, default=None, help="one shop (id or domain); all installed shops by default")
-@click.option("--since", default=None, help="import history since this ISO date instead of resuming")
+@click.option(
+    "--since", default=None, help="import the history since this ISO date (Shopify: one bulk operation) instead"
+)
 @click.option("--dry-run", is_flag=True, help="report what would be credited, change nothing")
 def reconcile(shop: int | None, since: str | None, dry_run: bool) -> None:
-    """Fetch orders updated on the platform and settle them, so a missed webhook loses nothing."""
+    """Fetch orders updated on the platform and settle them, so a missed webhook loses nothing.
+
+    With --since, a history import: its progress (orders read, imported, skipped) is logged after every
+    batch and shown on the admin's import page. A shop without an access token is skipped, and said so."""
     loyalty = _loyalty()
     start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
 
@@ -269,7 +277,9 @@ def reconcile(shop: int | None, since: str | None, dry_run: bool) -> None:
             raise UnknownShop(f"no shop {shop_id}")
         platform = loyalty.platform(found.platform)
         report = reconcile_orders(loyalty.uow, loyalty.clock, platform, shop_id, since=start, dry_run=dry_run)
-        return {"shop": shop_id, "orders": report.orders, "points": report.points, "dry_run": dry_run}
+        counts = {"orders": report.orders, "imported": report.imported, "skipped": report.skipped}
+        outcome = {"skipped_shop": report.skipped_shop} if report.skipped_shop else {}
+        return {"shop": shop_id, **counts, "points": report.points, "dry_run": dry_run, **outcome}
 
     _each_shop(loyalty, shop, {"reconcile": reconcile_shop})
 
@@ -312,9 +322,17 @@ def _summary(error: Exception) -> str:
 @click.option(
     "--metrics-port", type=click.IntRange(1, 65535), default=None, help="serve its Prometheus metrics on 127.0.0.1"
 )
-def worker(once: bool, idle_seconds: float, metrics_port: int | None) -> None:
+@click.option(
+    "--lanes",
+    default=",".join(Lane),
+    show_default=True,
+    callback=lambda _context, _option, value: _lanes(value),
+    help="the lanes this process works, comma-separated (e.g. deliveries: a process that only credits orders)",
+)
+def worker(once: bool, idle_seconds: float, metrics_port: int | None, lanes: tuple[Lane, ...]) -> None:
     """Drain the outbox: deliveries, platform calls, e-mails and scheduled jobs, each lane in a thread of its own;
-    retried with backoff; dead letters stay visible.
+    retried with backoff; dead letters stay visible. With --lanes, only those: run more processes of a lane
+    that falls behind (several processes share the work; a job is claimed by one).
 
     It rides out database outages, and on SIGTERM (how systemd stops it) or SIGINT it finishes the job
     in hand and exits 0. With --metrics-port it serves its job counts at http://127.0.0.1:PORT/metrics."""
@@ -338,12 +356,22 @@ def worker(once: bool, idle_seconds: float, metrics_port: int | None) -> None:
             loyalty.handlers,
             policy,
             stop,
+            lanes,
             idle_seconds=idle_seconds,
             once=once,
             alive=alive,
         )
     finally:
         loyalty.close()
+
+
+def _lanes(value: str) -> tuple[Lane, ...]:
+    """`deliveries,emails` as lanes, each once, in the order given; an unknown name is a usage error."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in {lane.value for lane in Lane}]
+    if unknown or not names:
+        raise click.BadParameter(f"{', '.join(unknown) or 'none'}: choose from {', '.join(Lane)}")
+    return tuple(Lane(name) for name in dict.fromkeys(names))
 
 
 @main.command("dead-letters")
@@ -391,6 +419,15 @@ def adjust(shop: int, member: int, points: int, reason: str, actor: str) -> None
     loyalty = _loyalty()
     available = adjust_points(loyalty.uow, loyalty.clock, shop, member, points, reason, actor)
     click.echo(f"available: {available}")
+
+
+@main.command("actions-key")
+@click.argument("shop", type=SHOP)
+def actions_key(shop: int) -> None:
+    """Make a new key for the shop's signed custom actions and print it; the old key stops working at once."""
+    loyalty = _loyalty()
+    key = custom_actions.new_key(loyalty.uow, loyalty.clock, shop)
+    _echo({"shop": shop, "url": f"{loyalty.settings.public_url.rstrip('/')}/actions/{shop}", "key": key})
 
 
 @main.command()
@@ -505,6 +542,40 @@ def _member_line(member: Member) -> dict[str, Any]:
         "debt": member.debt,
         "tier": member.tier,
     }
+
+
+@main.group("saleor-urls")
+def saleor_urls() -> None:
+    """The Saleor API URLs allowed to install the app: exact URLs, or patterns such as
+    https://*.saleor.cloud/graphql/ (a * stands for part of the host's first label only)."""
+
+
+@saleor_urls.command("add")
+@click.argument("url")
+def saleor_urls_add(url: str) -> None:
+    """Allow URL (or a pattern) to install the app."""
+    loyalty = _loyalty()
+    try:
+        stored, added = saleor_api_urls.allow(loyalty.uow, loyalty.clock, url)
+    except saleor_api_urls.BadApiUrl as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"{'allowed' if added else 'already allowed'}: {stored}")
+
+
+@saleor_urls.command("remove")
+@click.argument("url")
+def saleor_urls_remove(url: str) -> None:
+    """Stop URL (as listed) from installing the app; shops installed from it stay installed."""
+    if not saleor_api_urls.disallow(_loyalty().uow, url):
+        raise click.ClickException(f"not in the list: {url.strip()}")
+    click.echo(f"removed: {url.strip()}")
+
+
+@saleor_urls.command("list")
+def saleor_urls_list() -> None:
+    """Every allowed URL and pattern, with when it was added."""
+    for entry in saleor_api_urls.allowed(_loyalty().uow):
+        click.echo(f"{entry.url}\t{entry.added_at.isoformat()}")
 
 
 @main.command("rotate-token-key")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import Engine
@@ -27,6 +28,7 @@ from plugin.services.platform_jobs import platform_handlers
 from plugin.services.reconcile import reconcile_orders
 from plugin.services.records import Job
 from plugin.services.repositories import MemberCards, OwnerReads, UnitOfWork
+from plugin.services.shops import refresh_profile
 from plugin.settings import Settings
 from plugin.storage.database import make_engine
 from plugin.storage.inbox import SqlDeliveryIntake
@@ -116,7 +118,18 @@ def scheduled_handlers(loyalty: Loyalty) -> dict[JobKind, Handler]:
         with uow.read(job.shop_id) as tx:
             shop = tx.shop.get()
         if shop is not None and shop.installed:
-            reconcile_orders(uow, clock, loyalty.platform_of(shop), job.shop_id)
+            # The shop's name and address ride along: a renamed or moved shop signs its next mails right.
+            refresh_profile(uow, loyalty.platform_of(shop), job.shop_id)
+            # A history import the owner asked for on the import page carries its start date (and a dry run).
+            since = job.payload.get("since")
+            reconcile_orders(
+                uow,
+                clock,
+                loyalty.platform_of(shop),
+                job.shop_id,
+                since=datetime.fromisoformat(since) if since else None,
+                dry_run=bool(job.payload.get("dry_run")),
+            )
 
     runs: dict[JobKind, Callable[[Job], object]] = {
         JobKind.RELEASE_PENDING: lambda job: sweeps.release_pending(uow, clock, job.shop_id),

@@ -34,6 +34,7 @@ from plugin.platforms.saleor.signatures import (
 )
 from plugin.platforms.saleor.snippets import order_confirmation_handlebars
 from plugin.rules.program import Program
+from plugin.services import saleor_api_urls
 from plugin.services.deliveries import accept_delivery
 from plugin.services.orders import estimate_checkout
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
@@ -96,6 +97,7 @@ def manifest() -> Response:
         supportUrl=f"{base}/saleor/app",
         brand={"logo": {"default": f"{base}/saleor/logo.png"}},
         requiredSaleorVersion=">=3.21 <4",
+        extensions=_extensions(base),
         webhooks=[
             {
                 "name": "loyalty-orders",
@@ -120,6 +122,41 @@ def manifest() -> Response:
             },
         ],
     )
+
+
+def _extensions(base: str) -> list[dict[str, Any]]:
+    """The app's part of the dashboard: widgets on a customer's and an order's page, and the members page under
+    Customers. Widgets get their token and ids in a POST (admin/saleor_widgets.py), never in a URL."""
+    post = {"widgetTarget": {"method": "POST"}}
+    return [
+        {
+            "identifier": "loyalty-customer",
+            "label": "Loyalty points",
+            "mount": "CUSTOMER_DETAILS_WIDGETS",
+            "target": "WIDGET",
+            "permissions": ["MANAGE_USERS"],
+            "url": f"{base}/admin/saleor/widgets/customer",
+            "options": post,
+        },
+        {
+            "identifier": "loyalty-order",
+            "label": "Loyalty points",
+            "mount": "ORDER_DETAILS_WIDGETS",
+            "target": "WIDGET",
+            "permissions": ["MANAGE_ORDERS"],
+            "url": f"{base}/admin/saleor/widgets/order",
+            "options": post,
+        },
+        {
+            "identifier": "loyalty-members",
+            "label": "Loyalty members",
+            "mount": "NAVIGATION_CUSTOMERS",
+            "target": "APP_PAGE",
+            "permissions": ["MANAGE_USERS"],
+            # An app page's URL is a path the dashboard appends to appUrl: /admin/saleor/members.
+            "url": "/members",
+        },
+    ]
 
 
 @blueprint.get("/saleor/app")
@@ -156,7 +193,7 @@ def register() -> tuple[Response, int]:
             app.uow,
             app.clock,
             app.settings.program,
-            app.settings.saleor.allowed_api_urls,
+            lambda api_url: saleor_api_urls.may_install(app.uow, api_url),
             request.headers.get("Saleor-Api-Url", ""),
             token if isinstance(token, str) else "",
             domain=request.headers.get("Saleor-Domain"),
@@ -180,7 +217,7 @@ def webhook() -> tuple[Response, int]:
         shop, credentials = shops.with_credentials(PLATFORM, api_url)
     if shop is None:
         # Manifest webhooks exist before the token reaches us: ask Saleor to retry an allowed shop.
-        allowed = api_url in app.settings.saleor.allowed_api_urls
+        allowed = saleor_api_urls.may_install(app.uow, api_url)
         return _answer(503 if allowed else 401, "installing" if allowed else "unknown_shop", event)
     g.shop_id = shop.id
     if not shop.installed or not credentials.get("jwks"):
@@ -226,8 +263,8 @@ def _order_event(app: Loyalty, shop: Shop, raw: bytes, event: str, api_url: str)
     # Retries and eventDeliveryRetry resend identical bytes, so the delivery id is their digest. The
     # worker records it with the order's new state in one transaction (plugin/services/deliveries.py).
     delivery_id = hashlib.sha256(raw + b"|" + event.encode() + b"|" + api_url.encode()).hexdigest()
-    accept_delivery(app.intake, app.clock.now(), PLATFORM, api_url, event, delivery_id, facts)
-    return _answer(200, "accepted", event)
+    queued = accept_delivery(app.intake, app.clock.now(), PLATFORM, api_url, event, delivery_id, facts)
+    return _answer(200, "accepted" if queued else "absorbed", event)
 
 
 def _claim_jwks_fetch(app: Loyalty, shop: Shop, seen: dict[str, Any], now: float) -> bool:

@@ -43,6 +43,19 @@ LANE_KINDS: dict[Lane, frozenset[JobKind]] = {
 KEEP_KEY_WHEN_DONE = LANE_KINDS[Lane.SCHEDULED]
 
 
+# By platform, the calls-lane kinds whose jobs of one shop share a call, and how many one call carries:
+# Shopify's `metafieldsSet` takes 25 metafields, one per order and three per member (balance, pending, tier).
+# Saleor writes each order's and member's metadata alone.
+CALLS_TOGETHER: dict[str, dict[JobKind, int]] = {
+    "shopify": {JobKind.PUBLISH_ORDER_POINTS: 25, JobKind.PUBLISH_MEMBER: 8}
+}
+
+
+# Kinds whose job reads what it writes when it runs (the member's balance now), so one waiting job absorbs
+# every newer one; once claimed it frees its dedupe key, and a change after its read queues a fresh write.
+FREE_KEY_WHEN_CLAIMED = frozenset({JobKind.PUBLISH_MEMBER})
+
+
 def lane_of(kind: JobKind) -> Lane:
     """The lane a job of this kind waits in."""
     return next((lane for lane, kinds in LANE_KINDS.items() if kind in kinds), Lane.CALLS)
@@ -86,14 +99,28 @@ def code_issued(redemption_id: int, member_id: int) -> OutboxJob:
 
 
 def withdraw_code(redemption_id: int) -> OutboxJob:
-    """Delete an expired unused code on the platform and give its points back."""
+    """Take a code off the platform, expired unused or handed back by the member, and give its points back."""
     return OutboxJob(JobKind.WITHDRAW_CODE, {"redemption_id": redemption_id}, keys.withdraw_code_job(redemption_id))
 
 
-def points_expiring(member_id: int, lots: list[tuple[int, datetime]]) -> OutboxJob:
-    """The one reminder e-mail about all of a member's lots (id, expiry) that expire soon."""
-    payload = {"member_id": member_id, "lots": [{"id": lot_id, "expires_at": at.isoformat()} for lot_id, at in lots]}
-    return OutboxJob(JobKind.POINTS_EXPIRING, payload, keys.expiring_job(member_id, min(lot_id for lot_id, _ in lots)))
+def points_expiring(member_id: int, lots: list[tuple[int, datetime]], last_chance: bool = False) -> OutboxJob:
+    """The one reminder e-mail (or last-chance e-mail) about all of a member's lots (id, expiry) that expire soon."""
+    payload: dict[str, Any] = {
+        "member_id": member_id,
+        "lots": [{"id": lot_id, "expires_at": at.isoformat()} for lot_id, at in lots],
+    }
+    if last_chance:  # a reminder's payload stays as queued reminders were written
+        payload["last_chance"] = True
+    first_lot = min(lot_id for lot_id, _ in lots)
+    return OutboxJob(JobKind.POINTS_EXPIRING, payload, keys.expiring_job(member_id, first_lot, last_chance))
+
+
+def balance_expiring(member_id: int, expires_at: datetime, last_chance: bool) -> OutboxJob:
+    """The reminder (or last-chance) e-mail that an inactive member's whole balance expires at `expires_at`."""
+    payload: dict[str, Any] = {"member_id": member_id, "balance_expires_at": expires_at.isoformat()}
+    if last_chance:
+        payload["last_chance"] = True
+    return OutboxJob(JobKind.POINTS_EXPIRING, payload, keys.balance_expiring_job(member_id, expires_at, last_chance))
 
 
 def delivery(kind: JobKind, platform: str, topic: str, delivery_id: str, facts: dict[str, Any]) -> OutboxJob:

@@ -41,6 +41,15 @@ def adjustment_entry(request_id: str) -> str:
     return f"adjust:{request_id}"
 
 
+def action_entry(request_id: str) -> str:
+    """A custom action's award, by the id the reporting app gave it."""
+    return f"action:{request_id}"
+
+
+def action_reversal_entry(request_id: str) -> str:
+    return f"action:{request_id}:reversed"
+
+
 def starting_balance_entry(customer_key: str) -> str:
     """A starting balance from a CSV import; `customer_key` names the row's customer (c:id or e:email)."""
     return f"import:balance:{customer_key}"
@@ -74,9 +83,15 @@ def withdraw_code_job(redemption_id: int) -> str:
     return f"withdraw:{redemption_id}"
 
 
-def expiring_job(member_id: int, first_lot_id: int) -> str:
-    # A lot is claimed for a reminder once: its first lot makes each digest's key unique, a repeat none.
-    return f"expiring:{member_id}:{first_lot_id}"
+def expiring_job(member_id: int, first_lot_id: int, last_chance: bool) -> str:
+    # A lot is claimed for a reminder once (and once for a last chance): its first lot makes each digest's key
+    # unique, a repeat none.
+    return f"expiring:{member_id}:{first_lot_id}{':last' if last_chance else ''}"
+
+
+def balance_expiring_job(member_id: int, expires_at: datetime, last_chance: bool) -> str:
+    # An inactive member's balance expires at one moment, announced once per kind of mail.
+    return f"expiring:{member_id}:balance:{expires_at.isoformat()}{':last' if last_chance else ''}"
 
 
 def delivery_job(platform: str, delivery_id: str) -> str:

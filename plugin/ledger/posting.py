@@ -24,7 +24,7 @@ from plugin.ledger.model import (
     take_for_spending,
 )
 from plugin.ledger.postings import NO_CHANGE, BalanceChange, NewLot, Posting, Postings, Settlement, TierChange
-from plugin.rules.orders import OrderState, earn_basis, points_deserved
+from plugin.rules.orders import OrderState, money_earning, points_deserved
 from plugin.rules.program import ExpiryMode, Program, RefundShortfall, TierMeasure, TierPeriod, Tiers
 from plugin.rules.tiers import change_reason, settle_tier
 
@@ -213,7 +213,8 @@ def order_due(order: EarningOrder) -> OrderFigures:
     """The points the order deserves in its current state and the money it earns on (postings unchanged)."""
     state = order.state
     deserved = points_deserved(state, order.program, order.multiplier)
-    basis = earn_basis(state, order.program.earn_basis) if state.paid and not state.cancelled else ZERO
+    # In the program's currency, by the owner's rate: a tier measured in money spent adds up one currency.
+    basis = money_earning(state, order.program) if state.paid and not state.cancelled else ZERO
     return OrderFigures(deserved, order.figures.postings, basis)
 
 

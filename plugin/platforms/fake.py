@@ -16,7 +16,10 @@ from plugin.services.platform import (
     PlatformRejected,
     PlatformUnavailable,
     Shop,
+    ShopProfile,
 )
+
+DEMO_PROFILE = ShopProfile("Demo Shop", "Dorpsstraat 1, 1234 AB Amsterdam, Netherlands")
 
 
 class Failure(StrEnum):
@@ -35,9 +38,11 @@ class FakePlatform:
     deleted: list[str] = field(default_factory=list)
     members: dict[str, MemberSnapshot] = field(default_factory=dict)
     order_points: dict[str, int] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)  # code texts customers used in an order
     orders: list[OrderFacts] = field(default_factory=list)
     fail_next: list[Failure] = field(default_factory=list)
     calls: int = 0
+    profile: ShopProfile = field(default_factory=lambda: DEMO_PROFILE)
 
     @contextmanager
     def _call(self) -> Iterator[None]:
@@ -70,6 +75,20 @@ class FakePlatform:
             self.deleted.append(platform_id)
             self.codes.pop(platform_id.removeprefix("fake-"), None)
 
+    def shop_profile(self, shop: Shop) -> ShopProfile:
+        """The profile given to the fake."""
+        with self._call():
+            return self.profile
+
+    def withdraw_unused(self, shop: Shop, platform_id: str) -> bool:
+        """Forget the code unless it was used; one the fake never had counts as withdrawn."""
+        with self._call():
+            if platform_id.removeprefix("fake-") in self.used:
+                return False
+            self.deleted.append(platform_id)
+            self.codes.pop(platform_id.removeprefix("fake-"), None)
+            return True
+
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
         """Keep the customer's latest snapshot."""
         with self._call():
@@ -84,3 +103,7 @@ class FakePlatform:
         """The orders given to the fake, those without an update time included."""
         with self._call():
             yield from (facts for facts in self.orders if facts.updated_at is None or facts.updated_at >= since)
+
+    def past_orders(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
+        """The orders given to the fake, as for reconcile."""
+        return self.orders_updated_since(shop, since)

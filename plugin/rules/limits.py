@@ -27,3 +27,4 @@ LANGUAGE_LENGTH = 8  # a language as stored: the first part of a locale ("pt" of
 CURRENCY_LENGTH = 3  # ISO 4217
 DOMAIN_LENGTH = 255  # a shop's domain or Saleor API URL
 TOPIC_LENGTH = 64  # a webhook topic or event name
+ACTION_ID_LENGTH = 100  # the id another app gives a custom action it reports (webhooks/actions.py)

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, Overflow
 from enum import StrEnum
 
+from plugin.rules.limits import MAX_AMOUNT
 from plugin.rules.program import EarnBasis, Program, Rounding
 
 ZERO = Decimal(0)
@@ -165,6 +166,16 @@ _ROUNDING = {Rounding.DOWN: ROUND_FLOOR, Rounding.HALF_UP: ROUND_HALF_UP, Roundi
 _EXACT = Context(prec=60, traps=[InvalidOperation, Overflow])
 
 
+def money_earning(state: OrderState, program: Program) -> Decimal:
+    """The order's earn basis in the program's currency, by the owner's rate; zero in a currency without one."""
+    rate = program.rate(state.currency)
+    if rate is None:
+        return ZERO
+    # Converting after the refunds are subtracted is exact: every refund is in the order's own currency.
+    # At most the largest amount an order may have, so points and the stored basis keep their bounds.
+    return min(_EXACT.multiply(earn_basis(state, program.earn_basis), rate), MAX_AMOUNT)
+
+
 def points_for_amount(amount: Decimal, program: Program, multiplier: Decimal = Decimal(1)) -> int:
     """Points for an amount of money under the program, before any order conditions."""
     raw = _EXACT.multiply(_EXACT.multiply(amount, program.points_per_unit), multiplier)
@@ -177,7 +188,7 @@ def points_deserved(
     """Points the order deserves in its current state: zero unless paid, kept and earning."""
     if not earning or not state.paid or state.cancelled:
         return 0
-    amount = earn_basis(state, program.earn_basis)
+    amount = money_earning(state, program)
     # no mutate: an amount of exactly 0 earns 0 points with `< ZERO` too; the minimum-order test guards the rest.
     if amount <= ZERO or amount < program.minimum_order:  # pragma: no mutate
         return 0

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from plugin.rules.limits import MAX_ADJUSTMENT
+
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+# A Saleor channel's slug, as Saleor allows it.
+ChannelSlug = Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,255}$")]
+# A product variant's id on either platform: a Shopify gid or a Saleor (base64) global id.
+VariantId = Annotated[str, Field(pattern=r"^(gid://shopify/ProductVariant/[0-9]{1,20}|[A-Za-z0-9+/=]{1,200})$")]
+# A product image as the platform serves it: https only, so the widget never mixes content.
+ImageUrl = Annotated[str, Field(pattern=r"^https://[^\s\"'<>]{1,2000}$")]
 
 
 class Strict(BaseModel):
@@ -41,6 +49,8 @@ class ExpiryMode(StrEnum):
 class Expiry(Strict):
     mode: ExpiryMode = ExpiryMode.NONE
     months: Annotated[int, Field(ge=1, le=120)] = 12
+    # The last-chance mail goes this many days before points expire (0: none), after the earlier reminder.
+    last_chance_days: Annotated[int, Field(ge=0, le=60)] = 3
 
     @property
     def enabled(self) -> bool:
@@ -92,6 +102,9 @@ class RewardKind(StrEnum):
     FIXED_AMOUNT = "fixed_amount"
     PERCENTAGE = "percentage"
     FREE_SHIPPING = "free_shipping"
+    FREE_PRODUCT = "free_product"
+    # Any amount: every `points` buys `amount` off, the member chooses how many steps (a fixed amount code).
+    VARIABLE_AMOUNT = "variable_amount"
 
 
 class Reward(Strict):
@@ -106,6 +119,19 @@ class Reward(Strict):
     combines_with_order_discounts: bool = False
     combines_with_product_discounts: bool = False
     combines_with_shipping_discounts: bool = True
+    # Where the code is issued and usable; None: the program's own currency and channel.
+    currency: CurrencyCode | None = None
+    channel: ChannelSlug | None = None
+    # A free product: the platform's variant id (Shopify gid://shopify/ProductVariant/N, Saleor's id), and what
+    # the widget shows of it, kept with the reward so the storefront never asks the platform.
+    variant: VariantId | None = None
+    product_title: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    product_image: ImageUrl | None = None
+    # A variable_amount reward: the most points one code may take, and the largest share (%) of the order
+    # its amount may be. The cart is unknown when the code is made, so the share becomes the code's minimum
+    # order: at most 50% means a code of EUR 7.50 needs an order of at least EUR 15.00.
+    maximum_points: Annotated[int, Field(ge=1, le=MAX_ADJUSTMENT)] | None = None
+    maximum_order_share: Annotated[Decimal, Field(gt=0, le=100)] | None = None
 
     @model_validator(mode="after")
     def _value_fits_kind(self) -> Self:
@@ -113,7 +139,77 @@ class Reward(Strict):
             raise ValueError("amount: a fixed_amount reward needs an amount")
         if self.kind is RewardKind.PERCENTAGE and self.percentage is None:
             raise ValueError("percentage: a percentage reward needs a percentage")
+        if self.kind is RewardKind.FREE_PRODUCT:
+            if self.variant is None:
+                raise ValueError("variant: a free_product reward needs a product variant")
+            if self.amount is not None or self.percentage is not None:
+                raise ValueError("kind: a free_product reward is the whole product, without an amount or percentage")
+        elif self.variant is not None:
+            raise ValueError("variant: only a free_product reward names a product variant")
         return self
+
+    @model_validator(mode="after")
+    def _steps_fit(self) -> Self:
+        if self.kind is not RewardKind.VARIABLE_AMOUNT:
+            if self.maximum_points is not None or self.maximum_order_share is not None:
+                raise ValueError("maximum_points: only a variable_amount reward has a maximum")
+            return self
+        if self.amount is None:
+            raise ValueError("amount: a variable_amount reward needs the amount each step of points buys")
+        if self.minimum_points % self.points:
+            raise ValueError(f"minimum_points: must be a multiple of the step of {self.points} points")
+        if self.maximum_points is not None:
+            if self.maximum_points % self.points:
+                raise ValueError(f"maximum_points: must be a multiple of the step of {self.points} points")
+            if self.maximum_points < self.least_points:
+                raise ValueError(f"maximum_points: must be at least the minimum of {self.least_points} points")
+        return self
+
+    @property
+    def least_points(self) -> int:
+        """The fewest points a redemption of this reward takes (and a member needs to have)."""
+        return max(self.points, self.minimum_points)
+
+    def most_points(self, available: int) -> int:
+        """The most points a member with `available` points may spend on a variable reward: whole steps."""
+        most = available - available % self.points
+        return most if self.maximum_points is None else min(most, self.maximum_points)
+
+    def for_points(self, points: int) -> Reward:
+        """What exactly `points` buy: a fixed reward itself, a variable one as the fixed amount they make.
+
+        PointsRefused (naming the bound) for points the reward cannot take."""
+        if self.kind is not RewardKind.VARIABLE_AMOUNT:
+            if points != self.points:
+                raise PointsRefused(f"points: this reward takes exactly {self.points} points")
+            return self
+        if points % self.points:
+            raise PointsRefused(f"points: must be a multiple of {self.points}")
+        if points < self.least_points:
+            raise PointsRefused(f"points: at least {self.least_points}")
+        if self.maximum_points is not None and points > self.maximum_points:
+            raise PointsRefused(f"points: at most {self.maximum_points}")
+        assert self.amount is not None  # _steps_fit
+        amount = self.amount * (points // self.points)
+        minimum_order = self.minimum_order
+        if self.maximum_order_share is not None:
+            needed = (amount * 100 / self.maximum_order_share).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+            minimum_order = max(minimum_order, needed)
+        return self.model_copy(
+            update={
+                "kind": RewardKind.FIXED_AMOUNT,
+                "points": points,
+                "amount": amount,
+                "minimum_points": 0,
+                "minimum_order": minimum_order,
+                "maximum_points": None,
+                "maximum_order_share": None,
+            }
+        )
+
+
+class PointsRefused(ValueError):
+    """Points a reward cannot be redeemed for; the message names the bound."""
 
 
 class Enrollment(StrEnum):
@@ -131,6 +227,39 @@ class Bonuses(Strict):
     birthday: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
 
 
+class ActionPeriod(StrEnum):
+    """The period a custom action's cap counts in (UTC): from midnight, from Monday, from the 1st."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+class CustomAction(Strict):
+    """Something a member did that another app vouches for (a review, a survey): points for each time, up to
+    `cap` times per member per period. The caller may award fewer points than `points`, never more."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+    points: Annotated[int, Field(ge=1, le=MAX_ADJUSTMENT)]
+    cap: Annotated[int, Field(ge=1, le=1000)] = 1
+    per: ActionPeriod = ActionPeriod.DAY
+
+
+class CurrencyRate(Strict):
+    """What one unit of another currency counts as in the program's currency ("1 PLN counts as 0.25 USD")."""
+
+    currency: CurrencyCode
+    # Up to 10^6 (1 KWD is some 85,000 VND); what an order converts to is capped at limits.MAX_AMOUNT anyway.
+    rate: Annotated[Decimal, Field(gt=0, le=10**6, decimal_places=10, allow_inf_nan=False)]
+
+
+class UnratedCurrency(StrEnum):
+    """What an order in a currency without a rate earns: nothing, unless the owner says one unit counts as one."""
+
+    EARN_NOTHING = "earn_nothing"
+    ONE_FOR_ONE = "one_for_one"
+
+
 class RefundShortfall(StrEnum):
     CLAMP = "clamp"
     NEGATIVE = "negative"
@@ -140,7 +269,11 @@ class Program(Strict):
     """Every setting of a shop's program; `Program.parse` gives errors that name the field."""
 
     terms_version: Annotated[str, Field(min_length=1, max_length=40)] = "1"
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    currency: CurrencyCode = "EUR"
+    # Saleor: the channel rewards are issued in (one selling in `currency`); None until one is known.
+    channel: ChannelSlug | None = None
+    currency_rates: tuple[CurrencyRate, ...] = ()
+    unrated_currency: UnratedCurrency = UnratedCurrency.EARN_NOTHING
     # At most 100: an order of the largest amount (limits.MAX_AMOUNT) times the top tier's x10 stays inside BIGINT.
     points_per_unit: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(1)
     rounding: Rounding = Rounding.DOWN
@@ -153,6 +286,8 @@ class Program(Strict):
     enrollment: Enrollment = Enrollment.OPT_IN
     guest_claim: GuestClaim = GuestClaim()
     bonuses: Bonuses = Bonuses()
+    # Points for what other apps vouch for, through the signed custom action endpoint (webhooks/actions.py).
+    actions: tuple[CustomAction, ...] = ()
     refund_shortfall: RefundShortfall = RefundShortfall.CLAMP
 
     @model_validator(mode="after")
@@ -162,8 +297,52 @@ class Program(Strict):
             raise ValueError("rewards: reward ids must be unique")
         return self
 
+    @model_validator(mode="after")
+    def _unique_actions(self) -> Self:
+        names = [action.name for action in self.actions]
+        if len(set(names)) != len(names):
+            raise ValueError("actions: action names must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _one_rate_per_currency(self) -> Self:
+        # A rate for the program's own currency is allowed (and unused): a currency changed at install or on
+        # the Setup page must never make a stored program unloadable.
+        rated = [rate.currency for rate in self.currency_rates]
+        if len(set(rated)) != len(rated):
+            raise ValueError("currency_rates: one rate per currency")
+        return self
+
+    def action(self, name: str) -> CustomAction | None:
+        return next((action for action in self.actions if action.name == name), None)
+
     def reward(self, reward_id: str) -> Reward | None:
         return next((reward for reward in self.rewards if reward.id == reward_id), None)
+
+    def rate(self, currency: str) -> Decimal | None:
+        """What one unit of `currency` counts as in the program's currency; None: orders in it earn nothing."""
+        if currency == self.currency:
+            return Decimal(1)
+        found = next((rate.rate for rate in self.currency_rates if rate.currency == currency), None)
+        if found is None and self.unrated_currency is UnratedCurrency.ONE_FOR_ONE:
+            return Decimal(1)
+        return found
+
+    def reward_currency(self, reward: Reward) -> str:
+        """The currency a reward's code is issued in."""
+        return reward.currency or self.currency
+
+    def reward_channel(self, reward: Reward) -> str | None:
+        """The Saleor channel a reward's code is issued in (None on Shopify, or while no channel is chosen)."""
+        if reward.channel is not None:
+            return reward.channel
+        return self.channel if self.reward_currency(reward) == self.currency else None
+
+    def offers(self, reward: Reward, channel: str | None) -> bool:
+        """Whether a customer can use the reward: in their Saleor channel, or (no channel) in the program's currency."""
+        if channel is None:
+            return self.reward_currency(reward) == self.currency
+        return self.reward_channel(reward) == channel
 
     @classmethod
     def parse(cls, data: object) -> Program:

@@ -122,7 +122,8 @@ def point_value(program: Program) -> Decimal | None:
     values = [
         reward.amount / reward.points
         for reward in program.rewards
-        if reward.kind is RewardKind.FIXED_AMOUNT and reward.amount is not None
+        # A variable reward's amount is what one step of its points buys: the same money per point.
+        if reward.kind in (RewardKind.FIXED_AMOUNT, RewardKind.VARIABLE_AMOUNT) and reward.amount is not None
     ]
     return max(values) if values else None
 

@@ -4,12 +4,17 @@ Orders the shop has never seen are settled in memory by the same pure settlement
 (plugin/ledger/posting.py), on running accounts, and written together with bulk statements (one
 transaction per batch). Orders it already knows, and a second event for an order in the same batch,
 go through record_order_in, so a re-import changes nothing.
+
+A customer who joins by an imported order claims their earlier orders (guest orders with their e-mail,
+their own from before joining) as every other join does. The claim comes at the end of the batch, once its
+orders are written; a guest order the batch holds from after the join is written after the claim, so it is
+not taken for an earlier one.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +35,7 @@ from plugin.services.errors import UnknownShop
 from plugin.services.orders import record_order_in
 from plugin.services.records import ConsentSource, Member, MemberStatus, OrderRecord
 from plugin.services.repositories import Transaction, UnitOfWork
-from plugin.services.settlement import account_of
+from plugin.services.settlement import account_of, claim_orders
 
 ZERO = Decimal(0)
 NOTHING_YET = OrderFigures(credited=0, postings=0, basis=ZERO)
@@ -38,10 +43,17 @@ NOTHING_YET = OrderFigures(credited=0, postings=0, basis=ZERO)
 
 @dataclass
 class ImportReport:
-    orders: int = 0
+    orders: int = 0  # read from the platform
     points: int = 0
     changed_orders: list[str] = field(default_factory=list)
     dry_run: bool = False
+    imported: int = 0  # new to the shop, written (or, in a dry run, would be)
+    skipped_shop: str | None = None  # why reconcile read nothing from the shop at all
+
+    @property
+    def skipped(self) -> int:
+        """Orders the shop already had (or read twice): recorded again, which changes nothing unless they did."""
+        return self.orders - self.imported
 
 
 def import_history(
@@ -52,21 +64,27 @@ def import_history(
     *,
     dry_run: bool = False,
     batch_size: int = 1000,
+    progress: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Record past orders in batches (one transaction each) with the result record_order would give."""
+    """Record past orders in batches (one transaction each) with the result record_order would give.
+
+    `progress` hears the report so far after each batch (a long import shows how far it got)."""
     report = ImportReport(dry_run=dry_run)
-    for count, changes in in_transactions(
+    for count, new, changes in in_transactions(
         uow, clock, shop_id, chunks(orders, batch_size), _import_batch, dry_run=dry_run
     ):
         report.orders += count
+        report.imported += new
         for order_ref, change in changes:
             report.points += change
             report.changed_orders.append(order_ref)
+        if progress is not None:
+            progress(report)
     return report
 
 
-def _import_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> tuple[int, list[tuple[str, int]]]:
-    """Import one batch; returns its size and (order_ref, points posted) for each order that changed."""
+def _import_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> tuple[int, int, list[tuple[str, int]]]:
+    """Import one batch; returns its size, how many were new and (order_ref, points posted) for each that changed."""
     if tx.shop.get() is None:
         raise UnknownShop(str(tx.shop_id))
     known = tx.orders.known([facts.order_ref for facts in batch])
@@ -79,11 +97,17 @@ def _import_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> tu
             new[facts.order_ref] = facts
     with _collector_paused():
         changes = _post_new_orders(tx, now, list(new.values()))
+    customers = {facts.customer_ref for facts in again if facts.customer_ref}
+    before = tx.members.many(customers) if customers else {}
     for facts in again:
         outcome = record_order_in(tx, now, facts, kind=EntryKind.IMPORT)
         if outcome.change:
             changes.append((outcome.order_ref, outcome.change))
-    return len(batch), changes
+    if customers:
+        # record_order_in leaves an import's join unclaimed: the claim is this batch's, as for its new orders.
+        after = tx.members.many(customers).items()
+        _claim(tx, now, [m for c, m in after if m.active and not (c in before and before[c].active)])
+    return len(batch), len(new), changes
 
 
 @contextmanager
@@ -107,15 +131,17 @@ def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) ->
     current = tx.programs.current()
     program = current[1]
     states = [merge(None, facts) for facts in batch]
-    buyers, members, joined_jobs = _buyers(tx, now, states, program)
+    buyers, members, joined_jobs, joins = _buyers(tx, now, states, program)
     accounts = {member.id: account_of(tx, member, program, now) for member in members.values()}
     # New members are published whether or not one of their orders earns in this batch.
     tx.outbox.enqueue(joined_jobs, now)
     postings = Postings()
     orders: list[OrderRecord] = []
+    after_joining: list[OrderRecord] = []  # guest orders from after a member joined with their e-mail
+    joined_with = {members[customer].email: at for customer, at in joins.items() if members[customer].email}
     uses: list[tuple[str, str]] = []
     changes: list[tuple[str, int]] = []
-    for state in states:
+    for at, state in enumerate(states):
         member = buyers.get(state.order_ref)
         order = OrderRecord(id=0, order_ref=state.order_ref, state=state, paid_at=now if state.paid else None)
         if member is not None and state.paid:
@@ -125,14 +151,25 @@ def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) ->
                 changes.append((order.order_ref, order.credited))
         elif member is not None:
             order.member_id = member.id
-        orders.append(order)
+        joined_at = joined_with.get(state.email.lower()) if state.customer_ref is None and state.email else None
+        (after_joining if joined_at is not None and joined_at < at else orders).append(order)
         uses.extend((code, state.order_ref) for code in state.discount_codes)
     if tx.orders.add_many(orders, now) != len(orders):
         raise Raced()
     tx.redemptions.consume_codes(uses, now)
     postings.jobs = _first_of_each(postings.jobs)
     tx.ledger.apply(postings, new=True)
+    _claim(tx, now, [members[customer] for customer in joins])
+    if after_joining and tx.orders.add_many(after_joining, now) != len(after_joining):
+        raise Raced()
     return changes
+
+
+def _claim(tx: Transaction, now: datetime, joined: list[Member]) -> None:
+    """The members who joined in this batch claim their earlier orders; a second claim finds nothing left."""
+    _version, program = tx.programs.current()
+    for member in joined:
+        claim_orders(tx, now, tx.members.get(member.id, lock=True) or member, program)
 
 
 def _earn(
@@ -169,18 +206,19 @@ def _first_of_each(queued: list[OutboxJob]) -> list[OutboxJob]:
 
 def _buyers(
     tx: Transaction, now: datetime, states: list[OrderState], program: Program
-) -> tuple[dict[str, Member], dict[str, Member], list[OutboxJob]]:
+) -> tuple[dict[str, Member], dict[str, Member], list[OutboxJob], dict[str, int]]:
     """The active member behind each order, enrolling buyers exactly when record_order would.
 
     Returns the buyers by order, every member involved by customer (row-locked for the rest of the
-    transaction) and the jobs that publish new members. Customers new to the shop join together in one
-    statement (the first import makes nearly all of a shop's members); one who had left and opts in
-    again goes through enroll.
+    transaction), the jobs that publish new members and where in `states` each customer joined.
+    Customers new to the shop join together in one statement (the first import makes nearly all of a
+    shop's members); one who had left and opts in again goes through enroll.
     """
     members = tx.members.many({state.customer_ref for state in states if state.customer_ref}, lock=True)
     joining: dict[str, dict[str, Any]] = {}
+    joins: dict[str, int] = {}
     buying: dict[str, str] = {}  # order_ref: customer_ref of an active member at that order
-    for state in states:
+    for at, state in enumerate(states):
         customer = state.customer_ref
         if customer is None:
             continue  # a guest: remembered by e-mail on the order row, claimable later
@@ -188,10 +226,12 @@ def _buyers(
         wants_in = state.opted_in or program.enrollment is Enrollment.AUTOMATIC
         if member is None and wants_in and customer not in joining:
             joining[customer] = _joining(state, program, now)
+            joins[customer] = at
         elif member is not None and member.status == MemberStatus.OPTED_OUT and state.opted_in:
             member = members[customer] = membership.enroll(
                 tx, now, customer, state.email, ConsentSource.IMPORT, locale=state.locale, claim=False
             )
+            joins[customer] = at
         if customer in joining or (member is not None and member.active):
             buying[state.order_ref] = customer
     joined = tx.members.add_many(list(joining.values()))
@@ -199,7 +239,8 @@ def _buyers(
         raise Raced()  # the redo finds those customers' member rows
     members.update(joined)
     published = [jobs.publish_member(member.id) for member in joined.values()]
-    return {order_ref: members[customer] for order_ref, customer in buying.items()}, members, published
+    buyers = {order_ref: members[customer] for order_ref, customer in buying.items()}
+    return buyers, members, published, joins
 
 
 def _joining(state: OrderState, program: Program, now: datetime) -> dict[str, Any]:

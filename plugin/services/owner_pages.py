@@ -19,7 +19,7 @@ from plugin.rules.program import Program
 from plugin.rules.tiers import multiplier_of
 from plugin.services import analytics
 from plugin.services.platform import Shop
-from plugin.services.records import ConsentSource, DataRequest, Member, MemberStatus, Redemption
+from plugin.services.records import DataRequest, Member, MemberStatus, Redemption
 from plugin.services.repositories import OwnerReads, UnitOfWork
 
 # A page view spends at most about this long on a first build of a large shop's pre-aggregate.
@@ -42,7 +42,6 @@ MEMBER_EXPORT_COLUMNS = (
 )
 # Only a customer's own opt-in is consent to marketing e-mails; an automatic enrolment, an import or a staff
 # entry makes a member, not a subscriber.
-MARKETING_CONSENT = frozenset({ConsentSource.CHECKOUT, ConsentSource.WIDGET})
 
 
 @dataclass(frozen=True)
@@ -187,7 +186,7 @@ def marketing_status(member: Member) -> str:
     """What the owner is told about a member's marketing e-mails: subscribed, unsubscribed or no_consent."""
     if member.unsubscribed:
         return "unsubscribed"
-    if member.active and member.consent_source in MARKETING_CONSENT:
+    if member.receives_marketing:
         return "subscribed"
     return "no_consent"
 

@@ -23,6 +23,31 @@ class Shop:
     locale: str = "en"
     installed: bool = True
     program_version: int | None = None
+    name: str | None = None  # the shop's display name on its platform; None until fetched
+    address: str | None = None  # its postal address as one line: "street, postcode city, country"
+
+
+@dataclass(frozen=True)
+class ShopProfile:
+    """How the shop presents itself on its platform: the name and address its mails are signed with."""
+
+    name: str
+    address: str | None
+
+
+def address_line(street: str | None, postcode: str | None, city: str | None, country: str | None) -> str | None:
+    """An address as one line, "street, postcode city, country", leaving out what the platform left empty."""
+    town = " ".join(part.strip() for part in (postcode, city) if part and part.strip())
+    parts = [part.strip() for part in (street, town, country) if part and part.strip()]
+    return ", ".join(parts) or None
+
+
+@dataclass(frozen=True)
+class SalesChannel:
+    """A Saleor channel that sells: its slug and the currency of its prices."""
+
+    slug: str
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -39,9 +64,11 @@ class CodeRequest:
     expires_at: datetime
     title: str
     minimum_order: Decimal = Decimal(0)
+    channel: str | None = None  # Saleor: the channel the code is issued in; None: any in `currency`
     combines_with_order_discounts: bool = False
     combines_with_product_discounts: bool = False
     combines_with_shipping_discounts: bool = True
+    variant: str | None = None  # a free product: the one variant the code makes free (one unit of it)
 
 
 @dataclass(frozen=True)
@@ -88,6 +115,16 @@ class Platform(Protocol):
         """Remove or deactivate a code; a code that no longer exists is not an error."""
         ...
 
+    def withdraw_unused(self, shop: Shop, platform_id: str) -> bool:
+        """Remove or deactivate a code nobody used; False, leaving it be, if a customer used it already.
+
+        A code the platform no longer has counts as withdrawn."""
+        ...
+
+    def shop_profile(self, shop: Shop) -> ShopProfile:
+        """The shop's name and postal address as the platform keeps them."""
+        ...
+
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
         """Mirror a member's balance and tier on the platform for theme rendering."""
         ...
@@ -98,4 +135,10 @@ class Platform(Protocol):
 
     def orders_updated_since(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
         """Every order updated since `since`, as facts, oldest first (paginated underneath)."""
+        ...
+
+    def past_orders(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
+        """Every order created since `since`, as facts, oldest first: a shop's history, for the historic import.
+
+        Shopify reads it with one bulk operation; Saleor pages it as `orders_updated_since` does."""
         ...

@@ -33,6 +33,11 @@ class ConsentSource(StrEnum):
     AUTOMATIC = "automatic"
 
 
+# Consent a member gave themselves, which is also consent to marketing mails; an automatic enrolment, an
+# import or a staff entry made a member, not a subscriber.
+MARKETING_CONSENT = frozenset({ConsentSource.CHECKOUT, ConsentSource.WIDGET})
+
+
 class ConsentAction(StrEnum):
     """What a consent record says the member did."""
 
@@ -49,12 +54,15 @@ class JobStatus(StrEnum):
 
 
 class RedemptionStatus(StrEnum):
-    """A code's life: reserved (points taken) -> issued -> consumed, or -> expiring -> released."""
+    """A code's life: reserved (points taken) -> issued -> consumed, or -> expiring / returning -> released.
+
+    Returning: the member handed the code back; it is taken off the platform before the points come back."""
 
     RESERVED = "reserved"
     ISSUED = "issued"
     CONSUMED = "consumed"
     EXPIRING = "expiring"
+    RETURNING = "returning"
     RELEASED = "released"
 
 
@@ -82,6 +90,12 @@ class Member:
     @property
     def active(self) -> bool:
         return self.status is MemberStatus.ACTIVE
+
+    @property
+    def receives_marketing(self) -> bool:
+        """Marketing mails (expiry reminders, tier news) only after opting in themselves, not unsubscribed since;
+        anyone else gets only the mails about what they did (points earned, a code they asked for)."""
+        return self.active and not self.unsubscribed and self.consent_source in MARKETING_CONSENT
 
 
 # What erasing a member (GDPR) sets: the personal data goes; balances and the ledger's amounts stay.
@@ -168,12 +182,13 @@ class HistoryLine(NamedTuple):
 
 
 class OpenCode(NamedTuple):
-    """A discount code the customer can still use."""
+    """A discount code the customer can still use (or is handing back)."""
 
     code: str
     status: RedemptionStatus
     expires_at: datetime
     reward: dict[str, Any]
+    redemption_id: int
 
 
 @dataclass(frozen=True)
@@ -186,6 +201,17 @@ class MemberCard:
     history: list[HistoryLine]  # newest first
     codes: list[OpenCode]  # newest first
     expiring: tuple[datetime, int] | None  # the first expiry date of spendable points, and how many expire then
+
+
+class ActionAward(NamedTuple):
+    """A custom action awarded to a member, by the id of the app that reported it."""
+
+    request_id: str
+    member_id: int
+    action: str
+    points: int
+    awarded_at: datetime
+    reversed_at: datetime | None
 
 
 class ExpiringLot(NamedTuple):

@@ -16,8 +16,8 @@ from plugin.ledger import jobs, keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.posting import debit, release
 from plugin.ledger.postings import Postings
-from plugin.rules.program import RewardKind
-from plugin.services.errors import NotEnoughPoints, UnknownMember, UnknownReward, UnknownShop
+from plugin.rules.program import PointsRefused, Reward, RewardKind
+from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember, UnknownReward, UnknownShop
 from plugin.services.member_card import reward_title
 from plugin.services.platform import CodeRequest, Platform, PlatformRejected
 from plugin.services.records import Redemption, RedemptionStatus
@@ -26,6 +26,18 @@ from plugin.services.settlement import account
 
 # No 0/O or 1/I: codes get read aloud and typed from e-mails.
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class InvalidPoints(ServiceError):
+    """Points the reward cannot be redeemed for: not a whole step, below its minimum or above its maximum."""
+
+    code = "invalid_points"
+
+
+class RequestReused(ServiceError):
+    """A request id already spent on another reward or another number of points: never mapped to the earlier one."""
+
+    code = "request_reused"
 
 
 def new_code() -> str:
@@ -44,34 +56,55 @@ def requested(uow: UnitOfWork, shop_id: int, member_id: int, request_id: str) ->
         return tx.redemptions.by_request(_member_request(member_id, request_id))
 
 
-def reserve(uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, reward_id: str, request_id: str) -> Redemption:
-    """Debit the reward's points and record a code to issue; the same request id returns the same redemption."""
+def reserve(
+    uow: UnitOfWork,
+    clock: Clock,
+    shop_id: int,
+    member_id: int,
+    reward_id: str,
+    request_id: str,
+    *,
+    channel: str | None = None,
+    points: int | None = None,
+) -> Redemption:
+    """Debit the reward's points and record a code to issue; the same request id returns the same redemption.
+
+    A widget's call names the customer's Saleor `channel` (if it knows it): a reward not usable there is refused.
+    A variable reward takes exactly the `points` the member chose; a fixed one its own (`points` may repeat them).
+    The same request id for another reward or other points is refused (RequestReused)."""
     now = clock.now()
     request_id = _member_request(member_id, request_id)
     with uow(shop_id) as tx:
         earlier = tx.redemptions.by_request(request_id)
         if earlier is not None:
-            return earlier
+            return same_request(earlier, reward_id, points)
         version, program = tx.programs.current()
-        reward = program.reward(reward_id)
-        if reward is None:
+        offered = program.reward(reward_id)
+        if offered is None or (channel is not None and not program.offers(offered, channel)):
             raise UnknownReward(reward_id)
+        reward = _bought(offered, points)
         member = tx.members.get(member_id, lock=True)
         if member is None or not member.active:
             raise UnknownMember(str(member_id))
         earlier = tx.redemptions.by_request(request_id)
         if earlier is not None:  # a double click that waited for our lock
-            return earlier
-        if member.available < max(reward.points, reward.minimum_points):
-            raise NotEnoughPoints(f"{reward.points} needed, {member.available} available")
+            return same_request(earlier, reward_id, points)
+        needed = max(reward.points, offered.least_points)
+        if member.available < needed:
+            raise NotEnoughPoints(f"{needed} needed, {member.available} available")
         expires_at = now + timedelta(days=reward.valid_days)
-        data = reward.model_dump(mode="json")
+        # The redemption keeps where its code is issued: a later program version may change the defaults.
+        data = {
+            **reward.model_dump(mode="json"),
+            "currency": program.reward_currency(reward),
+            "channel": program.reward_channel(reward),
+        }
         redemption_id = tx.redemptions.add(member.id, request_id, data, new_code(), expires_at, now)
         entry = NewEntry(
             kind=EntryKind.REDEEM,
             points=-reward.points,
             idempotency_key=keys.redeem_entry(redemption_id),
-            reason=Reason(code="redeemed", params={"reward": _title(data, program.currency)}),
+            reason=Reason(code="redeemed", params={"reward": _title(data, data["currency"])}),
             program_version=version,
             redemption_id=redemption_id,
         )
@@ -82,6 +115,25 @@ def reserve(uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, reward_
         redemption = tx.redemptions.get(redemption_id)
         assert redemption is not None
         return redemption
+
+
+def same_request(earlier: Redemption, reward_id: str, points: int | None) -> Redemption:
+    """The redemption an earlier click with this request id made, if it asked for the same; else RequestReused."""
+    if earlier.reward_id != reward_id or (points is not None and points != earlier.points):
+        raise RequestReused(
+            f"this request id was used for {earlier.points} points of reward {earlier.reward_id}: send a new one"
+        )
+    return earlier
+
+
+def _bought(reward: Reward, points: int | None) -> Reward:
+    """What the member buys: the reward for the points they chose (a variable reward must be told how many)."""
+    if points is None and reward.kind is RewardKind.VARIABLE_AMOUNT:
+        raise InvalidPoints("points: say how many points to spend on this reward")
+    try:
+        return reward.for_points(reward.points if points is None else points)
+    except PointsRefused as error:
+        raise InvalidPoints(str(error)) from None
 
 
 def issue(uow: UnitOfWork, clock: Clock, platform: Platform, shop_id: int, redemption_id: int) -> Redemption:
@@ -96,20 +148,24 @@ def issue(uow: UnitOfWork, clock: Clock, platform: Platform, shop_id: int, redem
         member = tx.members.get(redemption.member_id)
         assert member is not None
     reward = redemption.reward
+    # Redemptions reserved before rewards named their currency were issued in the shop's.
+    currency = str(reward.get("currency") or shop.currency)
     request = CodeRequest(
         code=redemption.code,
         kind=RewardKind(reward["kind"]),
         amount=Decimal(reward["amount"]) if reward.get("amount") else None,
         percentage=Decimal(reward["percentage"]) if reward.get("percentage") else None,
-        currency=shop.currency,
+        currency=currency,
+        channel=reward.get("channel"),
         customer_ref=member.customer_ref,
         email=member.email,
         expires_at=redemption.expires_at,
-        title=_title(reward, shop.currency),
+        title=_title(reward, currency),
         minimum_order=Decimal(reward.get("minimum_order") or 0),
         combines_with_order_discounts=reward.get("combines_with_order_discounts", False),
         combines_with_product_discounts=reward.get("combines_with_product_discounts", False),
         combines_with_shipping_discounts=reward.get("combines_with_shipping_discounts", True),
+        variant=reward.get("variant"),
     )
     try:
         issued = platform.create_discount(shop, request)
@@ -200,12 +256,13 @@ def withdraw_code(uow: UnitOfWork, clock: Clock, platform: Platform, shop_id: in
 
 
 def _title(reward: dict[str, object], currency: str) -> str:
-    """The code's title on the platform and in the history ("EUR 5.00 off", "10% off"), as the widget says it."""
-    amount, percentage = reward.get("amount"), reward.get("percentage")
+    """The code's title on the platform and in the history ("EUR 5.00 off", "Free Mug"), as the widget says it."""
+    amount, percentage, product = reward.get("amount"), reward.get("percentage"), reward.get("product_title")
     return reward_title(
         RewardKind(str(reward["kind"])),
         Decimal(str(amount)) if amount is not None else None,
         Decimal(str(percentage)) if percentage is not None else None,
         currency,
         "en",
+        str(product) if product is not None else None,
     )

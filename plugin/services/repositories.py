@@ -10,12 +10,12 @@ plugin/storage/ implements these Protocols on SQL, plugin/storage/memory/ in mem
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from plugin.ledger.jobs import Lane
 from plugin.ledger.model import Allocation, Entry, EntryKind, Lot
@@ -25,6 +25,7 @@ from plugin.rules.program import Program
 from plugin.services.analytics import AnalyticsSource
 from plugin.services.platform import Shop
 from plugin.services.records import (
+    ActionAward,
     DataRequest,
     ExpiringLot,
     Job,
@@ -36,6 +37,9 @@ from plugin.services.records import (
     RedemptionStatus,
 )
 
+if TYPE_CHECKING:
+    from plugin.services.saleor_api_urls import AllowedApiUrl
+
 
 class ShopAccount(Protocol):
     """The transaction's own shop: its row, platform credentials and named cursors."""
@@ -46,6 +50,10 @@ class ShopAccount(Protocol):
         ...
 
     def set_credentials(self, credentials: dict[str, Any], installed: bool = True) -> None: ...
+    def set_profile(self, name: str, address: str | None) -> None:
+        """Keep the shop's name and one-line postal address as its platform gave them."""
+        ...
+
     def cursor(self, name: str) -> str | None: ...
     def set_cursor(self, name: str, value: str) -> None: ...
     def delete(self) -> None:
@@ -92,6 +100,11 @@ class Orders(Protocol):
         """The order's row, locked for the transaction; created empty if the shop never saw it."""
         ...
 
+    def lock_many(self, order_refs: Iterable[str], now: datetime) -> None:
+        """Lock these orders at once (a batch's), creating those never seen; a batch transaction's `lock`
+        then finds them without asking storage again."""
+        ...
+
     def save(self, order: OrderRecord, now: datetime) -> None: ...
     def get(self, order_ref: str) -> OrderRecord | None: ...
     def known(self, order_refs: Sequence[str]) -> set[str]: ...
@@ -110,9 +123,11 @@ class Ledger(Protocol):
     def apply(self, postings: Postings, *, new: bool = False) -> list[int | None]:
         """Write postings in one go; returns each posting's entry id, None where its key was already posted.
 
-        `new=True` promises that no key exists yet (entries of orders created in this transaction),
-        which lets storage write many postings with bulk statements. Jobs ride with postings and fall
-        due when the latest was made; jobs without postings raise ValueError (use `Outbox.enqueue`)."""
+        `new=True` promises that no key exists yet (an order's next entry, orders created in this
+        transaction), which lets storage write many postings with bulk statements; in a batch transaction
+        storage may hold them back to write with the batch's others, and then returns no ids (an empty
+        list). Jobs ride with postings and fall due when the latest was made; jobs without postings raise
+        ValueError (use `Outbox.enqueue`)."""
         ...
 
     def lots(self, member_id: int) -> list[Lot]:
@@ -121,6 +136,11 @@ class Ledger(Protocol):
 
     def remaining(self, lot_id: int) -> int:
         """What one lot still holds (0 for a lot that is gone)."""
+        ...
+
+    def read_ahead(self, idempotency_keys: Iterable[str]) -> None:
+        """In a batch transaction: learn at once which of these keys are posted, so that applying a posting
+        under one of them again costs storage nothing (elsewhere: nothing)."""
         ...
 
     def allocations(self, entry_id: int) -> list[Allocation]: ...
@@ -211,6 +231,40 @@ class Sweeps(Protocol):
         """Spendable lots expiring by `until` not yet reminded of, marked reminded (two hosts never both claim one)."""
         ...
 
+    def lots_expiring(self, now: datetime, until: datetime) -> list[ExpiringLot]:
+        """Spendable lots expiring after `now` and by `until`, reminded of or not."""
+        ...
+
+    def inactive_balances(self, after: datetime, until: datetime) -> list[tuple[int, datetime]]:
+        """Active members with spendable points last active after `after` and by `until`: (member, last activity)."""
+        ...
+
+    def claim_expiry_mails(
+        self, kind: str, expiries: Collection[tuple[int, datetime]], now: datetime
+    ) -> set[tuple[int, datetime]]:
+        """The (member, expiry) pairs not yet sent a mail of `kind`, now recorded as sent (two hosts never both
+        claim one)."""
+        ...
+
+
+class CustomActions(Protocol):
+    """The shop's key for signed custom actions and the actions it awarded."""
+
+    def key(self) -> str | None: ...
+    def set_key(self, key: str, now: datetime) -> None: ...
+    def award(self, request_id: str) -> ActionAward | None: ...
+    def add(self, award: ActionAward) -> bool:
+        """Record an award; False if one with its request id exists (a repeat racing this one)."""
+        ...
+
+    def count_since(self, member_id: int, action: str, since: datetime) -> int:
+        """The member's awards of `action` since `since` that were not reversed."""
+        ...
+
+    def reverse(self, request_id: str, now: datetime) -> bool:
+        """Mark an award reversed; False if it was already."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Transaction:
@@ -227,18 +281,38 @@ class Transaction:
     inbox: Inbox
     data_requests: DataRequests
     sweeps: Sweeps
+    actions: CustomActions
 
 
 class DeliveryIntake(Protocol):
     """Accepts a platform delivery inside the webhook request with one INSERT (the worker applies it)."""
 
-    def accept(self, platform: str, domain: str, job: OutboxJob, now: datetime) -> None:
-        """Queue the job for the installed shop `domain`; nothing for an unknown shop; a waiting twin absorbs it."""
+    def accept(self, platform: str, domain: str, job: OutboxJob, now: datetime) -> bool:
+        """Queue the job for the installed shop `domain`; nothing for an unknown shop; a waiting twin absorbs it.
+        True when it was queued."""
+        ...
+
+
+class SaleorApiUrls(Protocol):
+    """The Saleor API URLs and patterns the operator allows to install the app (plugin/services/saleor_api_urls.py)."""
+
+    def all(self) -> list[AllowedApiUrl]: ...
+    def add(self, url: str, now: datetime) -> bool:
+        """Keep the entry; False if it is there already."""
+        ...
+
+    def remove(self, url: str) -> bool:
+        """Drop the entry; False if there was none."""
         ...
 
 
 class Shops(Protocol):
     """Reads and writes across shops: finding a tenant, registering one, listing the installed ones."""
+
+    @property
+    def saleor_api_urls(self) -> SaleorApiUrls:
+        """The operator's allowlist of Saleor API URLs (it belongs to no shop)."""
+        ...
 
     def by_domain(self, platform: str, domain: str) -> Shop | None: ...
     def with_credentials(self, platform: str, domain: str) -> tuple[Shop | None, dict[str, Any]]: ...
@@ -298,7 +372,12 @@ class UnitOfWork(Protocol):
 
     When the database cannot be reached, a block raises StorageUnavailable instead of the driver's error."""
 
-    def __call__(self, shop_id: int, *, dry_run: bool = False) -> AbstractContextManager[Transaction]: ...
+    def __call__(
+        self, shop_id: int, *, dry_run: bool = False, batch: bool = False
+    ) -> AbstractContextManager[Transaction]:
+        """`batch`: many changes in one block (a batch of deliveries); storage may hold writes back to write
+        them together, before anything in the block reads them and before the commit."""
+        ...
 
     def read(self, shop_id: int) -> AbstractContextManager[Transaction]:
         """A transaction that only reads (never blocks writers on SQLite)."""

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from plugin.clock import Clock
+from plugin.observability import log_event
+from plugin.rules.limits import NAME_LENGTH
 from plugin.rules.program import Program
 from plugin.services.errors import UnknownShop
-from plugin.services.platform import Shop
+from plugin.services.platform import Platform, PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.repositories import UnitOfWork
 
 
@@ -41,3 +43,22 @@ def change_program(uow: UnitOfWork, clock: Clock, shop_id: int, data: object, au
         if tx.shop.get() is None:
             raise UnknownShop(str(shop_id))
         return tx.programs.add(program, author, clock.now())
+
+
+def refresh_profile(uow: UnitOfWork, platform: Platform, shop_id: int) -> bool:
+    """Fetch and keep the shop's name and address (its mails' signature); False, keeping what was, if that failed.
+
+    Never raises for the platform: an install or a reconcile must not fail over a signature."""
+    with uow.read(shop_id) as tx:
+        shop = tx.shop.get()
+    if shop is None:
+        return False
+    try:
+        profile = platform.shop_profile(shop)
+    except (PlatformUnavailable, PlatformRejected) as failure:
+        log_event("shop.profile", "unavailable", shop=shop_id, error=type(failure).__name__)
+        return False
+    address = profile.address[:NAME_LENGTH] if profile.address else None
+    with uow(shop_id) as tx:
+        tx.shop.set_profile(profile.name[:NAME_LENGTH], address)
+    return True

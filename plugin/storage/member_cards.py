@@ -24,7 +24,12 @@ from plugin.storage.ledger import newest_entries_first
 from plugin.storage.rows import MEMBER_STATUSES, REDEMPTION_STATUSES
 from plugin.storage.unit_of_work import SqlUnitOfWork
 
-_OPEN_CODE_STATUSES = (RedemptionStatus.RESERVED, RedemptionStatus.ISSUED, RedemptionStatus.EXPIRING)
+_OPEN_CODE_STATUSES = (
+    RedemptionStatus.RESERVED,
+    RedemptionStatus.ISSUED,
+    RedemptionStatus.EXPIRING,
+    RedemptionStatus.RETURNING,
+)
 _SHOP_COLUMNS = ("id", "platform", "domain", "currency", "locale", "installed", "program_version")
 # The member's columns in the order of Standing's fields, so a row slice builds one.
 _MEMBER_COLUMNS = tuple(t.members.c[name] for name in Standing._fields)
@@ -167,8 +172,8 @@ class SqlMemberCards:
                 for _, kind, points, code, params, text, created_at in sorted(history, reverse=True)
             ],
             codes=[
-                OpenCode(code, REDEMPTION_STATUSES[status], moment(expires_at), reward)
-                for _, code, status, expires_at, reward in sorted(codes, reverse=True)
+                OpenCode(code, REDEMPTION_STATUSES[status], moment(expires_at), reward, redemption_id)
+                for redemption_id, code, status, expires_at, reward in sorted(codes, reverse=True)
             ],
             expiring=first_expiry,
         )

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, Select, TextualSelect, bindparam, case, delete, func, select, text, update
 
-from plugin.ledger.jobs import KEEP_KEY_WHEN_DONE, Lane
+from plugin.ledger.jobs import CALLS_TOGETHER, FREE_KEY_WHEN_CLAIMED, KEEP_KEY_WHEN_DONE, Lane
 from plugin.ledger.postings import JobKind, OutboxJob
 from plugin.services.records import Job, JobStatus
 from plugin.storage import tables as t
-from plugin.storage.api_slots import Slots, allot
+from plugin.storage.api_slots import PACED_BY_ANSWERS, Slots, allot
 from plugin.storage.rows import dialect_insert
 
 o, s = t.outbox.c, t.shops.c
@@ -44,7 +44,7 @@ FINISH_JOB = (
 )
 _THROTTLE = update(t.shops).where(s.id == bindparam("shop_id")).values(throttled_until=bindparam("until"))
 _SLOTS = (
-    select(s.id, s.throttled_until, s.calls_booked_until)
+    select(s.id, s.platform, s.throttled_until, s.calls_booked_until)
     .where(s.id.in_(bindparam("shop_ids", expanding=True)))
     .order_by(s.id)
 )
@@ -55,6 +55,9 @@ _SET_SLOTS = (
 )
 _WAIT_FOR_SLOT = update(t.outbox).where(o.id == bindparam("b_id")).values(next_attempt_at=bindparam("b_slot"))
 LEASE = update(t.outbox).where(o.id.in_(bindparam("job_ids", expanding=True))).values(locked_until=bindparam("until"))
+_LEASE_FREEING_KEYS = LEASE.values(
+    dedupe_key=case((o.kind.in_(sorted(FREE_KEY_WHEN_CLAIMED)), None), else_=o.dedupe_key)
+)
 # Retention: by the (status, next_attempt_at) index, as a job is done after it falls due.
 _OLD_DONE = (
     select(o.id)
@@ -168,22 +171,32 @@ class SqlJobQueue:
     def claim(self, now: datetime, lane: Lane, limit: int, lease: timedelta, shop_interval: float = 0.0) -> list[Job]:
         """Lease up to `limit` of the lane's due jobs, oldest first, whatever their shop.
 
-        In the calls lane that is one job per shop whose API slot is free, taking the slot for `shop_interval`
-        seconds; the shops' other jobs read are promised slots of their own (plugin/storage/api_slots.py)."""
+        In the calls lane that is one call per shop whose API slot is free, taking the slot for `shop_interval`
+        seconds (a Shopify shop's answers set its next slot instead; a call of a kind in CALLS_TOGETHER carries
+        several jobs); the shops' other jobs read are promised slots of their own (plugin/storage/api_slots.py)."""
         rows = list(self.connection.execute(_waiting(self.postgres, lane), {"now": now, "limit": limit}))
         if lane is Lane.CALLS and rows:
             calling = set(self._allot(rows, now, timedelta(seconds=shop_interval)))
             rows = [row for row in rows if row.id in calling]
         if rows:
-            self.connection.execute(LEASE, {"job_ids": [row.id for row in rows], "until": now + lease})
+            lease_rows = _LEASE_FREEING_KEYS if lane is Lane.CALLS else LEASE
+            self.connection.execute(lease_rows, {"job_ids": [row.id for row in rows], "until": now + lease})
         return [_job(row) for row in rows]
 
     def _allot(self, rows: list[Any], now: datetime, interval: timedelta) -> list[int]:
         """Share out the shops' API slots among the calls read; returns the ids of those that call now."""
         shop_ids = sorted({row.shop_id for row in rows})
         found = self.connection.execute(_slots(self.postgres), {"shop_ids": shop_ids})
-        slots = {row.id: Slots(row.throttled_until, row.calls_booked_until) for row in found}
-        allotment = allot(((row.id, row.shop_id) for row in rows), slots, now, interval)
+        slots, platforms = {}, {}
+        for shop in found:
+            slots[shop.id], platforms[shop.id] = Slots(shop.throttled_until, shop.calls_booked_until), shop.platform
+        together = {
+            row.id: (row.kind, room)
+            for row in rows
+            if (room := CALLS_TOGETHER.get(platforms.get(row.shop_id, ""), {}).get(JobKind(row.kind)))
+        }
+        paced = {shop_id: PACED_BY_ANSWERS[name] for shop_id, name in platforms.items() if name in PACED_BY_ANSWERS}
+        allotment = allot(((row.id, row.shop_id) for row in rows), slots, now, interval, together, paced)
         if allotment.slots:
             changed = [
                 {"b_id": shop_id, "b_free_at": shop.free_at, "b_booked_until": shop.booked_until}

@@ -24,7 +24,12 @@ _ADD = insert(t.redemptions).returning(r.id)
 # Literals, not an expanding parameter, so one statement serves many codes (executemany).
 _OPEN: list[ColumnElement[str]] = [
     literal_column(f"'{status.value}'")
-    for status in (RedemptionStatus.RESERVED, RedemptionStatus.ISSUED, RedemptionStatus.EXPIRING)
+    for status in (
+        RedemptionStatus.RESERVED,
+        RedemptionStatus.ISSUED,
+        RedemptionStatus.EXPIRING,
+        RedemptionStatus.RETURNING,  # used before the platform took it back: consumed, no points back
+    )
 ]
 # Codes are matched whatever their case: customers type them.
 _CONSUME = (

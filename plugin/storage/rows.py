@@ -72,6 +72,8 @@ def shop(row: Any) -> Shop:
         locale=row.locale,
         installed=row.installed,
         program_version=row.program_version,
+        name=row.name,
+        address=row.address,
     )
 
 

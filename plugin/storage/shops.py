@@ -16,6 +16,7 @@ from plugin.services.records import MemberStatus
 from plugin.services.repositories import Transaction
 from plugin.storage import rows
 from plugin.storage import tables as t
+from plugin.storage.saleor_api_urls import SqlSaleorApiUrls
 from plugin.storage.token_cipher import TokenCipher
 
 _SHOP = select(t.shops).where(t.shops.c.id == bindparam("shop_id"))
@@ -35,6 +36,11 @@ _SET_CREDENTIALS = (
     update(t.shops)
     .where(t.shops.c.id == bindparam("shop_id"))
     .values(credentials=bindparam("b_credentials"), installed=bindparam("b_installed"))
+)
+_SET_PROFILE = (
+    update(t.shops)
+    .where(t.shops.c.id == bindparam("shop_id"))
+    .values(name=bindparam("b_name"), address=bindparam("b_address"))
 )
 _CURSOR = select(t.cursors.c.value).where(
     t.cursors.c.shop_id == bindparam("shop_id"), t.cursors.c.name == bindparam("name")
@@ -104,6 +110,10 @@ class SqlShopAccount:
             _SET_CREDENTIALS, {"shop_id": self.shop_id, "b_credentials": sealed, "b_installed": installed}
         )
 
+    def set_profile(self, name: str, address: str | None) -> None:
+        """Keep the shop's name and one-line postal address as its platform gave them."""
+        self.connection.execute(_SET_PROFILE, {"shop_id": self.shop_id, "b_name": name, "b_address": address})
+
     def cursor(self, name: str) -> str | None:
         """Where a resumable job (reconcile) stopped; None before its first run."""
         value: str | None = self.connection.execute(_CURSOR, {"shop_id": self.shop_id, "name": name}).scalar()
@@ -129,6 +139,7 @@ class SqlShops:
         self.connection = connection
         self._scope = scope
         self.tokens = tokens
+        self.saleor_api_urls = SqlSaleorApiUrls(connection)
 
     def by_domain(self, platform: str, domain: str) -> Shop | None:
         """The shop of a platform's domain (myshopify domain or Saleor API URL)."""

@@ -1,4 +1,5 @@
-"""The database schema. Every table but `shops` carries `shop_id`; no query may cross shops."""
+"""The database schema. Every table but `shops` and the operator's `saleor_api_urls` carries `shop_id`; no query
+may cross shops."""
 
 from __future__ import annotations
 
@@ -89,6 +90,9 @@ shops = Table(
     Column("calls_booked_until", When, nullable=True),
     # The newest program version, kept with the shop so a read finds its (cached) program without a query.
     Column("program_version", Integer, nullable=True),
+    # How the shop presents itself on its platform (plugin/services/shops.py refresh_profile): mails' signature.
+    Column("name", String(limits.NAME_LENGTH), nullable=True),
+    Column("address", String(limits.NAME_LENGTH), nullable=True),
     UniqueConstraint("platform", "domain"),
     # Never reuse the id of an erased shop: caches and logs key on it.
     sqlite_autoincrement=True,
@@ -250,7 +254,7 @@ redemptions = Table(
     Column("reward", JSON, nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("code", String(64), nullable=False),
-    # reserved -> issued -> consumed | expiring -> released;  reserved -> released (failed)
+    # reserved -> issued -> consumed | expiring or returning -> released;  reserved -> released (failed)
     Column("status", String(16), nullable=False),
     Column("platform_id", String(255), nullable=True),
     Column("order_ref", String(limits.REF_LENGTH), nullable=True),
@@ -342,6 +346,44 @@ data_requests = Table(
     UniqueConstraint("shop_id", "request_ref"),
 )
 
+# The expiry mails a member was sent, one per kind (reminder, last chance) and expiry moment: a run claims
+# a row before it plans the mail, so no expiry is announced twice, whichever host runs (a lot's first
+# reminder is its own `reminded_at`).
+expiry_reminders = Table(
+    "expiry_reminders",
+    metadata,
+    Column("shop_id", Id, ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("expires_at", When, primary_key=True),
+    Column("sent_at", When, nullable=False),
+)
+
+# The key a shop's other apps sign custom actions with (webhooks/actions.py), sealed like the shop's tokens.
+action_keys = Table(
+    "action_keys",
+    metadata,
+    Column("shop_id", Id, ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True),
+    Column("sealed", JSON, nullable=False),
+    Column("created_at", When, nullable=False),
+)
+
+# Each custom action awarded, by the caller's id: a repeat finds it, a reversal marks it, the cap counts them.
+action_awards = Table(
+    "action_awards",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("request_id", String(limits.ACTION_ID_LENGTH), nullable=False),
+    Column("member_id", Id, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("awarded_at", When, nullable=False),
+    Column("reversed_at", When, nullable=True),
+    UniqueConstraint("shop_id", "request_id"),
+    Index(None, "member_id", "action", "awarded_at"),
+)
+
 # Named cursors for jobs that resume where they stopped (reconcile: orders updated since).
 cursors = Table(
     "cursors",
@@ -349,6 +391,17 @@ cursors = Table(
     Column("shop_id", Id, ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True),
     Column("name", String(40), primary_key=True),
     Column("value", String(255), nullable=False),
+)
+
+# The Saleor API URLs and patterns allowed to install the app (migration 0010): the operator's, not a shop's,
+# so the one table besides `shops` without shop_id (plugin/services/saleor_api_urls.py).
+saleor_api_urls = Table(
+    "saleor_api_urls",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("url", String(limits.DOMAIN_LENGTH), nullable=False),
+    Column("added_at", When, nullable=False),
+    UniqueConstraint("url"),
 )
 
 

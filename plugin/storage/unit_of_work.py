@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, text
 
 from plugin.services.repositories import Transaction
 from plugin.storage import database
+from plugin.storage.custom_actions import SqlCustomActions
 from plugin.storage.data_requests import SqlDataRequests
 from plugin.storage.inbox import SqlInbox
 from plugin.storage.ledger import SqlLedger
@@ -28,25 +29,34 @@ from plugin.storage.rows import ProgramCache
 from plugin.storage.shops import SqlShopAccount, SqlShops
 from plugin.storage.sweeps import SqlSweeps
 from plugin.storage.token_cipher import TokenCipher
+from plugin.storage.write_behind import WriteBehind
 
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key, :shop_id)")
 _UNLOCK = text("SELECT pg_advisory_unlock(:key, :shop_id)")
 
 
-def shop_transaction(connection: Connection, shop_id: int, programs: ProgramCache, tokens: TokenCipher) -> Transaction:
-    """The shop's repositories bound to `connection`."""
+def shop_transaction(
+    connection: Connection,
+    shop_id: int,
+    programs: ProgramCache,
+    tokens: TokenCipher,
+    behind: WriteBehind | None = None,
+) -> Transaction:
+    """The shop's repositories bound to `connection`; `behind` holds a batch transaction's writes."""
+    behind = behind or WriteBehind(connection, shop_id)
     return Transaction(
         shop_id=shop_id,
         shop=SqlShopAccount(connection, shop_id, tokens),
         programs=SqlPrograms(connection, shop_id, programs),
-        members=SqlMembers(connection, shop_id),
-        orders=SqlOrders(connection, shop_id),
-        ledger=SqlLedger(connection, shop_id),
+        members=SqlMembers(connection, shop_id, behind),
+        orders=SqlOrders(connection, shop_id, behind),
+        ledger=SqlLedger(connection, shop_id, behind),
         redemptions=SqlRedemptions(connection, shop_id),
         outbox=SqlOutbox(connection, shop_id),
         inbox=SqlInbox(connection, shop_id),
         data_requests=SqlDataRequests(connection, shop_id),
         sweeps=SqlSweeps(connection, shop_id),
+        actions=SqlCustomActions(connection, shop_id, tokens),
     )
 
 
@@ -60,10 +70,14 @@ class SqlUnitOfWork:
         self.tokens = tokens or TokenCipher(())
 
     @contextmanager
-    def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[Transaction]:
-        """A write transaction of one shop: committed when the block ends, rolled back if it raises or on a dry run."""
+    def __call__(self, shop_id: int, *, dry_run: bool = False, batch: bool = False) -> Iterator[Transaction]:
+        """A write transaction of one shop: committed when the block ends, rolled back if it raises or on a dry run.
+
+        `batch` holds back order saves and order postings to write them together (write_behind.py)."""
         with self._transaction(dry_run) as connection:
-            yield shop_transaction(connection, shop_id, self.programs, self.tokens)
+            behind = WriteBehind(connection, shop_id, holding=batch)
+            yield shop_transaction(connection, shop_id, self.programs, self.tokens, behind)
+            behind.flush()
 
     @contextmanager
     def read(self, shop_id: int) -> Iterator[Transaction]:

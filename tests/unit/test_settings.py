@@ -29,13 +29,11 @@ def test_the_conventional_names_still_set_secrets_and_the_database() -> None:
         "SHOPIFY_CLIENT_SECRET": "secret",
         "SMTP_PORT": "2525",
         "SMTP_PASSWORD": "pw",
-        "SALEOR_ALLOWED_API_URLS": "https://a.example/graphql/,https://b.example/graphql/",
     }
     settings = Settings.load(APP_TOML, environ=environ)
     assert settings.database_url == "postgresql+psycopg://db/loyalty" and settings.secret_key == "k"
     assert (settings.shopify.client_id, settings.shopify.client_secret) == ("id", "secret")
     assert (settings.smtp.port, settings.smtp.password) == (2525, "pw")
-    assert settings.saleor.allowed_api_urls == ["https://a.example/graphql/", "https://b.example/graphql/"]
 
 
 def test_a_loyalty_variable_wins_over_the_conventional_name() -> None:

@@ -51,6 +51,9 @@ ME = "{ me { id email } }"
 
 CHANNELS = "{ channels { id slug currencyCode isActive } }"
 
+# The name and address the shop shows its customers: what the app's mails are signed with.
+SHOP_PROFILE = "{ shop { name companyAddress { streetAddress1 streetAddress2 postalCode city country { country } } } }"
+
 ORDERS_UPDATED_SINCE = (
     "query LoyaltyOrders($after: String, $since: DateTime!) {"
     " orders(first: 50, after: $after, filter: {updatedAt: {gte: $since}},"
@@ -76,6 +79,10 @@ GIFT_CARD_CREATE = (
     "mutation($input: GiftCardCreateInput!) { giftCardCreate(input: $input) { giftCard { id } " + ERRORS + " } }"
 )
 GIFT_CARD_BY_CODE = "query($code: String!) { giftCards(first: 1, filter: {code: $code}) { edges { node { id } } } }"
+# Whether a customer used a code, asked before a code handed back is taken off (a used one stays the customer's).
+GIFT_CARD_USAGE = (
+    "query($id: ID!) { giftCard(id: $id) { id lastUsedOn initialBalance { amount } currentBalance { amount } } }"
+)
 GIFT_CARD_DEACTIVATE = "mutation($id: ID!) { giftCardDeactivate(id: $id) { giftCard { id } " + ERRORS + " } }"
 
 VOUCHER_CREATE = "mutation($input: VoucherInput!) { voucherCreate(input: $input) { voucher { id } " + ERRORS + " } }"
@@ -87,6 +94,7 @@ VOUCHER_CHANNELS = (
     "mutation($id: ID!, $input: VoucherChannelListingInput!) {"
     " voucherChannelListingUpdate(id: $id, input: $input) { voucher { id } " + ERRORS + " } }"
 )
+VOUCHER_USAGE = "query($id: ID!) { voucher(id: $id) { id used } }"
 VOUCHER_DELETE = "mutation($id: ID!) { voucherDelete(id: $id) { voucher { id } " + ERRORS + " } }"
 
 DELETE_METADATA = "mutation($id: ID!, $keys: [String!]!) { deleteMetadata(id: $id, keys: $keys) { " + ERRORS + " } }"
@@ -101,14 +109,17 @@ DOCUMENTS = {
     "APP_ID": APP_ID,
     "ME": ME,
     "CHANNELS": CHANNELS,
+    "SHOP_PROFILE": SHOP_PROFILE,
     "ORDERS_UPDATED_SINCE": ORDERS_UPDATED_SINCE,
     "CHECKOUT": CHECKOUT,
     "GIFT_CARD_CREATE": GIFT_CARD_CREATE,
     "GIFT_CARD_BY_CODE": GIFT_CARD_BY_CODE,
+    "GIFT_CARD_USAGE": GIFT_CARD_USAGE,
     "GIFT_CARD_DEACTIVATE": GIFT_CARD_DEACTIVATE,
     "VOUCHER_CREATE": VOUCHER_CREATE,
     "VOUCHER_BY_CODE": VOUCHER_BY_CODE,
     "VOUCHER_CHANNELS": VOUCHER_CHANNELS,
+    "VOUCHER_USAGE": VOUCHER_USAGE,
     "VOUCHER_DELETE": VOUCHER_DELETE,
     "DELETE_METADATA": DELETE_METADATA,
     "UPDATE_METADATA": UPDATE_METADATA,

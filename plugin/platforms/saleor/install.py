@@ -1,12 +1,13 @@
 """What installing means on Saleor: a handshake in which Saleor POSTs an app token to `tokenTargetUrl`.
 
 The request is unsigned and nothing in it can be trusted on its own, so the API URL must be one the
-operator allows, the token must work against that API (`{ app { id } }`), and the keys are fetched from
-that API's origin.
+operator allows (`loyalty saleor-urls add`), the token must work against that API (`{ app { id } }`), and
+the keys are fetched from that API's origin.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -14,11 +15,12 @@ import requests
 from plugin.clock import Clock
 from plugin.platforms.saleor import graphql
 from plugin.platforms.saleor.client import SaleorClient
+from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.platforms.saleor.signatures import JwksUnavailable, fetch_jwks
-from plugin.rules.program import Program
+from plugin.rules.program import Program, ProgramError
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.repositories import UnitOfWork
-from plugin.services.shops import register_shop
+from plugin.services.shops import refresh_profile, register_shop
 
 PLATFORM = "saleor"
 
@@ -36,7 +38,7 @@ def install(
     uow: UnitOfWork,
     clock: Clock,
     program: Program,
-    allowed_api_urls: list[str],
+    may_install: Callable[[str], bool],
     api_url: str,
     auth_token: str,
     *,
@@ -47,7 +49,7 @@ def install(
     """Confirm the token and store it with the app id and JWKS for this API URL; InstallRefused otherwise."""
     if not api_url or not auth_token:
         raise InstallRefused(400, "Saleor-Api-Url header and auth_token are required")
-    if api_url not in allowed_api_urls:
+    if not may_install(api_url):
         raise InstallRefused(403, f"{api_url} is not allowed to install this app")
     # No retries: Saleor waits at most 18 s for this answer, and a failed install can simply be redone.
     client = client or SaleorClient(session, attempts=1)
@@ -64,17 +66,34 @@ def install(
     except JwksUnavailable as error:
         raise InstallRefused(502, str(error)) from error
     credentials: dict[str, Any] = {"token": auth_token, "app_id": app["id"], "jwks": jwks, "domain": domain}
-    currency = _shop_currency(client, api_url, auth_token, program.currency)
-    return register_shop(uow, clock, PLATFORM, api_url, program, currency=currency, credentials=credentials)
+    program = _in_a_channel(client, api_url, auth_token, program)
+    shop = register_shop(uow, clock, PLATFORM, api_url, program, credentials=credentials)
+    # The mails' signature: a failure leaves the shop signed with its host, never fails the install.
+    refresh_profile(uow, SaleorPlatform(lambda _shop: credentials, client), shop.id)
+    with uow.read(shop.id) as tx:
+        return tx.shop.get() or shop
 
 
-def _shop_currency(client: SaleorClient, api_url: str, token: str, preferred: str) -> str:
-    """The program's currency if a channel sells in it, else the first active channel's: rewards need a channel."""
+def _in_a_channel(client: SaleorClient, api_url: str, token: str, program: Program) -> Program:
+    """The program with the first active channel selling in its currency as the channel of its rewards.
+
+    When none sells in it, or the channels cannot be read, the program stays without a channel, never in
+    another currency by guesswork: the owner picks the channel on the Setup page, and the install goes on."""
     try:
         channels = client.execute(api_url, token, graphql.CHANNELS).get("channels") or []
     except (PlatformRejected, PlatformUnavailable):
-        return preferred  # not worth failing the install: the currency can be corrected later
-    currencies = [channel.get("currencyCode") for channel in channels if channel.get("isActive", True)]
-    if preferred in currencies or not currencies:
-        return preferred
-    return str(currencies[0])
+        return program
+    slug = next(
+        (
+            channel.get("slug")
+            for channel in channels
+            if channel.get("isActive", True) and channel.get("currencyCode") == program.currency
+        ),
+        None,
+    )
+    if not slug:
+        return program
+    try:
+        return Program.parse({**program.to_data(), "channel": slug})
+    except ProgramError:  # a slug the program cannot keep: the owner picks on the Setup page
+        return program

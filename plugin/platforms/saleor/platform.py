@@ -1,8 +1,8 @@
 """`SaleorPlatform`: the engine's `Platform` on a shop's Saleor GraphQL API (documents in graphql.py).
 
 Fixed-amount rewards become gift cards (they keep any unused balance and can be tied to the customer's
-e-mail); percentage and free-shipping rewards become single-use vouchers, which cannot be tied to a
-customer in Saleor. Public metadata written here is a display cache only: the app never reads it back.
+e-mail); percentage, free-shipping and free-product rewards become single-use vouchers, which cannot be
+tied to a customer in Saleor. Public metadata written here is a display cache only: the app never reads it back.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import base64
 import binascii
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,7 +28,10 @@ from plugin.services.platform import (
     IssuedCode,
     MemberSnapshot,
     PlatformRejected,
+    SalesChannel,
     Shop,
+    ShopProfile,
+    address_line,
 )
 from plugin.services.repositories import UnitOfWork
 
@@ -59,17 +63,33 @@ class SaleorPlatform:
         return self.client.execute(shop.domain, token, query, variables)
 
     def create_discount(self, shop: Shop, request: CodeRequest) -> IssuedCode:
-        """A gift card for fixed amounts, a single-use voucher otherwise; an existing code is returned."""
-        channel = self._channel(shop, request.currency)
-        if request.kind is RewardKind.FIXED_AMOUNT:
+        """A gift card for fixed amounts, a single-use voucher otherwise; an existing code is returned.
+
+        A fixed amount with a minimum order is a voucher too: a gift card has no minimum order."""
+        channel = self._channel(shop, request.currency, request.channel)
+        if request.kind is RewardKind.FIXED_AMOUNT and not request.minimum_order:
             return IssuedCode(self._gift_card(shop, request, channel))
         return IssuedCode(self._voucher(shop, request, channel))
 
-    def _channel(self, shop: Shop, currency: str) -> dict[str, Any]:
+    def channels(self, shop: Shop) -> list[SalesChannel]:
+        """The shop's active channels, each with the currency it sells in."""
+        return [
+            SalesChannel(str(channel["slug"]), str(channel["currencyCode"]))
+            for channel in self._call(shop, graphql.CHANNELS).get("channels") or []
+            if channel.get("isActive", True) and channel.get("slug") and channel.get("currencyCode")
+        ]
+
+    def _channel(self, shop: Shop, currency: str, slug: str | None) -> dict[str, Any]:
+        """The reward's own channel, or (a reward that names none) the first active one selling in its currency."""
         channels = self._call(shop, graphql.CHANNELS).get("channels") or []
-        matching = [c for c in channels if c.get("currencyCode") == currency and c.get("isActive", True)]
+        matching = [
+            c
+            for c in channels
+            if c.get("currencyCode") == currency and c.get("isActive", True) and slug in (None, c.get("slug"))
+        ]
         if not matching:
-            raise PlatformRejected(f"no active Saleor channel in {currency}")
+            named = f"channel {slug}" if slug else "channel"
+            raise PlatformRejected(f"no active Saleor {named} in {currency}")
         return dict(matching[0])
 
     def _gift_card(self, shop: Shop, request: CodeRequest, channel: dict[str, Any]) -> str:
@@ -95,15 +115,17 @@ class SaleorPlatform:
         return str(result["giftCard"]["id"])
 
     def _voucher(self, shop: Shop, request: CodeRequest, channel: dict[str, Any]) -> str:
-        voucher = {
+        voucher: dict[str, Any] = {
             "name": request.title,
             "addCodes": [request.code],
             "type": "SHIPPING" if request.kind is RewardKind.FREE_SHIPPING else "ENTIRE_ORDER",
-            "discountValueType": "PERCENTAGE",
+            "discountValueType": "FIXED" if request.kind is RewardKind.FIXED_AMOUNT else "PERCENTAGE",
             "usageLimit": 1,
             "singleUse": True,
             "endDate": request.expires_at.isoformat(),
         }
+        if request.kind is RewardKind.FREE_PRODUCT:
+            voucher.update(_one_free_unit(request.variant))
         result = self._call(shop, graphql.VOUCHER_CREATE, {"input": voucher})["voucherCreate"]
         errors = mutation_errors(result)
         found = self._voucher_with_code(shop, request.code) if _duplicate(errors) else None
@@ -112,7 +134,8 @@ class SaleorPlatform:
             raise_for(errors, "voucherCreate")
             voucher_id = str(result["voucher"]["id"])
         # Listing and metadata are set even on a found voucher: a crash may have come between the calls.
-        value = request.percentage if request.kind is RewardKind.PERCENTAGE else 100
+        values = {RewardKind.PERCENTAGE: request.percentage, RewardKind.FIXED_AMOUNT: request.amount}
+        value = values.get(request.kind, 100)
         listing = {
             "addChannels": [
                 {"channelId": channel["id"], "discountValue": str(value), "minAmountSpent": str(request.minimum_order)}
@@ -160,6 +183,35 @@ class SaleorPlatform:
         errors = mutation_errors(self._call(shop, query, {"id": platform_id})[field])
         raise_for([error for error in errors if error.get("code") != "NOT_FOUND"], field)
 
+    def shop_profile(self, shop: Shop) -> ShopProfile:
+        """The shop's name and its company address as one line."""
+        found = self._call(shop, graphql.SHOP_PROFILE).get("shop")
+        if not isinstance(found, dict) or not found.get("name"):
+            raise PlatformRejected("Saleor gave no shop name")
+        address = found.get("companyAddress") or {}
+        street = ", ".join(part for part in (address.get("streetAddress1"), address.get("streetAddress2")) if part)
+        country = (address.get("country") or {}).get("country")
+        return ShopProfile(
+            name=str(found["name"]),
+            address=address_line(street, address.get("postalCode"), address.get("city"), country),
+        )
+
+    def withdraw_unused(self, shop: Shop, platform_id: str) -> bool:
+        """Deactivate a gift card nobody spent from, or delete a voucher nobody used; False if one was used."""
+        if _type_of(platform_id) == "GiftCard":
+            card = self._call(shop, graphql.GIFT_CARD_USAGE, {"id": platform_id}).get("giftCard")
+            # Spent from in part is used too: what is left on it stays the customer's.
+            spent = card and (
+                card.get("lastUsedOn") or _amount(card, "currentBalance") < _amount(card, "initialBalance")
+            )
+        else:
+            voucher = self._call(shop, graphql.VOUCHER_USAGE, {"id": platform_id}).get("voucher")
+            spent = voucher and int(voucher.get("used") or 0) > 0
+        if spent:
+            return False
+        self.delete_discount(shop, platform_id)
+        return True
+
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
         """Mirror balance and tier in the customer's public metadata (a cache the storefront may show)."""
         self._metadata(
@@ -189,6 +241,11 @@ class SaleorPlatform:
             if not orders["pageInfo"]["hasNextPage"]:
                 return
             after = orders["pageInfo"]["endCursor"]
+
+    def past_orders(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
+        """The shop's orders since `since` for the historic import, paged as for reconcile: Saleor has no bulk
+        export, and an order created since then was updated since then too."""
+        return self.orders_updated_since(shop, since)
 
     def _read_back(self, shop: Shop, node: dict[str, Any]) -> OrderFacts | None:
         """One order as facts; an order the app cannot take is logged and skipped, the others still count."""
@@ -228,8 +285,29 @@ class SaleorPlatform:
         raise_for(mutation_errors(result), "updateMetadata")
 
 
+def _one_free_unit(variant: str | None) -> dict[str, Any]:
+    """A voucher for 100 % off one unit of one variant (the listing's value is 100).
+
+    `applyOncePerOrder` makes Saleor discount a single unit of the cheapest eligible line, not every unit.
+    VoucherInput in 3.23 cannot name a customer: `applyOncePerCustomer`, `singleUse` and the code's ten
+    unguessable characters are what keep it the member's."""
+    if not variant:
+        raise PlatformRejected("a free-product reward needs a Saleor product variant")
+    return {
+        "type": "SPECIFIC_PRODUCT",
+        "variants": [variant],
+        "applyOncePerOrder": True,
+        "applyOncePerCustomer": True,
+        "onlyForStaff": False,
+    }
+
+
 def _duplicate(errors: list[dict[str, Any]]) -> bool:
     return any(error.get("code") in DUPLICATE_CODES for error in errors)
+
+
+def _amount(card: dict[str, Any], balance: str) -> Decimal:
+    return Decimal(str((card.get(balance) or {}).get("amount") or 0))
 
 
 def _type_of(global_id: str) -> str:

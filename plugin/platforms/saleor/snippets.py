@@ -16,12 +16,14 @@ _TEXT = {
     "en": {
         "estimate": "You will earn {{this.value}} loyalty points with this order once it is paid.",
         "rule": "You earn {rate} per {currency} 1 spent on products.",
+        "other": " In {currency}: {rate} per {currency} 1.",
         "point": "1 point",
         "points": "{n} points",
     },
     "nl": {
         "estimate": "Je verdient {{this.value}} spaarpunten met deze bestelling zodra die betaald is.",
         "rule": "Je verdient {rate} per {currency} 1 die je aan producten besteedt.",
+        "other": " In {currency}: {rate} per {currency} 1.",
         "point": "1 punt",
         "points": "{n} punten",
     },
@@ -32,6 +34,11 @@ def order_confirmation_handlebars(program: Program, locale: str = "en") -> str:
     """An MJML + Handlebars block for the SMTP app's order-confirmation template, in `locale` (en or nl)."""
     text = _TEXT.get(locale, _TEXT["en"])
     rule = text["rule"].format(rate=_rate(program.points_per_unit, text), currency=program.currency)
+    # Orders in another currency earn by the owner's rate: the snippet states it per currency.
+    rule += "".join(
+        text["other"].format(rate=_rate(program.points_per_unit * rate.rate, text), currency=rate.currency)
+        for rate in program.currency_rates
+    )
     # Order metadata reaches the template as a list of {key, value}; the estimate is there only
     # when the customer ticked the opt-in box, which is when the storefront snippet writes it.
     return (

@@ -42,6 +42,26 @@ query LoyaltyShopCurrency {
 }
 """
 
+# The name and address the shop shows its customers: what the app's mails are signed with.
+SHOP_PROFILE = """
+query LoyaltyShopProfile {
+  shop { name shopAddress { address1 address2 zip city country } }
+}
+"""
+
+# Whether a customer used a code, asked before a code handed back is deleted (a used one stays the customer's).
+CODE_USAGE = """
+query LoyaltyCodeUsage($id: ID!) {
+  codeDiscountNode(id: $id) {
+    id
+    codeDiscount {
+      ... on DiscountCodeBasic { asyncUsageCount }
+      ... on DiscountCodeFreeShipping { asyncUsageCount }
+    }
+  }
+}
+"""
+
 DELETE_CODE = """
 mutation DeleteLoyaltyCode($id: ID!) {
   discountCodeDelete(id: $id) {
@@ -55,7 +75,7 @@ SET_METAFIELDS = """
 mutation SetLoyaltyMetafields($metafields: [MetafieldsSetInput!]!) {
   metafieldsSet(metafields: $metafields) {
     metafields { key }
-    userErrors { field code message }
+    userErrors { field code message elementIndex }
   }
 }
 """
@@ -65,7 +85,7 @@ SET_METAFIELDS_DROP_TIER = """
 mutation SetLoyaltyMetafieldsWithoutTier($metafields: [MetafieldsSetInput!]!, $tier: [MetafieldIdentifierInput!]!) {
   metafieldsSet(metafields: $metafields) {
     metafields { key }
-    userErrors { field code message }
+    userErrors { field code message elementIndex }
   }
   metafieldsDelete(metafields: $tier) {
     userErrors { field message }
@@ -81,11 +101,12 @@ LINE_FIELDS = f"""
   isGiftCard
   originalUnitPriceSet {{ {MONEY} }}
   discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+  taxLines {{ priceSet {{ {MONEY} }} }}
 """
 
 # Page sizes keep each query's requested cost under Shopify's 1000-point limit for a single query
-# (a line costs about 6 points): orders with more lines, and refund details, are fetched per order.
-ORDERS_PAGE_SIZE = 5
+# (a line costs about 9 points): orders with more lines, and refund details, are fetched per order.
+ORDERS_PAGE_SIZE = 4
 ORDER_LINES_INLINE = 20
 LINES_PAGE_SIZE = 100
 
@@ -102,6 +123,7 @@ query LoyaltyOrdersUpdatedSince($query: String!, $first: Int!, $after: String) {
       updatedAt
       cancelledAt
       displayFinancialStatus
+      taxesIncluded
       customerLocale
       discountCodes
       customer {{ legacyResourceId email }}
@@ -118,6 +140,7 @@ query LoyaltyOrdersUpdatedSince($query: String!, $first: Int!, $after: String) {
           isRemoved
           originalPriceSet {{ {MONEY} }}
           discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+          taxLines {{ priceSet {{ {MONEY} }} }}
         }}
       }}
       refunds {{ legacyResourceId }}
@@ -158,16 +181,85 @@ query LoyaltyOrderRefunds($id: ID!) {{
 }}
 """
 
+# The history import: one bulk operation reads every order since a date into a JSONL file, instead of
+# pages of 4 (needs `read_all_orders` for orders older than 60 days). Bulk queries take no variables, so
+# the date is written into the query; the connections' nodes become rows of their own carrying
+# `__parentId`, told apart by `__typename`. Refund details are read per refunded order, as the paged query does.
+BULK_ORDER_FIELDS = f"""
+      id
+      legacyResourceId
+      name
+      email
+      createdAt
+      updatedAt
+      cancelledAt
+      displayFinancialStatus
+      taxesIncluded
+      customerLocale
+      discountCodes
+      customer {{ legacyResourceId email }}
+      customAttributes {{ key value }}
+      totalTaxSet {{ {MONEY} }}
+      totalDiscountsSet {{ {MONEY} }}
+      totalTipReceivedSet {{ {MONEY} }}
+      lineItems {{ edges {{ node {{ __typename {LINE_FIELDS} }} }} }}
+      shippingLines {{
+        edges {{
+          node {{
+            __typename
+            isRemoved
+            originalPriceSet {{ {MONEY} }}
+            discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+            taxLines {{ priceSet {{ {MONEY} }} }}
+          }}
+        }}
+      }}
+      refunds {{ legacyResourceId }}
+"""
+
+
+def past_orders_query(created_since: str) -> str:
+    """The bulk query of every order created since `created_since` (ISO 8601, UTC), oldest first."""
+    return f"""
+{{
+  orders(query: "created_at:>='{created_since}'", sortKey: CREATED_AT) {{
+    edges {{ node {{ {BULK_ORDER_FIELDS} }} }}
+  }}
+}}
+"""
+
+
+# Grouped: each order's lines follow it directly, so the file can be read one order at a time.
+RUN_BULK_QUERY = """
+mutation LoyaltyRunBulkQuery($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: true) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_OPERATION = """
+query LoyaltyBulkOperation($id: ID!) {
+  bulkOperation(id: $id) { id status errorCode objectCount rootObjectCount url }
+}
+"""
+
 DOCUMENTS = {
     "CREATE_BASIC_CODE": CREATE_BASIC_CODE,
     "CREATE_FREE_SHIPPING_CODE": CREATE_FREE_SHIPPING_CODE,
     "FIND_CODE": FIND_CODE,
     "CODE_EXISTS": CODE_EXISTS,
     "DELETE_CODE": DELETE_CODE,
+    "CODE_USAGE": CODE_USAGE,
     "SHOP_CURRENCY": SHOP_CURRENCY,
+    "SHOP_PROFILE": SHOP_PROFILE,
     "SET_METAFIELDS": SET_METAFIELDS,
     "SET_METAFIELDS_DROP_TIER": SET_METAFIELDS_DROP_TIER,
     "ORDERS_UPDATED_SINCE": ORDERS_UPDATED_SINCE,
     "ORDER_LINES": ORDER_LINES,
     "ORDER_REFUNDS": ORDER_REFUNDS,
+    "PAST_ORDERS": past_orders_query("2020-01-01T00:00:00Z"),
+    "RUN_BULK_QUERY": RUN_BULK_QUERY,
+    "BULK_OPERATION": BULK_OPERATION,
 }

@@ -2,7 +2,8 @@
 
 Shopify installs the app with the scopes in shopify.app.toml and opens the app home with a session token.
 The webhook edge verifies that token; here it is exchanged for an expiring offline token, the shop's
-currency is read with it, and the shop is registered with its credentials in one write.
+currency is read with it, and the shop is registered with its credentials in one write. Its name and
+address (the mails' signature) are fetched last: without them the install still succeeds.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
 from plugin.services.repositories import UnitOfWork
-from plugin.services.shops import register_shop
+from plugin.services.shops import refresh_profile, register_shop
 
 PLATFORM = "shopify"
 
@@ -28,4 +29,7 @@ def install(
     currency = str(answer.data["shop"]["currencyCode"])
     # A new shop starts with the default program in its own currency (a reinstall keeps its program).
     program = program.model_copy(update={"currency": currency})
-    return register_shop(uow, clock, PLATFORM, domain, program, currency=currency, credentials=granted.to_json())
+    shop = register_shop(uow, clock, PLATFORM, domain, program, currency=currency, credentials=granted.to_json())
+    refresh_profile(uow, platform, shop.id)
+    with uow.read(shop.id) as tx:
+        return tx.shop.get() or shop

@@ -4,15 +4,19 @@ Webhook bodies (REST-shaped) are pydantic models read straight from the raw byte
 app uses are declared. Orders read back through the Admin GraphQL API (reconcile, the historic import)
 are mapped by `order_facts` to the same facts a webhook would give. Money is the shop's money as
 Decimal: presentment money is the buyer's currency, not the shop's.
+
+Lines, shipping and refunds become the engine's amounts without tax. A shop may price with tax included
+(`taxes_included`, as most European shops do): then each line's price, its discounts and its refunded
+subtotal hold the line's tax, and the tax Shopify names for the line is taken out of them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from plugin.platforms.bounds import (
     Amount,
@@ -63,6 +67,25 @@ def _money(value: MoneySet | None, fallback: Decimal | None = None) -> Decimal:
     return fallback if fallback is not None else ZERO
 
 
+# A tax rate as Shopify states it: a fraction (0.21). The bound only keeps out absurd values.
+Rate = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
+
+
+class TaxLine(Payload):
+    price: Amount | None = None
+    price_set: MoneySet | None = None
+    rate: Rate | None = None
+
+    @property
+    def shop_amount(self) -> Decimal:
+        """The tax in the shop's money."""
+        return _money(self.price_set, self.price)
+
+
+def _tax(tax_lines: tuple[TaxLine, ...]) -> Decimal:
+    return sum((tax.shop_amount for tax in tax_lines), ZERO)
+
+
 class DiscountAllocation(Payload):
     amount: Amount | None = None
     amount_set: MoneySet | None = None
@@ -82,15 +105,18 @@ class LineItem(Payload):
     price_set: MoneySet | None = None
     gift_card: bool = False
     discount_allocations: tuple[DiscountAllocation, ...] = ()
+    tax_lines: tuple[TaxLine, ...] = ()
 
     @property
     def discount(self) -> Decimal:
         """The discounts allocated to this line, in the shop's money."""
         return sum((allocation.shop_amount for allocation in self.discount_allocations), ZERO)
 
-    def line(self) -> Line:
-        """The engine's line: price times quantity, less the discounts allocated to it."""
+    def line(self, taxes_included: bool) -> Line:
+        """The engine's line: price times quantity, less the discounts allocated to it, without its tax."""
         amount = _money(self.price_set, self.price) * self.quantity - self.discount
+        if taxes_included:
+            amount -= _tax(self.tax_lines)
         kind = LineKind.GIFT_CARD if self.gift_card else LineKind.GOODS
         return Line(ref=str(self.id), amount=amount, kind=kind, title=self.name or self.title or "")
 
@@ -99,6 +125,7 @@ class ShippingLine(Payload):
     price: Amount | None = None
     price_set: MoneySet | None = None
     discount_allocations: tuple[DiscountAllocation, ...] = ()
+    tax_lines: tuple[TaxLine, ...] = ()
     is_removed: bool = False
 
     @property
@@ -106,10 +133,12 @@ class ShippingLine(Payload):
         """The discounts allocated to this line, in the shop's money."""
         return sum((allocation.shop_amount for allocation in self.discount_allocations), ZERO)
 
-    @property
-    def charged(self) -> Decimal:
-        """What the customer paid for this shipping line; nothing once it was removed."""
-        return ZERO if self.is_removed else _money(self.price_set, self.price) - self.discount
+    def charged(self, taxes_included: bool) -> Decimal:
+        """What the customer paid for this shipping line without tax; nothing once it was removed."""
+        if self.is_removed:
+            return ZERO
+        tax = _tax(self.tax_lines) if taxes_included else ZERO
+        return _money(self.price_set, self.price) - self.discount - tax
 
 
 class NoteAttribute(Payload):
@@ -126,17 +155,49 @@ class Customer(Payload):
     email: Email | None = None
 
 
+def _without_tax(subtotal: Decimal, tax: Decimal, taxes_included: bool) -> Decimal:
+    """A refunded subtotal without its tax: Shopify's subtotals hold the tax when the order's prices do."""
+    return subtotal - tax if taxes_included else subtotal
+
+
+class TaxedLine(Payload):
+    """The line or shipping line a refund names, as the refund repeats it: its tax rates are what is read."""
+
+    tax_lines: tuple[TaxLine, ...] = ()
+
+
+# How far Shopify's tax may stray from the rate times the price: a cent per tax line and unit, for rounding.
+_CENT = Decimal("0.01")
+
+
+def _tax_inside(subtotal: Decimal, tax: Decimal, line: TaxedLine | None, units: int) -> bool | None:
+    """Whether `tax` was part of `subtotal` (a price with tax included), told by the line's tax rates.
+
+    Tax at rate r is r of a price without it, and r/(1+r) of a price with it inside. None when the
+    rates are unknown, or the tax matches neither (or both, on a tiny amount)."""
+    rates = [tax_line.rate for tax_line in line.tax_lines if tax_line.rate is not None] if line else []
+    rate = sum(rates, ZERO)
+    if tax <= ZERO or rate <= ZERO:
+        return None
+    slack = _CENT * len(rates) * max(units, 1)
+    inside = abs(tax - subtotal * rate / (1 + rate)) <= slack
+    outside = abs(tax - subtotal * rate) <= slack
+    return inside if inside != outside else None
+
+
 class RefundLineItem(Payload):
     line_item_id: NumericId
+    quantity: Quantity = 0
     # `subtotal` is a JSON number; the `_set` string is exact and preferred when present.
     subtotal: Amount | None = None
     subtotal_set: MoneySet | None = None
     total_tax: Amount | None = None
     total_tax_set: MoneySet | None = None
+    line_item: TaxedLine | None = None
 
     @property
-    def amount(self) -> Decimal:
-        """The refunded line's money before tax."""
+    def subtotal_amount(self) -> Decimal:
+        """The refunded line's money after discounts: with its tax inside when the shop's prices include tax."""
         return _money(self.subtotal_set, self.subtotal)
 
     @property
@@ -144,10 +205,32 @@ class RefundLineItem(Payload):
         """The tax refunded with the line."""
         return _money(self.total_tax_set, self.total_tax)
 
+    def amount(self, taxes_included: bool) -> Decimal:
+        """The refunded line's money without tax."""
+        return _without_tax(self.subtotal_amount, self.tax, taxes_included)
+
+    def tax_inside(self) -> bool | None:
+        """Whether the line's tax rates say its subtotal holds its tax; None if they cannot tell."""
+        return _tax_inside(self.subtotal_amount, self.tax, self.line_item, self.quantity)
+
 
 class RefundShippingLine(Payload):
     subtotal_amount_set: MoneySet | None = None
     total_tax_amount_set: MoneySet | None = None
+    shipping_line: TaxedLine | None = None
+
+    @property
+    def tax(self) -> Decimal:
+        """The tax refunded with the shipping."""
+        return _money(self.total_tax_amount_set)
+
+    def amount(self, taxes_included: bool) -> Decimal:
+        """The refunded shipping without tax."""
+        return _without_tax(_money(self.subtotal_amount_set), self.tax, taxes_included)
+
+    def tax_inside(self) -> bool | None:
+        """Whether the shipping line's tax rates say the refunded subtotal holds its tax."""
+        return _tax_inside(_money(self.subtotal_amount_set), self.tax, self.shipping_line, 1)
 
 
 class Transaction(Payload):
@@ -166,12 +249,23 @@ class RefundPayload(Payload):
     refund_shipping_lines: tuple[RefundShippingLine, ...] = ()
     transactions: tuple[Transaction, ...] = ()
 
-    def refund(self) -> Refund:
-        """The engine's refund: itemised lines and shipping; only money nothing explains is unitemised."""
-        lines = tuple((str(item.line_item_id), item.amount) for item in self.refund_line_items)
-        shipping = sum((_money(s.subtotal_amount_set) for s in self.refund_shipping_lines), ZERO)
+    def taxes_included(self) -> bool:
+        """Whether the refunded subtotals hold their tax. A refunds/create body lacks its order's
+        `taxes_included`, but the refunded lines' tax rates tell; when none does, the tax is apart."""
+        told = [item.tax_inside() for item in self.refund_line_items]
+        told += [shipping.tax_inside() for shipping in self.refund_shipping_lines]
+        known = [inside for inside in told if inside is not None]
+        return bool(known) and all(known)
+
+    def refund(self, taxes_included: bool | None = None) -> Refund:
+        """The engine's refund without tax: itemised lines and shipping; only money nothing explains is unitemised.
+
+        `taxes_included` is the order's, when the refund comes with its order; else the refund tells."""
+        included = self.taxes_included() if taxes_included is None else taxes_included
+        lines = tuple((str(item.line_item_id), item.amount(included)) for item in self.refund_line_items)
+        shipping = sum((s.amount(included) for s in self.refund_shipping_lines), ZERO)
         tax = sum((item.tax for item in self.refund_line_items), ZERO) + sum(
-            (_money(s.total_tax_amount_set) for s in self.refund_shipping_lines), ZERO
+            (s.tax for s in self.refund_shipping_lines), ZERO
         )
         explained = sum((amount for _ref, amount in lines), ZERO) + shipping + tax
         sets = [item.subtotal_set for item in self.refund_line_items] + [
@@ -215,6 +309,7 @@ class OrderPayload(Payload):
     updated_at: datetime | None = None
     cancelled_at: datetime | None = None
     financial_status: str | None = None
+    taxes_included: bool = False
     customer: Customer | None = None
     customer_locale: LanguageCode | None = None
     note_attributes: tuple[NoteAttribute, ...] = ()
@@ -239,7 +334,7 @@ class OrderPayload(Payload):
 
     def facts(self) -> OrderFacts:
         """The order's current state as the engine's facts (a guest order has no customer_ref)."""
-        lines = tuple(item.line() for item in self.line_items)
+        lines = tuple(item.line(self.taxes_included) for item in self.line_items)
         allocated = sum((item.discount for item in self.line_items), ZERO) + sum(
             (shipping.discount for shipping in self.shipping_lines), ZERO
         )
@@ -256,14 +351,14 @@ class OrderPayload(Payload):
                 email=self.email or self.contact_email or (self.customer.email if self.customer else None),
                 opted_in=self.opted_in,
                 lines=lines,
-                shipping=sum((shipping.charged for shipping in self.shipping_lines), ZERO),
+                shipping=sum((shipping.charged(self.taxes_included) for shipping in self.shipping_lines), ZERO),
                 tax=_money(self.total_tax_set, self.total_tax),
                 tips=self.total_tip_received or ZERO,
                 # Shopify allocates almost every discount to lines; whatever it did not is order-level.
                 order_discount=max(total_discounts - allocated, ZERO),
                 paid=self.financial_status in _PAID,
                 cancelled=self.cancelled_at is not None,
-                refunds=tuple(refund.refund() for refund in self.refunds or ()),
+                refunds=tuple(refund.refund(self.taxes_included) for refund in self.refunds or ()),
                 discount_codes=tuple(code.code for code in self.discount_codes),
                 locale=self.customer_locale[:2].lower() if self.customer_locale else None,
             )
@@ -313,6 +408,13 @@ def _node_allocated(node: dict[str, Any]) -> Decimal:
     return sum((_node_money(a["allocatedAmountSet"]) for a in node.get("discountAllocations") or []), ZERO)
 
 
+def _node_tax(node: dict[str, Any], taxes_included: bool) -> Decimal:
+    """The tax inside a line's or shipping line's price: its tax lines when the order's prices include tax."""
+    if not taxes_included:
+        return ZERO
+    return sum((_node_money(tax["priceSet"]) for tax in node.get("taxLines") or []), ZERO)
+
+
 def _gid_ref(gid: str) -> str:
     return gid.rsplit("/", 1)[-1]
 
@@ -332,10 +434,13 @@ def order_facts(
 
 def _node_facts(node: dict[str, Any], more_lines: list[dict[str, Any]], refunds: list[dict[str, Any]]) -> OrderFacts:
     items = node["lineItems"]["nodes"] + more_lines
+    taxes_included = bool(node.get("taxesIncluded"))
     lines = tuple(
         Line(
             ref=_gid_ref(item["id"]),
-            amount=_node_money(item["originalUnitPriceSet"]) * item["quantity"] - _node_allocated(item),
+            amount=_node_money(item["originalUnitPriceSet"]) * item["quantity"]
+            - _node_allocated(item)
+            - _node_tax(item, taxes_included),
             kind=LineKind.GIFT_CARD if item["isGiftCard"] else LineKind.GOODS,
             title=display(item.get("name") or ""),
         )
@@ -343,7 +448,11 @@ def _node_facts(node: dict[str, Any], more_lines: list[dict[str, Any]], refunds:
     )
     shipping_nodes = node["shippingLines"]["nodes"]
     shipping = sum(
-        (_node_money(s["originalPriceSet"]) - _node_allocated(s) for s in shipping_nodes if not s.get("isRemoved")),
+        (
+            _node_money(s["originalPriceSet"]) - _node_allocated(s) - _node_tax(s, taxes_included)
+            for s in shipping_nodes
+            if not s.get("isRemoved")
+        ),
         ZERO,
     )
     allocated = sum((_node_allocated(item) for item in items), ZERO) + sum(
@@ -368,17 +477,29 @@ def _node_facts(node: dict[str, Any], more_lines: list[dict[str, Any]], refunds:
         order_discount=max(_node_money(node.get("totalDiscountsSet")) - allocated, ZERO),
         paid=node.get("displayFinancialStatus") in _GRAPHQL_PAID,
         cancelled=node.get("cancelledAt") is not None,
-        refunds=tuple(_node_refund(refund) for refund in refunds),
+        refunds=tuple(_node_refund(refund, taxes_included) for refund in refunds),
         discount_codes=tuple(node.get("discountCodes") or []),
         locale=(node.get("customerLocale") or "")[:2].lower() or None,
     )
 
 
-def _node_refund(node: dict[str, Any]) -> Refund:
+def _node_refund(node: dict[str, Any], taxes_included: bool) -> Refund:
     items = node["refundLineItems"]["nodes"]
     shipping_nodes = node["refundShippingLines"]["nodes"]
-    lines = tuple((_gid_ref(item["lineItem"]["id"]), _node_money(item["subtotalSet"])) for item in items)
-    shipping = sum((_node_money(s["subtotalAmountSet"]) for s in shipping_nodes), ZERO)
+    lines = tuple(
+        (
+            _gid_ref(item["lineItem"]["id"]),
+            _without_tax(_node_money(item["subtotalSet"]), _node_money(item["totalTaxSet"]), taxes_included),
+        )
+        for item in items
+    )
+    shipping = sum(
+        (
+            _without_tax(_node_money(s["subtotalAmountSet"]), _node_money(s["taxAmountSet"]), taxes_included)
+            for s in shipping_nodes
+        ),
+        ZERO,
+    )
     tax = sum((_node_money(item["totalTaxSet"]) for item in items), ZERO) + sum(
         (_node_money(s["taxAmountSet"]) for s in shipping_nodes), ZERO
     )

@@ -1,26 +1,29 @@
 """`ShopifyPlatform`: the engine's `Platform` on the Admin GraphQL API (documents in graphql.py).
 
 Codes are single-use discount codes tied to one customer; balances, tiers and an order's points are
-mirrored in `$app` metafields for theme Liquid. `customerSelection` is used rather than the newer
-`context` because it exists in every version from 2025-01 to 2026-07.
+mirrored in `$app` metafields for theme Liquid. Reconcile pages recent orders; the history import
+(`past_orders`) reads them all with one bulk operation and streams its JSONL file.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 
 from plugin.clock import Clock
 from plugin.observability import log_event
 from plugin.platforms.bounds import PayloadError
 from plugin.platforms.shopify.access_tokens import OfflineTokens
-from plugin.platforms.shopify.client import SHOPIFY_API_VERSION, AdminClient, Answer
+from plugin.platforms.shopify.client import SHOPIFY_API_VERSION, AdminClient, Answer, Cost
 from plugin.platforms.shopify.graphql import (
+    BULK_OPERATION,
     CODE_EXISTS,
+    CODE_USAGE,
     CREATE_BASIC_CODE,
     CREATE_FREE_SHIPPING_CODE,
     DELETE_CODE,
@@ -29,8 +32,11 @@ from plugin.platforms.shopify.graphql import (
     ORDER_REFUNDS,
     ORDERS_PAGE_SIZE,
     ORDERS_UPDATED_SINCE,
+    RUN_BULK_QUERY,
     SET_METAFIELDS,
     SET_METAFIELDS_DROP_TIER,
+    SHOP_PROFILE,
+    past_orders_query,
 )
 from plugin.platforms.shopify.payloads import order_facts
 from plugin.rules.orders import OrderFacts
@@ -40,12 +46,20 @@ from plugin.services.platform import (
     IssuedCode,
     MemberSnapshot,
     PlatformRejected,
+    PlatformUnavailable,
     Shop,
+    ShopProfile,
+    address_line,
 )
 from plugin.services.repositories import UnitOfWork
 from plugin.settings import ShopifySettings
 
 METAFIELD_NAMESPACE = "$app"
+
+# How often a running bulk operation is asked about: soon at first, then at most twice a minute.
+BULK_POLL_FIRST_SECONDS = 2.0
+BULK_POLL_MAX_SECONDS = 30.0
+_BULK_ENDED = frozenset({"FAILED", "CANCELED", "CANCELING", "EXPIRED"})
 
 # Shopify's answer when a code text is already used in the shop.
 _DUPLICATE_CODES = frozenset({"TAKEN", "DUPLICATE"})
@@ -76,7 +90,7 @@ def discount_input(request: CodeRequest, now: datetime) -> dict[str, Any]:
         "endsAt": _iso(request.expires_at),
         "usageLimit": 1,
         "appliesOncePerCustomer": True,
-        "customerSelection": {"customers": {"add": [customer_gid(request.customer_ref)]}},
+        "context": {"customers": {"add": [customer_gid(request.customer_ref)]}},
         "combinesWith": {
             "orderDiscounts": request.combines_with_order_discounts,
             "productDiscounts": request.combines_with_product_discounts,
@@ -87,6 +101,8 @@ def discount_input(request: CodeRequest, now: datetime) -> dict[str, Any]:
         common["minimumRequirement"] = {"subtotal": {"greaterThanOrEqualToSubtotal": str(request.minimum_order)}}
     if request.kind is RewardKind.FREE_SHIPPING:
         return {**common, "destination": {"all": True}}
+    if request.kind is RewardKind.FREE_PRODUCT:
+        return {**common, "customerGets": _one_free_unit(request.variant)}
     if request.kind is RewardKind.PERCENTAGE:
         if request.percentage is None:
             raise PlatformRejected("a percentage reward without a percentage")
@@ -97,6 +113,19 @@ def discount_input(request: CodeRequest, now: datetime) -> dict[str, Any]:
             raise PlatformRejected("a fixed-amount reward without an amount")
         value = {"discountAmount": {"amount": str(request.amount), "appliesOnEachItem": False}}
     return {**common, "customerGets": {"value": value, "items": {"all": True}}}
+
+
+def _one_free_unit(variant: str | None) -> dict[str, Any]:
+    """100 % off one unit of one variant.
+
+    `discountOnQuantity` (quantity 1, effect 100 %) is how the 2026-10 schema says "this many units": a plain
+    `percentage: 1.0` would make every unit of the variant in the cart free."""
+    if variant is None or not variant.startswith("gid://shopify/ProductVariant/"):
+        raise PlatformRejected(f"a free-product reward needs a Shopify product variant, not {variant!r}")
+    return {
+        "value": {"discountOnQuantity": {"quantity": "1", "effect": {"percentage": 1.0}}},
+        "items": {"products": {"productVariantsToAdd": [variant]}},
+    }
 
 
 class ShopifyPlatform:
@@ -123,7 +152,13 @@ class ShopifyPlatform:
         """Wire tokens, client and platform; tests pass an httpx.MockTransport and a no-op sleep."""
         http = httpx.Client(transport=transport, timeout=httpx.Timeout(10.0, connect=3.0))
         tokens = OfflineTokens(uow, clock, http, settings.client_id, settings.client_secret)
-        client = AdminClient(http, tokens, api_version=SHOPIFY_API_VERSION, sleep=sleep)
+
+        def pace(shop: Shop, cost: Cost) -> None:
+            """The shop's next call waits until its bucket holds what this one cost (its plan's restore rate)."""
+            with uow.queue() as queue:
+                queue.throttle(shop.id, clock.now() + timedelta(seconds=cost.wait_before(cost.requested)))
+
+        client = AdminClient(http, tokens, api_version=SHOPIFY_API_VERSION, sleep=sleep, on_cost=pace)
         return cls(client, tokens, clock, sleep=sleep)
 
     def create_discount(self, shop: Shop, request: CodeRequest) -> IssuedCode:
@@ -155,27 +190,96 @@ class ShopifyPlatform:
         if errors and self.client.execute(shop, CODE_EXISTS, {"id": platform_id}).data.get("codeDiscountNode"):
             raise PlatformRejected(_describe(errors))
 
+    def shop_profile(self, shop: Shop) -> ShopProfile:
+        """The shop's name and its address (`shopAddress`, the one customers see) as one line."""
+        found = self.client.execute(shop, SHOP_PROFILE).data.get("shop")
+        if not isinstance(found, dict) or not found.get("name"):
+            raise PlatformRejected("Shopify gave no shop name")
+        address = found.get("shopAddress") or {}
+        street = ", ".join(part for part in (address.get("address1"), address.get("address2")) if part)
+        return ShopProfile(
+            name=str(found["name"]),
+            address=address_line(street, address.get("zip"), address.get("city"), address.get("country")),
+        )
+
+    def withdraw_unused(self, shop: Shop, platform_id: str) -> bool:
+        """Delete a code no order used; False if one did.
+
+        Shopify counts uses a moment late (`asyncUsageCount`): an order placed in that moment keeps its
+        discount and the points still come back. A window of seconds, for a member who handed the code back."""
+        found = self.client.execute(shop, CODE_USAGE, {"id": platform_id}).data.get("codeDiscountNode")
+        if not found:
+            return True
+        if int((found.get("codeDiscount") or {}).get("asyncUsageCount") or 0) > 0:
+            return False
+        self.delete_discount(shop, platform_id)
+        return True
+
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
         """Write balance, pending points and tier to `$app` customer metafields for theme Liquid."""
-        owner = customer_gid(snapshot.customer_ref)
-        metafields = [
-            _metafield(owner, "points_balance", "number_integer", str(snapshot.available)),
-            _metafield(owner, "points_pending", "number_integer", str(snapshot.pending)),
-        ]
-        if snapshot.tier:
-            metafields.append(_metafield(owner, "tier", "single_line_text_field", snapshot.tier))
-            self._set_metafields(shop, metafields)
-            return
-        # Shopify refuses an empty text value; a member who lost a tier must not keep showing it.
-        tier = [{"ownerId": owner, "namespace": METAFIELD_NAMESPACE, "key": "tier"}]
-        answer = self.client.execute(shop, SET_METAFIELDS_DROP_TIER, {"metafields": metafields, "tier": tier})
-        errors = [*_user_errors(answer, "metafieldsSet"), *_user_errors(answer, "metafieldsDelete")]
-        if errors:
-            raise PlatformRejected(_describe(errors))
+        refused = self.publish_members(shop, [snapshot])
+        if refused:
+            raise PlatformRejected(refused[snapshot.customer_ref])
+
+    def publish_members(self, shop: Shop, snapshots: Sequence[MemberSnapshot]) -> dict[str, str]:
+        """Write up to 8 members' metafields (3 each) in one call; returns the customers Shopify refused, each
+        with its reason. `metafieldsSet` is atomic, so a refusal writes nothing: the others are sent once more."""
+        waiting = {snapshot.customer_ref: snapshot for snapshot in snapshots}
+        refused: dict[str, str] = {}
+        while waiting:
+            owners: list[str] = []  # the customer of each metafield, by its index
+            metafields: list[dict[str, str]] = []
+            tiers_gone: list[dict[str, str]] = []
+            for ref, snapshot in waiting.items():
+                owner = customer_gid(ref)
+                values = [("points_balance", str(snapshot.available)), ("points_pending", str(snapshot.pending))]
+                metafields += [_metafield(owner, key, "number_integer", value) for key, value in values]
+                if snapshot.tier:
+                    metafields.append(_metafield(owner, "tier", "single_line_text_field", snapshot.tier))
+                else:  # Shopify refuses an empty text value; a member who lost a tier must not keep showing it.
+                    tiers_gone.append({"ownerId": owner, "namespace": METAFIELD_NAMESPACE, "key": "tier"})
+                owners += [ref] * (len(metafields) - len(owners))
+            if tiers_gone:
+                variables: dict[str, Any] = {"metafields": metafields, "tier": tiers_gone}
+                answer = self.client.execute(shop, SET_METAFIELDS_DROP_TIER, variables)
+                deleting = _user_errors(answer, "metafieldsDelete")
+                if deleting:
+                    raise PlatformRejected(_describe(deleting))
+            else:
+                answer = self.client.execute(shop, SET_METAFIELDS, {"metafields": metafields})
+            errors = _user_errors(answer, "metafieldsSet")
+            if not errors:
+                return refused
+            for ref, error in _refused(errors, owners):
+                refused.setdefault(ref, _describe([error]))
+                waiting.pop(ref, None)
+        return refused
 
     def publish_order_points(self, shop: Shop, order_ref: str, points: int) -> None:
         """Write the points an order earned to an `$app` order metafield (read by the thank-you block)."""
-        self._set_metafields(shop, [_metafield(order_gid(order_ref), "points_earned", "number_integer", str(points))])
+        refused = self.publish_orders_points(shop, {order_ref: points})
+        if refused:
+            raise PlatformRejected(refused[order_ref])
+
+    def publish_orders_points(self, shop: Shop, points: Mapping[str, int]) -> dict[str, str]:
+        """Write the points of up to 25 orders in one `metafieldsSet`; returns the orders Shopify refused, each
+        with its reason. The mutation is atomic, so a refusal writes nothing: the others are sent once more."""
+        refused: dict[str, str] = {}
+        waiting = dict(points)
+        while waiting:
+            refs = list(waiting)
+            metafields = [
+                _metafield(order_gid(ref), "points_earned", "number_integer", str(waiting[ref])) for ref in refs
+            ]
+            errors = _user_errors(
+                self.client.execute(shop, SET_METAFIELDS, {"metafields": metafields}), "metafieldsSet"
+            )
+            if not errors:
+                return refused
+            for ref, error in _refused(errors, refs):
+                refused.setdefault(ref, _describe([error]))
+                waiting.pop(ref, None)
+        return refused
 
     def orders_updated_since(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
         """Orders updated since `since`, oldest first, a page at a time within the cost budget."""
@@ -191,6 +295,46 @@ class ShopifyPlatform:
             if not page.get("hasNextPage"):
                 return
             variables = {**variables, "after": page["endCursor"]}
+
+    def past_orders(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
+        """Every order created since `since`, oldest first, from one bulk operation's JSONL file.
+
+        The file is read line by line as it downloads: a million orders never sit in memory at once."""
+        url = self._bulk_result(shop, past_orders_query(_iso(since)))
+        if url is None:
+            return  # no order matched: Shopify writes no file
+        try:
+            with self.client.http.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise PlatformUnavailable(f"Shopify's bulk file answered {response.status_code}")
+                for node in bulk_orders(response.iter_lines()):
+                    facts = self._read_back(shop, node)
+                    if facts is not None:
+                        yield facts
+        except httpx.TransportError as error:
+            raise PlatformUnavailable(f"Shopify's bulk file broke off: {error}") from error
+
+    def _bulk_result(self, shop: Shop, query: str) -> str | None:
+        """Run a bulk query and wait for it to finish; the URL of its JSONL file (None when nothing matched)."""
+        started = self.client.execute(shop, RUN_BULK_QUERY, {"query": query}).data.get("bulkOperationRunQuery") or {}
+        errors = started.get("userErrors") or []
+        if any(error.get("code") == "OPERATION_IN_PROGRESS" for error in errors):
+            raise PlatformUnavailable("another bulk query of the app is running in this shop; try again when it ends")
+        if errors or not started.get("bulkOperation"):
+            raise PlatformRejected(_describe(errors) or "Shopify started no bulk operation")
+        operation_id = started["bulkOperation"]["id"]
+        wait = BULK_POLL_FIRST_SECONDS
+        while True:
+            operation = self.client.execute(shop, BULK_OPERATION, {"id": operation_id}).data.get("bulkOperation") or {}
+            status = operation.get("status")
+            if status == "COMPLETED":
+                return operation.get("url")
+            if status in _BULK_ENDED or not operation:
+                reason = operation.get("errorCode") or "no reason given"
+                raise PlatformRejected(f"Shopify's bulk operation {operation_id} ended {status}: {reason}")
+            log_event("shopify.bulk", "running", shop=shop.id, objects=operation.get("rootObjectCount"))
+            self.sleep(wait)
+            wait = min(wait * 2, BULK_POLL_MAX_SECONDS)
 
     def _read_back(self, shop: Shop, node: dict[str, Any]) -> OrderFacts | None:
         """One order as facts; an order the app cannot take is logged and skipped, the others still count."""
@@ -233,16 +377,47 @@ class ShopifyPlatform:
             self.sleep(answer.cost.wait_before(answer.cost.requested))
         return answer
 
-    def _set_metafields(self, shop: Shop, metafields: list[dict[str, str]]) -> None:
-        answer = self.client.execute(shop, SET_METAFIELDS, {"metafields": metafields})
-        errors = _user_errors(answer, "metafieldsSet")
-        if errors:
-            raise PlatformRejected(_describe(errors))
+
+def bulk_orders(rows: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The orders of a grouped bulk JSONL file, each with its lines and shipping lines back under it.
+
+    Grouped, every order's rows (`__parentId` = the order's id) follow it before the next order starts; a
+    row anywhere else is refused rather than counted under the wrong order."""
+    order: dict[str, Any] | None = None
+    for row in rows:
+        if not row.strip():
+            continue
+        try:
+            node = orjson.loads(row)  # a million rows: orjson reads them several times faster than json
+        except orjson.JSONDecodeError:
+            raise PlatformUnavailable("Shopify's bulk file has a line that is not JSON (cut off?)") from None
+        parent = node.pop("__parentId", None)
+        if parent is None:
+            if order is not None:
+                yield order
+            lines: dict[str, Any] = {"nodes": [], "pageInfo": {"hasNextPage": False}}
+            order = {**node, "lineItems": lines, "shippingLines": {"nodes": []}}
+        elif order is None or parent != order["id"]:
+            raise PlatformRejected(f"Shopify's bulk file has a row of {str(parent)[:100]} away from its order")
+        else:
+            connection = "lineItems" if node.pop("__typename", None) == "LineItem" else "shippingLines"
+            order[connection]["nodes"].append(node)
+    if order is not None:
+        yield order
 
 
 def _user_errors(answer: Answer, field: str) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = (answer.data.get(field) or {}).get("userErrors") or []
     return errors
+
+
+def _refused(errors: list[dict[str, Any]], owners: Sequence[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each userError with the owner (order or customer) of the metafield it names by `elementIndex`."""
+    for error in errors:
+        index = error.get("elementIndex")
+        if not isinstance(index, int) or not 0 <= index < len(owners):
+            raise PlatformRejected(_describe(errors))  # no one owner's fault: every job of the call retries
+        yield owners[index], error
 
 
 def _metafield(owner: str, key: str, kind: str, value: str) -> dict[str, str]:

@@ -27,8 +27,9 @@ class MemoryUnitOfWork:
         self.locks: set[tuple[int, str]] = set()
 
     @contextmanager
-    def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[Transaction]:
-        """One shop's transaction: kept when the block ends, undone if it raises or on a dry run."""
+    def __call__(self, shop_id: int, *, dry_run: bool = False, batch: bool = False) -> Iterator[Transaction]:
+        """One shop's transaction: kept when the block ends, undone if it raises or on a dry run (a batch's
+        writes are in the tables at once: nothing here costs a round trip)."""
         with self._atomic(dry_run):
             yield shop_transaction(self.tables, self.ids, shop_id)
 

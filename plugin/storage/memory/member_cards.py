@@ -43,7 +43,7 @@ class MemoryMemberCards:
             for entry in tx.ledger.history(member.id, self.history_size)
         ]
         codes = [
-            OpenCode(r.code, r.status, r.expires_at, r.reward)
+            OpenCode(r.code, r.status, r.expires_at, r.reward, r.id)
             for r in tx.redemptions.of_member(member.id)
             if r.status in OPEN_CODES
         ]

@@ -11,7 +11,12 @@ from plugin.services.records import Redemption, RedemptionStatus
 from plugin.storage.memory.tables import Ids, RedemptionRow, Tables
 
 # Codes a customer can still use on an order.
-OPEN_CODES = (RedemptionStatus.RESERVED, RedemptionStatus.ISSUED, RedemptionStatus.EXPIRING)
+OPEN_CODES = (
+    RedemptionStatus.RESERVED,
+    RedemptionStatus.ISSUED,
+    RedemptionStatus.EXPIRING,
+    RedemptionStatus.RETURNING,
+)
 
 
 class MemoryRedemptions:

@@ -34,6 +34,11 @@ class MemoryShopAccount:
             row, credentials=dict(credentials), shop=replace(row.shop, installed=installed)
         )
 
+    def set_profile(self, name: str, address: str | None) -> None:
+        """Keep the shop's name and one-line postal address."""
+        row = self.tables.shops[self.shop_id]
+        self.tables.shops[self.shop_id] = replace(row, shop=replace(row.shop, name=name, address=address))
+
     def cursor(self, name: str) -> str | None:
         """A named cursor's value (where a resumable job stopped)."""
         return self.tables.cursors.get((self.shop_id, name))
@@ -53,6 +58,9 @@ class MemoryShopAccount:
             setattr(tables, name, {key: row for key, row in keyed.items() if key[0] != shop_id})
         tables.consents = [row for row in tables.consents if row.shop_id != shop_id]
         tables.allocations = [row for row in tables.allocations if row.shop_id != shop_id]
+        tables.expiry_mails = {claim for claim in tables.expiry_mails if claim[0] != shop_id}
+        tables.action_keys.pop(shop_id, None)
+        tables.action_awards = {key: award for key, award in tables.action_awards.items() if key[0] != shop_id}
         tables.shops = {key: row for key, row in tables.shops.items() if key != shop_id}
 
 

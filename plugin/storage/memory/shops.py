@@ -11,6 +11,7 @@ from plugin.services.platform import Shop
 from plugin.services.records import MemberStatus
 from plugin.services.repositories import Transaction
 from plugin.storage.memory.ledger import add_jobs
+from plugin.storage.memory.saleor_api_urls import MemorySaleorApiUrls
 from plugin.storage.memory.tables import Ids, ShopRow, Tables
 from plugin.storage.memory.transaction import shop_transaction
 
@@ -21,6 +22,7 @@ class MemoryShops:
     def __init__(self, tables: Tables, ids: Ids) -> None:
         self.tables = tables
         self.ids = ids
+        self.saleor_api_urls = MemorySaleorApiUrls(tables)
 
     def by_domain(self, platform: str, domain: str) -> Shop | None:
         """The shop of a platform's domain (installed or not)."""
@@ -67,8 +69,12 @@ class MemoryDeliveryIntake:
         self.tables = tables
         self.ids = ids
 
-    def accept(self, platform: str, domain: str, job: OutboxJob, now: datetime) -> None:
-        """Queue the job for the installed shop `domain`; nothing for an unknown shop; a waiting twin absorbs it."""
+    def accept(self, platform: str, domain: str, job: OutboxJob, now: datetime) -> bool:
+        """Queue the job for the installed shop `domain`; nothing for an unknown shop; a waiting twin absorbs it.
+        True when it was queued."""
         shop = MemoryShops(self.tables, self.ids).by_domain(platform, domain)
-        if shop is not None and shop.installed:
-            add_jobs(self.tables, self.ids, shop.id, [job], now)
+        if shop is None or not shop.installed:
+            return False
+        absorbed = job.dedupe_key is not None and (shop.id, job.dedupe_key) in self.tables.job_keys
+        add_jobs(self.tables, self.ids, shop.id, [job], now)
+        return not absorbed

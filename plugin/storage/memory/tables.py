@@ -17,7 +17,15 @@ from plugin.ledger.model import Entry, Lot
 from plugin.ledger.postings import JobKind
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
-from plugin.services.records import ConsentAction, DataRequest, JobStatus, Member, OrderRecord, Redemption
+from plugin.services.records import (
+    ActionAward,
+    ConsentAction,
+    DataRequest,
+    JobStatus,
+    Member,
+    OrderRecord,
+    Redemption,
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +144,10 @@ class Tables:
     deliveries: dict[tuple[int, str], datetime] = field(default_factory=dict)  # (shop, delivery id): received at
     data_requests: dict[int, DataRequestRow] = field(default_factory=dict)
     cursors: dict[tuple[int, str], str] = field(default_factory=dict)
+    saleor_api_urls: dict[str, datetime] = field(default_factory=dict)  # url: added at, in the order added
+    expiry_mails: set[tuple[int, int, str, datetime]] = field(default_factory=set)  # (shop, member, kind, expiry)
+    action_keys: dict[int, str] = field(default_factory=dict)  # shop: its custom actions' signing key
+    action_awards: dict[tuple[int, str], ActionAward] = field(default_factory=dict)  # (shop, request id)
 
     def snapshot(self) -> Tables:
         """A copy to restore on rollback; rows are immutable, so copying the containers is enough."""

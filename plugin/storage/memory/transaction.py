@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plugin.services.repositories import Transaction
+from plugin.storage.memory.custom_actions import MemoryCustomActions
 from plugin.storage.memory.ledger import MemoryLedger
 from plugin.storage.memory.members import MemoryDataRequests, MemoryMembers
 from plugin.storage.memory.orders import MemoryOrders
@@ -27,4 +28,5 @@ def shop_transaction(tables: Tables, ids: Ids, shop_id: int) -> Transaction:
         inbox=MemoryInbox(tables, shop_id),
         data_requests=MemoryDataRequests(tables, ids, shop_id),
         sweeps=MemorySweeps(tables, ids, shop_id),
+        actions=MemoryCustomActions(tables, shop_id),
     )

@@ -149,7 +149,7 @@ def test_analytics_figures_equal_what_the_ledger_says(
     assert figure("redeemed") == str(redeemed)
     assert figure("expired") == "0"
     assert figure("outstanding") == str(balance)
-    assert figure("liability") == f"EUR {Decimal(balance) / 100:.2f}"  # five-off: EUR 5 for 500 points
+    assert figure("liability") == f"€{Decimal(balance) / 100:,.2f}"  # five-off: €5 for 500 points
     assert figure("redemption_rate") == f"{redeemed / issued * 100:.1f}%"
     # Four members of six known buyers (g-1 and g-2 never joined).
     assert figure("opt_in_rate") == f"{4 / 6 * 100:.1f}%"
@@ -157,17 +157,18 @@ def test_analytics_figures_equal_what_the_ledger_says(
     others_row = page.locator("#groups [data-group=others]")
     # Members: c-a bought twice of three buyers; order value 120 + 35.50 + 600 + 18 over 4 orders.
     expect(members_row.locator("[data-figure=repeat_rate]")).to_have_text("33.3%")
-    expect(members_row.locator("[data-figure=aov]")).to_have_text("EUR 193.38")
+    expect(members_row.locator("[data-figure=aov]")).to_have_text("€193.38")
     # Non-members: g-1 bought twice of two buyers; (44 + 16 + 70) / 3.
     expect(others_row.locator("[data-figure=repeat_rate]")).to_have_text("50.0%")
-    expect(others_row.locator("[data-figure=aov]")).to_have_text("EUR 43.33")
+    expect(others_row.locator("[data-figure=aov]")).to_have_text("€43.33")
     expect(page.locator("svg.chart").first).to_be_visible()
 
 
 def test_the_saleor_dashboard_handshake_opens_the_shops_pages(
-    page: Page, uow: SqlUnitOfWork, clock: FrozenClock, program: Program
+    page: Page, base_url: str, uow: SqlUnitOfWork, clock: FrozenClock, program: Program
 ) -> None:
-    api_url = "https://shop.saleor.test/graphql/"
+    # A dashboard served on the app's own origin: the page takes the handshake from that origin only.
+    api_url = f"{base_url}/graphql/"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     register_shop(uow, clock, "saleor", api_url, program, credentials={"jwks": {"keys": [{**jwk, "kid": "k1"}]}})
@@ -175,7 +176,7 @@ def test_the_saleor_dashboard_handshake_opens_the_shops_pages(
     claims = {"iss": api_url, "iat": now, "exp": now + 300, "type": "thirdparty", "user_id": "VXNlcjox"}
     token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
 
-    page.goto("/admin/saleor?locale=nl")
+    page.goto(f"/admin/saleor?locale=nl&saleorApiUrl={api_url}")
     # What the dashboard does once the app's frame has loaded: post the handshake with the app token.
     page.evaluate("token => window.postMessage({type: 'handshake', payload: {token: token, version: 1}}, '*')", token)
     page.wait_for_url("**/admin/program")

@@ -79,8 +79,12 @@ def test_a_good_program_edit_creates_a_version_with_its_author(
         history = tx.programs.versions()
     assert version == 2 and program.points_per_unit == Decimal(2)
     assert history[0]["created_by"] == "login"
+    form = program_form(client)
+    form.update({"rewards.0.points": "450", "action": "save"})
+    client.post("/admin/program", data=form)
     page = client.get("/admin/program").get_data(as_text=True)
-    assert "<code>points_per_unit</code>" in page  # the history names what changed
+    # The history names what changed in the form's words, never a raw key.
+    assert "<td>Points per currency unit</td>" in page and "<td>Rewards 1: Points</td>" in page
 
 
 def test_the_simulator_compares_the_draft_with_the_live_program(client: FlaskClient, shop: Shop) -> None:

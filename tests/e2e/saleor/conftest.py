@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 import responses
 
 from plugin.platforms.saleor.platform import SaleorPlatform
+from plugin.rules.program import CurrencyRate, Program
 from plugin.services.platform import Shop
+from plugin.services.saleor_api_urls import allow
 from tests.saleor_kit import API_URL, JWKS_URL, shop_keys
 from webhooks.app import create_app
 
@@ -17,11 +20,17 @@ TOKEN = "app-token-from-saleor"
 
 
 @pytest.fixture
-def saleor_settings(settings, program):
-    saleor = settings.saleor.model_copy(update={"allowed_api_urls": [API_URL]})
-    return settings.model_copy(
-        update={"saleor": saleor, "program": program, "public_url": "https://loyalty.example.com"}
+def program(program: Program) -> Program:
+    """The recorded Saleor sells in USD; the hand-made orders in EUR count one-for-one by the owner's rate."""
+    return program.model_copy(
+        update={"currency": "USD", "currency_rates": (CurrencyRate(currency="EUR", rate=Decimal(1)),)}
     )
+
+
+@pytest.fixture
+def saleor_settings(settings, program, uow, clock):
+    allow(uow, clock, API_URL)
+    return settings.model_copy(update={"program": program, "public_url": "https://loyalty.example.com"})
 
 
 @pytest.fixture

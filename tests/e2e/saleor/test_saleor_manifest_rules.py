@@ -130,3 +130,63 @@ def subscribed_events(query: str) -> set[str]:
         for node in top.selection_set.selections
         if isinstance(node, InlineFragmentNode) and node.type_condition
     }
+
+
+# Saleor 3.23 keeps an extension's mount and target as loose text (the schema's AppExtension has mountName and
+# targetName strings, no enums); these are the names its dashboard knows, as the 3.22 choices listed them
+# (saleor/app/migrations/0032 and 0034) before 3.23 loosened the columns.
+DASHBOARD_TARGETS = {"POPUP", "APP_PAGE", "NEW_TAB", "WIDGET"}
+WIDGET_MOUNTS = {
+    f"{entity}_DETAILS_WIDGETS"
+    for entity in ("COLLECTION", "GIFT_CARD", "CUSTOMER", "PRODUCT", "ORDER", "DRAFT_ORDER", "VOUCHER")
+}
+NAVIGATION_MOUNTS = {f"NAVIGATION_{section}" for section in ("CATALOG", "ORDERS", "CUSTOMERS", "DISCOUNTS", "PAGES")}
+EXTENSION_IDENTIFIER_MAX_LENGTH = 256
+
+
+def test_every_extension_has_the_fields_saleor_reads_and_a_url_it_accepts(manifest: dict[str, Any]) -> None:
+    app_origin = urlsplit(manifest["appUrl"])[:2]
+    for extension in manifest["extensions"]:
+        assert isinstance(extension["label"], str) and extension["label"].strip()
+        assert isinstance(extension["mount"], str) and isinstance(extension["target"], str)
+        assert isinstance(extension.get("options", {}), dict)
+        # _clean_extension_url: a relative URL needs appUrl; any other must be a URL Saleor's validator takes.
+        url = extension["url"]
+        assert url.startswith("/") or is_url(url), url
+        # The dashboard's token goes to the app's own host only.
+        assert url.startswith("/") or urlsplit(url)[:2] == app_origin, url
+
+
+def test_every_extension_asks_only_for_permissions_the_app_has(manifest: dict[str, Any]) -> None:
+    for extension in manifest["extensions"]:
+        assert set(extension["permissions"]) <= set(manifest["permissions"]), extension["label"]
+        assert set(extension["permissions"]) <= enum_values("PermissionEnum")
+
+
+def test_extension_identifiers_are_unique_and_short_enough(manifest: dict[str, Any]) -> None:
+    identifiers = [(extension.get("identifier") or "").strip() for extension in manifest["extensions"]]
+    assert all(0 < len(identifier) <= EXTENSION_IDENTIFIER_MAX_LENGTH for identifier in identifiers)
+    assert len(set(identifiers)) == len(identifiers)
+
+
+def test_widgets_sit_on_widget_mounts_and_get_their_token_in_a_post(manifest: dict[str, Any]) -> None:
+    for extension in manifest["extensions"]:
+        assert extension["target"] in DASHBOARD_TARGETS
+        if extension["target"] == "WIDGET":
+            assert extension["mount"] in WIDGET_MOUNTS
+            assert extension["options"] == {"widgetTarget": {"method": "POST"}}
+        else:
+            assert extension["mount"] not in WIDGET_MOUNTS and "widgetTarget" not in extension.get("options", {})
+        # The dashboard drops an app page whose URL is not a path it can append to appUrl.
+        if extension["target"] == "APP_PAGE":
+            assert extension["url"].startswith("/")
+
+
+def test_the_dashboard_shows_a_customers_and_an_orders_points_and_the_members_page(manifest: dict[str, Any]) -> None:
+    placed = {(extension["mount"], extension["target"]) for extension in manifest["extensions"]}
+    assert placed == {
+        ("CUSTOMER_DETAILS_WIDGETS", "WIDGET"),
+        ("ORDER_DETAILS_WIDGETS", "WIDGET"),
+        ("NAVIGATION_CUSTOMERS", "APP_PAGE"),
+    }
+    assert placed & {(mount, "APP_PAGE") for mount in NAVIGATION_MOUNTS}

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from plugin.platforms.fake import FakePlatform
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
+from plugin.services.saleor_api_urls import allow
 from plugin.services.shops import register_shop
 from plugin.settings import Settings
 from plugin.storage.tables import metadata
@@ -32,10 +33,10 @@ def saleor_key() -> SaleorKey:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FrozenClock, fake_platform: FakePlatform) -> Iterator[Flask]:
+def app(settings: Settings, uow: SqlUnitOfWork, clock: FrozenClock, fake_platform: FakePlatform) -> Iterator[Flask]:
     shopify = settings.shopify.model_copy(update={"client_id": CLIENT_ID, "client_secret": SECRET})
-    saleor = settings.saleor.model_copy(update={"allowed_api_urls": [SALEOR_API]})
-    configured = settings.model_copy(update={"shopify": shopify, "saleor": saleor})
+    allow(uow, clock, SALEOR_API)
+    configured = settings.model_copy(update={"shopify": shopify})
     flask_app = create_app(configured, clock=clock, platforms={"shopify": fake_platform, "saleor": fake_platform})
     yield flask_app
     flask_app.extensions["loyalty"].close()

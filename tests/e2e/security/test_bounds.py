@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from plugin.rules.limits import MAX_ADJUSTMENT
+from plugin.rules.program import Program, UnratedCurrency
 from plugin.services.members import opt_in
 from plugin.services.outbox import WorkerPolicy, run_once
 from plugin.services.platform import Shop
@@ -92,6 +93,12 @@ def saleor_order(
         **order,
     )
     return json.dumps(payload).encode()
+
+
+@pytest.fixture
+def program(program: Program) -> Program:
+    """Sizes, not currencies, are tested here: an order in any currency counts one-for-one, as an owner may set."""
+    return program.model_copy(update={"unrated_currency": UnratedCurrency.ONE_FOR_ONE})
 
 
 @pytest.fixture

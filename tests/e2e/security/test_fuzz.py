@@ -46,6 +46,7 @@ from plugin.services.adjust import adjust
 from plugin.services.errors import UnknownMember
 from plugin.services.members import opt_in
 from plugin.services.outbox import run_once
+from plugin.services.saleor_api_urls import allow
 from plugin.services.shops import register_shop
 from plugin.settings import APP_TOML, Settings
 from plugin.storage.tables import metadata, outbox
@@ -291,6 +292,8 @@ JSON_BODIES: dict[str, list[Any]] = {
     "/proxy/api/redeem": [{"reward_id": "five-off", "request_id": "fuzz-request-1", "lang": "en"}],
     "/storefront/api/opt-in": [{"consent": True, "lang": "nl"}],
     "/storefront/api/redeem": [{"reward_id": "free-shipping", "request_id": "fuzz-request-1"}],
+    "/proxy/api/return-code": [{"redemption": "1"}],
+    "/storefront/api/return-code": [{"redemption": "1"}],
     "/saleor/register": [{"auth_token": "saleor-app-token"}],
     "/saleor/checkout-estimate": [{"checkoutId": "Q2hlY2tvdXQ6MQ=="}],
 }
@@ -309,6 +312,7 @@ FORMS: dict[str, list[dict[str, Any]]] = {
     "/admin/members/<int:member_id>/adjust": [{"points": "25", "reason": "fuzz", "request_id": "fuzz-adjust-1"}],
     "/admin/members/<int:member_id>/erase": [{"confirm": "yes"}],
     "/admin/import": [{"csv_text": "customer_id,email,points\n7002,kim@example.com,40\n", "action": "apply"}],
+    "/admin/import/history": [{"since": "2024-01-01", "action": "dry_run"}],
 }
 
 
@@ -593,9 +597,9 @@ def fuzz(
     fake_saleor: responses.RequestsMock,
 ) -> Iterator[Fuzz]:
     shopify = settings.shopify.model_copy(update={"client_id": CLIENT_ID, "client_secret": SECRET})
-    saleor = settings.saleor.model_copy(update={"allowed_api_urls": [SALEOR_API]})
+    allow(uow, clock, SALEOR_API)
     smtp = settings.smtp.model_copy(update={"port": smtp_port})
-    configured = settings.model_copy(update={"shopify": shopify, "saleor": saleor, "smtp": smtp})
+    configured = settings.model_copy(update={"shopify": shopify, "smtp": smtp})
     app = create_app(configured, clock=clock, platforms={"shopify": fake_platform, "saleor": fake_platform})
     # An exception in a view fails the example with its traceback instead of becoming a bare 500.
     app.config["PROPAGATE_EXCEPTIONS"] = True

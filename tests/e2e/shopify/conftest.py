@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from plugin.platforms.shopify.platform import ShopifyPlatform
-from plugin.rules.program import Program
+from plugin.rules.program import CurrencyRate, Program
 from plugin.services.outbox import WorkerPolicy, run_once
 from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
@@ -26,6 +27,12 @@ from webhooks.app import create_app
 @pytest.fixture
 def fake_shopify() -> FakeShopify:
     return FakeShopify()
+
+
+@pytest.fixture
+def program(program: Program) -> Program:
+    """The recorded payloads' shop money is in USD and the fake shop's currency EUR: USD counts one-for-one."""
+    return program.model_copy(update={"currency_rates": (CurrencyRate(currency="USD", rate=Decimal(1)),)})
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def saleor() -> Iterator[responses.RequestsMock]:
 
 
 def run(uow: SqlUnitOfWork, clock: Any, program: Program, api_url: str = API_URL, token: str = "good-token") -> Shop:
-    return install(uow, clock, program, ALLOWED, api_url, token, domain="127.0.0.1:8000")
+    return install(uow, clock, program, ALLOWED.__contains__, api_url, token, domain="127.0.0.1:8000")
 
 
 def credentials(uow: SqlUnitOfWork, shop: Shop) -> dict[str, Any]:
@@ -111,12 +111,16 @@ def test_a_missing_token_is_refused(uow: SqlUnitOfWork, clock: Any, program: Pro
     assert refused.value.status == 400
 
 
-def test_the_shop_sells_in_a_channel_currency_so_rewards_find_a_channel(
+def test_a_program_currency_sold_in_no_channel_is_kept_without_a_channel_for_the_owner_to_choose(
     uow: SqlUnitOfWork, clock: Any, program: Program, saleor: responses.RequestsMock
 ) -> None:
+    # Issue 17, problem 3: the app took the first channel's currency (PLN) for a program in EUR.
     api = FakeSaleorApi(saleor)
     api.on("app {", {"app": {"id": "QXBwOjE="}})
-    api.on("channels", {"channels": [{"id": "Q2hhbm5lbDox", "slug": "default-channel", "currencyCode": "USD"}]})
+    api.on("channels", {"channels": [{"id": "Q2hhbm5lbDoy", "slug": "channel-pln", "currencyCode": "PLN"}]})
+    api.on("shop {", {"shop": None})
     saleor.get(JWKS_URL, json=fixture_jwks())
-    assert program.currency == "EUR"
-    assert run(uow, clock, program).currency == "USD"
+    shop = run(uow, clock, program)
+    with uow.read(shop.id) as tx:
+        installed = tx.programs.current()[1]
+    assert (shop.currency, installed.currency, installed.channel) == ("EUR", "EUR", None)

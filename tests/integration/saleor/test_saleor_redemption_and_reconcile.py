@@ -40,7 +40,8 @@ def api() -> Iterator[FakeSaleorApi]:
 @pytest.fixture
 def saleor_shop(uow: SqlUnitOfWork, clock: Any, program: Program) -> Shop:
     credentials = {"token": "app-token", "app_id": "QXBwOjE=", "jwks": {"keys": []}}
-    return register_shop(uow, clock, "saleor", API_URL, program, currency="USD", credentials=credentials)
+    usd = program.model_copy(update={"currency": "USD", "channel": "default-channel"})
+    return register_shop(uow, clock, "saleor", API_URL, usd, credentials=credentials)
 
 
 @pytest.fixture

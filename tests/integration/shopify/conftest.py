@@ -10,7 +10,7 @@ import pytest
 
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.rules.orders import Line, OrderFacts
-from plugin.rules.program import Program
+from plugin.rules.program import CurrencyRate, Program
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
 from plugin.services.platform import Shop
@@ -26,6 +26,12 @@ CUSTOMER = "1073339475"
 @pytest.fixture
 def fake_shopify() -> FakeShopify:
     return FakeShopify()
+
+
+@pytest.fixture
+def program(program: Program) -> Program:
+    """The recorded payloads' shop money is in USD and the fake shop's currency EUR: USD counts one-for-one."""
+    return program.model_copy(update={"currency_rates": (CurrencyRate(currency="USD", rate=Decimal(1)),)})
 
 
 @pytest.fixture

@@ -257,6 +257,21 @@ def test_imported_orders_are_spendable_at_once_whatever_the_return_window() -> N
     assert postings.postings[0].balances.available == 80
 
 
+def test_money_spent_in_another_currency_counts_toward_a_tier_at_the_owners_rate() -> None:
+    spend = Program.parse(
+        {
+            "currency": "USD",
+            "currency_rates": [{"currency": "PLN", "rate": "0.25"}],
+            "tiers": {"measure": "money_spent", "levels": [{"name": "Silver", "threshold": "1000"}]},
+        }
+    )
+    facts = OrderFacts(order_ref="o1", name="#1001", currency="PLN", lines=(Line("l1", Decimal(400)),), paid=True)
+    order = EarningOrder("o1", merge(None, facts), 1, spend, Decimal(1), NOW, NOTHING_YET)
+    account = Account(member_id=7, progress=Decimal(50))
+    figures, _postings = settle_order(order, account, [], (1, spend), NOW)
+    assert (figures.basis, account.progress) == (Decimal(100), Decimal(150))  # PLN 400 is USD 100, not 400
+
+
 def test_money_spent_in_a_rolling_window_counts_orders_paid_from_its_first_moment_on() -> None:
     spend = Program.parse(
         {

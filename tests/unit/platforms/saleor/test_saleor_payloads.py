@@ -108,6 +108,8 @@ def test_tax_and_an_order_discount_are_separated_from_the_goods() -> None:
     assert facts.order_discount == 10
 
 
+# The recorded deliveries are in USD: a program in another currency would earn nothing on them.
+RECORDED_PROGRAM = Program(currency="USD")
 GIFT_CARD_VARIANT = {"product": {"productType": {"kind": "GIFT_CARD"}}}
 GOODS_VARIANT = {"product": {"productType": {"kind": "NORMAL"}}}
 
@@ -130,7 +132,7 @@ def test_a_gift_card_bought_in_the_order_is_a_gift_card_line_by_its_product_type
     )
     facts = facts_of(recorded.name, body)
     assert [line.kind for line in lines_of(facts)] == [LineKind.GOODS, LineKind.GIFT_CARD]
-    assert estimate_points(facts, Program()) == 30
+    assert estimate_points(facts, RECORDED_PROGRAM) == 30
 
 
 def test_a_gift_card_used_as_payment_is_payment_not_a_discount() -> None:
@@ -152,7 +154,7 @@ def test_a_gift_card_used_as_payment_is_payment_not_a_discount() -> None:
     facts = facts_of(recorded.name, body)
     assert facts.order_discount == 0
     assert facts.paid
-    assert estimate_points(facts, Program()) == 50
+    assert estimate_points(facts, RECORDED_PROGRAM) == 50
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from plugin.platforms.saleor.snippets import order_confirmation_handlebars
-from plugin.rules.program import Program
+from plugin.rules.program import CurrencyRate, Program
 
 
 def test_the_snippet_shows_the_estimate_from_the_order_metadata() -> None:
@@ -25,3 +25,10 @@ def test_the_snippet_speaks_dutch() -> None:
     snippet = order_confirmation_handlebars(Program(), "nl")
     assert "Je verdient {{this.value}} spaarpunten" in snippet
     assert "1 punt per EUR 1" in snippet
+
+
+def test_the_snippet_states_what_an_order_in_a_rated_currency_earns() -> None:
+    program = Program(currency="USD", currency_rates=(CurrencyRate(currency="PLN", rate=Decimal("0.25")),))
+    assert "You earn 1 point per USD 1 spent on products. In PLN: 0.25 points per PLN 1." in (
+        order_confirmation_handlebars(program)
+    )
