@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: help install lock run test test-sqlite test-postgres lint bench widget widget-deps browser-deps postgres clean
+.PHONY: help install lock run test test-sqlite test-postgres lint bench widget widget-deps admin-styles browser-deps postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -71,7 +71,7 @@ postgres: ## Start the local PostgreSQL server if it is down
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; exit 1
 
-test: install widget-deps browser-deps postgres lint ## Install everything, then run the whole suite on SQLite and on PostgreSQL
+test: install widget-deps extensions-deps admin/node_modules/.package-lock.json browser-deps postgres lint ## Install everything, then run the whole suite on SQLite and on PostgreSQL
 	$(MAKE) test-sqlite test-postgres
 
 test-sqlite:
@@ -97,6 +97,44 @@ widget-deps: storefront_widget/node_modules/.package-lock.json
 
 storefront_widget/node_modules/.package-lock.json: storefront_widget/package-lock.json
 	npm --prefix storefront_widget ci --no-audit --no-fund
+
+# The Shopify CLI project (shopify.app.toml, shopify.web.toml). Each UI extension's packages exactly as its lock
+# file pins them, and the tools that bundle the extensions as the CLI does and test them (Theme Check, a DOM).
+SHOPIFY_PROJECT := storefront_widget/shopify
+EXTENSION_DEPS := $(patsubst %/package-lock.json,%/node_modules/.package-lock.json,\
+	$(wildcard $(SHOPIFY_PROJECT)/package-lock.json $(SHOPIFY_PROJECT)/extensions/*/package-lock.json))
+.PHONY: extensions extensions-deps shopify-dev
+
+extensions: extensions-deps ## Build every Shopify UI extension from source into storefront_widget/shopify/build/
+	node $(SHOPIFY_PROJECT)/build.mjs
+
+extensions-deps: $(EXTENSION_DEPS)
+
+$(SHOPIFY_PROJECT)/node_modules/.package-lock.json: $(SHOPIFY_PROJECT)/package-lock.json
+	npm --prefix $(SHOPIFY_PROJECT) ci --no-audit --no-fund
+
+$(SHOPIFY_PROJECT)/extensions/%/node_modules/.package-lock.json: $(SHOPIFY_PROJECT)/extensions/%/package-lock.json
+	npm --prefix $(dir $<) ci --no-audit --no-fund
+
+# Run by `shopify app dev` (shopify.web.toml), which passes the app's credentials, its tunnel's URL and a PORT.
+# The backend and its worker, with the database and keys of `make run` but not in demo mode.
+SHOPIFY_DEV_ENV = LOYALTY_PUBLIC_URL=$(APP_URL) SHOPIFY_CLIENT_ID=$(SHOPIFY_API_KEY) \
+	SHOPIFY_CLIENT_SECRET=$(SHOPIFY_API_SECRET) LOYALTY_SECRET_KEY=$$(cat $(SECRET_KEY_FILE)) \
+	LOYALTY_TOKEN_KEYS=$$(cat $(TOKEN_KEY_FILE))
+
+shopify-dev: $(VENV)/.installed $(SECRET_KEY_FILE) $(TOKEN_KEY_FILE)
+	@test -n "$(APP_URL)" -a -n "$(SHOPIFY_API_KEY)" || { echo "Run by shopify app dev, which sets APP_URL and SHOPIFY_API_KEY"; exit 1; }
+	$(SHOPIFY_DEV_ENV) $(BIN)/loyalty db-upgrade
+	$(SHOPIFY_DEV_ENV) $(BIN)/loyalty worker --idle-seconds 2 & worker=$$!; trap 'kill $$worker' EXIT; \
+	$(SHOPIFY_DEV_ENV) $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --config python:webhooks.gunicorn_conf \
+		--workers 2 --threads 4 'webhooks.app:create_app()'
+
+admin-styles: admin/node_modules/.package-lock.json ## Write admin/static/polaris-tokens.css from npm @shopify/polaris-tokens
+	{ echo "/* @shopify/polaris-tokens $$(node -p "require('./admin/node_modules/@shopify/polaris-tokens/package.json').version") dist/css/styles.css, written by make admin-styles */"; \
+	  cat admin/node_modules/@shopify/polaris-tokens/dist/css/styles.css; } > admin/static/polaris-tokens.css
+
+admin/node_modules/.package-lock.json: admin/package-lock.json
+	npm --prefix admin ci --no-audit --no-fund
 
 clean: ## Remove the venv, the local database and test artifacts
 	rm -rf $(VENV) var test-artifacts

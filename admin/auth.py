@@ -1,7 +1,9 @@
 """Who the staff user is: a Shopify session token, a Saleor dashboard token, or the development login.
 
-Each proof names one shop; the admin then keeps a signed cookie (key derived from the app's secret key)
-that carries that shop's id and the staff user. Every page reads the shop only from that session.
+Each proof names one shop. A Shopify session token is checked on every request (no cookie inside Shopify's
+iframe); after a Saleor dashboard token or the development login the admin keeps a signed cookie (key derived
+from the app's secret key) that carries that shop's id and the staff user. Every page reads the shop only
+from the request's proof or that session.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ SALEOR_LEEWAY_SECONDS = 30
 
 class NotStaff(Exception):
     """The request does not prove a staff user of an installed shop: answer 401."""
+
+
+class StaleToken(NotStaff):
+    """No valid Shopify session token (missing, forged or expired): a page load asks App Bridge for a new one."""
 
 
 @dataclass(frozen=True)
@@ -73,13 +79,15 @@ class Sessions:
         return hmac.compare_digest(self.form_token(cookie), token)
 
 
-def shopify_staff(uow: UnitOfWork, settings: Settings, token: str, now: float) -> tuple[Shop, str]:
-    """The installed Shopify shop and staff user an App Bridge session token proves."""
-    secrets = [settings.shopify.client_secret, settings.shopify.old_client_secret]
+def shopify_staff(uow: UnitOfWork, settings: Settings, token: str, named_shop: str | None) -> tuple[Shop, str]:
+    """The installed Shopify shop and staff user an App Bridge session token proves (checked by `shopifyapp`);
+    a token of another shop than the one the URL names (`named_shop`) proves nothing."""
     try:
-        identity = verify_session_token(token, settings.shopify.client_id, secrets, now)
+        identity = verify_session_token(token, settings.shopify)
     except SignatureError as error:
-        raise NotStaff(str(error)) from error
+        raise StaleToken(str(error)) from error
+    if named_shop and named_shop != identity.shop_domain:
+        raise NotStaff("the token is another shop's")
     shop = owner_pages.installed_shop_at(uow, "shopify", identity.shop_domain)
     if shop is None:
         raise NotStaff("shop not installed")

@@ -1,6 +1,6 @@
 """Shopify's HTTP edge: every webhook topic at POST /webhooks/shopify, and the embedded app home at GET /shopify.
 
-The webhook receiver is thin: raw body, HMAC first (401, nothing written), headers (400), pydantic from
+The webhook receiver is thin: raw body, HMAC first (`shopifyapp`; 401, nothing written), headers (400), pydantic from
 the raw bytes (400), then one INSERT that hands the order delivery to the outbox worker (see
 plugin/services/deliveries.py), so Shopify gets its answer in milliseconds even when orders pour in.
 The worker records the delivery id and the order's new state in one transaction.
@@ -9,10 +9,11 @@ Compliance and lifecycle topics are rare and applied at once.
 
 from __future__ import annotations
 
-from html import escape
+from flask import Blueprint, Response, g, make_response, request
+from werkzeug.wrappers import Response as BaseResponse
 
-from flask import Blueprint, Response, g, request
-
+from admin.dashboard import app_home_page
+from admin.staff import bounce_for_session_token
 from plugin.observability import log_event
 from plugin.platforms.shopify.install import install
 from plugin.platforms.shopify.payloads import (
@@ -26,8 +27,8 @@ from plugin.platforms.shopify.payloads import (
 )
 from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.platforms.shopify.signatures import (
+    MalformedBody,
     SignatureError,
-    session_token_page,
     verify_session_token,
     verify_webhook,
 )
@@ -77,11 +78,13 @@ def webhook() -> Response:
     shopify = app.settings.shopify
     raw = request.get_data(cache=False)
     try:
-        secrets = [shopify.client_secret, shopify.old_client_secret]
-        verify_webhook(raw, _header("Hmac-Sha256"), secrets)
+        verify_webhook(raw, dict(request.headers), shopify)
     except SignatureError:
         _count(_header("Topic"), "bad_signature")
         return Response("invalid signature", status=401)
+    except MalformedBody as error:
+        _count(_header("Topic"), "malformed")
+        return Response(str(error), status=400)
     topic, domain, delivery = _header("Topic"), _header("Shop-Domain"), _header("Webhook-Id")
     if not topic or not domain or not delivery:
         _count(topic, "missing_headers")
@@ -103,13 +106,13 @@ def webhook() -> Response:
         return _ok()
     # Unknown or uninstalled shops match no row: nothing is written and Shopify still gets its 200.
     try:
-        accept_delivery(app.intake, app.clock.now(), PLATFORM, domain.lower(), topic, delivery, facts)
+        queued = accept_delivery(app.intake, app.clock.now(), PLATFORM, domain.lower(), topic, delivery, facts)
     except DeliveryRefused as refused:
         log_event("shopify.webhook", "malformed", topic=topic, domain=domain, field="X-Shopify-Webhook-Id")
         _count(topic, "id_too_long")
         return Response(f"X-Shopify-Webhook-Id: {refused}", status=400)
-    # Accepted: queued, or absorbed by a waiting twin, or nothing for an unknown shop (the one INSERT decides).
-    _count(topic, "accepted")
+    # Answered 200 either way; counted as queued, or absorbed by a waiting twin or an unknown shop (one INSERT decides).
+    _count(topic, "accepted" if queued else "absorbed")
     return _ok()
 
 
@@ -150,17 +153,16 @@ def _customer_privacy(app: Loyalty, topic: str, shop: Shop, payload: CustomerPri
 
 
 @blueprint.get("/shopify")
-def app_home() -> Response:
-    """The embedded app home: verify the session token; on first load exchange it for an offline token."""
+def app_home() -> BaseResponse:
+    """The embedded app home: verify the session token; on first load exchange it for an offline token; then
+    the owner's dashboard."""
     app = loyalty()
     shopify = app.settings.shopify
     id_token = request.args.get("id_token")
     if not id_token:
-        bounce = session_token_page(request.url, shopify.client_id)
-        return Response(bounce.body, status=bounce.status, headers=bounce.headers)
+        return make_response(bounce_for_session_token())
     try:
-        secrets = [shopify.client_secret, shopify.old_client_secret]
-        identity = verify_session_token(id_token, shopify.client_id, secrets, app.clock.now().timestamp())
+        identity = verify_session_token(id_token, shopify)
     except SignatureError:
         retry = {"X-Shopify-Retry-Invalid-Session-Request": "1"}
         return Response("invalid session token", status=401, headers=retry)
@@ -175,14 +177,4 @@ def app_home() -> Response:
             log_event("shopify.install", "token_exchange_failed", error=str(failure))
             return Response("Shopify did not grant access yet; please reload the app.", status=502)
         log_event("shopify.install", "token_exchanged", shop=shop.id)
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Loyalty points</title>"
-        f"<script src='https://cdn.shopify.com/shopifycloud/app-bridge.js' data-api-key='{escape(shopify.client_id)}'>"
-        "</script></head><body><h1>Loyalty points</h1>"
-        f"<p>The loyalty program of {escape(shop.domain)} is installed and running.</p></body></html>"
-    )
-    return Response(
-        page,
-        mimetype="text/html",
-        headers={"Content-Security-Policy": f"frame-ancestors https://{shop.domain} https://admin.shopify.com;"},
-    )
+    return app_home_page()

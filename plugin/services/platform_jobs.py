@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 from plugin.clock import Clock
 from plugin.ledger.postings import JobKind
-from plugin.services import redemption
-from plugin.services.outbox import GiveUp, Handler
+from plugin.services import code_return, redemption
+from plugin.services.outbox import Batched, GiveUp, Handler
 from plugin.services.platform import MemberSnapshot, Platform, PlatformRejected, Shop
 from plugin.services.records import Job
-from plugin.services.repositories import UnitOfWork
+from plugin.services.repositories import StorageUnavailable, UnitOfWork
 
 
-def platform_handlers(uow: UnitOfWork, clock: Clock, platform_of: Callable[[Shop], Platform]) -> dict[JobKind, Handler]:
+@runtime_checkable
+class WritesTogether(Protocol):
+    """A platform that writes many orders' points, or many members, in one call (Shopify's `metafieldsSet`);
+    each returns what it refused (order or customer ref: the reason)."""
+
+    def publish_orders_points(self, shop: Shop, points: Mapping[str, int]) -> dict[str, str]: ...
+
+    def publish_members(self, shop: Shop, snapshots: Sequence[MemberSnapshot]) -> dict[str, str]: ...
+
+
+def platform_handlers(
+    uow: UnitOfWork, clock: Clock, platform_of: Callable[[Shop], Platform]
+) -> dict[JobKind, Handler | Batched]:
     """The handlers for jobs that call the shop's platform, keyed by job kind."""
 
     def shop_and_platform(job: Job) -> tuple[Shop, Platform]:
@@ -32,25 +45,76 @@ def platform_handlers(uow: UnitOfWork, clock: Clock, platform_of: Callable[[Shop
 
     def withdraw_code(job: Job) -> None:
         _shop, platform = shop_and_platform(job)
-        redemption.withdraw_code(uow, clock, platform, job.shop_id, job.payload["redemption_id"])
+        # One job for both ways a code goes back: handed back by the member, or expired unused.
+        if not code_return.take_back(uow, clock, platform, job.shop_id, job.payload["redemption_id"]):
+            redemption.withdraw_code(uow, clock, platform, job.shop_id, job.payload["redemption_id"])
 
-    def publish_member(job: Job) -> None:
-        shop, platform = shop_and_platform(job)
-        with uow.read(job.shop_id) as tx:
-            member = tx.members.get(job.payload["member_id"])
-        if member is None or member.customer_ref is None or not member.active:
-            return
-        platform.publish_member(
-            shop, MemberSnapshot(member.customer_ref, member.available, member.pending, member.tier)
-        )
+    def publish_members(jobs: list[Job]) -> dict[int, Exception]:
+        """The members' balances as they are now, in one call where the platform takes many (CALLS_TOGETHER)."""
+        with uow.read(jobs[0].shop_id) as tx:
+            members = [(job, tx.members.get(job.payload["member_id"])) for job in jobs]
+        snapshots = {
+            job.id: MemberSnapshot(member.customer_ref, member.available, member.pending, member.tier)
+            for job, member in members
+            if member is not None and member.customer_ref is not None and member.active
+        }
 
-    def publish_order_points(job: Job) -> None:
-        shop, platform = shop_and_platform(job)
-        platform.publish_order_points(shop, job.payload["order_ref"], job.payload["points"])
+        def write_together(platform: WritesTogether, shop: Shop) -> dict[int, str]:
+            refused = platform.publish_members(
+                shop, list({each.customer_ref: each for each in snapshots.values()}.values())
+            )
+            return {job: refused[each.customer_ref] for job, each in snapshots.items() if each.customer_ref in refused}
+
+        def write_one(platform: Platform, shop: Shop, job: Job) -> None:
+            if job.id in snapshots:
+                platform.publish_member(shop, snapshots[job.id])
+
+        return write_batch(jobs, write_together, write_one)
+
+    def publish_orders_points(jobs: list[Job]) -> dict[int, Exception]:
+        """Orders' points, in one call where the platform takes many (CALLS_TOGETHER)."""
+
+        def write_together(platform: WritesTogether, shop: Shop) -> dict[int, str]:
+            # Two jobs of one order (its points changed while the first waited): the newer holds its points now.
+            points = {job.payload["order_ref"]: job.payload["points"] for job in sorted(jobs, key=lambda job: job.id)}
+            refused = platform.publish_orders_points(shop, points)
+            return {job.id: refused[job.payload["order_ref"]] for job in jobs if job.payload["order_ref"] in refused}
+
+        def write_one(platform: Platform, shop: Shop, job: Job) -> None:
+            platform.publish_order_points(shop, job.payload["order_ref"], job.payload["points"])
+
+        return write_batch(jobs, write_together, write_one)
+
+    def write_batch(
+        jobs: list[Job],
+        write_together: Callable[[WritesTogether, Shop], dict[int, str]],
+        write_one: Callable[[Platform, Shop, Job], None],
+    ) -> dict[int, Exception]:
+        """Run a batch of one shop's jobs and finish those done; a refused order or member fails its job only."""
+        failures: dict[int, Exception] = {}
+        try:
+            shop, platform = shop_and_platform(jobs[0])
+            if isinstance(platform, WritesTogether):
+                failures = {job: PlatformRejected(reason) for job, reason in write_together(platform, shop).items()}
+            else:  # a job at a time, as the claim gives them (one per API slot)
+                for job in jobs:
+                    try:
+                        write_one(platform, shop, job)
+                    except Exception as error:
+                        failures[job.id] = error
+        except StorageUnavailable:
+            raise  # the leases bring the jobs back once the database is
+        except Exception as error:  # the whole call failed: every job retries, or gives up, alike
+            return {job.id: error for job in jobs}
+        with uow.queue() as queue:
+            for job in jobs:
+                if job.id not in failures:
+                    queue.finish(job.id, clock.now())
+        return failures
 
     return {
         JobKind.ISSUE_CODE: issue_code,
         JobKind.WITHDRAW_CODE: withdraw_code,
-        JobKind.PUBLISH_MEMBER: publish_member,
-        JobKind.PUBLISH_ORDER_POINTS: publish_order_points,
+        JobKind.PUBLISH_MEMBER: Batched(publish_members),
+        JobKind.PUBLISH_ORDER_POINTS: Batched(publish_orders_points),
     }

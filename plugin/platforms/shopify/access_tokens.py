@@ -1,6 +1,7 @@
 """The app's Admin API access token for each shop: Shopify's expiring offline tokens.
 
-Token exchange at install, refresh before expiry, one write per change. The access token, refresh token
+Token exchange at install, refresh before expiry, one write per change; the calls to Shopify's token
+endpoint are `shopifyapp`'s (`token_exchange`, `refresh_access_token`) on the adapter's httpx client. The access token, refresh token
 and both expiry times live together in the shop's credentials and are replaced in one write. Refreshing
 locks the shop's credentials first, so when two workers refresh at once the second waits, re-reads and
 uses the token the first one stored instead of spending the refresh token again.
@@ -9,10 +10,18 @@ uses the token the first one stored instead of spending the refresh token again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from shopify_app import (
+    AppConfig,
+    IdTokenDetails,
+    TokenExchangeAccessToken,
+    TokenExchangeResult,
+    refresh_access_token,
+    token_exchange,
+)
 
 from plugin.clock import Clock
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
@@ -20,9 +29,8 @@ from plugin.services.repositories import UnitOfWork
 
 # Refresh this long before the access token runs out (it lives 60 minutes).
 REFRESH_MARGIN = timedelta(minutes=5)
-TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
-ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
-OFFLINE_TOKEN = "urn:shopify:params:oauth:token-type:offline-access-token"
+# The package's codes for failures worth trying again later: no answer, 5xx or 429 after its own retries.
+_TRY_LATER = frozenset({"network_error", "server_error", "rate_limit_exceeded"})
 
 
 @dataclass(frozen=True)
@@ -63,23 +71,19 @@ class Credentials:
         )
 
     @classmethod
-    def from_answer(cls, answer: dict[str, Any], now: datetime) -> Credentials:
-        """Read the token endpoint's answer, turning lifetimes in seconds into moments."""
-
-        def after(seconds: Any) -> datetime | None:
-            return now + timedelta(seconds=int(seconds)) if seconds else None
-
+    def granted(cls, token: TokenExchangeAccessToken) -> Credentials:
+        """What `shopifyapp`'s token exchange or refresh granted (it dates the expiries by the wall clock)."""
         return cls(
-            access_token=answer["access_token"],
-            expires_at=after(answer.get("expires_in")),
-            refresh_token=answer.get("refresh_token"),
-            refresh_expires_at=after(answer.get("refresh_token_expires_in")),
-            scope=answer.get("scope", ""),
+            access_token=token.token,
+            expires_at=_when(token.expires),
+            refresh_token=token.refresh_token,
+            refresh_expires_at=_when(token.refresh_token_expires),
+            scope=token.scope,
         )
 
 
 def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 class OfflineTokens:
@@ -89,21 +93,13 @@ class OfflineTokens:
         self.uow = uow
         self.clock = clock
         self.http = http
-        self.client_id = client_id
-        self.client_secret = client_secret
+        self.config: AppConfig = {"client_id": client_id, "client_secret": client_secret, "old_client_secret": None}
 
     def exchange(self, shop_domain: str, id_token: str) -> Credentials:
         """Trade a verified session token for an expiring offline token (the managed-install handshake)."""
-        return self._post(
-            shop_domain,
-            {
-                "grant_type": TOKEN_EXCHANGE,
-                "subject_token": id_token,
-                "subject_token_type": ID_TOKEN,
-                "requested_token_type": OFFLINE_TOKEN,
-                "expiring": "1",
-            },
-        )
+        # The package reads only `dest` from the verified claims: the shop to ask.
+        verified = IdTokenDetails(exchangeable=True, token=id_token, claims={"dest": f"https://{shop_domain}"})
+        return _granted(token_exchange("offline", self.config, id_token=verified, http_client=self.http))
 
     def access_token(self, shop: Shop, *, renew: bool = False) -> str:
         """A token valid for a few more minutes; refreshes (once, across workers) when it is not."""
@@ -126,25 +122,37 @@ class OfflineTokens:
                 return current  # lost the race: the winner's token is good
             if not current.refresh_token:
                 raise PlatformRejected(f"{shop.domain} has an expired token and no refresh token")
-            renewed = self._post(shop.domain, {"grant_type": "refresh_token", "refresh_token": current.refresh_token})
+            # The app decides when to refresh (its clock, its margin, the lock above): no `expires` for the package.
+            stored = {
+                "shop": shop.domain.removesuffix(".myshopify.com"),
+                "access_mode": "offline",
+                "refresh_token": current.refresh_token,
+                "expires": None,
+                "refresh_token_expires": _stamp(current.refresh_expires_at),
+            }
+            renewed = _granted(refresh_access_token(stored, self.config, http_client=self.http))
             tx.shop.set_credentials(renewed.to_json(), installed=True)
             return renewed
 
-    def _post(self, shop_domain: str, grant: dict[str, str]) -> Credentials:
-        now = self.clock.now()
-        try:
-            response = self.http.post(
-                f"https://{shop_domain}/admin/oauth/access_token",
-                json={"client_id": self.client_id, "client_secret": self.client_secret, **grant},
-                headers={"Accept": "application/json"},
-            )
-        except httpx.TransportError as error:
-            raise PlatformUnavailable(f"Shopify token endpoint unreachable: {error}") from None
-        if response.status_code == 429 or response.status_code >= 500:
-            retry = response.headers.get("Retry-After")
-            raise PlatformUnavailable(
-                f"token endpoint answered {response.status_code}", retry_after=float(retry) if retry else None
-            )
-        if response.status_code != 200:
-            raise PlatformRejected(f"token endpoint refused: {response.status_code} {response.text[:200]}")
-        return Credentials.from_answer(response.json(), now)
+
+def _granted(result: TokenExchangeResult) -> Credentials:
+    """The credentials granted, or PlatformUnavailable (try later) / PlatformRejected (do not) as the answer says."""
+    if result.ok and result.access_token is not None:
+        return Credentials.granted(result.access_token)
+    answered = result.http_logs[-1].res if result.http_logs else None
+    status = answered.status if answered else 0
+    if result.log.code in _TRY_LATER or status == 429 or status >= 500:
+        retry = (answered.headers if answered else {}).get("retry-after")
+        raise PlatformUnavailable(f"Shopify token endpoint: {result.log.code}", retry_after=_seconds(retry))
+    raise PlatformRejected(f"Shopify token endpoint refused: {result.log.code}")
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _stamp(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None

@@ -18,9 +18,9 @@ import httpx
 
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 
-# The one API version of the app: GraphQL URLs here and `[webhooks] api_version` in shopify.app.toml
-# hold the same value (a test keeps them equal).
-SHOPIFY_API_VERSION = "2025-10"
+# The app's one Admin API version, read by the GraphQL client. shopify.app.toml's `[webhooks] api_version`
+# and each extension's `api_version` are TOML Shopify reads itself: a test holds them to this value.
+SHOPIFY_API_VERSION = "2026-10"
 # Longer waits are not slept inside a call: the outbox reschedules the job instead.
 MAX_INLINE_WAIT_SECONDS = 5.0
 
@@ -85,12 +85,14 @@ class AdminClient:
         api_version: str = SHOPIFY_API_VERSION,
         attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        on_cost: Callable[[Shop, Cost], None] | None = None,
     ) -> None:
         self.http = http
         self.tokens = tokens
         self.api_version = api_version
         self.attempts = attempts
         self.sleep = sleep
+        self.on_cost = on_cost  # told the bucket after every answer that reports one: the shop's pace
 
     def url(self, shop: Shop) -> str:
         """The shop's Admin GraphQL endpoint for the app's API version."""
@@ -133,6 +135,8 @@ class AdminClient:
                 raise PlatformRejected(f"Shopify answered {response.status_code}: {response.text[:200]}")
             body = response.json()
             cost = _cost(body.get("extensions"))
+            if cost is not None and self.on_cost is not None and token is None:
+                self.on_cost(shop, cost)
             errors = body.get("errors") or []
             if any((error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors):
                 problem = "Shopify throttled the query"

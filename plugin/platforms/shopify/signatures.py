@@ -1,7 +1,11 @@
-"""Shopify's three signatures: webhook HMAC (base64), app-proxy signature (hex) and session tokens (JWT).
+"""Shopify's signatures, checked by Shopify's own `shopifyapp` package (import name `shopify_app`).
 
-Each check accepts the current and the previous client secret, because Shopify keeps signing with the
-old secret for up to an hour after a rotation.
+The package verifies webhooks (base64 HMAC of the body), app-proxy requests (hex HMAC of the query) and
+session tokens (HS256 JWTs), with the current and the previous client secret: Shopify keeps signing with
+the old one for up to an hour after a rotation. It judges timestamps and expiry by the wall clock. This
+module only turns its answers into the app's terms: SignatureError, and myshopify domains where the
+package gives shop handles. The signing half (webhook_hmac, app_proxy_message and hex_hmac) stays here: the package
+verifies only, and the demo shop, the tests and the benches sign as Shopify would.
 """
 
 from __future__ import annotations
@@ -10,21 +14,32 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote_plus, urlsplit
+from urllib.parse import parse_qs, quote
 
-import jwt
-from shopify_app.helpers.app_home_patch_id_token import app_home_patch_id_token
+from shopify_app import (
+    AppConfig,
+    RequestInput,
+    app_home_patch_id_token,
+    verify_app_home_req,
+    verify_app_proxy_req,
+    verify_webhook_req,
+)
 
-# Shopify's own tolerances: 90 s for app-proxy timestamps, 10 s of clock skew for session tokens.
-PROXY_WINDOW_SECONDS = 90
-SESSION_LEEWAY_SECONDS = 10
+from plugin.settings import ShopifySettings
+
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
-_REQUIRED_CLAIMS = ["exp", "nbf", "iss", "dest", "aud", "sub"]
+# Shopify's app proxy forwards to a path of the app; the package reads only the query of this URL.
+_PROXY_URL = "https://app-proxy.invalid/proxy"
 
 
 class SignatureError(Exception):
     """A request did not carry a valid Shopify signature; answer 401 and do nothing."""
+
+
+class MalformedBody(Exception):
+    """A webhook body no Shopify delivery has and the package cannot check: answer 400 and do nothing."""
 
 
 @dataclass(frozen=True)
@@ -45,11 +60,69 @@ class SessionIdentity:
     user_id: str
 
 
-def _secrets(secrets: list[str]) -> list[bytes]:
-    usable = [secret.encode() for secret in secrets if secret]
+def _app_config(shopify: ShopifySettings) -> AppConfig:
+    """The package's configuration; without a client secret every signature would be checked against ''."""
+    if not shopify.client_secret:
+        raise SignatureError("no client secret configured")
+    return {
+        "client_id": shopify.client_id,
+        "client_secret": shopify.client_secret,
+        "old_client_secret": shopify.old_client_secret or None,
+    }
+
+
+def verify_webhook(raw_body: bytes, headers: Mapping[str, str], shopify: ShopifySettings) -> None:
+    """Check a webhook delivery's HMAC over its raw body: SignatureError if it does not hold (a missing
+    header included: Shopify's compliance review wants 401), MalformedBody if it cannot be checked."""
+    try:
+        # The package takes the body as text; Shopify's bodies are UTF-8 JSON.
+        body = raw_body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedBody("the body is not UTF-8") from None
+    request: RequestInput = {"method": "POST", "headers": dict(headers), "url": "", "body": body}
+    try:
+        result = verify_webhook_req(request, _app_config(shopify))
+    except RecursionError:
+        # Before checking, the package parses the body with `json` to redact its log, which gives up past
+        # about a thousand levels of nesting; no Shopify payload comes near that.
+        raise MalformedBody("the body is JSON nested too deep") from None
+    if not result.ok:
+        raise SignatureError(result.log.code)
+
+
+def verify_app_proxy(query_string: str, secrets: list[str]) -> AppProxyIdentity:
+    """Check an app-proxy request's query string; return the shop and logged-in customer (or None).
+
+    `secrets` is [current, previous]; the demo shop passes its own."""
+    usable = [secret for secret in secrets if secret]
     if not usable:
         raise SignatureError("no client secret configured")
-    return usable
+    previous = usable[1] if len(usable) > 1 else None
+    config: AppConfig = {"client_id": "", "client_secret": usable[0], "old_client_secret": previous}
+    request: RequestInput = {"method": "GET", "headers": {}, "url": f"{_PROXY_URL}?{query_string}", "body": ""}
+    result = verify_app_proxy_req(request, config)
+    if not result.ok:
+        raise SignatureError(result.log.code)
+    params = parse_qs(query_string, keep_blank_values=True)
+    params.pop("signature", None)
+    shop = params.get("shop", [""])[0].lower()
+    if not SHOP_DOMAIN.match(shop):
+        raise SignatureError("shop is not a myshopify.com domain")
+    return AppProxyIdentity(shop_domain=shop, customer_id=result.logged_in_customer_id or None, params=params)
+
+
+def verify_session_token(token: str, shopify: ShopifySettings) -> SessionIdentity:
+    """Check an App Bridge session token (HS256, aud = client id, 10 s of clock skew) as a fetch sends it."""
+    headers = {"Authorization": f"Bearer {token}"}
+    request: RequestInput = {"method": "GET", "headers": headers, "url": "https://app.invalid/", "body": ""}
+    # The path of a page that renews the token: unused here, a fetch with a bad token is answered 401.
+    result = verify_app_home_req(request, _app_config(shopify), "/shopify")
+    if not result.ok or result.id_token is None:
+        raise SignatureError(result.log.code)
+    shop = f"{result.shop}.myshopify.com"
+    if not SHOP_DOMAIN.match(shop):
+        raise SignatureError("the token's dest is not a myshopify.com shop")
+    return SessionIdentity(shop_domain=shop, user_id=str(result.user_id))
 
 
 def webhook_hmac(raw_body: bytes, secret: str) -> str:
@@ -57,113 +130,14 @@ def webhook_hmac(raw_body: bytes, secret: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest()).decode()
 
 
-def verify_webhook(raw_body: bytes, header: str | None, secrets: list[str]) -> None:
-    """Check a webhook's HMAC over the raw body bytes; raise SignatureError if no secret matches."""
-    if not header:
-        raise SignatureError("missing X-Shopify-Hmac-Sha256")
-    given = header.strip().encode()
-    for secret in _secrets(secrets):
-        expected = base64.b64encode(hmac.new(secret, raw_body, hashlib.sha256).digest())
-        if hmac.compare_digest(expected, given):
-            return
-    raise SignatureError("webhook HMAC does not match")
-
-
 def hex_hmac(secret: bytes, message: bytes) -> str:
-    """Hex HMAC-SHA256, the form of Shopify's query-string signatures (app proxy, OAuth callback)."""
+    """Hex HMAC-SHA256, the form of Shopify's query-string signatures (app proxy)."""
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 def app_proxy_message(params: dict[str, list[str]]) -> str:
     """The string Shopify signs for an app-proxy request: sorted k=v, no separator, repeats joined by ","."""
     return "".join(sorted(f"{key}={','.join(values)}" for key, values in params.items()))
-
-
-def verify_app_proxy(query_string: str, secrets: list[str], now: float) -> AppProxyIdentity:
-    """Check an app-proxy request's query string; return the shop and logged-in customer (or None)."""
-    params = query_params(query_string)
-    signatures = params.pop("signature", [])
-    for key in ("shop", "timestamp"):
-        if len(params.get(key, [])) != 1:
-            raise SignatureError(f"exactly one {key} parameter is required")
-    if len(signatures) != 1:
-        raise SignatureError("exactly one signature parameter is required")
-    given = signatures[0].encode()
-    message = app_proxy_message(params).encode()
-    matches = (hmac.compare_digest(hex_hmac(secret, message).encode(), given) for secret in _secrets(secrets))
-    if not any(matches):
-        raise SignatureError("app-proxy signature does not match")
-    try:
-        timestamp = int(params["timestamp"][0])
-    except ValueError:
-        raise SignatureError("timestamp is not a number") from None
-    if abs(now - timestamp) > PROXY_WINDOW_SECONDS:
-        raise SignatureError("app-proxy request is too old or from the future")
-    shop = params["shop"][0].lower()
-    if not SHOP_DOMAIN.match(shop):
-        raise SignatureError("shop is not a myshopify.com domain")
-    customer = params.get("logged_in_customer_id", [""])
-    if len(customer) != 1:
-        raise SignatureError("exactly one logged_in_customer_id is allowed")
-    return AppProxyIdentity(shop_domain=shop, customer_id=customer[0] or None, params=params)
-
-
-def query_params(query_string: str) -> dict[str, list[str]]:
-    """A query string decoded as parse_qs(keep_blank_values=True) decodes it, at a third of its cost.
-
-    Blank values are kept: Shopify signs `logged_in_customer_id=` when nobody is logged in."""
-    params: dict[str, list[str]] = {}
-    for pair in query_string.split("&"):
-        if pair:
-            key, _, value = pair.partition("=")
-            params.setdefault(_decoded(key), []).append(_decoded(value))
-    return params
-
-
-def _decoded(text: str) -> str:
-    return unquote_plus(text) if "%" in text or "+" in text else text
-
-
-def verify_session_token(token: str, client_id: str, secrets: list[str], now: float) -> SessionIdentity:
-    """Check an App Bridge session token (HS256, aud = client id, iss and dest on the same shop)."""
-    claims = None
-    for secret in _secrets(secrets):
-        try:
-            claims = _decode(token, client_id, secret, now)
-            break
-        except jwt.InvalidSignatureError:
-            continue
-        except jwt.PyJWTError as error:
-            raise SignatureError(f"session token refused: {error}") from None
-    if claims is None:
-        raise SignatureError("session token signature does not match")
-    issuer = urlsplit(str(claims["iss"])).hostname or ""
-    shop = urlsplit(str(claims["dest"])).hostname or ""
-    if issuer != shop or not SHOP_DOMAIN.match(shop):
-        raise SignatureError("session token iss and dest are not the same shop")
-    return SessionIdentity(shop_domain=shop, user_id=str(claims["sub"]))
-
-
-def _decode(token: str, client_id: str, secret: bytes, now: float) -> dict[str, object]:
-    # PyJWT would judge exp, nbf and iat by the wall clock; exp and nbf are checked against `now` here.
-    header = jwt.get_unverified_header(token)
-    if header.get("alg") != "HS256":
-        raise jwt.InvalidAlgorithmError("only HS256 session tokens are accepted")
-    claims: dict[str, object] = jwt.decode(
-        token,
-        secret,
-        algorithms=["HS256"],
-        audience=client_id,
-        options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
-    )
-    expires, not_before = claims["exp"], claims["nbf"]
-    if not isinstance(expires, int | float) or not isinstance(not_before, int | float):
-        raise jwt.InvalidTokenError("exp and nbf must be numbers")
-    if now > expires + SESSION_LEEWAY_SECONDS:
-        raise jwt.ExpiredSignatureError("session token has expired")
-    if now < not_before - SESSION_LEEWAY_SECONDS:
-        raise jwt.ImmatureSignatureError("session token is not valid yet")
-    return claims
 
 
 @dataclass(frozen=True)
@@ -179,7 +153,7 @@ def session_token_page(url: str, client_id: str) -> Page:
     """Shopify's small App Bridge page that fetches a session token and reloads `url` with it."""
     separator = "&" if "?" in url else "?"
     reload = f"{url}{separator}shopify-reload={quote(url, safe='')}"
-    request = {"method": "GET", "headers": {}, "url": reload, "body": ""}
-    config = {"client_id": client_id, "client_secret": "", "old_client_secret": ""}
-    response = app_home_patch_id_token(request, config).response  # type: ignore[arg-type]
+    request: RequestInput = {"method": "GET", "headers": {}, "url": reload, "body": ""}
+    config: AppConfig = {"client_id": client_id, "client_secret": "", "old_client_secret": None}
+    response = app_home_patch_id_token(request, config).response
     return Page(status=response.status, body=response.body, headers=dict(response.headers))

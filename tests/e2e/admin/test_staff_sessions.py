@@ -50,10 +50,12 @@ def test_a_shopify_session_token_opens_its_own_shop_only(
     now = clock.now().timestamp()
 
     page = client.get("/admin/members?id_token=" + shopify_token(own.domain, now))
+    listing = page.get_data(as_text=True)
     assert page.status_code == 200
-    # The cookie it set keeps the staff user in, without the token.
-    listing = client.get("/admin/members").get_data(as_text=True)
     assert "own@example.com" in listing and "demo@example.com" not in listing
+    # Inside Shopify's iframe no cookie keeps the staff user in: the next request needs a token of its own.
+    assert "Set-Cookie" not in page.headers
+    assert client.get("/admin/members").status_code == 401
 
 
 def test_shopify_tokens_that_are_expired_foreign_or_forged_are_refused(

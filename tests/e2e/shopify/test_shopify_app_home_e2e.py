@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from flask.testing import FlaskClient
@@ -62,10 +63,18 @@ def test_a_forged_session_token_is_refused_with_the_retry_header(
         assert shops.by_domain("shopify", SHOP) is None
 
 
-def test_a_load_without_session_token_gets_the_app_bridge_page(client: FlaskClient) -> None:
+def test_a_load_without_session_token_is_sent_to_the_app_bridge_page_that_reloads_it_with_one(
+    client: FlaskClient,
+) -> None:
     response = client.get(f"/shopify?shop={SHOP}&host=YWRtaW4&embedded=1")
-    assert response.status_code == 200
-    assert b"app-bridge" in response.data
+    assert response.status_code == 302
+    bounce = urlsplit(response.headers["Location"])
+    assert bounce.path == "/admin/session-token"
+    # App Bridge reads `shopify-reload` from its own URL: the app home with Shopify's parameters, no token.
+    assert parse_qs(bounce.query)["shopify-reload"] == [f"/shopify?shop={SHOP}&host=YWRtaW4&embedded=1"]
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert b"app-bridge" in page.data
 
 
 def test_an_expired_session_token_is_refused(client: FlaskClient, clock: Any) -> None:

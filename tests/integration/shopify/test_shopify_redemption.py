@@ -44,7 +44,7 @@ def test_fixed_amount_reward_becomes_a_single_use_code_for_that_customer_only(
     code = fake_shopify.codes[reserved.code]
     assert issued.platform_id == code["id"]
     assert code["usageLimit"] == 1
-    assert code["customerSelection"] == {"customers": {"add": ["gid://shopify/Customer/1073339475"]}}
+    assert code["context"] == {"customers": {"add": ["gid://shopify/Customer/1073339475"]}}
     assert code["customerGets"]["value"] == {"discountAmount": {"amount": "5", "appliesOnEachItem": False}}
     assert code["combinesWith"] == {"orderDiscounts": False, "productDiscounts": False, "shippingDiscounts": True}
     assert code["endsAt"] == reserved.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")

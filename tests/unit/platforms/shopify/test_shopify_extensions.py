@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from plugin.platforms.shopify.client import SHOPIFY_API_VERSION
 from plugin.platforms.shopify.payloads import OPT_IN_ATTRIBUTE
 from plugin.platforms.shopify.platform import METAFIELD_NAMESPACE
 
@@ -23,10 +24,10 @@ def keys(data: dict[str, object], prefix: str = "") -> set[str]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_extension_uses_the_2025_10_api_and_has_the_same_texts_in_dutch_and_english(name: str) -> None:
+def test_extension_uses_the_app_api_version_and_has_the_same_texts_in_dutch_and_english(name: str) -> None:
     folder = EXTENSIONS / name
     config = tomllib.loads((folder / "shopify.extension.toml").read_text())
-    assert config["api_version"] == "2025-10"
+    assert config["api_version"] == SHOPIFY_API_VERSION
     for target in config["extensions"][0]["targeting"]:
         assert (folder / target["module"]).exists()
     english = json.loads((folder / "locales" / "en.default.json").read_text())

@@ -7,8 +7,9 @@ export default function extension() {
 }
 
 function OrderPoints() {
+  // App-owned metafields arrive with the namespace written as `$app`, as the extension's TOML asks for them.
   const entry = shopify.appMetafields.value.find(
-    ({metafield}) => metafield.namespace.startsWith('app--') && metafield.key === 'points_earned',
+    ({metafield}) => metafield.namespace === '$app' && metafield.key === 'points_earned',
   );
   const points = entry ? Number(entry.metafield.value) : null;
   if (points === 0) {
