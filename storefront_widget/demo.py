@@ -56,7 +56,7 @@ def demo_page() -> Response:
 @blueprint.route(f"/demo/<visitor>{PROXY_PREFIX}/api/<action>", methods=["GET", "POST"])
 def demo_proxy(visitor: str, action: str) -> Response:
     """Shopify's app proxy, played locally: sign, then forward to the app's proxy endpoint."""
-    if visitor not in VISITORS or action not in ("member", "opt-in", "redeem"):
+    if visitor not in VISITORS or action not in ("member", "opt-in", "redeem", "return-code"):
         abort(404)
     app = loyalty()
     secret = proxy_secret(app.settings.shopify)

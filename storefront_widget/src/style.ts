@@ -36,11 +36,14 @@ h3{margin:18px 0 8px;font-size:1em}
 ul{list-style:none;margin:0;padding:0}
 li{display:flex;justify-content:space-between;align-items:center;gap:10px;padding:9px 0;border-bottom:1px solid var(--ln)}
 li div{min-width:0}
-.wrap{flex-wrap:wrap}.acts{display:flex;gap:6px}
+.pic{float:left;width:48px;height:48px;margin:2px 10px 0 0;object-fit:cover;border-radius:6px}
+.wrap{flex-wrap:wrap}.acts{flex:1 1 auto;display:flex;flex-wrap:wrap;justify-content:flex-end;gap:6px}
+li>.act,li>.acts{margin-left:auto}.ask p{margin:0}
 .act{flex:none;display:inline-block;line-height:1.4;white-space:nowrap;border:0;border-radius:8px;padding:7px 12px;background:var(--a);color:var(--at);font-weight:600;text-decoration:none}
 .act[disabled]{opacity:.45;cursor:default}
+label,input[type=range]{display:block;width:100%;margin:6px 0 0;accent-color:var(--a)}
 .alt{background:none;color:var(--a);border:1px solid var(--a)}
-code{font-weight:700;letter-spacing:.03em}
+code{font:inherit;font-weight:700;letter-spacing:.03em}
 .plus{color:#1b7f3b;font-weight:600}.minus{color:#a1342a;font-weight:600}
 .status{min-height:1.4em;margin:0;padding:0 18px 8px;font-size:.9em}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}

@@ -41,8 +41,9 @@ def test_a_code_being_made_shows_no_text_until_the_platform_has_it(chromium: Chr
         open_by_keyboard(page)
 
         page.locator(f"{WIDGET} [data-act=redeem][data-reward=five-off]").click()
+        page.locator(f"{WIDGET} [data-act=yes]").click()
 
-        expect(page.locator(f"{WIDGET} .status")).to_have_text("Your code is being prepared…")
+        expect(page.locator(f"{WIDGET} .status")).to_have_text("500 points set aside: your code is being prepared…")
         expect(page.locator(f"{WIDGET} li", has_text="being prepared")).to_be_visible()
         (made,) = set(platform.codes) - seeded  # the platform made it; its answer never came
         assert made not in page.locator(WIDGET).inner_text()
@@ -50,7 +51,7 @@ def test_a_code_being_made_shows_no_text_until_the_platform_has_it(chromium: Chr
         work_until_issued(served, made)  # the issue job's retry finds the code the platform made
 
         expect(page.locator(f"{WIDGET} li[data-fresh] code")).to_have_text(made, timeout=10_000)
-        expect(page.locator(f"{WIDGET} .status")).to_have_text(f"Your code: {made}")
+        expect(page.locator(f"{WIDGET} .status")).to_have_text(f"Done: 500 points spent. Your code: {made}")
         expect(page.locator(f"{WIDGET} li", has_text="being prepared")).to_have_count(0)
 
     chromium.run(scenario)

@@ -74,12 +74,12 @@ class Chromium:
         self.playwright = sync_playwright().start()
         self.browser = self.playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
 
-    def run(self, scenario: Callable[[Page, set[str]], None]) -> None:
-        """Run `scenario(page, requested_hosts)` on a new page of a new, empty browser context."""
-        self.pool.submit(self._run, scenario).result()
+    def run(self, scenario: Callable[[Page, set[str]], None], width: int = 1280) -> None:
+        """Run `scenario(page, requested_hosts)` on a new page of a new, empty browser context `width` px wide."""
+        self.pool.submit(self._run, scenario, width).result()
 
-    def _run(self, scenario: Callable[[Page, set[str]], None]) -> None:
-        context = self.browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    def _run(self, scenario: Callable[[Page, set[str]], None], width: int) -> None:
+        context = self.browser.new_context(viewport={"width": width, "height": 800}, locale="en-GB")
         page = context.new_page()
         page.add_init_script(MEASURE_LAYOUT_SHIFT)
         hosts: set[str] = set()
@@ -190,7 +190,8 @@ def test_a_redeem_shows_a_code_and_lowers_the_balance(chromium: Chromium, served
         page.goto(f"{served.base}/demo")
         open_by_keyboard(page)
 
-        page.locator(f"{WIDGET} [data-act=redeem][data-reward=five-off]").dblclick()
+        page.locator(f"{WIDGET} [data-act=redeem][data-reward=five-off]").click()
+        page.locator(f"{WIDGET} [data-act=yes]").dblclick()
 
         fresh = page.locator(f"{WIDGET} li[data-fresh] code")
         expect(fresh).to_have_text(re.compile(r"LOYAL-[A-Z2-9]{10}"))

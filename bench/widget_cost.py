@@ -1,0 +1,203 @@
+"""What the storefront widget costs the page it sits on, in real Chromium.
+
+    .venv/bin/python bench/widget_cost.py [--runs 5] [--visitor member] [--lang en] [--cpu]
+
+Serves the app in demo mode with gunicorn on a free loopback port (a fresh SQLite database), then loads the
+demo page (an inline rewards block and the launcher: two widget elements) in headless Chromium, `--runs`
+times with the widget and as many times with its script blocked, alternating, each in a new browser context
+(an empty cache, as a first visit). After the page is loaded, the widget has shown the balance and the
+network is idle, it reads Chromium's own counters (CDP `Performance.getMetrics`): main-thread task time
+(TaskDuration, with the script, style and layout parts of it); and counts the `member` API calls, the bytes
+transferred (CDP encodedDataLength: what went over the wire, headers included) and the cumulative layout
+shift. Prints every load, then medians and the widget's share: its added main-thread time over the page's own.
+The times are wall-clock time inside the tasks; on a busy machine `--cpu` counts the main thread's CPU time
+instead (CDP threadTicks), which other processes do not inflate.
+
+Targets (issue 19): one member call per page view, the script compressed (at most 8 KB gzipped), and the
+added main-thread time at most a quarter of the page's own.
+
+Measured 2026-12-07 on the shared 2-core machine (load 6-10), `--cpu`, medians of 5: before issue 19 +40 to +61 ms
+over the page's 15-20 ms, two member calls, 14.9 KB; after it +29 to +30 ms over 16 ms, one call, 7.2 KB, CLS 0.
+About half of what is left is the first use of Intl in the page (ICU's number and date formats, ~15 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+
+from bench.http_load import gunicorn  # noqa: E402
+from plugin.storage.database import make_engine  # noqa: E402
+from plugin.storage.migrate import upgrade  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WIDGET_SCRIPT = "**/widget/loyalty-widget.*.js"
+# Both loads wait as long after the network went idle, so background tasks count the same on each side.
+SETTLE_MS = 500
+# Every layout shift, as CLS counts them (none follow input here: nobody touches the page).
+MEASURE_LAYOUT_SHIFT = """
+window.__shift = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+}).observe({type: "layout-shift", buffered: true});
+"""
+# The inline widget shows the balance once the member call has answered (the launcher's panel is closed).
+BALANCE_SHOWN = "loyalty-widget[inline] [data-balance]"
+
+
+@dataclass(frozen=True)
+class Load:
+    task_ms: float
+    script_ms: float
+    style_ms: float
+    layout_ms: float
+    member_calls: int
+    widget_bytes: int  # the widget's script as transferred
+    api_bytes: int  # the widget's API answers as transferred
+    total_bytes: int
+    shift: float
+
+
+def load_page(browser: Browser, url: str, widget: bool, cpu: bool) -> Load:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.add_init_script(MEASURE_LAYOUT_SHIFT)
+        if not widget:
+            page.route(WIDGET_SCRIPT, lambda route: route.abort())
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable", {"timeDomain": "threadTicks" if cpu else "timeTicks"})
+        cdp.send("Network.enable")
+        urls: dict[str, str] = {}
+        sizes: dict[str, int] = {}
+        cdp.on("Network.requestWillBeSent", lambda event: urls.__setitem__(event["requestId"], event["request"]["url"]))
+        cdp.on(
+            "Network.loadingFinished",
+            lambda event: sizes.__setitem__(event["requestId"], int(event["encodedDataLength"])),
+        )
+        member_calls = []
+        page.on("request", lambda request: member_calls.append(request) if "/api/member" in request.url else None)
+
+        # Waited for from here, not by polling the page: a locator's checks would run on the main thread measured.
+        page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(SETTLE_MS)
+
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        if widget and not page.locator(BALANCE_SHOWN).is_visible():
+            raise SystemExit("the widget never showed the balance")
+        by_url = [(urls.get(request_id, ""), size) for request_id, size in sizes.items()]
+        return Load(
+            task_ms=metrics["TaskDuration"] * 1000,
+            script_ms=metrics["ScriptDuration"] * 1000,
+            style_ms=metrics["RecalcStyleDuration"] * 1000,
+            layout_ms=metrics["LayoutDuration"] * 1000,
+            member_calls=len(member_calls),
+            widget_bytes=sum(size for address, size in by_url if "/widget/loyalty-widget." in address),
+            api_bytes=sum(size for address, size in by_url if "/apps/loyalty/api/" in address),
+            total_bytes=sum(size for _, size in by_url),
+            shift=page.evaluate("window.__shift"),
+        )
+    finally:
+        context.close()
+
+
+def warm_up(page_url: str) -> None:
+    """The demo page until it answers: the port answers before gunicorn's workers have booted the app, and
+    the first view seeds the demo shop, which nothing should time."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(page_url, timeout=60).read()
+            return
+        except OSError:  # a worker still booting (HTTPError, a 500 meanwhile, is an OSError too)
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def describe(load: Load) -> str:
+    return (
+        f"tasks {load.task_ms:5.1f} ms (script {load.script_ms:4.1f}, style {load.style_ms:4.1f}, "
+        f"layout {load.layout_ms:4.1f}), member calls {load.member_calls}, "
+        f"script {load.widget_bytes / 1024:4.1f} KB, API {load.api_bytes / 1024:4.1f} KB, "
+        f"all {load.total_bytes / 1024:5.1f} KB, CLS {load.shift:.3f}"
+    )
+
+
+def median(loads: list[Load], field: str) -> float:
+    return statistics.median(getattr(load, field) for load in loads)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--visitor", default="member", help="member, newcomer or guest (the demo's visitors)")
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--cpu", action="store_true", help="the main thread's CPU time instead of wall-clock time")
+    options = parser.parse_args()
+    executable = shutil.which("chromium")
+    if executable is None:
+        raise SystemExit("Debian's chromium is not installed (make browser-deps)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        url = f"sqlite:///{workdir / 'demo.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        env = {"DATABASE_URL": url, "LOYALTY_DEMO": "1"}
+        with gunicorn("webhooks.app:create_app()", env, 2, workdir) as port:
+            page_url = f"http://127.0.0.1:{port}/demo?visitor={options.visitor}&lang={options.lang}"
+            warm_up(page_url)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+                load_page(browser, page_url, True, options.cpu)  # warms the app's workers and the browser
+                with_widget: list[Load] = []
+                without: list[Load] = []
+                for run in range(1, options.runs + 1):
+                    with_widget.append(load_page(browser, page_url, True, options.cpu))
+                    without.append(load_page(browser, page_url, False, options.cpu))
+                    print(f"run {run} with widget:    {describe(with_widget[-1])}", flush=True)
+                    print(f"run {run} script blocked: {describe(without[-1])}", flush=True)
+                browser.close()
+
+    tasks, tasks_without = median(with_widget, "task_ms"), median(without, "task_ms")
+    layout, layout_without = median(with_widget, "layout_ms"), median(without, "layout_ms")
+    added = tasks - tasks_without
+    print(
+        f"median of {options.runs}: main-thread tasks {tasks:.0f} ms with the widget, {tasks_without:.0f} ms without: "
+        f"+{added:.0f} ms, {added / tasks_without:.2f} of the page's own (target <= 0.25)"
+    )
+    print(
+        f"median of {options.runs}: layout {layout:.0f} ms against {layout_without:.0f} ms: "
+        f"+{layout - layout_without:.0f} ms; member calls per page view {median(with_widget, 'member_calls'):.0f} "
+        f"(target 1); widget script {median(with_widget, 'widget_bytes') / 1024:.1f} KB transferred "
+        f"(target <= 8), its API {median(with_widget, 'api_bytes') / 1024:.1f} KB; "
+        f"CLS {median(with_widget, 'shift'):.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
