@@ -8,6 +8,7 @@ order before their lots, the same order the posting path uses, so jobs and webho
 from __future__ import annotations
 
 import zlib
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +32,11 @@ from plugin.ledger.model import EntryKind
 from plugin.services.records import ExpiringLot, JobStatus, MemberStatus, RedemptionStatus
 from plugin.storage import tables as t
 from plugin.storage.balance_audit import balance_differences
+from plugin.storage.rows import dialect_insert
 
-lots, m, r = t.lots.c, t.members.c, t.redemptions.c
+lots, m, r, sent = t.lots.c, t.members.c, t.redemptions.c, t.expiry_reminders.c
+# Expiry mails recorded per statement: a PostgreSQL statement takes at most 65,535 parameters.
+CLAIMS_PER_STATEMENT = 5_000
 _TRY_LOCK = sql_text("SELECT pg_try_advisory_xact_lock(:k, :s)")
 _IN_DEBT = select(m.id).where(m.shop_id == bindparam("shop_id"), m.debt > 0)
 _WITH_TIER = select(m.id).where(m.shop_id == bindparam("shop_id"), m.tier.is_not(None))
@@ -75,6 +79,21 @@ _CLAIM_REMINDERS = (
     )
     .values(reminded_at=bindparam("now"))
     .returning(lots.id, lots.member_id, lots.expires_at)
+)
+
+_EXPIRING_LOTS = select(lots.id, lots.member_id, lots.expires_at).where(
+    lots.shop_id == bindparam("shop_id"),
+    lots.remaining > 0,
+    lots.pending.is_(False),
+    lots.expires_at > bindparam("now"),
+    lots.expires_at <= bindparam("until"),
+)
+_INACTIVE_BALANCES = select(m.id, m.last_activity_at).where(
+    m.shop_id == bindparam("shop_id"),
+    m.status == MemberStatus.ACTIVE.value,
+    m.available > 0,
+    m.last_activity_at > bindparam("after"),
+    m.last_activity_at <= bindparam("until"),
 )
 
 
@@ -185,6 +204,35 @@ class SqlSweeps:
         """Spendable lots expiring by `until` not yet reminded of, marked reminded (two hosts never both claim one)."""
         claimed = self.connection.execute(_CLAIM_REMINDERS, {"b_shop_id": self.shop_id, "now": now, "until": until})
         return [ExpiringLot(lot_id=row.id, member_id=row.member_id, expires_at=row.expires_at) for row in claimed]
+
+    def lots_expiring(self, now: datetime, until: datetime) -> list[ExpiringLot]:
+        """Spendable lots expiring after `now` and by `until`, reminded of or not."""
+        due = self.connection.execute(_EXPIRING_LOTS, {"shop_id": self.shop_id, "now": now, "until": until})
+        return [ExpiringLot(lot_id=row.id, member_id=row.member_id, expires_at=row.expires_at) for row in due]
+
+    def inactive_balances(self, after: datetime, until: datetime) -> list[tuple[int, datetime]]:
+        """Active members with spendable points last active after `after` and by `until`: (member, last activity)."""
+        found = self.connection.execute(_INACTIVE_BALANCES, {"shop_id": self.shop_id, "after": after, "until": until})
+        return [(row.id, row.last_activity_at) for row in found]
+
+    def claim_expiry_mails(
+        self, kind: str, expiries: Collection[tuple[int, datetime]], now: datetime
+    ) -> set[tuple[int, datetime]]:
+        """The (member, expiry) pairs not yet sent a mail of `kind`, now recorded as sent; the primary key
+        makes two hosts' runs claim each pair once."""
+        rows = [
+            {"shop_id": self.shop_id, "member_id": member_id, "kind": kind, "expires_at": at, "sent_at": now}
+            for member_id, at in sorted(expiries)
+        ]
+        claimed: set[tuple[int, datetime]] = set()
+        insert_new = dialect_insert(self.connection.dialect.name, t.expiry_reminders)
+        for start in range(0, len(rows), CLAIMS_PER_STATEMENT):
+            batch = rows[start : start + CLAIMS_PER_STATEMENT]
+            inserted = self.connection.execute(
+                insert_new.values(batch).on_conflict_do_nothing().returning(sent.member_id, sent.expires_at)
+            )
+            claimed.update((row.member_id, row.expires_at) for row in inserted)
+        return claimed
 
     def _lock_members(self, due: ColumnElement[bool]) -> None:
         if self.locks_rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -159,6 +160,40 @@ class MemorySweeps:
             ):
                 self.tables.lots[lot.id] = replace(row, reminded_at=now)
                 claimed.append(ExpiringLot(lot.id, row.member_id, lot.expires_at))
+        return claimed
+
+    def lots_expiring(self, now: datetime, until: datetime) -> list[ExpiringLot]:
+        """Spendable lots expiring after `now` and by `until`, reminded of or not."""
+        return [
+            ExpiringLot(row.lot.id, row.member_id, row.lot.expires_at)
+            for row in self._lots()
+            if row.lot.remaining > 0
+            and not row.lot.pending
+            and row.lot.expires_at is not None
+            and now < row.lot.expires_at <= until
+        ]
+
+    def inactive_balances(self, after: datetime, until: datetime) -> list[tuple[int, datetime]]:
+        """Active members with spendable points last active after `after` and by `until`: (member, last activity)."""
+        return [
+            (m.id, m.last_activity_at)
+            for m in self._members()
+            if m.status is MemberStatus.ACTIVE
+            and m.available > 0
+            and m.last_activity_at is not None
+            and after < m.last_activity_at <= until
+        ]
+
+    def claim_expiry_mails(
+        self, kind: str, expiries: Collection[tuple[int, datetime]], now: datetime
+    ) -> set[tuple[int, datetime]]:
+        """The (member, expiry) pairs not yet sent a mail of `kind`, now recorded as sent."""
+        claimed = {
+            (member_id, at)
+            for member_id, at in expiries
+            if (self.shop_id, member_id, kind, at) not in self.tables.expiry_mails
+        }
+        self.tables.expiry_mails.update((self.shop_id, member_id, kind, at) for member_id, at in claimed)
         return claimed
 
     def _post_expiry(self, member_id: int, points: int, now: datetime, version: int) -> None:

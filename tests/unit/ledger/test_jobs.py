@@ -49,6 +49,18 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
             "expiring:7:3",
         ),
         (
+            lambda: jobs.points_expiring(7, [(3, NOW)], last_chance=True),
+            JobKind.POINTS_EXPIRING,
+            {"member_id": 7, "lots": [{"id": 3, "expires_at": "2026-03-02T09:00:00+00:00"}], "last_chance": True},
+            "expiring:7:3:last",
+        ),
+        (
+            lambda: jobs.balance_expiring(7, NOW, last_chance=False),
+            JobKind.POINTS_EXPIRING,
+            {"member_id": 7, "balance_expires_at": "2026-03-02T09:00:00+00:00"},
+            "expiring:7:balance:2026-03-02T09:00:00+00:00",
+        ),
+        (
             lambda: jobs.delivery(JobKind.SHOPIFY_DELIVERY, "shopify", "orders/paid", "d1", {"id": 1}),
             JobKind.SHOPIFY_DELIVERY,
             {"topic": "orders/paid", "delivery": "d1", "facts": {"id": 1}},
