@@ -1,26 +1,36 @@
 """Crediting under a burst: does the worker keep up with what the webhooks accept?
 
     .venv/bin/python bench/crediting.py [--seconds 60] [--workers 1,2] [--databases sqlite,postgresql]
+    .venv/bin/python bench/crediting.py --drain 2000 [--databases sqlite,postgresql] [--profile]
 
 One shop receives signed orders/paid deliveries at the intake's full rate (gunicorn, 8 concurrent connections,
 Shopify's full sample order, 500 opted-in customers) for --seconds, while its fake Shopify (a loopback HTTP
 server here) answers every Admin API call after 150 ms with the Standard plan's query-cost bucket (100
-points a second). `loyalty worker` processes (1, then 2, each against a fresh database) apply the deliveries
-and make the shop's metafield writes meanwhile. For each run it prints the intake rate, the deliveries each
-worker process applied per second (over the time it spent applying them, and over the whole run), and the
-time from the last delivery accepted (its 200) to the last one in the ledger.
+points a second), and a real SMTP server (aiosmtpd, in this process) accepts every mail, as a healthy shop's
+does. The worker processes are deployed as an operator scales crediting: N `loyalty worker --lanes deliveries`
+processes (the "worker processes" counted: 1, then 2, each run against a fresh database) apply the
+deliveries, and ONE `loyalty worker --lanes calls,emails,scheduled` makes the shop's metafield writes and
+sends the mails meanwhile. For each run it prints the intake rate, the deliveries each deliveries worker
+applied per second (over the time it spent applying them, and over the whole run), and the time from the
+last delivery accepted (its 200) to the last one in the ledger.
 
 Targets (issue 15): one worker process applies at least 500 deliveries a second on PostgreSQL and 1,000 on
 SQLite; with two, the last delivery is in the ledger within 2 s of the burst's end. Run it alone: on a shared
 machine the figures mean nothing. Loopback only; every loop is bounded by --seconds.
+
+`--drain N` measures the apply rate with no intake running: N deliveries are queued first, then one worker (in
+this process) applies them as its deliveries lane does; it prints the deliveries applied per second and the SQL
+statements each cost (`--profile` adds the functions that took the time).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import http.client
 import json
 import os
+import pstats
 import signal
 import subprocess
 import sys
@@ -36,24 +46,33 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from aiosmtpd.controller import Controller
+from sqlalchemy import event, func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.http_load import BENCH_TOKEN_KEY, free_port, gunicorn  # noqa: E402
 from bench.shopify_webhooks import ORDER, SECRET, SHOP, database  # noqa: E402
+from plugin.clock import SystemClock  # noqa: E402
+from plugin.ledger.jobs import Lane  # noqa: E402
+from plugin.platforms.shopify.payloads import OrderPayload, parse  # noqa: E402
 from plugin.platforms.shopify.platform import ShopifyPlatform  # noqa: E402
 from plugin.platforms.shopify.signatures import webhook_hmac  # noqa: E402
+from plugin.services.deliveries import accept_delivery, delivery_handlers  # noqa: E402
+from plugin.services.outbox import WorkerPolicy, run_once  # noqa: E402
 from plugin.services.worker import Stop, work_in_lanes  # noqa: E402
 from plugin.settings import Settings  # noqa: E402
 from plugin.storage import tables as t  # noqa: E402
 from plugin.storage.database import make_engine  # noqa: E402
+from plugin.storage.inbox import SqlDeliveryIntake  # noqa: E402
+from plugin.storage.unit_of_work import SqlUnitOfWork  # noqa: E402
 from webhooks.collaborators import build  # noqa: E402
 
 CONNECTIONS = 8
 SHOPIFY_LATENCY = 0.150  # seconds the fake Shopify takes to answer
 QUERY_COST, BUCKET, RESTORE_RATE = 10, 1000.0, 100.0  # Standard plan: 100 points a second
+CUSTOMERS = 500  # opted-in customers the orders are spread over
 SETTLE_SECONDS = 600  # the longest wait for the worker to catch up after the burst
 
 
@@ -115,8 +134,28 @@ class ToFakeShopify(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def run_worker(shopify_port: int) -> None:
-    """One `loyalty worker` process as production runs it, but with Shopify on loopback (the worker's side)."""
+class Mailbox:
+    """An aiosmtpd handler that accepts every mail and only counts them."""
+
+    received = 0
+
+    async def handle_DATA(self, _server: object, _session: object, _envelope: object) -> str:
+        self.received += 1
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(mailbox: Mailbox) -> Iterator[int]:
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
+def run_worker(shopify_port: int, lanes: str) -> None:
+    """One `loyalty worker --lanes LANES` process as production runs it, but with Shopify on loopback."""
     loyalty = build(Settings.load())
     loyalty.platforms["shopify"] = ShopifyPlatform.build(
         loyalty.settings.shopify, loyalty.uow, loyalty.clock, transport=ToFakeShopify(shopify_port)
@@ -124,7 +163,9 @@ def run_worker(shopify_port: int) -> None:
     stop = Stop()
     signal.signal(signal.SIGTERM, stop.ask)
     try:
-        work_in_lanes(loyalty.uow, loyalty.clock, loyalty.handlers, loyalty.worker_policy, stop, idle_seconds=0.05)
+        worked = tuple(Lane(lane) for lane in lanes.split(","))
+        policy = loyalty.worker_policy
+        work_in_lanes(loyalty.uow, loyalty.clock, loyalty.handlers, policy, stop, worked, idle_seconds=0.05)
     finally:
         loyalty.close()
 
@@ -137,21 +178,23 @@ class Orders:
         order.update(cancelled_at=None, cancel_reason=None, financial_status="paid", refunds=[], id=111_111_111)
         order["note_attributes"] = [{"name": "loyalty_opt_in", "value": "yes"}]
         order["customer"] = {**order["customer"], "id": 222_222_222}
-        self.template = json.dumps(order)
+        # In the shop's currency: an order in a currency the program has no rate for earns nothing.
+        self.template = json.dumps(order).replace('"USD"', '"EUR"')
         self.counter = iter(range(1, 10**9))
         self.lock = threading.Lock()
 
     def next(self) -> tuple[bytes, dict[str, str]]:
         with self.lock:
             number = next(self.counter)
-        raw = self.template.replace("111111111", str(number)).replace("222222222", str(10_000 + number % 500)).encode()
+        order = self.template.replace("111111111", str(number))
+        raw = order.replace("222222222", str(10_000 + number % CUSTOMERS)).encode()
         headers = {
             "Content-Type": "application/json",
             "X-Shopify-Hmac-Sha256": webhook_hmac(raw, SECRET),
             "X-Shopify-Topic": "orders/paid",
             "X-Shopify-Shop-Domain": SHOP,
             "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-            "X-Shopify-API-Version": "2025-10",
+            "X-Shopify-API-Version": "2026-10",
         }
         return raw, headers
 
@@ -241,7 +284,13 @@ def applied(log: Path) -> Applied:
 
 
 def measure(kind: str, workers: int, seconds: float, gunicorn_workers: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as url, fake_shopify() as shopify_port:
+    mailbox = Mailbox()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        database(kind, Path(tmp)) as url,
+        fake_shopify() as shopify_port,
+        smtp_server(mailbox) as smtp_port,
+    ):
         workdir = Path(tmp)
         env = {
             "DATABASE_URL": url,
@@ -249,17 +298,19 @@ def measure(kind: str, workers: int, seconds: float, gunicorn_workers: int) -> N
             "SHOPIFY_CLIENT_ID": "bench",
             "LOYALTY_SECRET_KEY": "bench-secret-key",
             "LOYALTY_TOKEN_KEYS": BENCH_TOKEN_KEY,
-            "SMTP_PORT": "1",  # no SMTP server: e-mails wait, as in an SMTP outage
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(smtp_port),
         }
         logs = [workdir / f"worker-{n}.log" for n in range(workers)]
+        others = ",".join(lane for lane in Lane if lane is not Lane.DELIVERIES)
         processes = [
             subprocess.Popen(
-                [sys.executable, __file__, "--as-worker", str(shopify_port)],
+                [sys.executable, __file__, "--as-worker", str(shopify_port), "--lanes", lanes],
                 env={**os.environ, **env},
                 stderr=log.open("w"),
                 stdout=subprocess.DEVNULL,
             )
-            for log in logs
+            for log, lanes in [*((log, Lane.DELIVERIES.value) for log in logs), (workdir / "others.log", others)]
         ]
         try:
             with gunicorn("webhooks.app:create_app()", env, gunicorn_workers, workdir) as port:
@@ -276,27 +327,89 @@ def measure(kind: str, workers: int, seconds: float, gunicorn_workers: int) -> N
         done = [applied(log) for log in logs]
         behind = max(each.last for each in done) - sent.last_accepted
         per_worker = " | ".join(
-            f"worker {n + 1}: {each.deliveries} applied, {each.per_second_applying:.0f}/s applying,"
+            f"deliveries worker {n + 1}: {each.deliveries} applied, {each.per_second_applying:.0f}/s applying,"
             f" {each.per_second:.0f}/s from its first to its last"
             for n, each in enumerate(done)
         )
         print(
-            f"{kind:10} {workers} worker(s): intake {sent.accepted / seconds:.0f}/s ({sent.accepted} accepted,"
+            f"{kind:10} {workers} deliveries worker(s) + 1 for {others}: intake {sent.accepted / seconds:.0f}/s ({sent.accepted} accepted,"
             f" {sent.failed} failed) | {per_worker} | last delivery in the ledger {behind:.2f} s after the last 200"
+            f" | {mailbox.received} mails sent" + (f" | {waiting} NOT APPLIED" if waiting else ""),
+            flush=True,
+        )
+
+
+def drain_only(kind: str, deliveries: int, profile: bool) -> None:
+    """Time one worker applying `deliveries` waiting orders of the burst's shop, with no intake running.
+
+    Its 500 customers joined first (one order each, not timed): a burst is mostly orders of members."""
+    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as url:
+        engine = make_engine(url)
+        intake, clock, orders = SqlDeliveryIntake(engine), SystemClock(), Orders()
+        uow = SqlUnitOfWork(engine)
+        handlers = delivery_handlers(uow, clock)
+
+        def queue(count: int) -> None:
+            for _ in range(count):
+                raw, headers = orders.next()
+                facts = parse(OrderPayload, raw).facts()
+                webhook_id = headers["X-Shopify-Webhook-Id"]
+                accept_delivery(intake, clock.now(), "shopify", SHOP, "orders/paid", webhook_id, facts)
+
+        def apply_all() -> int:
+            applied = 0
+            while handled := run_once(uow, clock, handlers, WorkerPolicy(), lanes=[Lane.DELIVERIES]):
+                applied += handled
+            return applied
+
+        queue(CUSTOMERS)
+        apply_all()
+        queue(deliveries)
+        statements = 0
+
+        def count(*_args: Any) -> None:
+            nonlocal statements
+            statements += 1
+
+        event.listen(engine, "before_cursor_execute", count)
+        profiler = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        applied = apply_all()
+        if profiler:
+            profiler.disable()
+        elapsed = time.perf_counter() - started
+        event.remove(engine, "before_cursor_execute", count)
+        waiting = waiting_deliveries(url)
+        engine.dispose()
+        intake.engine.dispose()
+        print(
+            f"{kind:10} drain only: {applied} deliveries of members in {elapsed:.2f} s, {applied / elapsed:.0f}/s"
+            f" applying, {statements / max(applied, 1):.2f} statements each"
             + (f" | {waiting} NOT APPLIED" if waiting else ""),
             flush=True,
         )
+        if profiler:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the burst lasts")
-    parser.add_argument("--workers", default="1,2", help="worker processes, one run each")
+    parser.add_argument("--workers", default="1,2", help="deliveries worker processes, one run each")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--drain", type=int, metavar="N", help="queue N deliveries, then time applying them alone")
+    parser.add_argument("--profile", action="store_true", help="with --drain: where the time goes")
     parser.add_argument("--as-worker", type=int, metavar="SHOPIFY_PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--lanes", default=",".join(Lane), help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.as_worker is not None:
-        run_worker(options.as_worker)
+        run_worker(options.as_worker, options.lanes)
+        return
+    if options.drain:
+        for kind in options.databases.split(","):
+            drain_only(kind, options.drain, options.profile)
         return
     cores = os.cpu_count() or 2
     for kind in options.databases.split(","):

@@ -6,7 +6,9 @@ give up on endpoints that keep failing, so the receiver only verifies, parses an
 delivery's facts as an outbox job. Recording orders calls no platform, so the worker claims deliveries
 in a lane of their own, never waiting for a shop's API slot, and applies a shop's claimed deliveries in
 one transaction: the delivery ids, the orders' new states and the jobs' completion together, so a repeat
-delivery changes nothing. A batch that fails is split in halves, each tried again in its own transaction,
+delivery changes nothing. The batch is a batch transaction (`uow(shop_id, batch=True)`): its orders and
+buyers are read at once, each delivery goes through record_order_in as any event does, and storage writes
+the orders, entries, lots, balances and jobs of the whole batch together. A batch that fails is split in halves, each tried again in its own transaction,
 down to the delivery at fault: every other one lands, and that one keeps its own retries (its job fails
 as any job does) and becomes a dead letter after its last try.
 """
@@ -21,8 +23,8 @@ from plugin.ledger import jobs, keys
 from plugin.ledger.postings import JobKind
 from plugin.rules.order_codec import dump_facts, load_facts
 from plugin.rules.orders import OrderFacts
-from plugin.services.batches import chunks, in_transactions
-from plugin.services.orders import record_order_in
+from plugin.services.batches import chunks
+from plugin.services.orders import record_order_in, used_codes
 from plugin.services.outbox import Batched
 from plugin.services.records import Job
 from plugin.services.repositories import DeliveryIntake, StorageUnavailable, Transaction, UnitOfWork
@@ -52,15 +54,16 @@ def accept_delivery(
     topic: str,
     delivery_id: str,
     facts: OrderFacts,
-) -> None:
+) -> bool:
     """Queue one delivery for an installed shop (nothing for an unknown one); a waiting duplicate absorbs it.
+    True when it was queued, so the edge can count what it took in.
 
     DeliveryRefused for a delivery id too long for the outbox's dedupe key: accepted, it would fail in
     the worker on every retry while the platform, given its 2xx, never sends it again."""
     if len(keys.delivery_job(platform, delivery_id)) > keys.MAX_LENGTH:
         raise DeliveryRefused("the delivery id is too long")
     job = jobs.delivery(delivery_job(platform), platform, topic, delivery_id, dump_facts(facts))
-    intake.accept(platform, domain, job, now)
+    return intake.accept(platform, domain, job, now)
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ def apply_deliveries(uow: UnitOfWork, clock: Clock, shop_id: int, claimed: list[
 def _apply_halving(uow: UnitOfWork, clock: Clock, shop_id: int, batch: list[_Delivery]) -> dict[int, Exception]:
     """Apply the batch in one transaction; if that fails, each half in its own, down to the delivery at fault."""
     try:
-        next(in_transactions(uow, clock, shop_id, [batch], _apply_in))
+        with uow(shop_id, batch=True) as tx:
+            _apply_in(tx, clock.now(), batch)
         return {}
     except StorageUnavailable:
         raise  # no delivery's fault: the leases bring them all back once the database is
@@ -124,10 +128,20 @@ def _apply_in(tx: Transaction, now: datetime, batch: list[_Delivery]) -> None:
     # synchronously. At worst a page read in the crash's last moment shows points that come back with the redo.
     tx.inbox.commit_asynchronously()
     first = tx.inbox.first_deliveries(((each.delivery_id, each.topic) for each in batch), now)
+    applying = []
     for each in batch:
         if each.delivery_id in first:
             first.discard(each.delivery_id)  # the same delivery twice in a batch is applied once
-            record_order_in(tx, now, each.facts)
+            applying.append(each.facts)
+    # What the batch's orders need is read at once: their rows, then their buyers' (orders before members, each
+    # in one fixed order, as every batch locks them); the orders' codes are marked used together.
+    tx.orders.lock_many((facts.order_ref for facts in applying), now)
+    buyers = tx.members.many({facts.customer_ref for facts in applying if facts.customer_ref}, lock=True)
+    # Every paid order of a member who joined with an order may owe them the signup bonus: known at once.
+    tx.ledger.read_ahead(keys.signup_bonus_entry(member.id) for member in buyers.values())
+    tx.redemptions.consume_codes(used_codes(applying), now)
+    for facts in applying:
+        record_order_in(tx, now, facts, codes_consumed=True)
     tx.inbox.finish((each.job.id for each in batch), now)
 
 

@@ -7,6 +7,7 @@ now and post only the difference from what the ledger already credited for it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -61,13 +62,22 @@ def estimate_checkout(uow: UnitOfWork, shop_id: int, facts: OrderFacts) -> int:
 
 
 def record_order_in(
-    tx: Transaction, now: datetime, facts: OrderFacts, *, kind: EntryKind = EntryKind.EARN
+    tx: Transaction,
+    now: datetime,
+    facts: OrderFacts,
+    *,
+    kind: EntryKind = EntryKind.EARN,
+    codes_consumed: bool = False,
 ) -> OrderOutcome:
-    """`record_order` inside a transaction the caller holds (the import, reconcile and the inbox reuse it)."""
+    """`record_order` inside a transaction the caller holds (the import, reconcile and the inbox reuse it).
+
+    `codes_consumed`: the caller marked the order's discount codes used already (a batch marks all of its
+    orders' codes with one call)."""
     order = tx.orders.lock(facts.order_ref, now)
     counted = order.basis if order.earning else Decimal(0)  # what tier progress counts of it so far
     order.state = merge(order.state, facts)
-    tx.redemptions.consume_codes(((code, facts.order_ref) for code in facts.discount_codes), now)
+    if not codes_consumed:
+        tx.redemptions.consume_codes(used_codes([facts]), now)
     version, program = tx.programs.current()
     member = None
     joined = False
@@ -98,6 +108,11 @@ def record_order_in(
         # batch's new orders together; the member's next opt-in claims those orders.
         claim_orders(tx, now, tx.members.get(member.id) or member, program)
     return OrderOutcome(order.order_ref, order.credited, change, order.member_id)
+
+
+def used_codes(orders: Iterable[OrderFacts]) -> list[tuple[str, str]]:
+    """The discount codes these orders used, as (code, order_ref) pairs."""
+    return [(code, facts.order_ref) for facts in orders for code in facts.discount_codes]
 
 
 def _joined_with(member: Member, state: OrderState) -> bool:

@@ -3,9 +3,10 @@
 A handler gets one job (or, `Batched`, many of one shop). It returns normally when done; raises RetryLater
 (or PlatformUnavailable) for a transient failure; raises GiveUp when retrying cannot help. Any other exception is retried
 too, with backoff, until `max_attempts`, then the job is a dead letter the operator can see and revive.
-Two failures are outages rather than the job's own: Unreachable (a server every job of its kind needs,
-the SMTP server) is retried for as long as it lasts, and StorageUnavailable (the database) leaves the
-job to come back when its lease ends, while the worker (plugin/services/worker.py) waits for the database.
+Two failures are outages rather than the job's own, and neither costs the job an attempt: Unreachable (a
+server every job of its lane needs, the SMTP server) ends the lane's round and the worker pauses the lane
+(plugin/services/worker.py), and StorageUnavailable (the database) ends the round while the worker waits for
+the database. Either way the job in hand and those claimed after it come back when their leases end.
 
 Jobs wait in lanes (plugin/ledger/jobs.py Lane), and a lane's jobs never wait behind another lane's: order
 deliveries, e-mails, scheduled jobs and platform calls (one per shop per API slot) are claimed apart, and
@@ -49,8 +50,8 @@ class RetryLater(Exception):
 
 
 class Unreachable(RetryLater):
-    """A server every job of its kind needs is down (the SMTP server): retried with backoff for as long as
-    the outage lasts. The job did nothing wrong, so this never makes it a dead letter."""
+    """A server every job of its lane needs is down (the SMTP server): the lane waits it out, not each job.
+    The job did nothing wrong, so it keeps its attempts, however long the outage lasts."""
 
 
 class GiveUp(Exception):
@@ -84,6 +85,11 @@ class WorkerPolicy:
         4 s ... capped at 30 s (a database back in a minute is used within half a minute), jittered."""
         return self.jitter(min(2 ** max(outages - 1, 0), 30))
 
+    def lane_pause(self, outages: int) -> float:
+        """Seconds a lane waits after the server it needs was unreachable `outages` times in a row: 5 s, 10 s,
+        20 s ... capped at five minutes, jittered. One connection attempt per pause, however many jobs wait."""
+        return self.jitter(min(5 * 2 ** max(outages - 1, 0), 300))
+
     def claim_size(self, lane: Lane) -> int:
         """How many of the lane's jobs a round claims. Scheduled jobs one at a time: one may run for minutes,
         and each should begin as its lease does (a lease that ends while it runs meets the shop's lock)."""
@@ -98,26 +104,46 @@ def run_once(
     stop: Callable[[], bool] | None = None,
     lanes: Iterable[Lane] = tuple(Lane),
 ) -> int:
-    """Claim due jobs of each of the lanes and handle them; returns jobs handled.
+    """Claim due jobs of each of the lanes and handle them; returns jobs handled. A lane whose server is
+    unreachable ends its round (logged); the worker's loop pauses such a lane instead (`run_lane`)."""
+    handled = 0
+    for lane in lanes:
+        try:
+            handled += run_lane(uow, clock, handlers, policy, lane, stop)
+        except Unreachable as outage:
+            log_event("outbox." + lane, "unreachable", error=str(outage))
+    return handled
+
+
+def run_lane(
+    uow: UnitOfWork,
+    clock: Clock,
+    handlers: Handlers,
+    policy: WorkerPolicy,
+    lane: Lane,
+    stop: Callable[[], bool] | None = None,
+) -> int:
+    """Claim the lane's due jobs and handle them; returns jobs handled.
 
     The calls lane gives one job per shop within the shop's API rate; the others their oldest due jobs,
     whatever the shop. A shop's jobs of a kind whose handler is `Batched` go to it together. Once `stop()`
-    is true no further job begins; those claimed and not begun go back to the queue when their lease ends.
+    is true no further job begins; those claimed and not begun go back to the queue when their lease ends,
+    as they do when a job raises Unreachable, which ends the round: the next job would only find the same
+    server down.
     """
     lease = timedelta(seconds=policy.lease_seconds)
+    with uow.queue() as queue:
+        jobs = queue.claim(clock.now(), lane, policy.claim_size(lane), lease, 1 / policy.rate_per_shop)
     handled = 0
-    for lane in lanes:
-        with uow.queue() as queue:
-            jobs = queue.claim(clock.now(), lane, policy.claim_size(lane), lease, 1 / policy.rate_per_shop)
-        for together in _as_handled(jobs, handlers):
-            if stop is not None and stop():
-                return handled
-            handler = handlers.get(together[0].kind)
-            if isinstance(handler, Batched):
-                handle_batch(uow, clock, handler, policy, together)
-            else:
-                handle(uow, clock, handlers, policy, together[0])
-            handled += len(together)
+    for together in _as_handled(jobs, handlers):
+        if stop is not None and stop():
+            return handled
+        handler = handlers.get(together[0].kind)
+        if isinstance(handler, Batched):
+            handle_batch(uow, clock, handler, policy, together)
+        else:
+            handle(uow, clock, handlers, policy, together[0])
+        handled += len(together)
     return handled
 
 
@@ -160,6 +186,8 @@ def handle(uow: UnitOfWork, clock: Clock, handlers: Handlers, policy: WorkerPoli
             handler(job)
         except StorageUnavailable:
             raise  # nothing can be recorded now: the lease brings the job back once the database is
+        except Unreachable:
+            raise  # not the job's failure: it keeps its attempts, and its lease brings it back
         except Exception as error:
             failure = error
     _record(uow, clock, policy, job, failure, took["ms"])
@@ -171,9 +199,9 @@ def _record(
     """Mark the job done, or schedule its retry with backoff, or make it a dead letter."""
     retry_after: float | None = None
     error: str | None = None
-    dead = outage = False
+    dead = False
     if isinstance(failure, (RetryLater, PlatformUnavailable)):
-        error, retry_after, outage = str(failure), failure.retry_after, isinstance(failure, Unreachable)
+        error, retry_after = str(failure), failure.retry_after
     elif isinstance(failure, GiveUp):
         error, dead = str(failure), True
     elif failure is not None:  # a bug or an unexpected answer: retry, then dead-letter
@@ -183,7 +211,7 @@ def _record(
         if error is None:
             queue.finish(job.id, now)
             outcome = "done"
-        elif dead or (job.attempts + 1 >= policy.max_attempts and not outage):
+        elif dead or job.attempts + 1 >= policy.max_attempts:
             queue.fail(job.id, error, None, now)
             outcome = "dead"
         else:

@@ -91,7 +91,9 @@ def settle(
     # Only a reversal takes from lots; a credit opens one.
     lots = tx.ledger.lots(member.id) if due.credited < order.credited else []
     figures, postings = settle_order(earning, account, lots, current, now, kind=kind)
-    tx.ledger.apply(postings)
+    # The entry's key is new: it counts the order's postings, kept on the order row locked here and written in
+    # the same transaction as every entry of the order. So the bulk path may take it (a batch writes its own).
+    tx.ledger.apply(postings, new=True)
     change = figures.credited - order.credited
     order.credited, order.postings, order.basis = figures.credited, figures.postings, figures.basis
     return change

@@ -1,7 +1,8 @@
 """The worker's loop (`loyalty worker`): rounds of the outbox until it is asked to stop, riding out outages.
 
 A database outage never ends the loop: it is logged, waited out with backoff and jitter, and the next
-round works again as soon as the database answers. SIGTERM or SIGINT (see webhooks/cli.py) ask it to
+round works again as soon as the database answers. A lane whose server is unreachable (the e-mail lane's
+SMTP server) pauses alone, with backoff and jitter: one connection attempt per pause, not one per mail. SIGTERM or SIGINT (see webhooks/cli.py) ask it to
 stop; the job in hand is finished first.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from plugin.clock import Clock
 from plugin.ledger.jobs import Lane
 from plugin.observability import log_event
-from plugin.services.outbox import Handlers, WorkerPolicy, run_once
+from plugin.services.outbox import Handlers, Unreachable, WorkerPolicy, run_lane
 from plugin.services.repositories import StorageUnavailable, UnitOfWork
 
 
@@ -56,14 +57,19 @@ def work(
 ) -> None:
     """Handle due jobs until `stop` is asked for (or, with `once`, until none is due).
 
-    `alive` is called after every round that reached the database (a health check watches it)."""
+    `alive` is called after every round that met no database outage (a health check watches it)."""
     # A throttled shop's next API slot comes within 1 / rate seconds; a longer pause would slow it down.
     pause = min(idle_seconds, 1 / policy.rate_per_shop)
     outages = 0
+    paused = LanePauses(policy)
+
+    def round_of(lane: Lane) -> int:
+        return run_lane(uow, clock, handlers, policy, lane, stop)
+
     log_event("worker", "started", lanes=",".join(lanes))
     while not stop():
         try:
-            handled = run_once(uow, clock, handlers, policy, stop, lanes)
+            handled = sum(paused.run(lane, round_of) for lane in lanes)
         except StorageUnavailable as outage:
             outages += 1
             wait = policy.outage_wait(outages)
@@ -81,14 +87,46 @@ def work(
     log_event("worker", "stopped", lanes=",".join(lanes))
 
 
+class LanePauses:
+    """Which lanes wait out an unreachable server, and until when (monotonic seconds)."""
+
+    def __init__(self, policy: WorkerPolicy) -> None:
+        self.policy = policy
+        self.until: dict[Lane, float] = {}
+        self.outages: dict[Lane, int] = {}
+
+    def run(self, lane: Lane, round_of: Callable[[Lane], int]) -> int:
+        """The lane's round, unless it is paused; returns jobs handled. Its jobs claimed and not done in a
+        round that met the outage keep their attempts and come back when their leases end."""
+        if time.monotonic() < self.until.get(lane, 0.0):
+            return 0
+        try:
+            handled = round_of(lane)
+        except Unreachable as outage:
+            outages = self.outages[lane] = self.outages.get(lane, 0) + 1
+            wait = self.policy.lane_pause(outages)
+            self.until[lane] = time.monotonic() + wait
+            log_event("worker." + lane, "paused", error=str(outage), attempt=outages, retry_in_s=round(wait, 2))
+            return 0
+        if handled and self.outages.pop(lane, 0):  # a round with no job due proves nothing
+            log_event("worker." + lane, "resumed")
+        return handled
+
+
 def work_in_lanes(
-    uow: UnitOfWork, clock: Clock, handlers: Handlers, policy: WorkerPolicy, stop: Stop, **options: Any
+    uow: UnitOfWork,
+    clock: Clock,
+    handlers: Handlers,
+    policy: WorkerPolicy,
+    stop: Stop,
+    lanes: Sequence[Lane] = tuple(Lane),
+    **options: Any,
 ) -> None:
-    """`work` with each lane in a thread of its own, so that no lane's jobs wait behind another's: order
-    deliveries take a millisecond, a platform call or an e-mail a tenth of a second or more, a reconcile
+    """`work` with each of the lanes in a thread of its own, so that no lane's jobs wait behind another's:
+    order deliveries take a millisecond, a platform call or an e-mail a tenth of a second or more, a reconcile
     minutes. If a lane's loop fails, the others are asked to stop and its error is raised."""
-    with ThreadPoolExecutor(max_workers=len(Lane), thread_name_prefix="lane") as pool:
-        loops = [pool.submit(work, uow, clock, handlers, policy, stop, lanes=(lane,), **options) for lane in Lane]
+    with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="lane") as pool:
+        loops = [pool.submit(work, uow, clock, handlers, policy, stop, lanes=(lane,), **options) for lane in lanes]
         finished, _running = wait(loops, return_when=FIRST_EXCEPTION)
         if any(loop.exception() is not None for loop in finished):
             stop.ask()

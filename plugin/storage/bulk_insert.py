@@ -90,8 +90,10 @@ class BulkWriter:
         self.connection = connection
         self.dialect = connection.dialect.name
         self.on_postgres = self.dialect == "postgresql"
-        # Datetimes go in as the driver would write the column's bound value (on SQLite: naive UTC text).
-        self.bind_when: Callable[[datetime], Any] = t.When.bind_processor(connection.dialect) or (lambda value: value)
+        # Datetimes go in as the driver would write the column's bound value (on SQLite: naive UTC text with its
+        # microseconds, as every other write stores them, so that moments compare as text in the right order).
+        bind = t.When.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+        self.bind_when: Callable[[datetime], Any] = bind or (lambda value: value)
         self.stored_whens: dict[datetime, str] = {}
 
     def insert(self, insert: RowInsert, rows: list[dict[str, Any]]) -> int:

@@ -105,7 +105,8 @@ def _intake_statement(dialect: str) -> Any:
         t.shops.c.installed == true(),
     )
     target = [o.shop_id, o.kind, o.payload, o.dedupe_key, o.status, o.attempts, o.next_attempt_at, o.created_at]
-    return dialect_insert(dialect, t.outbox).from_select(target, source).on_conflict_do_nothing()
+    # RETURNING tells whether a row went in: psycopg's rowcount for this statement is -1.
+    return dialect_insert(dialect, t.outbox).from_select(target, source).on_conflict_do_nothing().returning(o.id)
 
 
 class SqlDeliveryIntake:
@@ -120,12 +121,13 @@ class SqlDeliveryIntake:
         self.engine = engine
         self.intake = _intake_statement(engine.dialect.name)
 
-    def accept(self, platform: str, domain: str, job: OutboxJob, now: datetime) -> None:
+    def accept(self, platform: str, domain: str, job: OutboxJob, now: datetime) -> bool:
         """Queue the job for the installed shop `domain`; nothing for an unknown shop; a waiting twin absorbs it.
+        True when it was queued.
 
         StorageUnavailable when the database cannot be reached: the platform is answered 503 and sends again."""
         with connected(self.engine) as connection, connection.begin():
-            connection.execute(
+            queued = connection.execute(
                 self.intake,
                 {
                     "kind": job.kind.value,
@@ -137,3 +139,4 @@ class SqlDeliveryIntake:
                     "domain": domain,
                 },
             )
+            return queued.first() is not None

@@ -2,16 +2,19 @@
 
 `apply` writes postings (plugin/ledger/postings.py) one entry at a time, each entry's key deciding
 whether anything of its posting is written; the lots taken, allocations, balances (one UPDATE per
-member), tiers and jobs of the whole call follow in a few statements. Postings of orders created in
-the same transaction (`new=True`) go through bulk_postings.py instead.
+member), tiers and jobs of the whole call follow in a few statements. Postings whose keys are new
+(`new=True`: an order's next entry, a batch of imported orders) go through bulk_postings.py instead, and in
+a batch transaction they wait to be written together (write_behind.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, select
+from sqlalchemy import Connection, Select, String, bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql
 
 from plugin.ledger.model import Allocation, Entry, EntryKind, Lot, Reason
 from plugin.ledger.postings import Postings
@@ -21,6 +24,7 @@ from plugin.storage.bulk_postings import apply_new
 from plugin.storage.ledger_rows import allocation_row, entry_row, lot_row, take
 from plugin.storage.outbox import enqueue
 from plugin.storage.rows import dialect_insert
+from plugin.storage.write_behind import WriteBehind
 
 
 def newest_entries_first(member_id: Any, *columns: Any) -> Select[Any]:
@@ -63,18 +67,33 @@ def _add_entry(dialect: str) -> Any:
 class SqlLedger:
     """The shop's ledger on one transaction."""
 
-    def __init__(self, connection: Connection, shop_id: int) -> None:
+    def __init__(self, connection: Connection, shop_id: int, behind: WriteBehind) -> None:
         self.connection = connection
         self.shop_id = shop_id
+        self.behind = behind
+        self.postgres = connection.dialect.name == "postgresql"
 
     def apply(self, postings: Postings, *, new: bool = False) -> list[int | None]:
         """Write postings in one go; returns each posting's entry id, None where its key was already posted.
 
-        `new=True` promises that no key exists yet (entries of orders created in this transaction),
-        which lets storage write many postings with bulk statements."""
+        `new=True` promises that no key exists yet, which lets storage write many postings with bulk
+        statements; in a batch transaction they wait to be written with the batch's others, and no ids
+        come back (an empty list)."""
         due = postings.jobs_due() if postings.jobs else None  # before anything is written
         if new:
+            if self.behind.post(postings):
+                return []
             return apply_new(self.connection, self.shop_id, postings, due)
+        if (
+            postings.postings
+            and not (postings.settlements or postings.jobs)
+            and self.behind.posted.issuperset(posting.entry.idempotency_key for posting in postings.postings)
+        ):
+            return [None] * len(postings.postings)  # all posted before (read ahead): nothing of them is written
+        changed = {posting.member_id for posting in postings.postings}
+        changed.update(settlement.member_id for settlement in postings.settlements)
+        if self.behind.waiting_for(changed):
+            self.behind.flush()  # their balances and lots as the held postings leave them
         add_entry = _add_entry(self.connection.dialect.name)
         sums = BalanceSums(self.shop_id)
         settled: list[dict[str, Any]] = []  # allocations a new lot already left out of its `remaining`
@@ -101,10 +120,29 @@ class SqlLedger:
         sums.write(self.connection)
         if due is not None:
             enqueue(self.connection, self.shop_id, postings.jobs, due)
+        self.behind.forget_members(row["b_member_id"] for row in sums.rows())
+        if self.behind.holding:
+            self.behind.posted.update(posting.entry.idempotency_key for posting in postings.postings)
         return entry_ids
+
+    def read_ahead(self, idempotency_keys: Iterable[str]) -> None:
+        """In a batch transaction, learn which of these keys are posted (one statement), so that applying a
+        posting under one of them again writes nothing without asking."""
+        wanted = list(set(idempotency_keys) - self.behind.posted)
+        if not self.behind.holding or not wanted:
+            return
+        query = select(e.idempotency_key).where(e.shop_id == self.shop_id)
+        if self.postgres:  # joined with the array's elements, as SqlMembers.many says why
+            keys = func.unnest(bindparam("keys", wanted, type_=postgresql.ARRAY(String)))
+            among = keys.table_valued("key").render_derived()
+            query = query.join(among, e.idempotency_key == among.c.key)
+        else:
+            query = query.where(e.idempotency_key.in_(wanted))
+        self.behind.posted.update(self.connection.execute(query).scalars())
 
     def lots(self, member_id: int) -> list[Lot]:
         """The member's lots that still hold points."""
+        self.behind.flush()
         return [
             Lot(
                 id=r.id,
@@ -119,16 +157,19 @@ class SqlLedger:
 
     def remaining(self, lot_id: int) -> int:
         """What one lot still holds (0 for a lot that is gone)."""
+        self.behind.flush()
         remaining = self.connection.execute(_REMAINING, {"lot_id": lot_id, "shop_id": self.shop_id}).scalar()
         return int(remaining or 0)
 
     def allocations(self, entry_id: int) -> list[Allocation]:
         """What an entry took from each lot (a release gives exactly these back)."""
+        self.behind.flush()
         rows = self.connection.execute(_ALLOCATIONS, {"entry_id": entry_id, "shop_id": self.shop_id})
         return [Allocation(lot_id=r.lot_id, points=r.points, pending=r.pending) for r in rows]
 
     def entry_id(self, idempotency_key: str) -> int | None:
         """The id of the shop's entry posted under this key."""
+        self.behind.flush()
         entry_id: int | None = self.connection.execute(
             _ENTRY_ID, {"shop_id": self.shop_id, "key": idempotency_key}
         ).scalar()
@@ -136,6 +177,7 @@ class SqlLedger:
 
     def latest_entry_id(self, member_id: int, kind: EntryKind) -> int | None:
         """The member's newest entry of a kind."""
+        self.behind.flush()
         entry_id: int | None = self.connection.execute(
             _LATEST_ENTRY_ID, {"member_id": member_id, "kind": kind.value}
         ).scalar()
@@ -143,6 +185,7 @@ class SqlLedger:
 
     def history(self, member_id: int, limit: int) -> list[Entry]:
         """The member's latest entries, newest first."""
+        self.behind.flush()
         return [
             Entry(
                 id=r.id,

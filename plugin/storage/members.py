@@ -1,4 +1,7 @@
-"""Members: customers who joined (or were asked to), their consent records and stored balances."""
+"""Members: customers who joined (or were asked to), their consent records and stored balances.
+
+In a batch transaction (write_behind.py) a member locked once is found again without a statement, until a
+change to them is posted; every other read or write first writes what the batch holds back."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, String, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
@@ -17,6 +20,9 @@ from plugin.services.records import ERASED_MEMBER, ConsentAction, Member, Member
 from plugin.storage import rows
 from plugin.storage import tables as t
 from plugin.storage.rows import MEMBER_COLUMNS, dialect_insert
+
+if TYPE_CHECKING:
+    from plugin.storage.write_behind import WriteBehind
 
 m = t.members.c
 _BY_ID = select(*MEMBER_COLUMNS).where(m.id == bindparam("member_id"), m.shop_id == bindparam("shop_id"))
@@ -39,7 +45,7 @@ _SET_CONSENT = (
         consent_source=bindparam("b_source"),
         terms_version=bindparam("b_terms_version"),
     )
-    .returning(m.id)
+    .returning(*MEMBER_COLUMNS)
 )
 _ADD_CONSENT = insert(t.consents)
 _ERASE = (
@@ -95,30 +101,54 @@ def _statements(dialect: str) -> _Statements:
 class SqlMembers:
     """The shop's members; `lock` reads hold the row (FOR UPDATE on PostgreSQL) until the transaction ends."""
 
-    def __init__(self, connection: Connection, shop_id: int) -> None:
+    def __init__(self, connection: Connection, shop_id: int, behind: WriteBehind) -> None:
         self.connection = connection
         self.shop_id = shop_id
         self.sql = _statements(connection.dialect.name)
+        self.behind = behind
+        # Customers a batch's locked read found no member for: asked again, they cost no statement. One
+        # created meanwhile by another writer is found by `add`, whose upsert returns (and locks) its row.
+        self.absent: set[str] = set()
 
     def get(self, member_id: int, *, lock: bool = False) -> Member | None:
         """The shop's member with this id."""
+        held = self.behind.members.get(member_id)
+        if held is not None:
+            return held
+        self.behind.flush_for([member_id])
         statement = self.sql.locked_by_id if lock else _BY_ID
         row = self.connection.execute(statement, {"member_id": member_id, "shop_id": self.shop_id}).first()
-        return rows.member(row) if row else None
+        return self._held(rows.member(row), lock) if row else None
 
     def by_customer(self, customer_ref: str, *, lock: bool = False) -> Member | None:
         """The member of the platform's customer id."""
+        held = self.behind.customers.get(customer_ref)
+        if held is not None:
+            return self.behind.members[held]
+        if lock and customer_ref in self.absent:
+            return None
         statement = self.sql.locked_by_customer if lock else _BY_CUSTOMER
-        row = self.connection.execute(statement, {"shop_id": self.shop_id, "customer_ref": customer_ref}).first()
-        return rows.member(row) if row else None
+        values = {"shop_id": self.shop_id, "customer_ref": customer_ref}
+        row = self.connection.execute(statement, values).first()
+        if row is not None and self.behind.waiting_for([row.id]):
+            self.behind.flush()  # its balances as the postings held back leave them
+            row = self.connection.execute(statement, values).first()
+        return self._held(rows.member(row), lock) if row else None
+
+    def _held(self, member: Member, lock: bool) -> Member:
+        """The member read, remembered while their row is held (a batch transaction)."""
+        return self.behind.lock_member(member) if lock or member.id in self.behind.locked else member
 
     def by_email(self, email: str) -> Member | None:
         """The oldest member with this e-mail address."""
+        self.behind.flush()
         row = self.connection.execute(_BY_EMAIL, {"shop_id": self.shop_id, "email": email.lower()}).first()
         return rows.member(row) if row else None
 
     def many(self, customer_refs: Iterable[str], *, lock: bool = False) -> dict[str, Member]:
         """The members among these customers by customer id; `lock` holds their rows (in id order)."""
+        self.behind.flush()  # reads many rows: the postings held back first (none when a batch begins)
+        customer_refs = set(customer_refs)
         query: Select[Any] = select(*MEMBER_COLUMNS).where(m.shop_id == self.shop_id).order_by(m.id)
         if self.connection.dialect.name == "postgresql":
             # A join with the array's elements rather than `customer_ref = ANY(array)`: once psycopg has
@@ -131,7 +161,10 @@ class SqlMembers:
                 query = query.with_for_update(of=t.members)
         else:
             query = query.where(m.customer_ref.in_(list(customer_refs)))
-        return {row.customer_ref: rows.member(row) for row in self.connection.execute(query)}
+        found = {row.customer_ref: self._held(rows.member(row), lock) for row in self.connection.execute(query)}
+        if lock and self.behind.holding:
+            self.absent.update(customer_refs - found.keys())
+        return found
 
     def add(self, customer_ref: str | None, email: str | None, now: datetime) -> Member:
         """A not-yet-consenting member, returned locked; a concurrent creation of the same customer wins."""
@@ -148,7 +181,8 @@ class SqlMembers:
             "unsubscribed": False,
         }
         statement = self.sql.add if customer_ref is not None else _ADD_WITHOUT_CUSTOMER
-        return rows.member(self.connection.execute(statement, values).one())
+        self.absent.discard(customer_ref or "")
+        return self.behind.lock_member(rows.member(self.connection.execute(statement, values).one()))
 
     def add_many(self, members: list[dict[str, Any]]) -> dict[str, Member]:
         """Members who join together (a first import), keyed by customer, each with its consent record.
@@ -183,7 +217,8 @@ class SqlMembers:
         self, member_id: int, status: MemberStatus, source: str, terms_version: str | None, now: datetime
     ) -> None:
         """Record consent given or withdrawn, on the member and in their consent records."""
-        self.connection.execute(
+        self._changing(member_id)
+        row = self.connection.execute(
             _SET_CONSENT,
             {
                 "b_member_id": member_id,
@@ -193,7 +228,9 @@ class SqlMembers:
                 "b_source": source,
                 "b_terms_version": terms_version,
             },
-        ).scalar_one()
+        ).one()
+        if member_id in self.behind.locked:  # still held: the row as it is now, so that reading it costs nothing
+            self.behind.lock_member(rows.member(row))
         action = ConsentAction.OPT_IN if status is MemberStatus.ACTIVE else ConsentAction.OPT_OUT
         self.connection.execute(
             _ADD_CONSENT,
@@ -210,12 +247,14 @@ class SqlMembers:
     def update_profile(self, member_id: int, **fields: Any) -> None:
         """Change profile columns (name, birthday, locale, unsubscribed, ...)."""
         if fields:
+            self._changing(member_id)
             self.connection.execute(
                 update(t.members).where(m.id == member_id, m.shop_id == self.shop_id).values(**fields)
             )
 
     def erase(self, member_id: int, now: datetime) -> None:
         """Remove the member's personal data, keeping amounts for the shop's totals (GDPR erasure)."""
+        self._changing(member_id)
         self.connection.execute(_ERASE, {"b_member_id": member_id, "b_shop_id": self.shop_id})
         self.connection.execute(_ERASE_NOTES, {"b_member_id": member_id})
 
@@ -228,5 +267,11 @@ class SqlMembers:
 
     def progress_since(self, member_id: int, since: datetime | None, money: bool) -> Decimal:
         """Points earned (or money spent on earning orders) since a moment, towards a tier."""
+        self.behind.flush()
         statement = _PROGRESS[(money, since is not None)]
         return Decimal(self.connection.execute(statement, {"member_id": member_id, "since": since}).scalar_one())
+
+    def _changing(self, member_id: int) -> None:
+        """Before a write to a member row: postings held back for them go first, and the row is read again."""
+        self.behind.flush_for([member_id])
+        self.behind.forget_members([member_id])

@@ -1,14 +1,19 @@
-"""Orders: each order's merged state (JSON, see codec.py) and what the ledger credited for it."""
+"""Orders: each order's merged state (JSON, see codec.py) and what the ledger credited for it.
+
+In a batch transaction (write_behind.py) the orders locked are kept and their saves wait, written together.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import orjson
 from psycopg.errors import UniqueViolation
-from sqlalchemy import JSON, Connection, String, any_, bindparam, select, update
+from sqlalchemy import JSON, Connection, String, any_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from plugin.rules.order_codec import dump_state
@@ -19,9 +24,12 @@ from plugin.storage import tables as t
 from plugin.storage.bulk_insert import BulkWriter, RowInsert
 from plugin.storage.rows import customer_match, dialect_insert
 
+if TYPE_CHECKING:
+    from plugin.storage.write_behind import WriteBehind
+
 o = t.orders.c
 _GET = select(t.orders).where(o.shop_id == bindparam("shop_id"), o.order_ref == bindparam("order_ref"))
-_SAVE = (
+SAVE_ORDER = (
     update(t.orders)
     .where(o.id == bindparam("b_order_id"), o.shop_id == bindparam("b_shop_id"))
     .values(
@@ -45,6 +53,41 @@ _FORGET = (
     .where(o.id == bindparam("order_id"))
     .values(state=bindparam("forgotten", type_=JSON), email=None, customer_ref=None)
 )
+# A batch's orders on PostgreSQL, as one JSON document each way (see bulk_insert.py): psycopg would parse a
+# VALUES list of a hundred orders' parameters in Python, and send a hundred UPDATEs.
+_ORDER_COLUMNS = ", ".join(column.name for column in t.orders.c)
+_LOCK_FROM_JSON = text(
+    "INSERT INTO orders (shop_id, order_ref, state, earning, credited, postings, basis, updated_at) "
+    "SELECT shop_id, order_ref, state, earning, credited, postings, basis, updated_at "
+    "FROM json_populate_recordset(NULL::orders, CAST(:rows AS json)) "
+    f"ON CONFLICT (shop_id, order_ref) DO UPDATE SET updated_at = excluded.updated_at RETURNING {_ORDER_COLUMNS}"
+).columns(*t.orders.c)
+_SAVE_FROM_JSON = text(
+    "UPDATE orders SET member_id = r.b_member_id, email = r.b_email, customer_ref = r.b_customer_ref, "
+    "state = r.b_state, earning = r.b_earning, program_version = r.b_program_version, multiplier = r.b_multiplier, "
+    "credited = r.b_credited, postings = r.b_postings, basis = r.b_basis, placed_at = r.b_placed_at, "
+    "paid_at = r.b_paid_at, updated_at = r.b_updated_at "
+    "FROM json_to_recordset(CAST(:rows AS json)) AS r(b_order_id bigint, b_shop_id bigint, b_state json, "
+    "b_member_id bigint, b_email text, b_customer_ref text, b_earning boolean, b_program_version integer, "
+    "b_multiplier numeric, b_credited bigint, b_postings integer, b_basis numeric, b_placed_at timestamptz, "
+    "b_paid_at timestamptz, b_updated_at timestamptz) "
+    "WHERE orders.id = r.b_order_id AND orders.shop_id = r.b_shop_id"
+)
+
+
+def save_orders(connection: Connection, saved: list[dict[str, Any]]) -> None:
+    """Write the rows `SqlOrders.save` made for many orders: one statement on PostgreSQL, executemany on SQLite."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SAVE_FROM_JSON, {"rows": _document(saved)})
+    else:
+        connection.execute(SAVE_ORDER, saved)
+
+
+def _document(rows: list[dict[str, Any]]) -> str:
+    """Rows as one JSON document (amounts as exact decimal strings)."""
+    return orjson.dumps(rows, default=str).decode()
+
+
 # Orders new to the shop: by COPY on PostgreSQL, where an order made meanwhile fails the whole COPY.
 _NEW_ORDERS = RowInsert(
     t.orders,
@@ -82,57 +125,74 @@ def _lock_statement(dialect: str) -> Any:
 class SqlOrders:
     """The shop's orders."""
 
-    def __init__(self, connection: Connection, shop_id: int) -> None:
+    def __init__(self, connection: Connection, shop_id: int, behind: WriteBehind) -> None:
         self.connection = connection
         self.shop_id = shop_id
+        self.behind = behind
 
     def lock(self, order_ref: str, now: datetime) -> OrderRecord:
         """The order's row, locked for the transaction; created empty if the shop never saw it."""
-        row = self.connection.execute(
-            _lock_statement(self.connection.dialect.name),
-            {
-                "shop_id": self.shop_id,
-                "order_ref": order_ref,
-                "state": dump_state(OrderState(order_ref=order_ref)),
-                "earning": False,
-                "credited": 0,
-                "postings": 0,
-                "basis": 0,
-                "updated_at": now,
-            },
-        ).one()
-        return rows.order(row)
+        order = self.behind.orders.get(order_ref) or self._lock([order_ref], now)[order_ref]
+        return replace(order)
+
+    def lock_many(self, order_refs: Iterable[str], now: datetime) -> None:
+        """Lock these orders in one statement, creating those the shop never saw; in a batch transaction
+        `lock` then finds them without a statement."""
+        self._lock({ref for ref in order_refs if ref not in self.behind.orders}, now)
+
+    def _lock(self, order_refs: Iterable[str], now: datetime) -> dict[str, OrderRecord]:
+        """Upsert and lock the orders in order_ref order, the order every writer locks them in."""
+        wanted = sorted(order_refs)
+        if not wanted:
+            return {}
+        empty = {"earning": False, "credited": 0, "postings": 0, "basis": 0, "updated_at": now}
+        values = [
+            {"shop_id": self.shop_id, "order_ref": ref, "state": dump_state(OrderState(order_ref=ref))} | empty
+            for ref in wanted
+        ]
+        if self.connection.dialect.name == "postgresql" and len(values) > 1:
+            found = self.connection.execute(_LOCK_FROM_JSON, {"rows": _document(values)})
+        else:
+            found = self.connection.execute(_lock_statement(self.connection.dialect.name), values)
+        locked = {row.order_ref: rows.order(row) for row in found}
+        if self.behind.holding:
+            self.behind.orders.update(locked)
+        return locked
 
     def save(self, order: OrderRecord, now: datetime) -> None:
         """Store the order's merged state and credit (its row is locked by `lock`)."""
-        self.connection.execute(
-            _SAVE,
-            {
-                "b_order_id": order.id,
-                "b_shop_id": self.shop_id,
-                "b_state": dump_state(order.state),
-                "b_member_id": order.member_id,
-                "b_email": order.state.email.lower() if order.state.email else None,
-                "b_customer_ref": order.state.customer_ref,
-                "b_earning": order.earning,
-                "b_program_version": order.program_version,
-                "b_multiplier": order.multiplier,
-                "b_credited": order.credited,
-                "b_postings": order.postings,
-                "b_basis": order.basis,
-                "b_placed_at": order.state.placed_at,
-                "b_paid_at": order.paid_at,
-                "b_updated_at": now,
-            },
-        )
+        row = self._saved_row(order, now)
+        if not self.behind.save(replace(order), row):
+            self.connection.execute(SAVE_ORDER, row)
+
+    def _saved_row(self, order: OrderRecord, now: datetime) -> dict[str, Any]:
+        return {
+            "b_order_id": order.id,
+            "b_shop_id": self.shop_id,
+            "b_state": dump_state(order.state),
+            "b_member_id": order.member_id,
+            "b_email": order.state.email.lower() if order.state.email else None,
+            "b_customer_ref": order.state.customer_ref,
+            "b_earning": order.earning,
+            "b_program_version": order.program_version,
+            "b_multiplier": order.multiplier,
+            "b_credited": order.credited,
+            "b_postings": order.postings,
+            "b_basis": order.basis,
+            "b_placed_at": order.state.placed_at,
+            "b_paid_at": order.paid_at,
+            "b_updated_at": now,
+        }
 
     def get(self, order_ref: str) -> OrderRecord | None:
         """The order's record, without locking it."""
+        self.behind.flush_orders()
         row = self.connection.execute(_GET, {"shop_id": self.shop_id, "order_ref": order_ref}).first()
         return rows.order(row) if row else None
 
     def known(self, order_refs: Sequence[str]) -> set[str]:
         """Which of these orders the shop already has a record of."""
+        self.behind.flush_orders()
         if self.connection.dialect.name == "postgresql":
             refs = bindparam("refs", list(order_refs), type_=postgresql.ARRAY(String))
             among = o.order_ref == any_(refs)
@@ -146,6 +206,7 @@ class SqlOrders:
 
         On PostgreSQL an order made meanwhile fails the whole COPY: the count is then 0 and the
         transaction is left aborted, for the caller to roll back."""
+        self.behind.flush_orders()
         new = [self._new_row(order, now) for order in orders]
         try:
             return BulkWriter(self.connection).insert(_NEW_ORDERS, new)
@@ -177,6 +238,7 @@ class SqlOrders:
 
     def claimable(self, customer_ref: str | None, email: str | None, since: datetime) -> list[str]:
         """Paid orders by this customer or e-mail that earned nothing because the buyer was not a member."""
+        self.behind.flush_orders()
         match = customer_match(customer_ref, email, t.orders)
         if match is None:
             return []
@@ -189,6 +251,7 @@ class SqlOrders:
 
     def of_customer(self, customer_ref: str | None, email: str | None) -> list[dict[str, Any]]:
         """The customer's orders with the points each earned (their data export)."""
+        self.behind.flush_orders()
         match = customer_match(customer_ref, email, t.orders)
         if match is None:
             return []
@@ -206,6 +269,7 @@ class SqlOrders:
 
     def forget(self, customer_ref: str | None, email: str | None) -> None:
         """Strip personal data from a customer's orders, keeping amounts and points."""
+        self.behind.flush_orders()
         match = customer_match(customer_ref, email, t.orders)
         if match is None:
             return

@@ -50,6 +50,9 @@ class MemoryLedger:
             if row.member_id == member_id and row.shop_id == self.shop_id and row.lot.remaining > 0
         ]
 
+    def read_ahead(self, idempotency_keys: Iterable[str]) -> None:
+        """Nothing to learn: every key is at hand."""
+
     def remaining(self, lot_id: int) -> int:
         """What one lot still holds (0 for a lot that is gone)."""
         row = self.tables.lot(self.shop_id, lot_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,11 @@ class MemoryOrders:
             return replace(record)
         self.tables.orders[(self.shop_id, order_ref)] = replace(row, updated_at=now)
         return replace(row.record)
+
+    def lock_many(self, order_refs: Iterable[str], now: datetime) -> None:
+        """Lock these orders at once, creating those never seen."""
+        for order_ref in sorted(set(order_refs)):
+            self.lock(order_ref, now)
 
     def save(self, order: OrderRecord, now: datetime) -> None:
         """Store the record's state and figures."""

@@ -48,6 +48,18 @@ def test_each_delivery_is_counted_once_by_topic_and_answer(
     assert counted(*counted_as) == before + 1
 
 
+def test_a_repeat_while_the_first_waits_and_a_shop_never_installed_are_counted_as_absorbed(
+    deliver: Deliver, shopify_shop: Shop
+) -> None:
+    accepted, absorbed = counted("orders/paid", "accepted"), counted("orders/paid", "absorbed")
+
+    answers = [deliver("orders/paid", ORDER, "twice", apply=False) for _ in range(2)]
+    answers.append(deliver("orders/paid", ORDER, apply=False, shop="never-installed.myshopify.com"))
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]  # Shopify must not send them again
+    assert (counted("orders/paid", "accepted"), counted("orders/paid", "absorbed")) == (accepted + 1, absorbed + 2)
+
+
 def test_a_delivery_without_its_id_is_counted_as_missing_headers(client: FlaskClient, shopify_shop: Shop) -> None:
     before = counted("orders/paid", "missing_headers")
     headers = signed_headers("orders/paid", b"{}", "d-1")

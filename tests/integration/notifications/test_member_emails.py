@@ -85,7 +85,7 @@ def test_code_issued_and_tier_reached_mails(loyalty: Loyalty, inbox: Inbox, cloc
     code_mails = [m for m in inbox.received if m["Subject"].startswith("Your reward code: LOYAL-")]
     assert len(code_mails) == 1
     text, _html = bodies(code_mails[0])
-    assert "EUR 5.00 off" in text
+    assert "€5.00 off" in text  # money as CLDR writes it in English
     tier_mail = next(m for m in inbox.received if m["Subject"] == "You reached Silver")
     link = str(tier_mail["List-Unsubscribe"]).strip()
     assert link.startswith("<https://loyalty.test/email/unsubscribe/")
@@ -120,7 +120,7 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(
     loyalty: Loyalty, smtp_port: int, clock: FrozenClock, shop: Shop
 ) -> None:
     record_order(loyalty.uow, clock, shop.id, paid_order("4001", "c-down", "down@example.com", "25"))
-    for _ in range(3):  # nobody listens on the port: each attempt fails and is put off
+    for _ in range(3):  # nobody listens on the port: each round finds the server down and leaves the mail
         clock.advance(minutes=1)
         run_once(loyalty.uow, clock, loyalty.handlers, loyalty.worker_policy)
 
@@ -128,11 +128,9 @@ def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_returns(
         assert tx.outbox.dead() == []
     with loyalty.engine.connect() as connection:
         waiting = connection.execute(
-            select(t.outbox.c.attempts, t.outbox.c.last_error).where(
-                t.outbox.c.kind == "points_earned", t.outbox.c.status == "pending"
-            )
+            select(t.outbox.c.attempts).where(t.outbox.c.kind == "points_earned", t.outbox.c.status == "pending")
         ).one()
-    assert waiting.attempts >= 1 and "SMTP server unavailable" in waiting.last_error
+    assert waiting.attempts == 0  # an outage is not the mail's fault: it keeps every attempt
 
     handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)

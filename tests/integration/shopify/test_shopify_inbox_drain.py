@@ -55,3 +55,14 @@ def test_two_workers_draining_one_shop_apply_every_delivery_once(
         ).scalar()
     assert waiting == 0
     intake.engine.dispose()
+
+
+def test_the_intake_says_whether_it_queued_a_delivery_so_the_webhook_counts_what_it_took_in(
+    engine: Engine, clock: Any, shopify_shop: Shop
+) -> None:
+    intake = SqlDeliveryIntake(engine)
+    accept = [
+        accept_delivery(intake, clock.now(), "shopify", domain, "orders/paid", delivery, paid(1))
+        for domain, delivery in [(shopify_shop.domain, "i-1"), (shopify_shop.domain, "i-1"), ("nowhere.example", "i-2")]
+    ]
+    assert accept == [True, False, False]  # queued; absorbed by its waiting twin; no such shop

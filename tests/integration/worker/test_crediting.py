@@ -145,8 +145,10 @@ class LosesCommits:
     def __getattr__(self, name: str) -> object:
         return getattr(self.uow, name)
 
-    def __call__(self, shop_id: int, *, dry_run: bool = False) -> AbstractContextManager[Transaction]:
-        return self.uow(shop_id, dry_run=True)
+    def __call__(
+        self, shop_id: int, *, dry_run: bool = False, batch: bool = False
+    ) -> AbstractContextManager[Transaction]:
+        return self.uow(shop_id, dry_run=True, batch=batch)
 
 
 def test_a_batch_whose_commit_a_crash_lost_is_applied_again_as_if_for_the_first_time(

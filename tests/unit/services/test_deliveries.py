@@ -64,7 +64,8 @@ def test_deliveries_are_applied_while_the_shops_api_slot_is_taken(
 
 
 def test_a_delivery_for_an_unknown_shop_is_dropped(uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
-    accept_delivery(uow.intake(), clock.now(), "shopify", "nowhere.example", "orders/paid", "d-1", paid_order("1", "5"))
+    facts = paid_order("1", "5")
+    assert not accept_delivery(uow.intake(), clock.now(), "shopify", "nowhere.example", "orders/paid", "d-1", facts)
     with uow.queue() as queue:
         assert queue.claim(clock.now(), Lane.DELIVERIES, 10, timedelta(seconds=60)) == []
 

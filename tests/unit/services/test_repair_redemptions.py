@@ -110,8 +110,8 @@ class WatchedUnitOfWork(MemoryUnitOfWork):
         self.open = 0
 
     @contextmanager
-    def __call__(self, shop_id: int, *, dry_run: bool = False) -> Iterator[Transaction]:
-        with super().__call__(shop_id, dry_run=dry_run) as tx, self._counted():
+    def __call__(self, shop_id: int, *, dry_run: bool = False, batch: bool = False) -> Iterator[Transaction]:
+        with super().__call__(shop_id, dry_run=dry_run, batch=batch) as tx, self._counted():
             yield tx
 
     @contextmanager
