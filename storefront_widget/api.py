@@ -25,7 +25,7 @@ from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember,
 from plugin.services.member_card import language_of, member_card_json
 from plugin.services.members import opt_in
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
-from plugin.services.records import ConsentSource, Redemption, RedemptionStatus
+from plugin.services.records import ConsentSource, Member, Redemption, RedemptionStatus
 from storefront_widget.assets import assets
 from storefront_widget.demo_shop import DEMO_PROXY_SECRET, DEMO_SHOP_DOMAIN
 from webhooks.collaborators import loyalty
@@ -265,13 +265,7 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
     if points is not None and (type(points) is not int or not 1 <= points <= MAX_ADJUSTMENT):
         raise BadRequest(f"points must be a whole number from 1 to {MAX_ADJUSTMENT}")
     app = loyalty()
-    visitor = find()
-    shop = _shop_of(visitor)
-    customer_ref = _signed_in(visitor)
-    if visitor.confirm is not None:
-        visitor.confirm()
-    with app.uow.read(shop.id) as tx:
-        member = tx.members.by_customer(customer_ref)
+    visitor, shop, customer_ref, member = _signed_in_member(find)
     if member is None or not member.active:
         raise UnknownMember("join the program first")
     # Namespaced by member: another customer sending the same id must never get this code back.
@@ -304,18 +298,23 @@ def _return_code(find: Find, body: dict[str, Any]) -> Response:
     if not isinstance(redemption_id, str) or not REDEMPTION_ID.match(redemption_id):
         raise BadRequest("redemption must name one of your codes, as the member card gives it")
     app = loyalty()
-    visitor = find()
-    shop = _shop_of(visitor)
-    customer_ref = _signed_in(visitor)
-    if visitor.confirm is not None:
-        visitor.confirm()
-    with app.uow.read(shop.id) as tx:
-        member = tx.members.by_customer(customer_ref)
+    visitor, shop, customer_ref, member = _signed_in_member(find)
     if member is None:
         raise code_return.UnknownRedemption("no such code of yours")
     # The platform is called by the withdraw job, not while the customer waits: the card shows it as being returned.
     code_return.hand_back(app.uow, app.clock, shop.id, member.id, int(redemption_id))
     return _json(_state(visitor, customer_ref, body))
+
+
+def _signed_in_member(find: Find) -> tuple[Visitor, Shop, str, Member | None]:
+    """The visitor, their shop, the signed-in customer (Unauthorized if none) and their membership, if any."""
+    visitor = find()
+    shop = _shop_of(visitor)
+    customer_ref = _signed_in(visitor)
+    if visitor.confirm is not None:
+        visitor.confirm()
+    with loyalty().uow.read(shop.id) as tx:
+        return visitor, shop, customer_ref, tx.members.by_customer(customer_ref)
 
 
 def _issue_now(reserved: Redemption, shop: Shop) -> Redemption:

@@ -110,38 +110,35 @@ ORDERS_PAGE_SIZE = 4
 ORDER_LINES_INLINE = 20
 LINES_PAGE_SIZE = 100
 
+# What both order reads (the paged one and the bulk one) ask of an order and of a shipping line.
+ORDER_FIELDS = f"""
+  id legacyResourceId name email createdAt updatedAt cancelledAt displayFinancialStatus taxesIncluded
+  customerLocale discountCodes
+  customer {{ legacyResourceId email }}
+  customAttributes {{ key value }}
+  totalTaxSet {{ {MONEY} }}
+  totalDiscountsSet {{ {MONEY} }}
+  totalTipReceivedSet {{ {MONEY} }}
+"""
+SHIPPING_FIELDS = f"""
+  isRemoved
+  originalPriceSet {{ {MONEY} }}
+  discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+  taxLines {{ priceSet {{ {MONEY} }} }}
+"""
+
 ORDERS_UPDATED_SINCE = f"""
 query LoyaltyOrdersUpdatedSince($query: String!, $first: Int!, $after: String) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
-      id
-      legacyResourceId
-      name
-      email
-      createdAt
-      updatedAt
-      cancelledAt
-      displayFinancialStatus
-      taxesIncluded
-      customerLocale
-      discountCodes
-      customer {{ legacyResourceId email }}
-      customAttributes {{ key value }}
-      totalTaxSet {{ {MONEY} }}
-      totalDiscountsSet {{ {MONEY} }}
-      totalTipReceivedSet {{ {MONEY} }}
+      {ORDER_FIELDS}
       lineItems(first: {ORDER_LINES_INLINE}) {{
         pageInfo {{ hasNextPage endCursor }}
         nodes {{ {LINE_FIELDS} }}
       }}
       shippingLines(first: 5) {{
-        nodes {{
-          isRemoved
-          originalPriceSet {{ {MONEY} }}
-          discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-          taxLines {{ priceSet {{ {MONEY} }} }}
-        }}
+        nodes {{ {SHIPPING_FIELDS} }}
       }}
       refunds {{ legacyResourceId }}
     }}
@@ -186,32 +183,11 @@ query LoyaltyOrderRefunds($id: ID!) {{
 # the date is written into the query; the connections' nodes become rows of their own carrying
 # `__parentId`, told apart by `__typename`. Refund details are read per refunded order, as the paged query does.
 BULK_ORDER_FIELDS = f"""
-      id
-      legacyResourceId
-      name
-      email
-      createdAt
-      updatedAt
-      cancelledAt
-      displayFinancialStatus
-      taxesIncluded
-      customerLocale
-      discountCodes
-      customer {{ legacyResourceId email }}
-      customAttributes {{ key value }}
-      totalTaxSet {{ {MONEY} }}
-      totalDiscountsSet {{ {MONEY} }}
-      totalTipReceivedSet {{ {MONEY} }}
+      {ORDER_FIELDS}
       lineItems {{ edges {{ node {{ __typename {LINE_FIELDS} }} }} }}
       shippingLines {{
         edges {{
-          node {{
-            __typename
-            isRemoved
-            originalPriceSet {{ {MONEY} }}
-            discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-            taxLines {{ priceSet {{ {MONEY} }} }}
-          }}
+          node {{ __typename {SHIPPING_FIELDS} }}
         }}
       }}
       refunds {{ legacyResourceId }}
