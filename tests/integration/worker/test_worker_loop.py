@@ -9,12 +9,13 @@ from contextlib import AbstractContextManager, contextmanager
 import pytest
 
 from plugin.ledger import jobs
+from plugin.ledger.jobs import Lane
 from plugin.ledger.postings import JobKind
-from plugin.services.outbox import WorkerPolicy
+from plugin.services.outbox import Batched, WorkerPolicy
 from plugin.services.platform import Shop
 from plugin.services.records import Job
 from plugin.services.repositories import JobQueue, StorageUnavailable
-from plugin.services.worker import Stop, work
+from plugin.services.worker import GATHER_SECONDS, Stop, work
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
 
@@ -122,3 +123,40 @@ def test_asked_to_stop_the_worker_finishes_the_job_in_hand_and_begins_no_other(
 
     assert done == [7]
     assert '"kind":"outbox.tier_changed","outcome":"done"' in capfd.readouterr().err
+
+
+class StopAfterWaits(ClockedStop):
+    """A ClockedStop that asks to stop at its `waits`-th wait."""
+
+    def __init__(self, clock: FrozenClock, waits: int) -> None:
+        super().__init__(clock)
+        self.limit = waits
+
+    def wait(self, seconds: float) -> None:
+        super().wait(seconds)
+        if len(self.waits) == self.limit:
+            self.ask()
+
+
+def test_a_deliveries_lane_that_found_less_than_a_batch_gathers_a_moment_before_its_next_round(
+    uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    with uow(shop.id) as tx:
+        tx.outbox.enqueue(
+            [jobs.delivery(JobKind.SHOPIFY_DELIVERY, "shopify", "orders/paid", f"d-{n}", {}) for n in range(3)],
+            clock.now(),
+        )
+    applied: list[int] = []
+
+    def apply(claimed: list[Job]) -> dict[int, Exception]:
+        applied.append(len(claimed))
+        return {}
+
+    stop = StopAfterWaits(clock, waits=2)
+    gather = Batched(apply)
+
+    work(uow, clock, {JobKind.SHOPIFY_DELIVERY: gather}, POLICY, stop, lanes=(Lane.DELIVERIES,))
+
+    # Three of a possible hundred: the lane waits the gathering moment, then finds nothing and idles.
+    assert applied == [3]
+    assert stop.waits == [GATHER_SECONDS, 1 / POLICY.rate_per_shop]
