@@ -9,34 +9,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from plugin.i18n import format_number, text
 from plugin.platforms.saleor.payloads import ESTIMATE_KEY
 from plugin.rules.program import Program
 
-_TEXT = {
-    "en": {
-        "estimate": "You will earn {{this.value}} loyalty points with this order once it is paid.",
-        "rule": "You earn {rate} per {currency} 1 spent on products.",
-        "other": " In {currency}: {rate} per {currency} 1.",
-        "point": "1 point",
-        "points": "{n} points",
-    },
-    "nl": {
-        "estimate": "Je verdient {{this.value}} spaarpunten met deze bestelling zodra die betaald is.",
-        "rule": "Je verdient {rate} per {currency} 1 die je aan producten besteedt.",
-        "other": " In {currency}: {rate} per {currency} 1.",
-        "point": "1 punt",
-        "points": "{n} punten",
-    },
-}
-
 
 def order_confirmation_handlebars(program: Program, locale: str = "en") -> str:
-    """An MJML + Handlebars block for the SMTP app's order-confirmation template, in `locale` (en or nl)."""
-    text = _TEXT.get(locale, _TEXT["en"])
-    rule = text["rule"].format(rate=_rate(program.points_per_unit, text), currency=program.currency)
+    """An MJML + Handlebars block for the SMTP app's order-confirmation template, in `locale` (a language
+    with a catalog; English otherwise)."""
+    rule = text("snippet.saleor.rule", locale, rate=_rate(program.points_per_unit, locale), currency=program.currency)
     # Orders in another currency earn by the owner's rate: the snippet states it per currency.
     rule += "".join(
-        text["other"].format(rate=_rate(program.points_per_unit * rate.rate, text), currency=rate.currency)
+        text(
+            "snippet.saleor.other",
+            locale,
+            rate=_rate(program.points_per_unit * rate.rate, locale),
+            currency=rate.currency,
+        )
         for rate in program.currency_rates
     )
     # Order metadata reaches the template as a list of {key, value}; the estimate is there only
@@ -44,15 +33,15 @@ def order_confirmation_handlebars(program: Program, locale: str = "en") -> str:
     return (
         "{{#each order.metadata}}"
         f'{{{{#if (eq this.key "{ESTIMATE_KEY}")}}}}\n'
-        f"<mj-text>{text['estimate']}</mj-text>\n"
+        f"<mj-text>{text('snippet.saleor.estimate', locale)}</mj-text>\n"
         f'<mj-text font-size="12px">{rule}</mj-text>\n'
         "{{/if}}"
         "{{/each}}\n"
     )
 
 
-def _rate(points_per_unit: Decimal, text: dict[str, str]) -> str:
+def _rate(points_per_unit: Decimal, locale: str) -> str:
     normalized = points_per_unit.normalize()
     if normalized == 1:
-        return text["point"]
-    return text["points"].format(n=f"{normalized:f}")
+        return text("snippet.saleor.point", locale)
+    return text("snippet.saleor.points", locale, n=format_number(normalized, locale))

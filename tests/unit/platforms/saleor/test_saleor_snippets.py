@@ -32,3 +32,8 @@ def test_the_snippet_states_what_an_order_in_a_rated_currency_earns() -> None:
     assert "You earn 1 point per USD 1 spent on products. In PLN: 0.25 points per PLN 1." in (
         order_confirmation_handlebars(program)
     )
+
+
+def test_the_dutch_snippet_writes_its_rate_with_a_dutch_decimal_comma() -> None:
+    program = Program.parse({"currency": "USD", "points_per_unit": "2.5"})
+    assert "Je verdient 2,5 punten per USD 1" in order_confirmation_handlebars(program, "nl")
