@@ -24,6 +24,7 @@ from flask import Blueprint
 
 from admin import (
     analytics,
+    campaigns,
     dashboard,
     dead_letters,
     imports,
@@ -31,6 +32,7 @@ from admin import (
     pages,
     privacy,
     program,
+    referrals,
     saleor_widgets,
     setup,
     staff,
@@ -52,12 +54,14 @@ for group in (
     staff,
     dashboard,
     program,
+    campaigns,
     members,
     privacy,
     analytics,
     imports,
     setup,
     dead_letters,
+    referrals,
     unsubscribe,
     saleor_widgets,
 ):

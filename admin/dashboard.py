@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from admin import staff as sessions
 from admin.pages import render, staff
-from plugin.services import dead_letters, owner_pages
+from plugin.services import dead_letters, owner_pages, referrals
 from webhooks.collaborators import loyalty
 
 
@@ -44,6 +44,7 @@ def dashboard() -> ResponseReturnValue:
         Attention(
             "dashboard.data_requests", sum(1 for asked in requests if asked.answered_at is None), "admin.members"
         ),
+        Attention("dashboard.referrals", len(referrals.review_list(collaborators.uow, shop_id)), "admin.referrals"),
     ]
     # Setup steps: each counts 1 while it is not done.
     steps = [

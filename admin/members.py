@@ -10,9 +10,11 @@ from flask.typing import ResponseReturnValue
 from admin.downloads import csv_download
 from admin.pages import language, render, say, staff
 from plugin.i18n import format_number, reason_text
+from plugin.rules.birthdays import birthday_text, read_birthday
 from plugin.rules.limits import MAX_ADJUSTMENT
-from plugin.services import owner_pages
+from plugin.services import birthdays, owner_pages, tiers
 from plugin.services.adjust import adjust
+from plugin.services.eligibility import frozen
 from plugin.services.errors import ServiceError
 from plugin.services.member_card import reward_title
 from webhooks.collaborators import loyalty
@@ -26,6 +28,10 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/admin/members", "members", members, methods=["GET"])
     blueprint.add_url_rule("/admin/members/<int:member_id>", "member", member, methods=["GET"])
     blueprint.add_url_rule("/admin/members/<int:member_id>/adjust", "adjust_points", adjust_points, methods=["POST"])
+    blueprint.add_url_rule("/admin/members/<int:member_id>/tier", "set_tier", set_tier, methods=["POST"])
+    blueprint.add_url_rule(
+        "/admin/members/<int:member_id>/birthday", "change_birthday", change_birthday, methods=["POST"]
+    )
     blueprint.add_url_rule("/admin/members.csv", "members_csv", members_csv, methods=["GET"])
 
 
@@ -53,6 +59,9 @@ def member(
         consents=shown.consents,
         marketing=shown.marketing,
         rewards=_reward_titles(),
+        tiers=[level.name for level in owner_pages.live_program(loyalty().uow, staff().shop_id).tiers.levels],
+        birthday=birthday_text(shown.member.birthday),
+        frozen=frozen(shown.member.customer_tags, owner_pages.live_program(loyalty().uow, staff().shop_id)),
         message=message,
         error=error,
         request_id=uuid.uuid4().hex,
@@ -97,6 +106,48 @@ def adjust_points(member_id: int) -> ResponseReturnValue:
     except ServiceError as refused:
         return _refused(member_id, refused.code)
     return member(member_id, message=say("member.adjusted", available=available))
+
+
+def set_tier(member_id: int) -> ResponseReturnValue:
+    """Set the member's tier by hand (a floor for later reviews), or hand them back to their progress; with a reason."""
+    collaborators = loyalty()
+    try:
+        tier = tiers.assign(
+            collaborators.uow,
+            collaborators.clock,
+            staff().shop_id,
+            member_id,
+            request.form.get("tier") or None,
+            request.form.get("reason", ""),
+            staff().actor,
+            request_id=request.form.get("request_id") or None,
+        )
+    except ServiceError as refused:
+        return _refused(member_id, refused.code)
+    return member(member_id, message=say("member.tier_set", tier=tier or "—"))
+
+
+def change_birthday(member_id: int) -> ResponseReturnValue:
+    """Set or clear the member's birthday (which the member cannot change once set); with a reason."""
+    collaborators = loyalty()
+    try:
+        born = read_birthday(request.form.get("birthday", ""), today=collaborators.clock.now().date())
+    except ValueError as error:
+        return member(member_id, error=say("error.invalid_birthday", detail=str(error)), status=422)
+    try:
+        birthdays.change_birthday(
+            collaborators.uow,
+            collaborators.clock,
+            staff().shop_id,
+            member_id,
+            born,
+            request.form.get("reason", ""),
+            staff().actor,
+            request_id=request.form.get("request_id") or None,
+        )
+    except ServiceError as refused:
+        return _refused(member_id, refused.code)
+    return member(member_id, message=say("member.birthday_changed", birthday=birthday_text(born) or "—"))
 
 
 def _refused(member_id: int, code: str) -> ResponseReturnValue:

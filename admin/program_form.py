@@ -40,6 +40,7 @@ class FieldKind(StrEnum):
     INTEGER = "integer"
     BOOL = "bool"
     CHOICE = "choice"
+    LIST = "list"  # words separated by commas (ids, tags): none of them holds a comma
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
             _choice("unrated_currency", UnratedCurrency),
             Field("pending_days", FieldKind.INTEGER),
             _choice("refund_shortfall", RefundShortfall),
+            Field("points_back_on_refunds", FieldKind.BOOL),
         ),
     ),
     (
@@ -86,6 +88,7 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
             _choice("expiry.mode", ExpiryMode),
             Field("expiry.months", FieldKind.INTEGER),
             Field("expiry.last_chance_days", FieldKind.INTEGER),
+            Field("checkout_code_hours", FieldKind.INTEGER),
         ),
     ),
     (
@@ -95,8 +98,30 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
             Field("terms_version", FieldKind.TEXT),
             Field("bonuses.signup", FieldKind.INTEGER),
             Field("bonuses.birthday", FieldKind.INTEGER),
+            Field("bonuses.account", FieldKind.INTEGER),
+            Field("bonuses.newsletter", FieldKind.INTEGER),
             Field("guest_claim.enabled", FieldKind.BOOL),
             Field("guest_claim.days_kept", FieldKind.INTEGER),
+        ),
+    ),
+    (
+        "referrals",
+        (
+            Field("referrals.enabled", FieldKind.BOOL),
+            Field("referrals.advocate_points", FieldKind.INTEGER),
+            Field("referrals.friend_amount", FieldKind.NUMBER),
+            Field("referrals.friend_minimum_order", FieldKind.NUMBER),
+            Field("referrals.friend_valid_days", FieldKind.INTEGER),
+            Field("referrals.weekly_limit", FieldKind.INTEGER),
+        ),
+    ),
+    (
+        "exclusions",
+        (
+            Field("exclusions.products", FieldKind.LIST),
+            Field("exclusions.product_tags", FieldKind.LIST),
+            Field("exclusions.customer_tags", FieldKind.LIST),
+            Field("exclusions.b2b", FieldKind.BOOL),
         ),
     ),
     (
@@ -113,6 +138,7 @@ LEVEL_FIELDS = (
     Field("name", FieldKind.TEXT),
     Field("threshold", FieldKind.NUMBER),
     Field("multiplier", FieldKind.NUMBER),
+    Field("entry_points", FieldKind.INTEGER),
 )
 REWARD_FIELDS = (
     Field("id", FieldKind.TEXT),
@@ -133,6 +159,8 @@ REWARD_FIELDS = (
     Field("product_image", FieldKind.TEXT, optional=True),
     Field("maximum_points", FieldKind.INTEGER, optional=True),
     Field("maximum_order_share", FieldKind.NUMBER, optional=True),
+    Field("store_credit", FieldKind.BOOL),
+    Field("tier", FieldKind.TEXT, optional=True),
 )
 RATE_FIELDS = (Field("currency", FieldKind.TEXT), Field("rate", FieldKind.NUMBER))
 ACTION_FIELDS = (
@@ -141,12 +169,23 @@ ACTION_FIELDS = (
     Field("cap", FieldKind.INTEGER),
     _choice("per", ActionPeriod),
 )
+# Edited on the campaigns page (admin/campaigns.py); the program form keeps the live program's.
+KEPT = ("campaigns", "campaign_stacking")
 LISTS = {
     "tiers.levels": LEVEL_FIELDS,
     "rewards": REWARD_FIELDS,
     "currency_rates": RATE_FIELDS,
     "actions": ACTION_FIELDS,
 }
+
+
+def form_field(problem_field: str) -> str:
+    """The form field a problem is about: a word of a comma-separated list ("exclusions.products.1") is its list's."""
+    parent = problem_field.rsplit(".", 1)[0]
+    return parent if parent in _LIST_FIELDS else problem_field
+
+
+_LIST_FIELDS = {field.path for _section, fields in SECTIONS for field in fields if field.kind is FieldKind.LIST}
 
 
 def form_values(data: dict[str, Any]) -> dict[str, str]:
@@ -218,7 +257,13 @@ def leaf_paths(data: dict[str, Any], prefix: str = "") -> set[str]:
 def form_paths() -> set[str]:
     """The settings the form edits, in the same shape as `leaf_paths`."""
     paths = {field.path for _section, fields in SECTIONS for field in fields}
-    return paths | set(LISTS)
+    return paths | set(LISTS) | set(KEPT)
+
+
+def keep(data: dict[str, Any], live: Program) -> dict[str, Any]:
+    """The form's program data with the settings other pages edit taken from the live program."""
+    kept = live.to_data()
+    return {**data, **{path: kept[path] for path in KEPT}}
 
 
 def program_of(form: dict[str, str]) -> Program:
@@ -230,6 +275,8 @@ def _value(field: Field, raw: str | None) -> Any:
     if field.kind is FieldKind.BOOL:
         return raw in ("on", "true", "1")
     text = (raw or "").strip()
+    if field.kind is FieldKind.LIST:
+        return [word.strip() for word in text.split(",") if word.strip()]
     if field.optional and not text:
         return None
     # Numbers stay text: Program parses them as Decimal or int and names the field when they are not.
@@ -241,6 +288,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "on" if value else ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(word) for word in value)
     return str(value)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import orjson
@@ -19,9 +20,11 @@ from pydantic import TypeAdapter, ValidationError
 from plugin.platforms.bounds import LanguageCode
 from plugin.platforms.saleor.customer_tokens import TokenError, confirm_customer, verify_customer_token
 from plugin.platforms.shopify.signatures import SignatureError, verify_app_proxy
+from plugin.rules.birthdays import birthday, year_of
 from plugin.rules.limits import EMAIL_LENGTH, MAX_ADJUSTMENT, REF_LENGTH
-from plugin.services import code_return, redemption
-from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember, UnknownReward
+from plugin.services import birthdays, code_return, redemption, referrals, store_credit
+from plugin.services.eligibility import FrozenBalance
+from plugin.services.errors import NotEnoughPoints, ServiceError, TierRequired, UnknownMember, UnknownReward
 from plugin.services.member_card import language_of, member_card_json
 from plugin.services.members import opt_in
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
@@ -36,15 +39,22 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 REWARD_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 REDEMPTION_ID = re.compile(r"^[1-9][0-9]{0,17}$")  # as the member card gives it; fits a BIGINT
 CHANNEL = re.compile(r"^[a-z0-9_-]{1,255}$")  # a Saleor channel's slug
+REFERRAL_CODE = re.compile(r"^[A-Za-z0-9]{4,16}$")  # a share link's ?ref=
 STATUS_OF = {
     UnknownReward: 400,
     redemption.InvalidPoints: 400,
     redemption.RequestReused: 409,
     NotEnoughPoints: 409,
+    TierRequired: 409,
     UnknownMember: 409,
     code_return.UnknownRedemption: 404,
     code_return.CodeUsed: 409,
     code_return.NotReturnable: 409,
+    birthdays.BirthdayLocked: 409,
+    referrals.ReferralsOff: 409,
+    referrals.UnknownReferralCode: 404,
+    referrals.InvalidEmail: 400,
+    FrozenBalance: 409,
 }
 _LANGUAGE_CODE = TypeAdapter(LanguageCode)
 
@@ -79,7 +89,7 @@ Find = Callable[[], Visitor]
 proxy = Blueprint("widget_proxy", __name__, url_prefix="/proxy/api")
 
 
-def _shopify_visitor() -> Visitor:
+def shopify_visitor() -> Visitor:
     # The app-proxy signature is made with the app's secret, so it is checked before reading the shop.
     app = loyalty()
     shopify = app.settings.shopify
@@ -92,28 +102,43 @@ def _shopify_visitor() -> Visitor:
         raise Unauthorized(str(error)) from None
     if not configured and identity.shop_domain != DEMO_SHOP_DOMAIN:
         raise Unauthorized("no client secret configured")
-    language = _language_code(identity.params.get("lang", [None])[0])
+    language = language_code(identity.params.get("lang", [None])[0])
     return Visitor("shopify", identity.shop_domain, identity.customer_id, language)
 
 
 @proxy.route("/member", methods=["GET", "POST"])
 def proxy_member() -> Response:
-    return _member(_shopify_visitor)
+    return member_answer(shopify_visitor)
 
 
 @proxy.post("/opt-in")
 def proxy_opt_in() -> Response:
-    return _opt_in(_shopify_visitor, _body())
+    return opt_in_answer(shopify_visitor, request_body())
 
 
 @proxy.post("/redeem")
 def proxy_redeem() -> Response:
-    return _redeem(_shopify_visitor, _body())
+    return redeem_answer(shopify_visitor, request_body())
 
 
 @proxy.post("/return-code")
 def proxy_return_code() -> Response:
-    return _return_code(_shopify_visitor, _body())
+    return _return_code(shopify_visitor, request_body())
+
+
+@proxy.route("/birthday", methods=["GET", "POST"])
+def proxy_birthday() -> Response:
+    return _birthday(shopify_visitor, request_body() if request.method == "POST" else None)
+
+
+@proxy.post("/share-link")
+def proxy_share_link() -> Response:
+    return _share_link(shopify_visitor)
+
+
+@proxy.post("/welcome")
+def proxy_welcome() -> Response:
+    return _welcome(shopify_visitor, request_body())
 
 
 # --- Saleor: Bearer access token --------------------------------------------------------------------
@@ -121,10 +146,10 @@ def proxy_return_code() -> Response:
 storefront = Blueprint("widget_storefront", __name__, url_prefix="/storefront/api")
 
 
-def _saleor_visitor() -> Visitor:
+def saleor_visitor() -> Visitor:
     app = loyalty()
     api_url = request.headers.get("Saleor-Api-Url") or request.args.get("api_url") or ""
-    language = _language_code(request.args.get("lang"))
+    language = language_code(request.args.get("lang"))
     channel = request.args.get("channel") or None
     if channel is not None and not CHANNEL.match(channel):
         raise BadRequest("channel must be a Saleor channel's slug: 1-255 lowercase letters, digits, '-' or '_'")
@@ -160,22 +185,37 @@ def _saleor_visitor() -> Visitor:
 
 @storefront.get("/member")
 def storefront_member() -> Response:
-    return _member(_saleor_visitor)
+    return member_answer(saleor_visitor)
 
 
 @storefront.post("/opt-in")
 def storefront_opt_in() -> Response:
-    return _opt_in(_saleor_visitor, _body())
+    return opt_in_answer(saleor_visitor, request_body())
 
 
 @storefront.post("/redeem")
 def storefront_redeem() -> Response:
-    return _redeem(_saleor_visitor, _body())
+    return redeem_answer(saleor_visitor, request_body())
 
 
 @storefront.post("/return-code")
 def storefront_return_code() -> Response:
-    return _return_code(_saleor_visitor, _body())
+    return _return_code(saleor_visitor, request_body())
+
+
+@storefront.route("/birthday", methods=["GET", "POST"])
+def storefront_birthday() -> Response:
+    return _birthday(saleor_visitor, request_body() if request.method == "POST" else None)
+
+
+@storefront.post("/share-link")
+def storefront_share_link() -> Response:
+    return _share_link(saleor_visitor)
+
+
+@storefront.post("/welcome")
+def storefront_welcome() -> Response:
+    return _welcome(saleor_visitor, request_body())
 
 
 @storefront.after_request
@@ -197,7 +237,7 @@ def _language(visitor: Visitor, shop: Shop, body: dict[str, Any] | None = None) 
     return language_of(requested if isinstance(requested, str) else None, shop)
 
 
-def _body() -> dict[str, Any]:
+def request_body() -> dict[str, Any]:
     try:
         body = json_body()
     except MalformedJson as error:
@@ -206,11 +246,11 @@ def _body() -> dict[str, Any]:
         return {}
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
-    _language_code(body.get("lang"))
+    language_code(body.get("lang"))
     return body
 
 
-def _language_code(value: object) -> str | None:
+def language_code(value: object) -> str | None:
     """The language a call asks for ("nl", "pt-BR"), None if it asks for none; BadRequest if it is no language."""
     if value is None or value == "":
         return None
@@ -220,10 +260,10 @@ def _language_code(value: object) -> str | None:
         raise BadRequest("lang must be a language code such as nl or pt-BR") from None
 
 
-def _member(find: Find) -> Response:
+def member_answer(find: Find) -> Response:
     # The call every storefront page makes: the visitor's proof, then one statement (MemberCards.read).
     visitor = find()
-    return _json(_state(visitor, visitor.customer_ref))
+    return json_answer(_state(visitor, visitor.customer_ref))
 
 
 def _shop_of(visitor: Visitor) -> Shop:
@@ -239,10 +279,11 @@ def _state(visitor: Visitor, customer_ref: str | None, body: dict[str, Any] | No
     if card is None or not card.shop.installed:
         raise Unauthorized("this shop has not installed the app")
     g.shop_id = card.shop.id
-    return member_card_json(card, customer_ref, _language(visitor, card.shop, body), visitor.channel)
+    language = _language(visitor, card.shop, body)
+    return member_card_json(card, customer_ref, language, visitor.channel, now=loyalty().clock.now())
 
 
-def _opt_in(find: Find, body: dict[str, Any]) -> Response:
+def opt_in_answer(find: Find, body: dict[str, Any]) -> Response:
     if body.get("consent") is not True:
         raise BadRequest('joining needs the customer\'s consent: send {"consent": true}')
     app = loyalty()
@@ -251,10 +292,10 @@ def _opt_in(find: Find, body: dict[str, Any]) -> Response:
     customer_ref = _signed_in(visitor)
     language = _language(visitor, shop, body)
     opt_in(app.uow, app.clock, shop.id, customer_ref, visitor.email, ConsentSource.WIDGET, locale=language)
-    return _json(_state(visitor, customer_ref, body))
+    return json_answer(_state(visitor, customer_ref, body))
 
 
-def _redeem(find: Find, body: dict[str, Any]) -> Response:
+def redeem_answer(find: Find, body: dict[str, Any]) -> Response:
     reward_id, request_id = body.get("reward_id"), body.get("request_id")
     if not isinstance(reward_id, str) or not REWARD_ID.match(reward_id):
         raise BadRequest("reward_id must name one of the program's rewards")
@@ -265,7 +306,7 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
     if points is not None and (type(points) is not int or not 1 <= points <= MAX_ADJUSTMENT):
         raise BadRequest(f"points must be a whole number from 1 to {MAX_ADJUSTMENT}")
     app = loyalty()
-    visitor, shop, customer_ref, member = _signed_in_member(find)
+    visitor, shop, customer_ref, member = signed_in_member(find)
     if member is None or not member.active:
         raise UnknownMember("join the program first")
     # Namespaced by member: another customer sending the same id must never get this code back.
@@ -279,10 +320,13 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
         outcome = redemption.reserve(
             app.uow, app.clock, shop.id, member.id, reward_id, widget_request, channel=visitor.channel, points=points
         )
-        outcome = _issue_now(outcome, shop)
+        outcome = issue_now(outcome, shop)
     state = _state(visitor, customer_ref, body)
     answer: dict[str, Any] = {"request_id": request_id, "status": outcome.status, "points": outcome.points}
-    if outcome.status is RedemptionStatus.ISSUED:
+    if store_credit.is_credit(outcome):
+        # Store credit goes onto the customer's account (Saleor: the gift card it mails them): no code to apply.
+        answer.update(store_credit=True, expires_at=outcome.expires_at)
+    elif outcome.status is RedemptionStatus.ISSUED:
         # Only now does the code exist on the platform: before, its text would be a promise we may not keep.
         answer.update(
             code=outcome.code,
@@ -290,7 +334,7 @@ def _redeem(find: Find, body: dict[str, Any]) -> Response:
             apply_url=f"/discount/{outcome.code}" if shop.platform == "shopify" else None,
         )
     status = {RedemptionStatus.ISSUED: 200, RedemptionStatus.RESERVED: 202}.get(outcome.status, 502)
-    return _json({"redemption": answer, "state": state}, status)
+    return json_answer({"redemption": answer, "state": state}, status)
 
 
 def _return_code(find: Find, body: dict[str, Any]) -> Response:
@@ -298,15 +342,69 @@ def _return_code(find: Find, body: dict[str, Any]) -> Response:
     if not isinstance(redemption_id, str) or not REDEMPTION_ID.match(redemption_id):
         raise BadRequest("redemption must name one of your codes, as the member card gives it")
     app = loyalty()
-    visitor, shop, customer_ref, member = _signed_in_member(find)
+    visitor, shop, customer_ref, member = signed_in_member(find)
     if member is None:
         raise code_return.UnknownRedemption("no such code of yours")
     # The platform is called by the withdraw job, not while the customer waits: the card shows it as being returned.
     code_return.hand_back(app.uow, app.clock, shop.id, member.id, int(redemption_id))
-    return _json(_state(visitor, customer_ref, body))
+    return json_answer(_state(visitor, customer_ref, body))
 
 
-def _signed_in_member(find: Find) -> tuple[Visitor, Shop, str, Member | None]:
+def _birthday(find: Find, body: dict[str, Any] | None) -> Response:
+    # GET reads the member's birthday, POST (with month, day and optionally year) sets it once.
+    app = loyalty()
+    visitor = find()
+    shop = _shop_of(visitor)
+    customer_ref = _signed_in(visitor)
+    if body is not None:
+        try:
+            born = birthday(body.get("month"), body.get("day"), body.get("year"), today=app.clock.now().date())
+        except ValueError as error:
+            raise BadRequest(str(error)) from None
+        birthdays.set_own_birthday(app.uow, shop.id, customer_ref, born)
+    return json_answer(_birthday_json(*birthdays.own_birthday(app.uow, shop.id, customer_ref)))
+
+
+def _share_link(find: Find) -> Response:
+    """The member's referral code; the widget shares the page's own shop address with `path` on it."""
+    app = loyalty()
+    visitor = find()
+    shop = _shop_of(visitor)
+    customer_ref = _signed_in(visitor)
+    with app.uow.read(shop.id) as tx:
+        member = tx.members.by_customer(customer_ref)
+    if member is None or not member.active:
+        raise UnknownMember("join the program first")
+    code = referrals.share_code(app.uow, app.clock, shop.id, member.id)
+    return json_answer({"code": code, "path": f"/?ref={code}"})
+
+
+def _welcome(find: Find, body: dict[str, Any]) -> Response:
+    """A friend who followed a share link claims their welcome code: no membership, no sign-in needed."""
+    ref = body.get("ref")
+    if not isinstance(ref, str) or not REFERRAL_CODE.match(ref):
+        raise BadRequest("ref must be the code of a share link (?ref=...)")
+    app = loyalty()
+    visitor = find()
+    email = body.get("email") or visitor.email
+    if not isinstance(email, str):
+        raise BadRequest("email must be the friend's e-mail address")
+    shop = _shop_of(visitor)
+    platform = app.platform_of(shop)
+    try:
+        code = referrals.claim_welcome(app.uow, app.clock, platform, shop.id, ref, email, visitor.customer_ref)
+    except PlatformRejected as refused:
+        return _error(502, "platform_refused", str(refused))
+    return json_answer({"code": code, "apply_url": f"/discount/{code}" if shop.platform == "shopify" else None})
+
+
+def _birthday_json(born: date | None, bonus: int) -> dict[str, Any]:
+    """A birthday as the widget shows it, locked once set (staff change it), and the points it brings each year."""
+    shown = {"month": born.month, "day": born.day, "year": year_of(born)} if born else None
+    return {"birthday": shown, "locked": born is not None, "bonus": bonus}
+
+
+def signed_in_member(find: Find) -> tuple[Visitor, Shop, str, Member | None]:
     """The visitor, their shop, the signed-in customer (Unauthorized if none) and their membership, if any."""
     visitor = find()
     shop = _shop_of(visitor)
@@ -317,11 +415,14 @@ def _signed_in_member(find: Find) -> tuple[Visitor, Shop, str, Member | None]:
         return visitor, shop, customer_ref, tx.members.by_customer(customer_ref)
 
 
-def _issue_now(reserved: Redemption, shop: Shop) -> Redemption:
+def issue_now(reserved: Redemption, shop: Shop) -> Redemption:
     """Try to make the code while the customer waits; the reservation's issue job finishes what this cannot."""
     if reserved.status is not RedemptionStatus.RESERVED:
         return reserved  # issued or refused already: a double click that waited for the first one
     app = loyalty()
+    if store_credit.is_credit(reserved):
+        # Credit adds, so it is sent by one caller only, the issue job: a second sender could add it twice.
+        return reserved
     try:
         return redemption.issue(app.uow, app.clock, app.platform_of(shop), shop.id, reserved.id)
     except PlatformUnavailable:
@@ -342,13 +443,13 @@ def _signed_in(visitor: Visitor) -> str:
     return visitor.customer_ref
 
 
-def _json(payload: dict[str, Any], status: int = 200) -> Response:
+def json_answer(payload: dict[str, Any], status: int = 200) -> Response:
     # A customer's points must never sit in a shared cache.
     return Response(orjson.dumps(payload), status, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 def _error(status: int, code: str, message: str) -> Response:
-    return _json({"error": code, "message": message}, status)
+    return json_answer({"error": code, "message": message}, status)
 
 
 def _bad_request(error: BadRequest) -> Response:
@@ -367,11 +468,16 @@ def _unavailable(error: PlatformUnavailable) -> Response:
     return _error(503, "platform_unavailable", str(error))
 
 
-blueprint = Blueprint("storefront_widget", __name__)
-for part in (proxy, storefront):
+def answer_errors_as_json(part: Blueprint) -> None:
+    """Every storefront-facing API (widget, checkout, customer account) answers its refusals the same way."""
     part.register_error_handler(BadRequest, _bad_request)
     part.register_error_handler(Unauthorized, _unauthorized)
     part.register_error_handler(ServiceError, _refused)
     part.register_error_handler(PlatformUnavailable, _unavailable)
+
+
+blueprint = Blueprint("storefront_widget", __name__)
+for part in (proxy, storefront):
+    answer_errors_as_json(part)
     blueprint.register_blueprint(part)
 blueprint.register_blueprint(assets)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from decimal import Decimal
 from functools import cache
 from importlib import import_module
 from pathlib import Path
@@ -39,6 +40,7 @@ from jwt.api_jwt import PyJWT
 
 from plugin.clock import Clock
 from plugin.platforms.shopify.client import SHOPIFY_API_VERSION
+from plugin.platforms.shopify.graphql import LINES_PAGE_SIZE, ORDER_LINES_INLINE
 from plugin.platforms.shopify.signatures import webhook_hmac
 
 SHARED = Path(__file__).parent / ".." / ".." / "shared"
@@ -187,6 +189,8 @@ class FakeShopify:
     bulk_files: dict[str, str] = field(default_factory=dict)  # served at BULK_FILES + name
     variants: set[str] = field(default_factory=lambda: {VARIANT})  # the product variants the shop sells
     missing_owners: set[str] = field(default_factory=set)  # gids a metafield write refuses (deleted orders)
+    # Store credit accounts by (customer gid, currency): id, balance, and the credit transactions, newest last.
+    store_credit: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -256,11 +260,11 @@ class FakeShopify:
         return next(order for order in self.orders if order["id"] == gid)
 
     def listed(self, order: dict[str, Any]) -> dict[str, Any]:
-        """An order as the `orders` page shows it: the first 20 lines, refunds by id only."""
+        """An order as the `orders` page shows it: the lines the query asks inline, refunds by id only."""
         lines = order["lineItems"]["nodes"]
-        more = {"hasNextPage": len(lines) > 20, "endCursor": "20"}
+        more = {"hasNextPage": len(lines) > ORDER_LINES_INLINE, "endCursor": str(ORDER_LINES_INLINE)}
         refunds = [{"legacyResourceId": refund["legacyResourceId"]} for refund in order["refunds"]]
-        return {**order, "lineItems": {"pageInfo": more, "nodes": lines[:20]}, "refunds": refunds}
+        return {**order, "lineItems": {"pageInfo": more, "nodes": lines[:ORDER_LINES_INLINE]}, "refunds": refunds}
 
     def answer(self, name: str, variables: dict[str, Any]) -> dict[str, Any]:
         if name in ("CreateLoyaltyCode", "CreateLoyaltyFreeShippingCode"):
@@ -293,7 +297,8 @@ class FakeShopify:
             return {"shop": {"currencyCode": "EUR" if self.currency is None else self.currency}}
         if name == "LoyaltyShopProfile":
             address = {"address1": "Kerkstraat 12", "address2": None, "zip": "1017 GM", "city": "Amsterdam"}
-            return {"shop": {"name": "Fietsen de Vries", "shopAddress": {**address, "country": "Netherlands"}}}
+            shop = {"name": "Fietsen de Vries", "ianaTimezone": "Europe/Amsterdam"}
+            return {"shop": {**shop, "shopAddress": {**address, "country": "Netherlands"}}}
         if name == "LoyaltyCodeUsage":
             text = next((text for text, code in self.codes.items() if code["id"] == variables["id"]), None)
             usage = {"asyncUsageCount": int(text in self.used)}
@@ -334,17 +339,100 @@ class FakeShopify:
         if name == "LoyaltyOrderLines":
             lines = self.order(variables["id"])["lineItems"]["nodes"]
             start = int(variables["after"])
-            page = lines[start : start + 100]
+            page = lines[start : start + LINES_PAGE_SIZE]
             end = start + len(page)
             more = {"hasNextPage": end < len(lines), "endCursor": str(end)}
             return {"order": {"lineItems": {"pageInfo": more, "nodes": page}}}
         if name == "LoyaltyOrderRefunds":
             return {"order": {"refunds": self.order(variables["id"])["refunds"][:5]}}
+        if name == "LoyaltyStoreCredit":
+            return {"storeCreditAccountCredit": self.credit_store(variables["id"], variables["credit"])}
+        if name == "LoyaltyStoreCredits":
+            currency = variables["currency"].removeprefix("currency_code:")
+            account = self.store_credit.get((variables["id"], currency))
+            newest = list(reversed(account["credits"]))[:25] if account else []
+            credits = [{key: credit[key] for key in ("id", "amount", "expiresAt")} for credit in newest]
+            accounts = [{"transactions": {"nodes": credits}}] if account else []
+            return {"customer": {"storeCreditAccounts": {"nodes": accounts}}}
+        if name == "LoyaltyStoreCreditLeft":
+            credit = next(
+                (c for a in self.store_credit.values() for c in a["credits"] if c["id"] == variables["id"]), None
+            )
+            if credit is None:
+                return {"node": None}
+            left = {"amount": str(credit["remaining"]), "currencyCode": credit["amount"]["currencyCode"]}
+            return {"node": {"id": credit["id"], "remainingAmount": left, "expiresAt": credit["expiresAt"]}}
         if name == "LoyaltyRunBulkQuery":
             return {"bulkOperationRunQuery": self.run_bulk_query(variables["query"])}
         if name == "LoyaltyBulkOperation":
             return {"bulkOperation": self.bulk_operation(variables["id"])}
         raise AssertionError(f"the fake does not know {name}")
+
+    def credit_store(self, owner: str, credit: dict[str, Any]) -> dict[str, Any]:
+        """storeCreditAccountCredit as Shopify answers it: the customer's account in that currency, opened if need be."""
+        money = credit["creditAmount"]
+        amount = Decimal(money["amount"])
+        refused = None
+        if owner in self.missing_owners:
+            refused = ("OWNER_NOT_FOUND", ["id"], "Owner does not exist.")
+        elif amount <= 0:
+            refused = (
+                "NEGATIVE_OR_ZERO_AMOUNT",
+                ["creditInput", "creditAmount", "amount"],
+                "A positive amount must be used.",
+            )
+        if refused:
+            code, path, message = refused
+            return {
+                "storeCreditAccountTransaction": None,
+                "userErrors": [{"field": path, "code": code, "message": message}],
+            }
+        account = self.store_credit.setdefault(
+            (owner, money["currencyCode"]),
+            {
+                "id": f"gid://shopify/StoreCreditAccount/{len(self.store_credit) + 1}",
+                "balance": Decimal(0),
+                "credits": [],
+            },
+        )
+        account["balance"] += amount
+        number = sum(len(each["credits"]) for each in self.store_credit.values()) + 1
+        account["credits"].append(
+            {
+                "id": f"gid://shopify/StoreCreditAccountCreditTransaction/{number}",
+                "amount": {"amount": str(amount), "currencyCode": money["currencyCode"]},
+                "expiresAt": credit.get("expiresAt"),
+                "remaining": amount,
+                "notify": credit.get("notify", False),
+            }
+        )
+        return {"storeCreditAccountTransaction": {"id": account["credits"][-1]["id"]}, "userErrors": []}
+
+    def store_credit_balance(self, owner: str, currency: str = "EUR") -> Decimal:
+        """The balance of the customer's store credit account in that currency (0 without one)."""
+        account = self.store_credit.get((owner, currency))
+        return account["balance"] if account else Decimal(0)
+
+    def pay_with_store_credit(self, owner: str, amount: str, currency: str = "EUR") -> None:
+        """A checkout paid with the customer's store credit: the soonest expiring credit is spent first."""
+        account, left = self.store_credit[(owner, currency)], Decimal(amount)
+        account["balance"] -= left
+        for credit in sorted(account["credits"], key=lambda credit: credit["expiresAt"] or "~"):
+            taken = min(credit["remaining"], left)
+            credit["remaining"] -= taken
+            left -= taken
+
+    def refund_store_credit(self, owner: str, amount: str, currency: str = "EUR") -> None:
+        """A refund of an order paid with store credit: Shopify reverts the debit, the balance grows back."""
+        account = self.store_credit[(owner, currency)]
+        account["balance"] += Decimal(amount)
+        account["credits"][-1]["remaining"] += Decimal(amount)
+
+    def expire_store_credit(self) -> None:
+        """Shopify's expiry at each credit's expiresAt: what remained leaves the balance, `remaining` keeps it."""
+        for account in self.store_credit.values():
+            for credit in account["credits"]:
+                account["balance"] -= credit["remaining"]
 
     def run_bulk_query(self, query: str) -> dict[str, Any]:
         """Start a bulk query: valid against the schema, within Shopify's limit of connections."""
@@ -418,6 +506,7 @@ def graphql_order(number: int) -> dict[str, Any]:
             "name": name,
             "quantity": 1,
             "isGiftCard": False,
+            "product": {"id": "gid://shopify/Product/632910392"},
             "originalUnitPriceSet": money("199.00"),
             "discountAllocations": [{"allocatedAmountSet": money(allocated)}],
         }

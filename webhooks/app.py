@@ -10,6 +10,8 @@ from plugin.services.platform import Platform
 from plugin.services.repositories import StorageUnavailable
 from plugin.settings import Settings
 from storefront_widget import api as widget_api
+from storefront_widget import checkout as checkout_points
+from storefront_widget import customer_account
 from storefront_widget import demo as widget_demo
 from storefront_widget.demo_shop import settings_to_start
 from webhooks import actions as custom_actions
@@ -42,6 +44,8 @@ def create_app(
     app.register_blueprint(saleor_webhooks.blueprint)
     app.register_blueprint(shopify_webhooks.blueprint)
     app.register_blueprint(widget_api.blueprint)
+    app.register_blueprint(customer_account.blueprint)
+    app.register_blueprint(checkout_points.blueprint)
     app.register_blueprint(custom_actions.blueprint)
     if settings.demo:
         # In production one anonymous GET of /demo would create a demo shop in the real database.

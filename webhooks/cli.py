@@ -28,7 +28,7 @@ from plugin.notifications.email_jobs import remind_expiring
 from plugin.observability import log_event, logging_config
 from plugin.rules.program import ProgramError
 from plugin.services import actions as custom_actions
-from plugin.services import dead_letters, owner_pages, privacy, saleor_api_urls, sweeps
+from plugin.services import dead_letters, owner_pages, points_back, privacy, saleor_api_urls, sweeps
 from plugin.services.adjust import adjust as adjust_points
 from plugin.services.errors import ServiceError, UnknownShop
 from plugin.services.reconcile import reconcile_orders
@@ -428,6 +428,17 @@ def actions_key(shop: int) -> None:
     loyalty = _loyalty()
     key = custom_actions.new_key(loyalty.uow, loyalty.clock, shop)
     _echo({"shop": shop, "url": f"{loyalty.settings.public_url.rstrip('/')}/actions/{shop}", "key": key})
+
+
+@main.command("points-back")
+@click.option("--shop", type=SHOP, required=True, help="the shop's id or domain")
+@click.option("--dry-run", is_flag=True, help="report what would come back per member, change nothing")
+def points_back_command(shop: int, dry_run: bool) -> None:
+    """Give back the points of loyalty codes used on orders refunded or cancelled before points came back on
+    refunds (or while the setting was off); once: a second run finds nothing. Prints points per member id."""
+    loyalty = _loyalty()
+    report = points_back.catch_up(loyalty.uow, loyalty.clock, shop, dry_run=dry_run)
+    _echo({"shop": shop, **asdict(report), "points": report.points})
 
 
 @main.command()

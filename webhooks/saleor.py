@@ -8,6 +8,7 @@ help (a database hiccup, a shop that is still installing), 4xx only when a retry
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,10 @@ from plugin.platforms.saleor import graphql
 from plugin.platforms.saleor.install import PLATFORM, InstallRefused, install
 from plugin.platforms.saleor.payloads import (
     CUSTOMER_DELETION_EVENTS,
+    CUSTOMER_UPDATE_EVENTS,
     ORDER_EVENTS,
     PayloadError,
+    parse_customer_update,
     parse_deleted_customer,
     parse_order_event,
 )
@@ -33,12 +36,14 @@ from plugin.platforms.saleor.signatures import (
     verify_with_refetch,
 )
 from plugin.platforms.saleor.snippets import order_confirmation_handlebars
+from plugin.rules.orders import OrderFacts
 from plugin.rules.program import Program
 from plugin.services import saleor_api_urls
 from plugin.services.deliveries import accept_delivery
 from plugin.services.orders import estimate_checkout
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.privacy import erase_customer
+from plugin.services.records import CustomerChange
 from webhooks import metrics
 from webhooks.collaborators import Loyalty, loyalty
 from webhooks.http_limits import MalformedJson, json_body
@@ -68,7 +73,7 @@ and issued codes. Deleting a customer or account in Saleor erases their personal
 
 def _answer(status: int, outcome: str, event: str = "unknown") -> tuple[Response, int]:
     # The event header arrives before verification: only known names become metric labels.
-    known = event in ORDER_EVENTS or event in CUSTOMER_DELETION_EVENTS or event == "app_deleted"
+    known = event in ORDER_EVENTS | CUSTOMER_DELETION_EVENTS | CUSTOMER_UPDATE_EVENTS or event == "app_deleted"
     metrics.WEBHOOKS.labels(PLATFORM, event if known else "other", outcome).inc()
     return jsonify(outcome=outcome), status
 
@@ -111,6 +116,13 @@ def manifest() -> Response:
                 "targetUrl": target,
                 "asyncEvents": ["CUSTOMER_DELETED", "ACCOUNT_DELETED"],
                 "query": graphql.CUSTOMER_SUBSCRIPTION,
+                "isActive": True,
+            },
+            {
+                "name": "loyalty-customer-updates",
+                "targetUrl": target,
+                "asyncEvents": ["CUSTOMER_CREATED", "CUSTOMER_UPDATED", "CUSTOMER_METADATA_UPDATED"],
+                "query": graphql.CUSTOMER_UPDATED_SUBSCRIPTION,
                 "isActive": True,
             },
             {
@@ -238,7 +250,9 @@ def webhook() -> tuple[Response, int]:
     except SignatureError:
         return _answer(401, "bad_signature", event)
     if event in ORDER_EVENTS:
-        return _order_event(app, shop, raw, event, api_url)
+        return _queue_delivery(app, shop, raw, event, api_url, parse_order_event)
+    if event in CUSTOMER_UPDATE_EVENTS:
+        return _queue_delivery(app, shop, raw, event, api_url, parse_customer_update)
     if event in CUSTOMER_DELETION_EVENTS:
         try:
             customer_ref, email = parse_deleted_customer(raw)
@@ -254,14 +268,22 @@ def webhook() -> tuple[Response, int]:
     return _answer(200, "ignored", event)
 
 
-def _order_event(app: Loyalty, shop: Shop, raw: bytes, event: str, api_url: str) -> tuple[Response, int]:
+def _queue_delivery(
+    app: Loyalty,
+    shop: Shop,
+    raw: bytes,
+    event: str,
+    api_url: str,
+    parse: Callable[[bytes, str], OrderFacts | CustomerChange],
+) -> tuple[Response, int]:
+    """Queue an order's or a customer's delivery for the worker, as `parse` reads it; 400 for a body it cannot."""
     try:
-        facts = parse_order_event(raw, event)
+        facts = parse(raw, event)
     except PayloadError as error:
         log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, field=error.field, error=str(error))
         return _answer(400, "malformed", event)
     # Retries and eventDeliveryRetry resend identical bytes, so the delivery id is their digest. The
-    # worker records it with the order's new state in one transaction (plugin/services/deliveries.py).
+    # worker records it with what the delivery changes in one transaction (plugin/services/deliveries.py).
     delivery_id = hashlib.sha256(raw + b"|" + event.encode() + b"|" + api_url.encode()).hexdigest()
     queued = accept_delivery(app.intake, app.clock.now(), PLATFORM, api_url, event, delivery_id, facts)
     return _answer(200, "accepted" if queued else "absorbed", event)
@@ -341,7 +363,7 @@ def checkout_estimate() -> tuple[Response, int]:
         facts = platform.checkout(shop, checkout_id)
         if facts is None:
             return _cors(jsonify(error="unknown checkout")), 404
-        points = estimate_checkout(app.uow, shop.id, facts)
+        points = estimate_checkout(app.uow, app.clock, shop.id, facts)
         platform.write_checkout_estimate(shop, checkout_id, points if facts.opted_in else None)
     except PlatformUnavailable:
         return _cors(jsonify(error="Saleor unavailable")), 503

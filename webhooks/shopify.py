@@ -1,7 +1,7 @@
 """Shopify's HTTP edge: every webhook topic at POST /webhooks/shopify, and the embedded app home at GET /shopify.
 
 The webhook receiver is thin: raw body, HMAC first (`shopifyapp`; 401, nothing written), headers (400), pydantic from
-the raw bytes (400), then one INSERT that hands the order delivery to the outbox worker (see
+the raw bytes (400), then one INSERT that hands the order (or customer) delivery to the outbox worker (see
 plugin/services/deliveries.py), so Shopify gets its answer in milliseconds even when orders pour in.
 The worker records the delivery id and the order's new state in one transaction.
 Compliance and lifecycle topics are rare and applied at once.
@@ -17,10 +17,14 @@ from admin.staff import bounce_for_session_token
 from plugin.observability import log_event
 from plugin.platforms.shopify.install import install
 from plugin.platforms.shopify.payloads import (
+    CustomerMergePayload,
+    CustomerPayload,
     CustomerPrivacyPayload,
+    NewCustomerPayload,
     OrderPayload,
     Payload,
     PayloadError,
+    ProductPayload,
     RefundPayload,
     ShopRedactPayload,
     parse,
@@ -34,6 +38,7 @@ from plugin.platforms.shopify.signatures import (
 )
 from plugin.services import privacy
 from plugin.services.deliveries import DeliveryRefused, accept_delivery
+from plugin.services.eligibility import ProductTagsChange, keep_product_tags
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from webhooks import metrics
 from webhooks.collaborators import Loyalty, loyalty
@@ -51,6 +56,15 @@ ORDER_TOPICS: dict[str, type[OrderPayload] | type[RefundPayload]] = {
     "orders/cancelled": OrderPayload,
     "refunds/create": RefundPayload,
 }
+# Customer topics queue like orders: names and e-mail addresses follow the customer, a merge moves the member,
+# a new account and newsletter consent earn their bonuses.
+CUSTOMER_TOPICS: dict[str, type[CustomerPayload] | type[CustomerMergePayload]] = {
+    "customers/create": NewCustomerPayload,
+    "customers/update": CustomerPayload,
+    "customers/merge": CustomerMergePayload,
+}
+# A product's tags are kept as they come (the newest wins): lines of a product are judged by them (eligibility).
+PRODUCT_TOPICS = {"products/create": ProductPayload, "products/update": ProductPayload}
 # Compliance and lifecycle topics are idempotent by nature and open their own transactions.
 OTHER_TOPICS = frozenset({"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"})
 
@@ -62,7 +76,8 @@ def _ok() -> Response:
 
 def _count(topic: str | None, outcome: str) -> None:
     # The topic header is read before the signature is checked: only topics this app knows become labels.
-    known = topic if topic in ORDER_TOPICS or topic in OTHER_TOPICS else None
+    topics = (ORDER_TOPICS, CUSTOMER_TOPICS, PRODUCT_TOPICS, OTHER_TOPICS)
+    known = topic if any(topic in each for each in topics) else None
     metrics.WEBHOOKS.labels(PLATFORM, known or "other", outcome).inc()
 
 
@@ -89,7 +104,7 @@ def webhook() -> Response:
     if not topic or not domain or not delivery:
         _count(topic, "missing_headers")
         return Response("missing Shopify headers", status=400)
-    model = ORDER_TOPICS.get(topic)
+    model = ORDER_TOPICS.get(topic) or CUSTOMER_TOPICS.get(topic) or PRODUCT_TOPICS.get(topic)
     if model is None and topic not in OTHER_TOPICS:
         _count(topic, "ignored")
         return _ok()  # a topic this app does not use (e.g. an old subscription)
@@ -97,16 +112,24 @@ def webhook() -> Response:
         payload = parse(model or _other_model(topic), raw)
         # The facts too, so an order whose lines add up past what the app can hold is refused here.
         facts = payload.facts() if isinstance(payload, OrderPayload | RefundPayload) else None
+        change = payload.change() if isinstance(payload, CustomerPayload | CustomerMergePayload) else None
     except PayloadError as error:
         log_event("shopify.webhook", "malformed", topic=topic, domain=domain, field=error.field, error=str(error))
         _count(topic, "malformed")
         return Response(str(error), status=400)
-    if facts is None:
+    if isinstance(payload, ProductPayload):
+        _product_tags(app, topic, domain.lower(), payload.change())
+        return _ok()
+    news = facts or change
+    if news is None and topic in CUSTOMER_TOPICS:
+        _count(topic, "ignored")
+        return _ok()  # a merge that failed on Shopify: nothing moved there, nothing moves here
+    if news is None:
         _lifecycle(app, topic, domain.lower(), payload)
         return _ok()
     # Unknown or uninstalled shops match no row: nothing is written and Shopify still gets its 200.
     try:
-        queued = accept_delivery(app.intake, app.clock.now(), PLATFORM, domain.lower(), topic, delivery, facts)
+        queued = accept_delivery(app.intake, app.clock.now(), PLATFORM, domain.lower(), topic, delivery, news)
     except DeliveryRefused as refused:
         log_event("shopify.webhook", "malformed", topic=topic, domain=domain, field="X-Shopify-Webhook-Id")
         _count(topic, "id_too_long")
@@ -138,6 +161,17 @@ def _lifecycle(app: Loyalty, topic: str, domain: str, payload: Payload) -> None:
     elif isinstance(payload, CustomerPrivacyPayload):
         _customer_privacy(app, topic, shop, payload)
     log_event("shopify.webhook", topic, shop=shop.id)
+    _count(topic, "applied")
+
+
+def _product_tags(app: Loyalty, topic: str, domain: str, change: ProductTagsChange) -> None:
+    with app.uow.shops() as shops:
+        shop = shops.by_domain(PLATFORM, domain)
+    if shop is None:
+        _count(topic, "unknown_shop")
+        return
+    g.shop_id = shop.id
+    keep_product_tags(app.uow, shop.id, change)
     _count(topic, "applied")
 
 

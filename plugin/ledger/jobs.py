@@ -129,6 +129,12 @@ def delivery(kind: JobKind, platform: str, topic: str, delivery_id: str, facts: 
     return OutboxJob(kind, payload, keys.delivery_job(platform, delivery_id))
 
 
+def customer_delivery(kind: JobKind, platform: str, topic: str, delivery_id: str, change: dict[str, Any]) -> OutboxJob:
+    """A platform's customer delivery (a profile change or a merge, as JSON) for the worker to apply."""
+    payload = {"topic": topic, "delivery": delivery_id, "customer": change}
+    return OutboxJob(kind, payload, keys.delivery_job(platform, delivery_id))
+
+
 def scheduled(kind: JobKind, period: datetime, **payload: Any) -> OutboxJob:
     """One shop's run of a scheduled job for the period starting at `period`; one per shop and period."""
     return OutboxJob(kind, {"period": period.isoformat(), **payload}, keys.scheduled_job(kind, period))

@@ -17,6 +17,11 @@ def order_entry(order_ref: str, posting: int) -> str:
     return f"order:{order_ref}:{posting}"
 
 
+def referral_entry(order_ref: str, posting: int) -> str:
+    """The `posting`-th entry the advocate of the friend's order `order_ref` gets (1 for the reward)."""
+    return f"referral:{order_ref}:{posting}"
+
+
 def tier_entry(member_id: int, now: datetime, tier: str | None) -> str:
     return f"tier:{member_id}:{now.isoformat()}:{tier}"
 
@@ -29,6 +34,16 @@ def redeem_release_entry(redemption_id: int) -> str:
     return f"redeem_release:{redemption_id}"
 
 
+def points_back_entry(redemption_id: int, returned: int) -> str:
+    """Points of a redemption given back as its order was refunded, `returned` of them in all so far."""
+    return f"points_back:{redemption_id}:{returned}"
+
+
+def store_credit_back_entry(order_ref: str, refund_ref: str) -> str:
+    """The store credit one refund of an order gave back (a zero-point entry)."""
+    return f"store_credit_back:{order_ref}:{refund_ref}"
+
+
 def signup_bonus_entry(member_id: int) -> str:
     return f"bonus:signup:{member_id}"
 
@@ -37,8 +52,41 @@ def birthday_bonus_entry(member_id: int, year: int) -> str:
     return f"bonus:birthday:{member_id}:{year}"
 
 
+def newsletter_bonus_entry(member_id: int) -> str:
+    """The newsletter bonus: once per member, however often they subscribe again."""
+    return f"bonus:newsletter:{member_id}"
+
+
+def newsletter_reversal_entry(member_id: int, taken_back: int) -> str:
+    """Newsletter bonus points taken back as the member withdraws, `taken_back` of them in all after it: a merge
+    can bring another paid bonus, which a later withdrawal takes back under a key of its own."""
+    return f"reverse:newsletter:{member_id}:{taken_back}"
+
+
+def account_bonus_entry(customer_ref: str) -> str:
+    """The account creation bonus: once per platform customer, whichever member holds it."""
+    return f"bonus:account:{customer_ref}"
+
+
+def birthday_change_entry(request_id: str) -> str:
+    return f"birthday_changed:{request_id}"
+
+
+def merge_entry(merged_member_id: int, side: str) -> str:
+    """One side ("out" of the merged-away member, "in" to the kept one) of a customer merge; a member merges once."""
+    return f"merge:{merged_member_id}:{side}"
+
+
 def adjustment_entry(request_id: str) -> str:
     return f"adjust:{request_id}"
+
+
+def tier_assignment_entry(request_id: str) -> str:
+    return f"tier_assigned:{request_id}"
+
+
+def tier_entry_reward(member_id: int, tier: str) -> str:
+    return f"bonus:tier:{member_id}:{tier}"
 
 
 def action_entry(request_id: str) -> str:

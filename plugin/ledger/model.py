@@ -19,6 +19,10 @@ class EntryKind(StrEnum):
     IMPORT = "import"
     # Zero-point marker so a tier change shows in the member's history beside the points.
     TIER = "tier"
+    # Zero-point marker: store credit the platform gave back on a refund of an order that used it.
+    STORE_CREDIT = "store_credit"
+    # Zero-point marker of a customer merge on both members: the entries, lots and balances moved with it.
+    MERGE = "merge"
 
 
 # Kinds that count towards "lifetime earned": spending and expiry do not lower it, refunds do.

@@ -24,9 +24,9 @@ from plugin.ledger.model import (
     take_for_spending,
 )
 from plugin.ledger.postings import NO_CHANGE, BalanceChange, NewLot, Posting, Postings, Settlement, TierChange
-from plugin.rules.orders import OrderState, money_earning, points_deserved
+from plugin.rules.orders import OrderState, money_earning, placed_at, points_earned
 from plugin.rules.program import ExpiryMode, Program, RefundShortfall, TierMeasure, TierPeriod, Tiers
-from plugin.rules.tiers import change_reason, settle_tier
+from plugin.rules.tiers import change_reason, settle_tier, tier_named
 
 ZERO = Decimal(0)
 
@@ -35,8 +35,9 @@ ZERO = Decimal(0)
 class Account:
     """A member's figures while changes are worked out: balances, debt, tier and progress toward a tier.
 
-    `progress` is what the current program's tiers measure (points or money), not counting the order
-    being settled when the measure is money."""
+    `progress` is what the current program's tiers measure (released points or money of orders none of whose
+    points are pending), not counting the order being settled when the measure is money; `floor` is the tier
+    staff assigned by hand, below which no review takes the member."""
 
     member_id: int
     available: int = 0
@@ -45,6 +46,7 @@ class Account:
     debt: int = 0
     tier: str | None = None
     progress: Decimal = ZERO
+    floor: str | None = None
 
     def change(self, balances: BalanceChange) -> None:
         """Move the figures by a posting's balance change."""
@@ -168,7 +170,7 @@ def review_tier(
     result = Postings() if into is None else into
     if not program.tiers.levels:
         return result
-    tier = settle_tier(account.tier, account.progress, program.tiers)
+    tier = settle_tier(account.tier, account.progress, program.tiers, account.floor)
     name = tier.name if tier else None
     if name == account.tier:
         return result
@@ -185,6 +187,24 @@ def review_tier(
     result.tiers.append(TierChange(account.member_id, name))
     result.jobs.append(jobs.tier_changed(account.member_id, name, code, now))
     return result
+
+
+def entry_reward(account: Account, held: str | None, version: int, program: Program, now: datetime) -> Posting | None:
+    """The entry reward of the tier the member now holds, having held `held` before; None when none is due.
+
+    Its key is the member's and the tier's: posted once, however often the member reaches the tier again."""
+    tier = tier_named(account.tier, program.tiers)
+    if tier is None or not tier.entry_points or change_reason(held, tier, program.tiers) != "tier_reached":
+        return None
+    entry = NewEntry(
+        kind=EntryKind.BONUS,
+        points=tier.entry_points,
+        idempotency_key=keys.tier_entry_reward(account.member_id, tier.name),
+        reason=Reason(code="tier_entry_bonus", params={"tier": tier.name}),
+        program_version=version,
+        expires_at=expiry_for(program, now),
+    )
+    return credit(account, entry, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +232,7 @@ class EarningOrder:
 def order_due(order: EarningOrder) -> OrderFigures:
     """The points the order deserves in its current state and the money it earns on (postings unchanged)."""
     state = order.state
-    deserved = points_deserved(state, order.program, order.multiplier)
+    deserved = points_earned(state, order.program, order.multiplier, placed_at(order.state, order.paid_at))
     # In the program's currency, by the owner's rate: a tier measured in money spent adds up one currency.
     basis = money_earning(state, order.program) if state.paid and not state.cancelled else ZERO
     return OrderFigures(deserved, order.figures.postings, basis)
@@ -237,10 +257,11 @@ def settle_order(
     due = order_due(order)
     version, program = current
     since, money = tier_window(program.tiers, now)
-    if money and (since is None or (order.paid_at is not None and order.paid_at >= since)):
-        account.progress += due.basis  # the order's own spend counts in its tier review
+    spend_counts = money and (since is None or (order.paid_at is not None and order.paid_at >= since))
     change = due.credited - order.figures.credited
     if change == 0:
+        if spend_counts and not _still_pending(order.order_ref, lots, None):
+            account.progress += due.basis
         return due, result
     postings = order.figures.postings + 1
     # no mutate on the three `change > 0` below: the change is never 0 from here on, so `>= 0` is the same.
@@ -258,9 +279,12 @@ def settle_order(
         posting = credit(account, entry, now)
     else:
         posting = debit(account, entry, lots, now, shortfall_policy=order.program.refund_shortfall)
+    if spend_counts and not _still_pending(order.order_ref, lots, posting):
+        account.progress += due.basis  # the order's own spend counts once a return can no longer take it back
     if not money:
         # Lifetime progress drops by the whole change (as lifetime does); a window sums what was posted.
-        account.progress += change if since is None else posting.entry.points
+        # Pending points count only once released (the release sweep reviews the tier then).
+        account.progress += (change if since is None else posting.entry.points) - posting.balances.pending
     result.postings.append(posting)
     review_tier(account, version, program, now, into=result)
     result.jobs.append(jobs.publish_member(account.member_id))
@@ -270,6 +294,14 @@ def settle_order(
     if change > 0 and postings == 1 and kind is EntryKind.EARN:  # pragma: no mutate
         result.jobs.append(jobs.points_earned(account.member_id, order.order_ref, order.state.name, change))
     return OrderFigures(due.credited, postings, due.basis), result
+
+
+def _still_pending(order_ref: str, lots: list[Lot], posting: Posting | None) -> bool:
+    """Whether any of the order's points wait for the return window after `posting` (lots: as before it)."""
+    if posting is not None and posting.lot is not None and posting.lot.pending:
+        return True
+    taken = {allocation.lot_id: allocation.points for allocation in posting.taking} if posting else {}
+    return any(lot.pending and lot.order_ref == order_ref and lot.remaining > taken.get(lot.id, 0) for lot in lots)
 
 
 def order_name(state: OrderState) -> str:

@@ -99,6 +99,7 @@ class _StoredLine(_Stored):
     ref: StoredText
     title: StoredText
     amount: StoredAmount
+    product: StoredText
 
 
 class _StoredRefund(_Stored):
@@ -107,6 +108,8 @@ class _StoredRefund(_Stored):
     shipping: StoredAmount
     tax: StoredAmount
     unitemised: StoredAmount
+    store_credit: StoredAmount
+    code: StoredText
 
 
 class _StoredFacts(_Stored):
@@ -124,6 +127,8 @@ class _StoredFacts(_Stored):
     order_discount: StoredAmount
     refunded_total: StoredAmount
     refunds: tuple[_StoredRefund, ...]
+    customer_tags: tuple[StoredText, ...] | None
+    company: Annotated[Ref, AfterValidator(_no_nul)] | None
 
 
 def within_bounds(facts: OrderFacts) -> OrderFacts:

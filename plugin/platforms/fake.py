@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from plugin.rules.orders import OrderFacts
 from plugin.services.platform import (
     CodeRequest,
+    CreditRequest,
     IssuedCode,
     MemberSnapshot,
     PlatformRejected,
@@ -43,6 +45,8 @@ class FakePlatform:
     fail_next: list[Failure] = field(default_factory=list)
     calls: int = 0
     profile: ShopProfile = field(default_factory=lambda: DEMO_PROFILE)
+    credits: dict[str, CreditRequest] = field(default_factory=dict)  # store credit added, by reference
+    credit_left: dict[str, Decimal] = field(default_factory=dict)  # what expired unused, by platform id
 
     @contextmanager
     def _call(self) -> Iterator[None]:
@@ -88,6 +92,20 @@ class FakePlatform:
             self.deleted.append(platform_id)
             self.codes.pop(platform_id.removeprefix("fake-"), None)
             return True
+
+    def add_store_credit(self, shop: Shop, request: CreditRequest) -> IssuedCode:
+        """Keep the credit under its reference; a retry of one that arrived finds it."""
+        platform_id = f"fake-credit-{request.reference}"
+        with self._call():
+            if request.reference not in self.credits:
+                request.sending(len(self.credits))
+                self.credits[request.reference] = request
+        return IssuedCode(platform_id=platform_id)
+
+    def store_credit_left(self, shop: Shop, platform_id: str, amount: Decimal, expires_at: datetime) -> Decimal:
+        """What `credit_left` says of the credit: all of it unless a test spent some."""
+        with self._call():
+            return self.credit_left.get(platform_id, amount)
 
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
         """Keep the customer's latest snapshot."""

@@ -24,6 +24,7 @@ REF_LENGTH = 255  # a platform's id for an order, a customer or a line
 EMAIL_LENGTH = 320  # the longest address RFC 5321 allows: 64 + "@" + 255
 NAME_LENGTH = 255  # a display name: members' names, order names, line titles
 LANGUAGE_LENGTH = 8  # a language as stored: the first part of a locale ("pt" of "pt-BR")
+TIME_ZONE_LENGTH = 64  # an IANA time zone name: "America/Argentina/ComodRivadavia" is among the longest
 CURRENCY_LENGTH = 3  # ISO 4217
 DOMAIN_LENGTH = 255  # a shop's domain or Saleor API URL
 TOPIC_LENGTH = 64  # a webhook topic or event name

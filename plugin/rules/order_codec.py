@@ -25,12 +25,28 @@ def load_when(value: str | None) -> datetime | None:
 
 
 def dump_lines(lines: tuple[Line, ...]) -> list[list[str]]:
-    return [[line.ref, str(line.amount), line.kind.value, line.title] for line in lines]
+    # An excluded line has a sixth part, "excluded"; the others stay as short as before exclusions.
+    return [
+        [line.ref, str(line.amount), line.kind.value, line.title, line.product, *([_EXCLUDED] if line.excluded else [])]
+        for line in lines
+    ]
+
+
+_EXCLUDED = "excluded"
 
 
 def load_lines(data: list[list[str]]) -> tuple[Line, ...]:
+    # Lines stored before campaigns have four parts: no product.
     return tuple(
-        Line(ref=ref, amount=Decimal(amount), kind=LineKind(kind), title=title) for ref, amount, kind, title in data
+        Line(
+            ref=ref,
+            amount=Decimal(amount),
+            kind=LineKind(kind),
+            title=title,
+            product=product[0] if product else "",
+            excluded=product[1:] == [_EXCLUDED],
+        )
+        for ref, amount, kind, title, *product in data
     )
 
 
@@ -42,6 +58,8 @@ def dump_refunds(refunds: tuple[Refund, ...]) -> list[dict[str, Any]]:
             "shipping": str(refund.shipping),
             "tax": str(refund.tax),
             "unitemised": str(refund.unitemised),
+            "store_credit": str(refund.store_credit),
+            "code": refund.code,
         }
         for refund in refunds
     ]
@@ -55,29 +73,50 @@ def load_refunds(data: list[dict[str, Any]]) -> tuple[Refund, ...]:
             shipping=Decimal(refund["shipping"]),
             tax=Decimal(refund["tax"]),
             unitemised=Decimal(refund["unitemised"]),
+            store_credit=Decimal(refund.get("store_credit", "0")),  # orders stored before store credit: none
+            code=refund.get("code", ""),
         )
         for refund in data
     )
 
 
 def dump_facts(facts: OrderFacts) -> dict[str, Any]:
-    """One event's facts as JSON-ready data."""
-    return _dump(facts, lines_known=facts.lines is not None)
+    """One event's facts as JSON-ready data (with the buyer's name, which an order's state does not keep)."""
+    return {
+        **_dump(facts, lines_known=facts.lines is not None),
+        "customer_name": facts.customer_name,
+        "customer_tags": list(facts.customer_tags) if facts.customer_tags is not None else None,
+    }
 
 
 def load_facts(data: dict[str, Any]) -> OrderFacts:
     """The facts `dump_facts` wrote; `lines` is None when the event did not carry them."""
-    return _load(OrderFacts, data, lines=load_lines(data["lines"]) if data["lines_known"] else None)
+    lines = load_lines(data["lines"]) if data["lines_known"] else None
+    # A delivery queued before names came with orders has none.
+    tags = data.get("customer_tags")  # a delivery queued before exclusions has none
+    return _load(
+        OrderFacts,
+        data,
+        lines=lines,
+        customer_name=data.get("customer_name"),
+        customer_tags=tuple(tags) if tags is not None else None,
+    )
 
 
 def dump_state(state: OrderState) -> dict[str, Any]:
     """An order's merged state as JSON-ready data."""
-    return _dump(state, lines_known=state.lines_known)
+    return {**_dump(state, lines_known=state.lines_known), "excluded": state.excluded}
 
 
 def load_state(data: dict[str, Any]) -> OrderState:
     """The state `dump_state` wrote."""
-    return _load(OrderState, data, lines=load_lines(data["lines"]), lines_known=data["lines_known"])
+    return _load(
+        OrderState,
+        data,
+        lines=load_lines(data["lines"]),
+        lines_known=data["lines_known"],
+        excluded=data.get("excluded", False),  # orders stored before exclusions: not excluded
+    )
 
 
 def _dump(order: OrderFacts, lines_known: bool) -> dict[str, Any]:
@@ -102,6 +141,8 @@ def _dump(order: OrderFacts, lines_known: bool) -> dict[str, Any]:
         "refunds": dump_refunds(order.refunds),
         "refunded_total": str(order.refunded_total),
         "discount_codes": list(order.discount_codes),
+        "company": order.company,
+        "shipping_address": order.shipping_address,
     }
 
 
@@ -126,5 +167,7 @@ def _load(kind: type[_Order], data: dict[str, Any], **lines: Any) -> _Order:
         refunds=load_refunds(data["refunds"]),
         refunded_total=Decimal(data["refunded_total"]),
         discount_codes=tuple(data["discount_codes"]),
+        company=data.get("company"),  # orders stored before exclusions: none
+        shipping_address=data.get("shipping_address"),  # orders stored before referrals: none
         **lines,
     )

@@ -12,8 +12,10 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, Overflow
 from enum import StrEnum
 
+from plugin.rules.campaigns import bonus_points, line_multiplier, order_multiplier, running
 from plugin.rules.limits import MAX_AMOUNT
 from plugin.rules.program import EarnBasis, Program, Rounding
+from plugin.rules.tiers import multiplier_of
 
 ZERO = Decimal(0)
 
@@ -31,6 +33,10 @@ class Line:
     amount: Decimal
     kind: LineKind = LineKind.GOODS
     title: str = ""
+    # The platform's product id (a campaign may be for some products); empty when the platform gave none.
+    product: str = ""
+    # Left out of earning by the program's exclusions, decided when the line was first seen (rules/eligibility.py).
+    excluded: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,11 @@ class Refund:
     shipping: Decimal = ZERO
     tax: Decimal = ZERO
     unitemised: Decimal = ZERO
+    # Of the money returned, what went back to the customer's store credit (the platform returns credit that
+    # paid for the order): shown in the ledger, no points come back for it.
+    store_credit: Decimal = ZERO
+    # The code the store credit went back on (a Saleor gift card's), if the platform names one.
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,14 @@ class OrderFacts:
     refunded_total: Decimal = ZERO
     discount_codes: tuple[str, ...] = ()
     locale: str | None = None
+    # The buyer's name as the event gives it: for a member who has none yet, never kept in the order's state.
+    customer_name: str | None = None
+    # The buyer's tags as the event gives them (None: it gave none); kept on the member, not the order.
+    customer_tags: tuple[str, ...] | None = None
+    # The B2B company the order was placed for, if any.
+    company: str | None = None
+    # Where it ships, as rules/referrals.address_key makes it comparable (a referral's fraud rule); None: nowhere.
+    shipping_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,8 @@ class OrderState(OrderFacts):
 
     lines: tuple[Line, ...] = ()
     lines_known: bool = field(default=False)
+    # The buyer was excluded from earning when the order first could earn: it never earns (rules/eligibility.py).
+    excluded: bool = False
 
     @property
     def total(self) -> Decimal:
@@ -100,12 +121,14 @@ def merge(state: OrderState | None, facts: OrderFacts) -> OrderState:
         customer_ref=state.customer_ref or facts.customer_ref,
         email=state.email or facts.email,
         locale=state.locale or facts.locale,
+        company=state.company or facts.company,
         opted_in=state.opted_in or facts.opted_in,
         paid=state.paid or facts.paid,
         cancelled=state.cancelled or facts.cancelled,
         refunds=tuple(sorted(refunds.values(), key=lambda refund: refund.ref)),
         refunded_total=max(state.refunded_total, facts.refunded_total),
         discount_codes=tuple(sorted(set(state.discount_codes) | set(facts.discount_codes))),
+        shipping_address=state.shipping_address or facts.shipping_address,
     )
     if facts.lines is not None and _is_newer(facts.updated_at, state.updated_at, state.lines_known):
         # Lines and amounts come from the newest snapshot: an order edit replaces them.
@@ -132,14 +155,14 @@ def _is_newer(candidate: datetime | None, current: datetime | None, known: bool)
 
 def earn_basis(state: OrderState, basis: EarnBasis) -> Decimal:
     """Money the order earns points on now: the program's basis, less what was refunded of it."""
-    counted_lines = {
-        line.ref: line.amount
-        for line in state.lines
-        if line.kind is LineKind.GOODS or (basis.gift_cards and line.kind is LineKind.GIFT_CARD)
-    }
+    counted_lines = {line.ref: line.amount for line in state.lines if _counts(line, basis) and not line.excluded}
     # no mutate (here and on the refunded lines' sum): without ZERO, sum starts at the int 0, to the same amount.
     amount = sum(counted_lines.values(), ZERO)  # pragma: no mutate
-    if basis.subtract_order_discounts:
+    excluded = sum((line.amount for line in state.lines if _counts(line, basis) and line.excluded), ZERO)
+    if basis.subtract_order_discounts and excluded > ZERO:
+        # An order-wide discount lowers every line: the excluded lines' share of it is not the earning lines'.
+        amount -= _EXACT.divide(_EXACT.multiply(state.order_discount, amount), amount + excluded)
+    elif basis.subtract_order_discounts:
         amount -= state.order_discount
     amount += (
         (state.shipping if basis.shipping else ZERO)
@@ -160,6 +183,11 @@ def earn_basis(state: OrderState, basis: EarnBasis) -> Decimal:
     return max(amount, ZERO)
 
 
+def _counts(line: Line, basis: EarnBasis) -> bool:
+    """Whether the basis counts a line of this kind (goods always, gift cards if the owner says so)."""
+    return line.kind is LineKind.GOODS or (basis.gift_cards and line.kind is LineKind.GIFT_CARD)
+
+
 _ROUNDING = {Rounding.DOWN: ROUND_FLOOR, Rounding.HALF_UP: ROUND_HALF_UP, Rounding.UP: ROUND_CEILING}
 # 60 digits: exact for an amount up to 10^15 (20 digits) times a rate and a multiplier of 20 digits each.
 # The default context's 28 would round an IDR order's points, and refuse to quantize past 10^28.
@@ -176,9 +204,11 @@ def money_earning(state: OrderState, program: Program) -> Decimal:
     return min(_EXACT.multiply(earn_basis(state, program.earn_basis), rate), MAX_AMOUNT)
 
 
-def points_for_amount(amount: Decimal, program: Program, multiplier: Decimal = Decimal(1)) -> int:
-    """Points for an amount of money under the program, before any order conditions."""
-    raw = _EXACT.multiply(_EXACT.multiply(amount, program.points_per_unit), multiplier)
+def points_for_amount(
+    amount: Decimal, program: Program, multiplier: Decimal = Decimal(1), per: Decimal = Decimal(1)
+) -> int:
+    """Points for an amount of money under the program, before any order conditions (`per`: divided last, exactly)."""
+    raw = _EXACT.divide(_EXACT.multiply(_EXACT.multiply(amount, program.points_per_unit), multiplier), per)
     return int(raw.quantize(Decimal(1), rounding=_ROUNDING[program.rounding], context=_EXACT))
 
 
@@ -195,7 +225,59 @@ def points_deserved(
     return points_for_amount(amount, program, multiplier)
 
 
-def estimate_points(facts: OrderFacts, program: Program, multiplier: Decimal = Decimal(1)) -> int:
-    """Points an order will earn once paid: for confirmation pages and e-mails before payment."""
+def placed_at(state: OrderState, paid_at: datetime | None) -> datetime | None:
+    """The moment an order earns its campaigns by: when it was placed, else when the app first saw it paid."""
+    return state.placed_at or paid_at
+
+
+def earning_rate(tier: str | None, program: Program, placed: datetime | None) -> Decimal:
+    """The order-wide rate an order earns at, frozen on the order when it first earns: its member's tier
+    multiplier with the campaigns running when it was placed for everyone or for that tier."""
+    campaigns = running(program.campaigns, placed)
+    return order_multiplier(multiplier_of(tier, program.tiers), tier, campaigns, program.campaign_stacking)
+
+
+def points_earned(state: OrderState, program: Program, multiplier: Decimal, placed: datetime | None) -> int:
+    """Points the order deserves with the campaigns running when it was `placed` (plugin/rules/campaigns.py).
+
+    `multiplier` is the order-wide rate it earns at, frozen when it first earned. A campaign for products raises
+    its lines' share of the order (by what is kept of each line); fixed bonuses count while the order earns."""
+    campaigns = running(program.campaigns, placed)
+    deserved = points_deserved(state, program, multiplier)
+    if not campaigns or not state.paid or state.cancelled:
+        return deserved
+    amount = money_earning(state, program)
+    # no mutate: an amount of exactly 0 earns nothing with `< ZERO` too, as in points_deserved.
+    if amount <= ZERO or amount < program.minimum_order:  # pragma: no mutate
+        return 0
+    kept = _kept_lines(state, program.earn_basis)
+    counted = sum((line for _product, line in kept), ZERO)
+    stacking = program.campaign_stacking
+    weighted = sum((line_multiplier(multiplier, product, campaigns, stacking) * line for product, line in kept), ZERO)
+    if counted > ZERO:
+        deserved = points_for_amount(amount, program, weighted, per=counted)
+    products = {line.product for line in state.lines if line.product and not line.excluded}
+    return deserved + bonus_points(campaigns, products)
+
+
+def _kept_lines(state: OrderState, basis: EarnBasis) -> list[tuple[str, Decimal]]:
+    """Each counted line's product and what is kept of its amount after the refunds that name it."""
+    refunded: dict[str, Decimal] = {}
+    for refund in state.refunds:
+        for ref, value in refund.lines:
+            refunded[ref] = refunded.get(ref, ZERO) + value
+    return [
+        (line.product, max(line.amount - refunded.get(line.ref, ZERO), ZERO))
+        for line in state.lines
+        if _counts(line, basis) and not line.excluded
+    ]
+
+
+def estimate_points(
+    facts: OrderFacts, program: Program, multiplier: Decimal = Decimal(1), placed: datetime | None = None
+) -> int:
+    """Points an order will earn once paid: for confirmation pages and e-mails before payment.
+
+    `placed`: the moment whose campaigns count, with `multiplier` the order-wide rate then (`earning_rate`)."""
     state = replace(merge(None, facts), paid=True)
-    return points_deserved(state, program, multiplier)
+    return points_earned(state, program, multiplier, placed)

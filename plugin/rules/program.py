@@ -8,7 +8,10 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from plugin.rules.campaigns import Campaign, Stacking, campaign_problems
+from plugin.rules.eligibility import Exclusions
 from plugin.rules.limits import MAX_ADJUSTMENT
+from plugin.rules.referrals import ReferralSettings
 
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 # A Saleor channel's slug, as Saleor allows it.
@@ -76,6 +79,8 @@ class Tier(Strict):
     name: Annotated[str, Field(min_length=1, max_length=40)]
     threshold: Annotated[Decimal, Field(ge=0)]
     multiplier: Annotated[Decimal, Field(ge=1, le=10)] = Decimal(1)
+    # Points given once, the first time a member reaches this tier (an entry reward); 0: none.
+    entry_points: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
 
 
 class Tiers(Strict):
@@ -132,6 +137,11 @@ class Reward(Strict):
     # order: at most 50% means a code of EUR 7.50 needs an order of at least EUR 15.00.
     maximum_points: Annotated[int, Field(ge=1, le=MAX_ADJUSTMENT)] | None = None
     maximum_order_share: Annotated[Decimal, Field(gt=0, le=100)] | None = None
+    # An amount (fixed or variable) given as store credit on the customer's account instead of a code: Shopify's
+    # store credit, on Saleor one gift card per member topped up. Credit has no minimum order: it is money.
+    store_credit: bool = False
+    # Only for members in this tier or a higher one (the program's tier names); None: for every member.
+    tier: Annotated[str, Field(min_length=1, max_length=40)] | None = None
 
     @model_validator(mode="after")
     def _value_fits_kind(self) -> Self:
@@ -146,6 +156,16 @@ class Reward(Strict):
                 raise ValueError("kind: a free_product reward is the whole product, without an amount or percentage")
         elif self.variant is not None:
             raise ValueError("variant: only a free_product reward names a product variant")
+        return self
+
+    @model_validator(mode="after")
+    def _credit_is_an_amount(self) -> Self:
+        if not self.store_credit:
+            return self
+        if self.kind not in (RewardKind.FIXED_AMOUNT, RewardKind.VARIABLE_AMOUNT):
+            raise ValueError("store_credit: only an amount (fixed_amount or variable_amount) can be store credit")
+        if self.minimum_order or self.maximum_order_share is not None:
+            raise ValueError("store_credit: store credit has no minimum order and no share of the order")
         return self
 
     @model_validator(mode="after")
@@ -225,6 +245,10 @@ class GuestClaim(Strict):
 class Bonuses(Strict):
     signup: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
     birthday: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
+    # A customer account created on the shop (Shopify customers/create, Saleor CUSTOMER_CREATED): once per account.
+    account: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
+    # Subscribing to the shop's newsletter: once per member, taken back when they withdraw, not paid again after.
+    newsletter: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
 
 
 class ActionPeriod(StrEnum):
@@ -289,12 +313,38 @@ class Program(Strict):
     # Points for what other apps vouch for, through the signed custom action endpoint (webhooks/actions.py).
     actions: tuple[CustomAction, ...] = ()
     refund_shortfall: RefundShortfall = RefundShortfall.CLAMP
+    # Scheduled overlays on the earn rate, and how their multipliers meet a tier's (plugin/rules/campaigns.py).
+    campaigns: tuple[Campaign, ...] = ()
+    campaign_stacking: Stacking = Stacking.MULTIPLY
+    # A refunded or cancelled order gives back, in its refunded share, the points of the loyalty codes used on it.
+    points_back_on_refunds: bool = True
+    # A code made at checkout or in the cart lives this long: an abandoned checkout's points come back soon.
+    checkout_code_hours: Annotated[int, Field(ge=1, le=168)] = 24
+    # Products that earn nothing, customers whose orders earn nothing and whose balance is frozen (rules/eligibility.py).
+    exclusions: Exclusions = Exclusions()
+    # Members' share links: the friend's welcome code, the advocate's points (plugin/rules/referrals.py).
+    referrals: ReferralSettings = ReferralSettings()
 
     @model_validator(mode="after")
     def _unique_rewards(self) -> Self:
         ids = [reward.id for reward in self.rewards]
         if len(set(ids)) != len(ids):
             raise ValueError("rewards: reward ids must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _reward_tiers_exist(self) -> Self:
+        names = {tier.name for tier in self.tiers.levels}
+        for index, reward in enumerate(self.rewards):
+            if reward.tier is not None and reward.tier not in names:
+                raise ValueError(f"rewards.{index}.tier: the program has no tier named {reward.tier}")
+        return self
+
+    @model_validator(mode="after")
+    def _campaigns_fit(self) -> Self:
+        problems = campaign_problems(self.campaigns, {tier.name for tier in self.tiers.levels})
+        if problems:
+            raise ValueError(problems[0])
         return self
 
     @model_validator(mode="after")

@@ -1,6 +1,7 @@
 """Starting balances from a CSV file: checked row by row first, applied all at once (or the good rows only).
 
-Columns: customer_id, email, points (required: points and one of customer_id or email), name, locale.
+Columns: customer_id, email, points (required: points and one of customer_id or email), name, locale,
+birthday (1990-02-28, or 02-28 without the year; it fills a birthday the member has not set).
 Each row enrolls the customer (consent source "import") and posts an IMPORT entry; a row imported
 before is recognised by its idempotency key and not credited twice.
 """
@@ -11,6 +12,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from plugin.clock import Clock
 from plugin.i18n import languages
@@ -19,12 +21,13 @@ from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.posting import credit, expiry_for
 from plugin.ledger.postings import Postings
 from plugin.rules import limits
+from plugin.rules.birthdays import read_birthday
 from plugin.services.members import enroll
 from plugin.services.records import ConsentSource
 from plugin.services.repositories import UnitOfWork
 from plugin.services.settlement import account
 
-COLUMNS = ("customer_id", "email", "points", "name", "locale")
+COLUMNS = ("customer_id", "email", "points", "name", "locale", "birthday")
 MAX_POINTS = 10_000_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -37,6 +40,7 @@ class BalanceRow:
     points: int
     name: str | None = None
     locale: str | None = None
+    birthday: date | None = None
 
     @property
     def key(self) -> str:
@@ -62,8 +66,9 @@ class ImportReport:
         return sum(row.points for row in self.rows)
 
 
-def read_rows(text: str) -> ImportReport:
-    """Parse and check every row; nothing is written."""
+def read_rows(text: str, today: date | None = None) -> ImportReport:
+    """Parse and check every row (birthdays up to `today`, by default the UTC date); nothing is written."""
+    today = today or datetime.now(UTC).date()
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [name.strip().lower() for name in reader.fieldnames or []]
@@ -78,7 +83,7 @@ def read_rows(text: str) -> ImportReport:
     seen: dict[str, int] = {}
     for line, raw in enumerate(reader, start=2):
         values = {key.strip().lower(): (value or "").strip() for key, value in raw.items() if key}
-        problem, row = _check(line, values)
+        problem, row = _check(line, values, today)
         if row is not None and row.key in seen:
             problem, row = f"same customer as line {seen[row.key]}", None
         if row is None:
@@ -89,7 +94,7 @@ def read_rows(text: str) -> ImportReport:
     return report
 
 
-def _check(line: int, values: dict[str, str]) -> tuple[str, BalanceRow | None]:
+def _check(line: int, values: dict[str, str], today: date) -> tuple[str, BalanceRow | None]:
     customer_ref = values.get("customer_id") or None
     email = (values.get("email") or "").lower() or None
     if customer_ref is None and email is None:
@@ -115,21 +120,34 @@ def _check(line: int, values: dict[str, str]) -> tuple[str, BalanceRow | None]:
     locale = values.get("locale") or None
     if locale is not None and locale.split("-")[0].lower() not in languages():
         return f"locale must be one of {', '.join(languages())}, not {locale!r}", None
-    return "", BalanceRow(line, customer_ref, email, points, values.get("name") or None, locale)
+    try:
+        born = read_birthday(values.get("birthday", ""), today=today)
+    except ValueError as error:
+        return f"birthday: {error}", None
+    return "", BalanceRow(line, customer_ref, email, points, values.get("name") or None, locale, born)
 
 
 def import_balances(
     uow: UnitOfWork, clock: Clock, shop_id: int, text: str, *, apply: bool, skip_bad_rows: bool = False
 ) -> ImportReport:
     """Check the file; with `apply`, post it in one transaction unless a row is bad and bad rows are not skipped."""
-    report = read_rows(text)
+    report = read_rows(text, clock.now().date())
     if not apply or (report.errors and not skip_bad_rows):
         return report
     now = clock.now()
     with uow(shop_id) as tx:
         version, program = tx.programs.current()
         for row in report.rows:
-            member = enroll(tx, now, row.customer_ref, row.email, ConsentSource.IMPORT, locale=row.locale, claim=False)
+            member = enroll(
+                tx,
+                now,
+                row.customer_ref,
+                row.email,
+                ConsentSource.IMPORT,
+                locale=row.locale,
+                birthday=row.birthday,
+                claim=False,
+            )
             if row.name and member.name is None:
                 tx.members.update_profile(member.id, name=row.name)
             if row.points == 0:

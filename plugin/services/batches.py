@@ -34,13 +34,16 @@ def in_transactions(
     work: Callable[[Transaction, datetime, Batch], Result],
     *,
     dry_run: bool = False,
+    batch_transactions: bool = False,
 ) -> Iterator[Result]:
-    """Run `work` on each batch in a transaction of its own, lazily; a batch that raises Raced is redone once."""
+    """Run `work` on each batch in a transaction of its own, lazily; a batch that raises Raced is redone once.
+
+    `batch_transactions`: storage may hold a transaction's writes back to write them together (see UnitOfWork)."""
     for batch in batches:
         try:
-            result = _in_transaction(uow, clock, shop_id, batch, work, dry_run)
+            result = _in_transaction(uow, clock, shop_id, batch, work, dry_run, batch_transactions)
         except Raced:
-            result = _in_transaction(uow, clock, shop_id, batch, work, dry_run)
+            result = _in_transaction(uow, clock, shop_id, batch, work, dry_run, batch_transactions)
         yield result
 
 
@@ -51,6 +54,7 @@ def _in_transaction(
     batch: Batch,
     work: Callable[[Transaction, datetime, Batch], Result],
     dry_run: bool,
+    batch_transaction: bool,
 ) -> Result:
-    with uow(shop_id, dry_run=dry_run) as tx:
+    with uow(shop_id, dry_run=dry_run, batch=batch_transaction) as tx:
         return work(tx, clock.now(), batch)

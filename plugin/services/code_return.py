@@ -48,6 +48,8 @@ def hand_back(uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, redem
             return redemption
         if redemption.status is RedemptionStatus.CONSUMED:
             raise CodeUsed(f"code {redemption.code} was used on an order")
+        if redemption.reward.get("store_credit"):
+            raise NotReturnable("store credit is on the customer's account: it is not handed back")
         if not tx.redemptions.move(redemption_id, (RedemptionStatus.ISSUED,), RedemptionStatus.RETURNING, now):
             raise NotReturnable(f"code {redemption.code} is {redemption.status}: only an issued code can go back")
         tx.outbox.enqueue([jobs.withdraw_code(redemption_id)], now)

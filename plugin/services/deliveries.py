@@ -11,12 +11,17 @@ buyers are read at once, each delivery goes through record_order_in as any event
 the orders, entries, lots, balances and jobs of the whole batch together. A batch that fails is split in halves, each tried again in its own transaction,
 down to the delivery at fault: every other one lands, and that one keeps its own retries (its job fails
 as any job does) and becomes a dead letter after its last try.
+
+Customers' changes (a new name or e-mail address, a merge: plugin/services/customers.py) queue the same way
+and are applied after the round's orders, in ordinary transactions of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from plugin.clock import Clock
 from plugin.ledger import jobs, keys
@@ -24,9 +29,10 @@ from plugin.ledger.postings import JobKind
 from plugin.rules.order_codec import dump_facts, load_facts
 from plugin.rules.orders import OrderFacts
 from plugin.services.batches import chunks
+from plugin.services.customers import change_customer, dump_change, load_change, locks_first
 from plugin.services.orders import record_order_in, used_codes
 from plugin.services.outbox import Batched
-from plugin.services.records import Job
+from plugin.services.records import CustomerChange, Job
 from plugin.services.repositories import DeliveryIntake, StorageUnavailable, Transaction, UnitOfWork
 
 DELIVERY_JOBS = {"shopify": JobKind.SHOPIFY_DELIVERY, "saleor": JobKind.SALEOR_DELIVERY}
@@ -53,16 +59,20 @@ def accept_delivery(
     domain: str,
     topic: str,
     delivery_id: str,
-    facts: OrderFacts,
+    facts: OrderFacts | CustomerChange,
 ) -> bool:
-    """Queue one delivery for an installed shop (nothing for an unknown one); a waiting duplicate absorbs it.
-    True when it was queued, so the edge can count what it took in.
+    """Queue one delivery (an order's facts or a customer's change) for an installed shop (nothing for an
+    unknown one); a waiting duplicate absorbs it. True when it was queued, so the edge can count what it took in.
 
     DeliveryRefused for a delivery id too long for the outbox's dedupe key: accepted, it would fail in
     the worker on every retry while the platform, given its 2xx, never sends it again."""
     if len(keys.delivery_job(platform, delivery_id)) > keys.MAX_LENGTH:
         raise DeliveryRefused("the delivery id is too long")
-    job = jobs.delivery(delivery_job(platform), platform, topic, delivery_id, dump_facts(facts))
+    kind = delivery_job(platform)
+    if isinstance(facts, OrderFacts):
+        job = jobs.delivery(kind, platform, topic, delivery_id, dump_facts(facts))
+    else:
+        job = jobs.customer_delivery(kind, platform, topic, delivery_id, dump_change(facts))
     return intake.accept(platform, domain, job, now)
 
 
@@ -76,6 +86,16 @@ class _Delivery:
     facts: OrderFacts
 
 
+@dataclass(frozen=True)
+class _CustomerDelivery:
+    """A claimed delivery job of a customer's change."""
+
+    job: Job
+    delivery_id: str
+    topic: str
+    change: CustomerChange
+
+
 def delivery_handlers(uow: UnitOfWork, clock: Clock) -> dict[JobKind, Batched]:
     """The outbox handlers for accepted deliveries: a shop's claimed deliveries, applied together."""
     batched = Batched(lambda claimed: apply_deliveries(uow, clock, claimed[0].shop_id, claimed))
@@ -87,25 +107,43 @@ def apply_deliveries(uow: UnitOfWork, clock: Clock, shop_id: int, claimed: list[
     the jobs it could not apply, by id, with the failure of each (their transactions left no trace)."""
     failures: dict[int, Exception] = {}
     readable = []
+    customers = []
     for job in claimed:
         try:
             payload = job.payload
-            readable.append(_Delivery(job, payload["delivery"], payload["topic"], load_facts(payload["facts"])))
+            if "customer" in payload:
+                change = load_change(payload["customer"])
+                customers.append(_CustomerDelivery(job, payload["delivery"], payload["topic"], change))
+            else:
+                readable.append(_Delivery(job, payload["delivery"], payload["topic"], load_facts(payload["facts"])))
         except Exception as unreadable:  # facts written by another release, say: this job's own failure
             failures[job.id] = unreadable
     # Every transaction locks members in the order of their customers: two workers applying the same shop's
     # deliveries then wait for each other instead of deadlocking.
     readable.sort(key=lambda each: (each.facts.customer_ref or each.facts.email or "", each.facts.order_ref))
     for batch in chunks(readable, PER_TRANSACTION):
-        failures.update(_apply_halving(uow, clock, shop_id, batch))
+        failures.update(_apply_halving(uow, clock, shop_id, batch, _apply_orders))
+    # Customers' changes after the orders: a merge then also moves what those orders just earned. In the order
+    # of their customers too (a merge by the lower of its two, which it locks first), for the same reason.
+    customers.sort(key=lambda each: locks_first(each.change))
+    for changes in chunks(customers, PER_TRANSACTION):
+        failures.update(_apply_halving(uow, clock, shop_id, changes, _apply_changes))
     return failures
 
 
-def _apply_halving(uow: UnitOfWork, clock: Clock, shop_id: int, batch: list[_Delivery]) -> dict[int, Exception]:
+_Claimed = TypeVar("_Claimed", _Delivery, _CustomerDelivery)
+
+
+def _apply_halving(
+    uow: UnitOfWork,
+    clock: Clock,
+    shop_id: int,
+    batch: list[_Claimed],
+    apply: Callable[[UnitOfWork, int, datetime, list[_Claimed]], None],
+) -> dict[int, Exception]:
     """Apply the batch in one transaction; if that fails, each half in its own, down to the delivery at fault."""
     try:
-        with uow(shop_id, batch=True) as tx:
-            _apply_in(tx, clock.now(), batch)
+        apply(uow, shop_id, clock.now(), batch)
         return {}
     except StorageUnavailable:
         raise  # no delivery's fault: the leases bring them all back once the database is
@@ -113,7 +151,26 @@ def _apply_halving(uow: UnitOfWork, clock: Clock, shop_id: int, batch: list[_Del
         if len(batch) == 1:
             return {batch[0].job.id: failure}
         half = len(batch) // 2
-        return _apply_halving(uow, clock, shop_id, batch[:half]) | _apply_halving(uow, clock, shop_id, batch[half:])
+        return _apply_halving(uow, clock, shop_id, batch[:half], apply) | _apply_halving(
+            uow, clock, shop_id, batch[half:], apply
+        )
+
+
+def _apply_orders(uow: UnitOfWork, shop_id: int, now: datetime, batch: list[_Delivery]) -> None:
+    with uow(shop_id, batch=True) as tx:
+        _apply_in(tx, now, batch)
+
+
+def _apply_changes(uow: UnitOfWork, shop_id: int, now: datetime, batch: list[_CustomerDelivery]) -> None:
+    """Customers' changes (plugin/services/customers.py) in an ordinary transaction: each touches one member or
+    two, and a merge moves rows wholesale, so nothing is held back."""
+    with uow(shop_id) as tx:
+        first = tx.inbox.first_deliveries(((each.delivery_id, each.topic) for each in batch), now)
+        for each in batch:
+            if each.delivery_id in first:
+                first.discard(each.delivery_id)
+                change_customer(tx, now, each.change)
+        tx.inbox.finish((each.job.id for each in batch), now)
 
 
 def _apply_in(tx: Transaction, now: datetime, batch: list[_Delivery]) -> None:

@@ -19,12 +19,26 @@ class UnknownReward(ServiceError):
     code = "unknown_reward"
 
 
+class UnknownTier(ServiceError):
+    code = "unknown_tier"
+
+
+class TierRequired(ServiceError):
+    """A reward only members of a higher tier may redeem."""
+
+    code = "tier_required"
+
+
 class NotEnoughPoints(ServiceError):
     code = "not_enough_points"
 
 
 class ReasonRequired(ServiceError):
     code = "reason_required"
+
+
+class TierReasonRequired(ReasonRequired):
+    code = "tier_reason_required"
 
 
 class InvalidReason(ServiceError):

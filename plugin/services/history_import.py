@@ -3,12 +3,13 @@
 Orders the shop has never seen are settled in memory by the same pure settlement record_order uses
 (plugin/ledger/posting.py), on running accounts, and written together with bulk statements (one
 transaction per batch). Orders it already knows, and a second event for an order in the same batch,
-go through record_order_in, so a re-import changes nothing.
+go through record_order_in, so a re-import changes nothing; their rows are read at once and, in a batch
+transaction, their saves are written together (a resumed import re-reads many of them).
 
 A customer who joins by an imported order claims their earlier orders (guest orders with their e-mail,
 their own from before joining) as every other join does. The claim comes at the end of the batch, once its
-orders are written; a guest order the batch holds from after the join is written after the claim, so it is
-not taken for an earlier one.
+orders are written, and one query tells which of the batch's joining members have anything to claim; a guest
+order the batch holds from after the join is written after the claim, so it is not taken for an earlier one.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,13 +27,15 @@ from plugin.ledger import jobs
 from plugin.ledger.model import EntryKind
 from plugin.ledger.posting import Account, EarningOrder, OrderFigures, settle_order
 from plugin.ledger.postings import OutboxJob, Postings
-from plugin.rules.orders import OrderFacts, OrderState, merge
+from plugin.rules.eligibility import excluded_order, sort_lines, tags_of
+from plugin.rules.orders import OrderFacts, OrderState, earning_rate, merge, placed_at
 from plugin.rules.program import Enrollment, Program
-from plugin.rules.tiers import multiplier_of
 from plugin.services import members as membership
 from plugin.services.batches import Raced, chunks, in_transactions
+from plugin.services.eligibility import product_tags_for
 from plugin.services.errors import UnknownShop
 from plugin.services.orders import record_order_in
+from plugin.services.points_back import give_back_in
 from plugin.services.records import ConsentSource, Member, MemberStatus, OrderRecord
 from plugin.services.repositories import Transaction, UnitOfWork
 from plugin.services.settlement import account_of, claim_orders
@@ -71,7 +74,7 @@ def import_history(
     `progress` hears the report so far after each batch (a long import shows how far it got)."""
     report = ImportReport(dry_run=dry_run)
     for count, new, changes in in_transactions(
-        uow, clock, shop_id, chunks(orders, batch_size), _import_batch, dry_run=dry_run
+        uow, clock, shop_id, chunks(orders, batch_size), _import_batch, dry_run=dry_run, batch_transactions=True
     ):
         report.orders += count
         report.imported += new
@@ -95,6 +98,9 @@ def _import_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> tu
             again.append(facts)
         else:
             new[facts.order_ref] = facts
+    # The known orders' rows are read at once (before any member's, the order every batch locks them in):
+    # a batch transaction keeps them, and their saves wait to be written together.
+    tx.orders.lock_many(known, now)
     with _collector_paused():
         changes = _post_new_orders(tx, now, list(new.values()))
     customers = {facts.customer_ref for facts in again if facts.customer_ref}
@@ -130,12 +136,12 @@ def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) ->
     """Settle orders the shop has never seen on running accounts, and write them all at once."""
     current = tx.programs.current()
     program = current[1]
-    states = [merge(None, facts) for facts in batch]
+    tags = product_tags_for(tx, batch, program)
+    states = [merge(None, sort_lines(facts, None, program.exclusions, tags)) for facts in batch]
     buyers, members, joined_jobs, joins = _buyers(tx, now, states, program)
     accounts = {member.id: account_of(tx, member, program, now) for member in members.values()}
     # New members are published whether or not one of their orders earns in this batch.
-    tx.outbox.enqueue(joined_jobs, now)
-    postings = Postings()
+    postings = Postings(jobs=joined_jobs)
     orders: list[OrderRecord] = []
     after_joining: list[OrderRecord] = []  # guest orders from after a member joined with their e-mail
     joined_with = {members[customer].email: at for customer, at in joins.items() if members[customer].email}
@@ -143,8 +149,10 @@ def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) ->
     changes: list[tuple[str, int]] = []
     for at, state in enumerate(states):
         member = buyers.get(state.order_ref)
+        if member is not None and state.paid and excluded_order(state, _tags(batch[at], member), program.exclusions):
+            state = replace(state, excluded=True)  # as record_order_in marks it: it never earns
         order = OrderRecord(id=0, order_ref=state.order_ref, state=state, paid_at=now if state.paid else None)
-        if member is not None and state.paid:
+        if member is not None and state.paid and not state.excluded:
             account = accounts[member.id]
             _earn(order, account, program, current, now, postings)
             if order.credited:
@@ -158,18 +166,40 @@ def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) ->
         raise Raced()
     tx.redemptions.consume_codes(uses, now)
     postings.jobs = _first_of_each(postings.jobs)
-    tx.ledger.apply(postings, new=True)
+    if postings.postings:
+        tx.ledger.apply(postings, new=True)  # the jobs ride along, in the same statement
+    else:
+        tx.outbox.enqueue(postings.jobs, now)
+    for state in states:
+        give_back_in(tx, now, state)  # the points of codes used on orders refunded before the import
     _claim(tx, now, [members[customer] for customer in joins])
     if after_joining and tx.orders.add_many(after_joining, now) != len(after_joining):
         raise Raced()
     return changes
 
 
+def _tags(facts: OrderFacts, member: Member) -> tuple[str, ...]:
+    """The buyer's tags: the order's own if it gave them, else those the member row keeps."""
+    return facts.customer_tags if facts.customer_tags is not None else tags_of(member.customer_tags)
+
+
 def _claim(tx: Transaction, now: datetime, joined: list[Member]) -> None:
-    """The members who joined in this batch claim their earlier orders; a second claim finds nothing left."""
+    """The members who joined in this batch claim their earlier orders; a second claim finds nothing left.
+
+    One query finds who has anything to claim (most joining customers have not); only they claim, one
+    after the other in the order they joined, as each join would (a claim takes orders, never adds any)."""
     _version, program = tx.programs.current()
+    if not joined or not program.guest_claim.enabled:
+        return
+    since = now - timedelta(days=program.guest_claim.days_kept)
+    customers = {member.customer_ref for member in joined if member.customer_ref}
+    emails = {member.email for member in joined if member.email}
+    claimants = tx.orders.claimants(customers, emails, since)
+    by_customer = {customer for customer, _email in claimants}
+    by_email = {email for _customer, email in claimants}
     for member in joined:
-        claim_orders(tx, now, tx.members.get(member.id, lock=True) or member, program)
+        if member.customer_ref in by_customer or (member.email and member.email.lower() in by_email):
+            claim_orders(tx, now, tx.members.get(member.id, lock=True) or member, program)
 
 
 def _earn(
@@ -182,7 +212,7 @@ def _earn(
 ) -> None:
     """Settle a new paid order of a member as record_order would: it earns with the tier held now."""
     version = current[0]
-    multiplier = multiplier_of(account.tier, program.tiers)
+    multiplier = earning_rate(account.tier, program, placed_at(order.state, order.paid_at))
     earning = EarningOrder(order.order_ref, order.state, version, program, multiplier, order.paid_at, NOTHING_YET)
     figures, _ = settle_order(earning, account, [], current, now, kind=EntryKind.IMPORT, into=postings)
     order.member_id = account.member_id

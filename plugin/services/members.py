@@ -46,6 +46,7 @@ def enroll(
     claim: bool = True,
     bonus: bool = True,
     locked: Member | None = None,
+    name: str | None = None,
 ) -> Member:
     """`opt_in` inside a transaction the caller holds. Joining twice changes nothing but the claim.
 
@@ -56,7 +57,7 @@ def enroll(
     The signup bonus comes with an explicit opt-in (widget, admin, import) or a join on a paid order.
     `bonus=False` is for a join on an order not paid yet: record_order_in gives it when that order is
     paid, so an order that is never paid never pays a bonus. `locked` is the customer's member row if
-    the caller already holds its lock.
+    the caller already holds its lock. Locale, birthday, e-mail and `name` fill in what the member lacks.
     """
     try:
         consent = ConsentSource(source)
@@ -69,7 +70,12 @@ def enroll(
         raise UnknownMember("this member was erased")
     profile = {
         key: value
-        for key, value in {"locale": locale, "birthday": birthday, "email": email.lower() if email else None}.items()
+        for key, value in {
+            "locale": locale,
+            "birthday": birthday,
+            "email": email.lower() if email else None,
+            "name": name,
+        }.items()
         if value is not None and getattr(member, key) is None
     }
     tx.members.update_profile(member.id, **profile)

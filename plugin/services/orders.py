@@ -14,10 +14,13 @@ from decimal import Decimal
 
 from plugin.clock import Clock
 from plugin.ledger.model import EntryKind
-from plugin.rules.orders import OrderFacts, OrderState, Refund, estimate_points, merge
+from plugin.rules.eligibility import sort_lines
+from plugin.rules.orders import OrderFacts, OrderState, Refund, earning_rate, estimate_points, merge, placed_at
 from plugin.rules.program import Enrollment, Program
-from plugin.rules.tiers import multiplier_of
 from plugin.services import members as membership
+from plugin.services import referrals, store_credit
+from plugin.services.eligibility import exclude_buyer, frozen, product_tags_for
+from plugin.services.points_back import give_back_in
 from plugin.services.records import ConsentSource, Member, MemberStatus
 from plugin.services.repositories import Transaction, UnitOfWork
 from plugin.services.settlement import claim_orders, settle
@@ -49,16 +52,21 @@ def cancel_order(uow: UnitOfWork, clock: Clock, shop_id: int, order_ref: str) ->
     return record_order(uow, clock, shop_id, OrderFacts(order_ref=order_ref, cancelled=True))
 
 
-def estimate_checkout(uow: UnitOfWork, shop_id: int, facts: OrderFacts) -> int:
-    """Points a checkout will earn once paid: the ledger's own formula, with the tier of the member behind it.
+def estimate_checkout(uow: UnitOfWork, clock: Clock, shop_id: int, facts: OrderFacts) -> int:
+    """Points a checkout will earn once paid: the ledger's own formula, with the tier of the member behind it
+    and the campaigns running now.
 
     The buyer is known by customer id only, as record_order knows them: a guest's checkout earns
     nothing until a claim, and its typed e-mail is nobody's proof of identity."""
     with uow(shop_id) as tx:
         _version, program = tx.programs.current()
         member = tx.members.by_customer(facts.customer_ref) if facts.customer_ref else None
+        facts = sort_lines(facts, None, program.exclusions, product_tags_for(tx, [facts], program))
+    if member is not None and frozen(member.customer_tags, program):
+        return 0  # an excluded member's orders earn nothing
     tier = member.tier if member is not None and member.active else None
-    return estimate_points(facts, program, multiplier_of(tier, program.tiers))
+    now = clock.now()
+    return estimate_points(facts, program, earning_rate(tier, program, now), now)
 
 
 def record_order_in(
@@ -75,33 +83,41 @@ def record_order_in(
     orders' codes with one call)."""
     order = tx.orders.lock(facts.order_ref, now)
     counted = order.basis if order.earning else Decimal(0)  # what tier progress counts of it so far
-    order.state = merge(order.state, facts)
+    version, program = tx.programs.current()
+    sorted_facts = sort_lines(facts, order.state, program.exclusions, product_tags_for(tx, [facts], program))
+    order.state = merge(order.state, sorted_facts)
     if not codes_consumed:
         tx.redemptions.consume_codes(used_codes([facts]), now)
-    version, program = tx.programs.current()
     member = None
     joined = False
     # The buyer is settled while the order becomes paid. An order paid before its buyer joined
     # reaches them only through the claim on joining, so a later refund or reconcile pass
     # cannot start crediting it.
     if order.member_id is None and order.paid_at is None:
-        member, joined = _buyer(tx, now, order.state, program)
+        member, joined = _buyer(tx, now, order.state, program, facts.customer_name)
         if member is not None and member.active:
             order.member_id = member.id
     if order.state.paid and order.paid_at is None:
         order.paid_at = now
-    if order.member_id is not None and not order.earning and order.state.paid:
+    if order.member_id is not None and not order.earning and order.state.paid and not order.state.excluded:
         # The order earns under the rules and tier of the moment it first earns; later refunds
         # are computed with the same version and multiplier, so a program change rewrites nothing.
         member = member or tx.members.get(order.member_id, lock=True)
         if member is not None and member.active:
+            order.state = exclude_buyer(tx, member, order.state, facts, program)
+        if member is not None and member.active and not order.state.excluded:
             order.earning = True
             order.program_version = version
-            order.multiplier = multiplier_of(member.tier, program.tiers)
+            order.multiplier = earning_rate(member.tier, program, placed_at(order.state, order.paid_at))
             if _joined_with(member, order.state):
                 member = membership.give_signup_bonus(tx, now, member)
+    # Points of loyalty codes used on a refunded order come back first, so a reversal that follows
+    # takes what it is owed from them rather than being clamped to a spent balance.
+    give_back_in(tx, now, order.state)
     change = settle(tx, now, order, kind=kind, member=member, counted=counted)
+    store_credit.credit_back_in(tx, now, order.state, order.member_id)  # credit a refund gave back, as an entry
     tx.orders.save(order, now)
+    referrals.settle_referral_in(tx, now, order)  # a friend's order: the advocate's points follow it
     if member is not None and joined and kind is EntryKind.EARN:
         # Saved first: the claim then finds only the buyer's earlier orders, never this one. The
         # historic import claims nothing: it must end where its batched path ends, which settles a
@@ -125,9 +141,11 @@ def _joined_with(member: Member, state: OrderState) -> bool:
     return member.consent_source == ConsentSource.AUTOMATIC
 
 
-def _buyer(tx: Transaction, now: datetime, state: OrderState, program: Program) -> tuple[Member | None, bool]:
+def _buyer(
+    tx: Transaction, now: datetime, state: OrderState, program: Program, name: str | None
+) -> tuple[Member | None, bool]:
     """The member behind an order, enrolling them if they opted in here or enrollment is automatic;
-    and whether they joined just now.
+    and whether they joined just now. A member without a name takes the order's `name` of the buyer.
 
     The claim of their earlier orders and the signup bonus wait for the caller: the claim until this
     order is saved, the bonus until this order is paid."""
@@ -148,6 +166,9 @@ def _buyer(tx: Transaction, now: datetime, state: OrderState, program: Program) 
             claim=False,
             bonus=False,
             locked=member,
+            name=name,
         )
         return joined, True
+    if member is not None and member.name is None and name:
+        tx.members.update_profile(member.id, name=name)  # joined elsewhere, before names came with orders
     return member, False

@@ -7,16 +7,17 @@ outside the engine's writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from plugin.ledger.model import Entry
-from plugin.rules.orders import Line, OrderFacts, OrderState, estimate_points, points_deserved
+from plugin.rules.eligibility import excluded_order, lines_judged
+from plugin.rules.orders import Line, OrderState, earning_rate, points_earned
 from plugin.rules.program import Program
-from plugin.rules.tiers import multiplier_of
+from plugin.rules.simulation import Step, earning_steps
 from plugin.services import analytics
 from plugin.services.platform import Shop
 from plugin.services.records import DataRequest, Member, MemberStatus, Redemption
@@ -74,10 +75,13 @@ class MemberPage:
 
 @dataclass(frozen=True)
 class Simulation:
-    """Points one order earns under the draft program (None without a valid draft) and the live one."""
+    """Points one order earns under the draft program (None without a valid draft) and the live one, and the
+    steps of how each got its figure."""
 
     draft: int | None = None
     live: int | None = None
+    draft_steps: tuple[Step, ...] = ()
+    live_steps: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,27 +133,64 @@ def simulator_orders(reads: OwnerReads, shop_id: int) -> list[tuple[str, OrderSt
     return reads.recent_orders(shop_id)
 
 
-def simulate_amount(amount: Decimal, draft: Program | None, live: Program, tier: str | None) -> Simulation:
-    """What a paid order of one line of `amount` earns under each program, at the tier's multiplier."""
-    facts = OrderFacts(order_ref="simulation", lines=(Line(ref="sample", amount=amount),), paid=True)
-    return Simulation(
-        draft=estimate_points(facts, draft, multiplier_of(tier, draft.tiers)) if draft else None,
-        live=estimate_points(facts, live, multiplier_of(tier, live.tiers)),
-    )
+def simulate_amount(
+    amount: Decimal, draft: Program | None, live: Program, tier: str | None, now: datetime
+) -> Simulation:
+    """What a paid order of one line of `amount` earns under each program, at the tier's multiplier, placed now."""
+    state = OrderState(order_ref="simulation", lines=(Line(ref="sample", amount=amount),), paid=True)
+    return _simulated(state, draft, live, tier, now)
 
 
 def simulate_order(
-    reads: OwnerReads, shop_id: int, order_ref: str, draft: Program | None, live: Program, tier: str | None
+    uow: UnitOfWork,
+    reads: OwnerReads,
+    shop_id: int,
+    order_ref: str,
+    draft: Program | None,
+    live: Program,
+    tier: str | None,
+    now: datetime,
 ) -> Simulation:
-    """What one of the shop's orders would earn, paid, under each program; nothing for an unknown order."""
-    state = reads.recent_order(shop_id, order_ref)
-    if state is None:
+    """What one of the shop's orders would earn, paid now, under each program; nothing for an unknown order.
+
+    Each program judges the order by its own exclusions, as the backtest does: the marks the live program left
+    on the stored order are not the draft's to keep."""
+    found = reads.recent_order(shop_id, order_ref)
+    if found is None:
         return Simulation()
-    paid = replace(state, paid=True)
-    return Simulation(
-        draft=points_deserved(paid, draft, multiplier_of(tier, draft.tiers)) if draft else None,
-        live=points_deserved(paid, live, multiplier_of(tier, live.tiers)),
-    )
+    state, customer_tags = found
+    tags: dict[str, tuple[str, ...]] = {}
+    if (draft and draft.exclusions.product_tags) or live.exclusions.product_tags:
+        with uow.read(shop_id) as tx:
+            tags = tx.products.of({line.product for line in state.lines if line.product})
+    return _simulated(replace(state, paid=True), draft, live, tier, now, customer_tags, tags)
+
+
+def _simulated(
+    state: OrderState,
+    draft: Program | None,
+    live: Program,
+    tier: str | None,
+    now: datetime,
+    customer_tags: tuple[str, ...] = (),
+    product_tags: Mapping[str, tuple[str, ...]] | None = None,
+) -> Simulation:
+    """The order's points under each program as the ledger would post them, with the campaigns running `now`."""
+
+    def earned(program: Program) -> tuple[int, tuple[Step, ...]]:
+        if excluded_order(state, customer_tags, program.exclusions):
+            return 0, (Step("buyer_excluded"),)
+        judged = lines_judged(state, program.exclusions, product_tags or {})
+        return (
+            points_earned(judged, program, earning_rate(tier, program, now), now),
+            earning_steps(judged, program, tier, now),
+        )
+
+    live_points, live_steps = earned(live)
+    if draft is None:
+        return Simulation(live=live_points, live_steps=live_steps)
+    draft_points, draft_steps = earned(draft)
+    return Simulation(draft=draft_points, live=live_points, draft_steps=draft_steps, live_steps=live_steps)
 
 
 def members_page(uow: UnitOfWork, reads: OwnerReads, shop_id: int, query: str) -> MembersPage:

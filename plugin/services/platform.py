@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,14 +25,17 @@ class Shop:
     program_version: int | None = None
     name: str | None = None  # the shop's display name on its platform; None until fetched
     address: str | None = None  # its postal address as one line: "street, postcode city, country"
+    time_zone: str | None = None  # the IANA zone its days are counted in (Shopify's ianaTimezone); None: UTC
 
 
 @dataclass(frozen=True)
 class ShopProfile:
-    """How the shop presents itself on its platform: the name and address its mails are signed with."""
+    """How the shop presents itself on its platform: the name and address its mails are signed with, and the
+    time zone of its days (None: the platform names none, as Saleor does not)."""
 
     name: str
     address: str | None
+    time_zone: str | None = None
 
 
 def address_line(street: str | None, postcode: str | None, city: str | None, country: str | None) -> str | None:
@@ -69,11 +72,36 @@ class CodeRequest:
     combines_with_product_discounts: bool = False
     combines_with_shipping_discounts: bool = True
     variant: str | None = None  # a free product: the one variant the code makes free (one unit of it)
+    # A referral's welcome code: any buyer may use it, once (no customer account needed; never a gift card).
+    for_anyone: bool = False
 
 
 @dataclass(frozen=True)
 class IssuedCode:
     platform_id: str
+
+
+@dataclass(frozen=True)
+class CreditRequest:
+    """Store credit the platform must add to one customer's account (on Saleor: to the member's gift card).
+
+    `reference` is the redemption's own code: the gift card a member's first credit creates is found by it.
+    `sent` is what an earlier attempt reported through `sending` before it called the platform (None: no
+    attempt got that far); with it a retry asks the platform whether that attempt's credit arrived."""
+
+    reference: str
+    amount: Decimal
+    currency: str
+    customer_ref: str | None
+    email: str | None
+    expires_at: datetime
+    title: str
+    channel: str | None = None
+    card: str | None = None  # Saleor: the member's gift card once their first credit made it
+    # What the member's other credits are on the platform (Shopify: their transactions): never this one's.
+    others: frozenset[str] = frozenset()
+    sent: int | None = None
+    sending: Callable[[int], None] = lambda _seen: None
 
 
 @dataclass(frozen=True)
@@ -123,6 +151,18 @@ class Platform(Protocol):
 
     def shop_profile(self, shop: Shop) -> ShopProfile:
         """The shop's name and postal address as the platform keeps them."""
+        ...
+
+    def add_store_credit(self, shop: Shop, request: CreditRequest) -> IssuedCode:
+        """Add store credit to the customer's account; the id is what holds it (a credit, or the gift card).
+
+        Idempotent under a retry: with `request.sent` set, credit that arrived before is found, not added again."""
+        ...
+
+    def store_credit_left(self, shop: Shop, platform_id: str, amount: Decimal, expires_at: datetime) -> Decimal:
+        """How much of an expired credit of `amount` went unused, now off the customer's account (0: all used).
+
+        Saleor's gift card expires with its newest credit: an older one's unused part lives on in it (0)."""
         ...
 
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:

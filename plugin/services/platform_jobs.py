@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from plugin.clock import Clock
 from plugin.ledger.postings import JobKind
-from plugin.services import code_return, redemption
+from plugin.services import code_return, redemption, store_credit
 from plugin.services.outbox import Batched, GiveUp, Handler
 from plugin.services.platform import MemberSnapshot, Platform, PlatformRejected, Shop
 from plugin.services.records import Job
@@ -38,16 +38,23 @@ def platform_handlers(
 
     def issue_code(job: Job) -> None:
         _shop, platform = shop_and_platform(job)
+        redemption_id = job.payload["redemption_id"]
+        credit = store_credit.is_credit_redemption(uow, job.shop_id, redemption_id)
+        issue = store_credit.issue if credit else redemption.issue
         try:
-            redemption.issue(uow, clock, platform, job.shop_id, job.payload["redemption_id"])
+            issue(uow, clock, platform, job.shop_id, redemption_id)
         except PlatformRejected as refused:
             raise GiveUp(f"platform refused the code; points given back: {refused}") from None
 
     def withdraw_code(job: Job) -> None:
         _shop, platform = shop_and_platform(job)
         # One job for both ways a code goes back: handed back by the member, or expired unused.
-        if not code_return.take_back(uow, clock, platform, job.shop_id, job.payload["redemption_id"]):
-            redemption.withdraw_code(uow, clock, platform, job.shop_id, job.payload["redemption_id"])
+        # Expired store credit is not taken off: the platform expired it, the unused part's points come back.
+        redemption_id = job.payload["redemption_id"]
+        if not code_return.take_back(uow, clock, platform, job.shop_id, redemption_id) and not store_credit.expire(
+            uow, clock, platform, job.shop_id, redemption_id
+        ):
+            redemption.withdraw_code(uow, clock, platform, job.shop_id, redemption_id)
 
     def publish_members(jobs: list[Job]) -> dict[int, Exception]:
         """The members' balances as they are now, in one call where the platform takes many (CALLS_TOGETHER)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from plugin.clock import Clock
+from plugin.rules.birthdays import birthday_text
+from plugin.rules.referrals import normalised_email
 from plugin.services.records import Member
 from plugin.services.repositories import Transaction, UnitOfWork
 
@@ -31,7 +33,7 @@ def export_customer(
                 "email": member.email,
                 "name": member.name,
                 "locale": member.locale,
-                "birthday": member.birthday.isoformat() if member.birthday else None,
+                "birthday": birthday_text(member.birthday) or None,  # 02-29 when the member gave no year
                 "status": member.status,
                 "available": member.available,
                 "pending": member.pending,
@@ -78,6 +80,7 @@ def erase_customer(
         known_email = email or (member.email if member else None)
         tx.orders.forget(customer_ref, known_email)
         tx.data_requests.forget(customer_ref, known_email)
+        tx.referrals.forget(customer_ref, normalised_email(known_email) if known_email else None)
         if member is None:
             return False
         tx.members.erase(member.id, clock.now())

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from plugin.ledger.model import Reason
 from plugin.ledger.postings import JobKind
+from plugin.rules.limits import NAME_LENGTH
 from plugin.rules.orders import OrderState
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
@@ -31,6 +32,8 @@ class ConsentSource(StrEnum):
     ADMIN = "admin"
     IMPORT = "import"
     AUTOMATIC = "automatic"
+    # The platform merged the customer into another: the membership moved to the customer kept.
+    MERGE = "merge"
 
 
 # Consent a member gave themselves, which is also consent to marketing mails; an automatic enrolment, an
@@ -56,6 +59,8 @@ class JobStatus(StrEnum):
 class RedemptionStatus(StrEnum):
     """A code's life: reserved (points taken) -> issued -> consumed, or -> expiring / returning -> released.
 
+    Consumed -> refunded: the order the code was used on was refunded or cancelled whole, all its points came back.
+
     Returning: the member handed the code back; it is taken off the platform before the points come back."""
 
     RESERVED = "reserved"
@@ -64,6 +69,7 @@ class RedemptionStatus(StrEnum):
     EXPIRING = "expiring"
     RETURNING = "returning"
     RELEASED = "released"
+    REFUNDED = "refunded"
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,12 @@ class Member:
     terms_version: str | None = None
     last_activity_at: datetime | None = None
     unsubscribed: bool = False
+    # A tier staff assigned by hand: reviews never take the member below it (plugin/rules/tiers.py).
+    tier_floor: str | None = None
+    # When the platform last changed the customer's name or e-mail, as it said (older changes are ignored).
+    profile_updated_at: datetime | None = None
+    # The customer's tags as the platform last gave them (rules/eligibility.py `tags_of`, joined by commas).
+    customer_tags: str | None = None
 
     @property
     def active(self) -> bool:
@@ -108,6 +120,7 @@ ERASED_MEMBER: Mapping[str, object] = MappingProxyType(
         "birthday": None,
         "locale": None,
         "unsubscribed": True,
+        "customer_tags": None,
     }
 )
 
@@ -154,6 +167,7 @@ class Redemption:
     created_at: datetime
     platform_id: str | None = None
     order_ref: str | None = None
+    points_back: int = 0  # of `points`, given back as the order it was used on was refunded
 
 
 class Standing(NamedTuple):
@@ -166,6 +180,7 @@ class Standing(NamedTuple):
     lifetime: int
     tier: str | None
     last_activity_at: datetime | None
+    customer_tags: str | None = None  # as on Member: whether the balance is frozen (services/eligibility.py)
 
     @property
     def active(self) -> bool:
@@ -231,3 +246,65 @@ class Job:
     kind: JobKind
     payload: dict[str, Any]
     attempts: int
+
+
+class ReferralStatus(StrEnum):
+    CLAIMED = "claimed"  # the friend has a welcome code; no paid order of theirs used it yet
+    REWARDED = "rewarded"  # the advocate's points follow the friend's order (pending, then released or reversed)
+    REVIEW = "review"  # a fraud rule blocked it: waits for the owner to approve or reject
+    REJECTED = "rejected"
+
+
+@dataclass
+class Referral:
+    """A friend who claimed a welcome code through a member's share link, and what the advocate got for it."""
+
+    id: int
+    advocate_id: int
+    friend_email: str  # normalised (plugin/rules/referrals.py): one welcome code per mailbox
+    welcome_code: str
+    claimed_at: datetime
+    friend_customer_ref: str | None = None
+    issued: bool = False  # the platform made the welcome code
+    status: ReferralStatus = ReferralStatus.CLAIMED
+    order_ref: str | None = None  # the friend's paid order that used the welcome code
+    blocked_by: str | None = None  # the fraud rule that sent it to review
+    program_version: int | None = None  # the version whose referral settings it is rewarded under
+    credited: int = 0
+    postings: int = 0
+    decided_at: datetime | None = None
+
+
+# A platform's customer deliveries as the adapters read them; plugin/services/customers.py applies them.
+@dataclass(frozen=True)
+class CustomerProfile:
+    """What the platform says of a customer now: name and e-mail address, as of `updated_at`; whether they
+    receive the shop's newsletter (None: the delivery does not say); `created`: the account is new;
+    `has_account`: the customer has an account on the shop they can sign in with (a guest has none)."""
+
+    customer_ref: str
+    email: str | None = None
+    name: str | None = None
+    updated_at: datetime | None = None
+    newsletter: bool | None = None
+    created: bool = False
+    # The customer's tags as rules/eligibility.py `tags_of` joins them (None: the delivery does not say).
+    tags: str | None = None
+    has_account: bool = False
+
+
+@dataclass(frozen=True)
+class CustomerMerge:
+    """The platform merged the customer `merged_ref` into `kept_ref`, and deleted `merged_ref`."""
+
+    kept_ref: str
+    merged_ref: str
+
+
+CustomerChange = CustomerProfile | CustomerMerge
+
+
+def full_name(first_name: str | None, last_name: str | None) -> str | None:
+    """A customer's first and last name as the one name a member keeps, cut to fit; None for neither."""
+    name = " ".join(part.strip() for part in (first_name, last_name) if part and part.strip())
+    return name[:NAME_LENGTH] or None

@@ -17,7 +17,16 @@ from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.posting import debit, release
 from plugin.ledger.postings import Postings
 from plugin.rules.program import PointsRefused, Reward, RewardKind
-from plugin.services.errors import NotEnoughPoints, ServiceError, UnknownMember, UnknownReward, UnknownShop
+from plugin.rules.tiers import reaches
+from plugin.services.eligibility import refuse_frozen
+from plugin.services.errors import (
+    NotEnoughPoints,
+    ServiceError,
+    TierRequired,
+    UnknownMember,
+    UnknownReward,
+    UnknownShop,
+)
 from plugin.services.member_card import reward_title
 from plugin.services.platform import CodeRequest, Platform, PlatformRejected
 from plugin.services.records import Redemption, RedemptionStatus
@@ -66,8 +75,11 @@ def reserve(
     *,
     channel: str | None = None,
     points: int | None = None,
+    valid_for: timedelta | None = None,
 ) -> Redemption:
     """Debit the reward's points and record a code to issue; the same request id returns the same redemption.
+
+    A code for one checkout is `valid_for` that long instead of the reward's `valid_days`.
 
     A widget's call names the customer's Saleor `channel` (if it knows it): a reward not usable there is refused.
     A variable reward takes exactly the `points` the member chose; a fixed one its own (`points` may repeat them).
@@ -89,10 +101,13 @@ def reserve(
         earlier = tx.redemptions.by_request(request_id)
         if earlier is not None:  # a double click that waited for our lock
             return same_request(earlier, reward_id, points)
+        refuse_frozen(member, program)
+        if not reaches(member.tier, offered.tier, program.tiers):
+            raise TierRequired(f"reward {reward_id} is for members in {offered.tier} or higher")
         needed = max(reward.points, offered.least_points)
         if member.available < needed:
             raise NotEnoughPoints(f"{needed} needed, {member.available} available")
-        expires_at = now + timedelta(days=reward.valid_days)
+        expires_at = now + (valid_for or timedelta(days=reward.valid_days))
         # The redemption keeps where its code is issued: a later program version may change the defaults.
         data = {
             **reward.model_dump(mode="json"),
@@ -265,4 +280,5 @@ def _title(reward: dict[str, object], currency: str) -> str:
         currency,
         "en",
         str(product) if product is not None else None,
+        store_credit=bool(reward.get("store_credit")),
     )

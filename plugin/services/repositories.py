@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
+from plugin.ledger.backtest import PastOrder
 from plugin.ledger.jobs import Lane
 from plugin.ledger.model import Allocation, Entry, EntryKind, Lot
 from plugin.ledger.postings import OutboxJob, Postings
@@ -35,6 +36,7 @@ from plugin.services.records import (
     OrderRecord,
     Redemption,
     RedemptionStatus,
+    Referral,
 )
 
 if TYPE_CHECKING:
@@ -50,8 +52,8 @@ class ShopAccount(Protocol):
         ...
 
     def set_credentials(self, credentials: dict[str, Any], installed: bool = True) -> None: ...
-    def set_profile(self, name: str, address: str | None) -> None:
-        """Keep the shop's name and one-line postal address as its platform gave them."""
+    def set_profile(self, name: str, address: str | None, time_zone: str | None) -> None:
+        """Keep the shop's name, one-line postal address and time zone as its platform gave them."""
         ...
 
     def cursor(self, name: str) -> str | None: ...
@@ -86,10 +88,23 @@ class Members(Protocol):
         self, member_id: int, status: MemberStatus, source: str, terms_version: str | None, now: datetime
     ) -> None: ...
     def update_profile(self, member_id: int, **fields: Any) -> None: ...
+    def hand_over(self, member_id: int, to_member_id: int) -> None:
+        """Move everything a member holds to another (a customer merge): their entries, lots, orders, codes,
+        custom action awards and stored balances; the member is left with none of it."""
+        ...
+
     def erase(self, member_id: int, now: datetime) -> None: ...
     def consents(self, member_id: int) -> list[dict[str, Any]]: ...
     def progress_since(self, member_id: int, since: datetime | None, money: bool) -> Decimal:
         """Points earned (or money spent on earning orders) since a moment, towards a tier."""
+        ...
+
+    def get_many(self, member_ids: Sequence[int]) -> list[Member]:
+        """The shop's members with these ids, in id order (a tier review's batch: one statement)."""
+        ...
+
+    def progress_of(self, member_ids: Sequence[int], since: datetime | None, money: bool) -> dict[int, Decimal]:
+        """`progress_since` for many members in one statement, by member; one with nothing counted may be missing."""
         ...
 
 
@@ -113,8 +128,17 @@ class Orders(Protocol):
         ...
 
     def claimable(self, customer_ref: str | None, email: str | None, since: datetime) -> list[str]: ...
+    def claimants(
+        self, customer_refs: Collection[str], emails: Collection[str], since: datetime
+    ) -> set[tuple[str | None, str | None]]:
+        """The customer ref and e-mail of each claimable order of these customers or e-mails (a batch's joins)."""
+        ...
+
     def of_customer(self, customer_ref: str | None, email: str | None) -> list[dict[str, Any]]: ...
     def forget(self, customer_ref: str | None, email: str | None) -> None: ...
+    def move_customer(self, customer_ref: str, to_customer_ref: str) -> None:
+        """A merged-away customer's orders become the kept customer's (their claims and data requests follow)."""
+        ...
 
 
 class Ledger(Protocol):
@@ -145,8 +169,17 @@ class Ledger(Protocol):
 
     def allocations(self, entry_id: int) -> list[Allocation]: ...
     def entry_id(self, idempotency_key: str) -> int | None: ...
+    def entry_points(self, idempotency_key: str) -> int | None:
+        """The points of the shop's entry posted under this key; None if there is none."""
+        ...
+
     def latest_entry_id(self, member_id: int, kind: EntryKind) -> int | None: ...
     def history(self, member_id: int, limit: int) -> list[Entry]: ...
+    def points_by_reason(self, member_id: int, codes: Collection[str]) -> dict[str, int]:
+        """The points the member's entries with these reason codes were for (those a merge moved to them too;
+        a debit's shortfall, the points it found spent, counted in), summed by code; a code without an entry
+        is missing."""
+        ...
 
 
 class Redemptions(Protocol):
@@ -171,6 +204,14 @@ class Redemptions(Protocol):
 
     def consume_codes(self, uses: Iterable[tuple[str, str]], now: datetime) -> None:
         """Mark codes used: (code, order_ref) pairs; unknown codes are ignored."""
+        ...
+
+    def used_on(self, order_ref: str) -> list[Redemption]:
+        """The redemptions whose codes this order used (consumed, or refunded since)."""
+        ...
+
+    def orders_with_points_to_give_back(self) -> list[str]:
+        """The orders that used a code not all of whose points came back yet, in order (for the catch-up)."""
         ...
 
 
@@ -226,7 +267,14 @@ class Sweeps(Protocol):
     def stuck_reservations(self, older_than: datetime) -> list[int]: ...
     def balance_differences(self) -> list[dict[str, Any]]: ...
     def birthdays(self, month: int, day: int) -> list[int]: ...
-    def members_with_tier(self) -> list[int]: ...
+    def members_to_review(self) -> list[int]:
+        """Every active member and anyone still holding a tier: the tier review's candidates."""
+        ...
+
+    def members_releasing(self, now: datetime) -> list[int]:
+        """Members with pending points whose return window has passed (asked before `release_pending`)."""
+        ...
+
     def claim_expiry_reminders(self, now: datetime, until: datetime) -> list[ExpiringLot]:
         """Spendable lots expiring by `until` not yet reminded of, marked reminded (two hosts never both claim one)."""
         ...
@@ -266,6 +314,60 @@ class CustomActions(Protocol):
         ...
 
 
+class Referrals(Protocol):
+    """Members' referral codes and the friends who claimed a welcome code with one (plugin/services/referrals.py)."""
+
+    def code_of(self, member_id: int) -> str | None: ...
+    def add_code(self, member_id: int, code: str, now: datetime) -> bool:
+        """Give the member this referral code; False if the code is another member's (draw again)."""
+        ...
+
+    def advocate(self, code: str) -> int | None:
+        """The member whose referral code this is."""
+        ...
+
+    def by_friend(self, friend_email: str) -> Referral | None: ...
+    def add(
+        self, advocate_id: int, friend_email: str, customer_ref: str | None, welcome_code: str, now: datetime
+    ) -> bool:
+        """Record a friend's claim; False if this friend (or the welcome code) has one already."""
+        ...
+
+    def get(self, referral_id: int, *, lock: bool = False) -> Referral | None: ...
+    def for_order(self, order_ref: str, codes: Collection[str]) -> Referral | None:
+        """The referral of this order, else a claimed one whose welcome code is among `codes`; locked."""
+        ...
+
+    def save(self, referral: Referral) -> None: ...
+    def rewarded_since(self, advocate_id: int, since: datetime) -> int:
+        """How many of the advocate's referrals were rewarded since `since`."""
+        ...
+
+    def waiting_review(self) -> list[Referral]:
+        """Referrals a fraud rule blocked, oldest first: the owner's review list."""
+        ...
+
+    def addresses_of(self, customer_ref: str | None, email: str | None) -> frozenset[str]:
+        """Where this customer's orders shipped (their address keys): an advocate's, for the fraud rules."""
+        ...
+
+    def forget(self, customer_ref: str | None, friend_email: str | None) -> None:
+        """Strip a friend's e-mail and customer id from their referrals (GDPR erasure); the points stay."""
+        ...
+
+
+class ProductTags(Protocol):
+    """Each product's tags as the platform last sent them: orders do not carry them (rules/eligibility.py)."""
+
+    def of(self, products: Collection[str]) -> dict[str, tuple[str, ...]]:
+        """The tags kept for these products; a product never sent has none."""
+        ...
+
+    def keep(self, product: str, tags: tuple[str, ...], updated_at: datetime) -> None:
+        """Keep the product's tags as of `updated_at`; tags older than those kept change nothing."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Transaction:
     """One shop's repositories on one transaction; storage fills it with its own implementations."""
@@ -282,6 +384,8 @@ class Transaction:
     data_requests: DataRequests
     sweeps: Sweeps
     actions: CustomActions
+    referrals: Referrals
+    products: ProductTags
 
 
 class DeliveryIntake(Protocol):
@@ -412,9 +516,16 @@ class OwnerReads(AnalyticsSource, Protocol):
         ...
 
     def recent_orders(self, shop_id: int, limit: int = 10) -> list[tuple[str, OrderState]]: ...
-    def recent_order(self, shop_id: int, order_ref: str) -> OrderState | None: ...
+    def recent_order(self, shop_id: int, order_ref: str) -> tuple[OrderState, tuple[str, ...]] | None:
+        """One order's merged state with its buyer's customer tags as kept (`tags_of`; none for a non-member)."""
+        ...
+
     def refresh(self, shop_id: int, now: datetime, budget: float | None = None) -> bool:
         """Bring the shop's pre-aggregates up to date; False while a first build is still under way."""
         ...
 
     def build_progress(self, shop_id: int) -> tuple[int, int]: ...
+    def members_orders_since(self, shop_id: int, since: datetime) -> Iterator[PastOrder]:
+        """Members' orders paid since `since`, as they stand now, in the order they were paid: streamed, for a
+        backtest reads a year of them."""
+        ...

@@ -9,18 +9,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from plugin.ledger import jobs
 from plugin.ledger.model import EntryKind
 from plugin.ledger.posting import (
     Account,
     EarningOrder,
     OrderFigures,
+    entry_reward,
     order_due,
     progress_is_lifetime,
     settle_order,
     tier_window,
 )
+from plugin.ledger.postings import Postings
+from plugin.rules.eligibility import excluded_order, tags_of
+from plugin.rules.orders import earning_rate, placed_at
 from plugin.rules.program import Program
-from plugin.rules.tiers import multiplier_of
+from plugin.rules.tiers import released_points
 from plugin.services.records import Member, OrderRecord
 from plugin.services.repositories import Transaction
 
@@ -29,19 +34,22 @@ ZERO = Decimal(0)
 
 def account(member: Member, progress: Decimal = ZERO) -> Account:
     """The member's stored figures as an account for posting."""
-    return Account(member.id, member.available, member.pending, member.lifetime, member.debt, member.tier, progress)
+    figures = (member.available, member.pending, member.lifetime, member.debt)
+    return Account(member.id, *figures, tier=member.tier, progress=progress, floor=member.tier_floor)
 
 
 def account_of(tx: Transaction, member: Member, program: Program, now: datetime, *, counted: Decimal = ZERO) -> Account:
     """The member's figures with their progress toward a tier of `program` (one query unless it is lifetime points).
 
-    `counted` is the spend the store already counts for the order about to be settled, left out
-    because the settlement adds the order's spend as it stands now."""
+    Pending points do not count (a return inside the window may still take them back), nor does the money of
+    an order with points still pending. `counted` is the spend the store already counts for the order about
+    to be settled, left out because the settlement adds the order's spend as it stands now."""
     if progress_is_lifetime(program.tiers, now):
-        progress = Decimal(member.lifetime)  # stored on the member: no query
+        progress = released_points(member.lifetime, member.pending)  # stored on the member: no query
     else:
         since, money = tier_window(program.tiers, now)
-        progress = tx.members.progress_since(member.id, since, money) - (counted if money else ZERO)
+        progress = tx.members.progress_since(member.id, since, money)
+        progress = progress - counted if money else released_points(progress, member.pending)
     return account(member, progress)
 
 
@@ -84,19 +92,34 @@ def settle(
         member = tx.members.get(order.member_id, lock=True)
     assert member is not None
     current = tx.programs.current()
-    since, _money = tier_window(current[1].tiers, now)
+    since, money = tier_window(current[1].tiers, now)
+    # Only a reversal takes from lots; a credit opens one. A tier on money reads them to see the order's pending points.
+    lots = tx.ledger.lots(member.id) if due.credited < order.credited or money else []
     if since is not None and (order.paid_at is None or order.paid_at < since):
         counted = ZERO  # the store counts only orders paid inside the window
+    if any(lot.pending and lot.order_ref == order.order_ref for lot in lots):
+        counted = ZERO  # nor an order with points still pending
     account = account_of(tx, member, current[1], now, counted=counted)
-    # Only a reversal takes from lots; a credit opens one.
-    lots = tx.ledger.lots(member.id) if due.credited < order.credited else []
     figures, postings = settle_order(earning, account, lots, current, now, kind=kind)
     # The entry's key is new: it counts the order's postings, kept on the order row locked here and written in
     # the same transaction as every entry of the order. So the bulk path may take it (a batch writes its own).
     tx.ledger.apply(postings, new=True)
+    if postings.tiers:
+        reward_reaching(tx, now, current, member.id, member.tier)
     change = figures.credited - order.credited
     order.credited, order.postings, order.basis = figures.credited, figures.postings, figures.basis
     return change
+
+
+def reward_reaching(
+    tx: Transaction, now: datetime, current: tuple[int, Program], member_id: int, held: str | None
+) -> None:
+    """Credit the entry reward of the tier the member just reached from `held`, once per member and tier."""
+    member = tx.members.get(member_id, lock=True)
+    assert member is not None
+    posting = entry_reward(account(member), held, *current, now)
+    if posting is not None:
+        tx.ledger.apply(Postings(postings=[posting], jobs=[jobs.publish_member(member_id)]))
 
 
 def claim_orders(tx: Transaction, now: datetime, member: Member, program: Program) -> int:
@@ -110,10 +133,12 @@ def claim_orders(tx: Transaction, now: datetime, member: Member, program: Progra
         if order.earning or (order.member_id is not None and order.member_id != member.id):
             continue
         version, current = tx.programs.current()
+        if order.state.excluded or excluded_order(order.state, tags_of(member.customer_tags), current.exclusions):
+            continue  # a B2B order, or a member excluded by tag, claims nothing
         order.member_id = member.id
         order.earning = True
         order.program_version = version
-        order.multiplier = multiplier_of(member.tier, current.tiers)
+        order.multiplier = earning_rate(member.tier, current, placed_at(order.state, order.paid_at))
         claimed += settle(tx, now, order)
         tx.orders.save(order, now)
     return claimed

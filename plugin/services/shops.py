@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from plugin.clock import Clock
 from plugin.observability import log_event
-from plugin.rules.limits import NAME_LENGTH
+from plugin.rules.limits import NAME_LENGTH, TIME_ZONE_LENGTH
 from plugin.rules.program import Program
+from plugin.services import tiers
 from plugin.services.errors import UnknownShop
 from plugin.services.platform import Platform, PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.repositories import UnitOfWork
@@ -37,16 +39,25 @@ def register_shop(
 
 
 def change_program(uow: UnitOfWork, clock: Clock, shop_id: int, data: object, author: str | None) -> int:
-    """Validate and store a new program version; returns its number. A bad program stores nothing."""
+    """Validate and store a new program version; returns its number. A bad program stores nothing.
+
+    Changed tiers have the worker re-tier every member (members without a tier too), by the new program's
+    downgrade rule: what `tiers.dry_run` showed before saving. The save queues that review and answers at once."""
     program = Program.parse(data)
+    now = clock.now()
     with uow(shop_id) as tx:
         if tx.shop.get() is None:
             raise UnknownShop(str(shop_id))
-        return tx.programs.add(program, author, clock.now())
+        _live_version, live = tx.programs.current()
+        version = tx.programs.add(program, author, now)
+        if program.tiers != live.tiers:
+            tiers.retier_later(tx, now)
+        return version
 
 
 def refresh_profile(uow: UnitOfWork, platform: Platform, shop_id: int) -> bool:
-    """Fetch and keep the shop's name and address (its mails' signature); False, keeping what was, if that failed.
+    """Fetch and keep the shop's name and address (its mails' signature) and its time zone (the days the member
+    card writes); False, keeping what was, if that failed.
 
     Never raises for the platform: an install or a reconcile must not fail over a signature."""
     with uow.read(shop_id) as tx:
@@ -60,5 +71,16 @@ def refresh_profile(uow: UnitOfWork, platform: Platform, shop_id: int) -> bool:
         return False
     address = profile.address[:NAME_LENGTH] if profile.address else None
     with uow(shop_id) as tx:
-        tx.shop.set_profile(profile.name[:NAME_LENGTH], address)
+        tx.shop.set_profile(profile.name[:NAME_LENGTH], address, _known_zone(profile.time_zone))
     return True
+
+
+def _known_zone(name: str | None) -> str | None:
+    """The platform's time zone if this machine's time zone database has it; None (UTC) for another."""
+    if not name or len(name) > TIME_ZONE_LENGTH:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name

@@ -17,16 +17,17 @@ from typing import Any, NamedTuple
 from plugin.clock import Clock
 from plugin.ledger import jobs, keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
-from plugin.ledger.posting import add_months, credit, expiry_for, pay_debt, review_tier
+from plugin.ledger.posting import add_months, credit, expiry_for, pay_debt
 from plugin.ledger.postings import JobKind, Postings
 from plugin.observability import log_event
+from plugin.rules.birthdays import celebrated_on
 from plugin.rules.program import ExpiryMode
-from plugin.services import redemption
+from plugin.services import redemption, store_credit, tiers
 from plugin.services.outbox import Handler
 from plugin.services.platform import Platform, PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.records import Job, RedemptionStatus
 from plugin.services.repositories import JobQueue, Transaction, UnitOfWork
-from plugin.services.settlement import account, account_of
+from plugin.services.settlement import account
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,13 @@ def release_pending(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
 
 
 def _release_pending(tx: Transaction, now: datetime) -> _Done:
+    releasing = tx.sweeps.members_releasing(now)
     points = tx.sweeps.release_pending(now)
     for member_id in tx.sweeps.members_in_debt():
         _settle_debt(tx, member_id)
+    if releasing:  # released points (and the money of orders no longer pending) now count toward a tier
+        version, program = tx.programs.current()
+        tiers.review(tx, version, program, now, releasing)
     return _Done(points=points)
 
 
@@ -132,6 +137,11 @@ def repair_redemptions(
     repaired = 0
     for reserved in stuck:
         try:
+            if store_credit.is_credit(reserved):
+                # Credit is finished, not guessed: its retry asks the platform whether a credit it sent arrived.
+                store_credit.issue(uow, clock, platform, shop_id, reserved.id)
+                repaired += 1
+                continue
             platform_id = platform.find_code(shop, reserved.code)
         except (PlatformUnavailable, PlatformRejected) as failure:
             log_event("repair_redemptions", "waits", shop=shop_id, redemption=reserved.id, error=type(failure).__name__)
@@ -146,14 +156,16 @@ def repair_redemptions(
 
 
 def award_birthdays(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
-    """Credit the birthday bonus to active members whose birthday is today (once a year)."""
+    """Credit the birthday bonus to active members whose birthday is today (once a year); members born on
+    29 February are paid on 28 February in other years."""
     now = clock.now()
     awarded = 0
     with uow(shop_id) as tx:
         version, program = tx.programs.current()
         if not program.bonuses.birthday:
             return SweepReport("award_birthdays", shop_id)
-        for member_id in tx.sweeps.birthdays(now.month, now.day):
+        born_today = [member_id for day in celebrated_on(now.date()) for member_id in tx.sweeps.birthdays(*day)]
+        for member_id in born_today:
             member = tx.members.get(member_id, lock=True)
             assert member is not None
             entry = NewEntry(
@@ -170,19 +182,9 @@ def award_birthdays(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
 
 
 def review_tiers(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
-    """Re-evaluate members with a tier (rolling windows move on, downgrades apply)."""
-    now = clock.now()
-    with uow(shop_id) as tx:
-        version, program = tx.programs.current()
-        members = tx.sweeps.members_with_tier()
-        if program.tiers.levels:
-            for member_id in members:
-                member = tx.members.get(member_id)
-                assert member is not None
-                changes = review_tier(account_of(tx, member, program, now), version, program, now)
-                if changes.tiers:
-                    tx.ledger.apply(changes)
-    return SweepReport("review_tiers", shop_id, items=len(members))
+    """Re-evaluate every member's tier (rolling windows move on, downgrades apply, a program's tiers changed),
+    in batches; items: members moved."""
+    return SweepReport("review_tiers", shop_id, items=tiers.review_everyone(uow, clock, shop_id))
 
 
 def period_start(now: datetime, every: timedelta) -> datetime:

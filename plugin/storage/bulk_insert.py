@@ -20,7 +20,22 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Connection, Integer, Numeric, String, Table, TextClause, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Integer,
+    Numeric,
+    Row,
+    String,
+    Table,
+    TextClause,
+    TextualSelect,
+    text,
+)
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from plugin.storage import tables as t
 
@@ -30,18 +45,27 @@ class RowInsert:
     """One many-row INSERT: its table, its columns, and what makes a row a duplicate that is skipped.
 
     `copied` rows go by COPY on PostgreSQL, where a duplicate fails the whole COPY instead: for rows of
-    orders new in this transaction, which no other writer can hold. `returning` names the column the
+    orders new in this transaction, which no other writer can hold. `returning` names the columns the
     inserted rows give back (PostgreSQL only; SQLite's executemany returns nothing)."""
 
     table: Table
     columns: tuple[str, ...]
     unique: tuple[str, ...] = ()
     copied: bool = False
-    returning: str | None = None
+    returning: tuple[str, ...] = ()
+
+
+def scalar_defaults(table: Table) -> dict[str, Any]:
+    """The values SQLAlchemy fills in for columns an INSERT leaves out: a many-row INSERT's rows must carry them."""
+    return {
+        str(column.name): default.arg
+        for column in table.c
+        if isinstance(default := column.default, ScalarElementColumnDefault)
+    }
 
 
 @cache
-def _statement(dialect: str, insert: RowInsert) -> str | TextClause:
+def _statement(dialect: str, insert: RowInsert) -> str | TextClause | TextualSelect:
     """The driver SQL for positional tuples on SQLite; COPY or the JSON array `:rows` on PostgreSQL."""
     table, names = insert.table.name, ", ".join(insert.columns)
     if dialect == "postgresql" and insert.copied:
@@ -61,7 +85,8 @@ def _statement(dialect: str, insert: RowInsert) -> str | TextClause:
     if insert.unique:
         statement += " ON CONFLICT DO NOTHING"  # on PostgreSQL for rows another writer adds meanwhile
     if insert.returning and dialect == "postgresql":
-        statement += f" RETURNING {insert.returning}"
+        statement += f" RETURNING {', '.join(insert.returning)}"
+        return text(statement).columns(*(insert.table.c[column] for column in insert.returning))
     return text(statement) if dialect == "postgresql" else statement
 
 
@@ -109,14 +134,14 @@ class BulkWriter:
         values = list(map(itemgetter(*insert.columns), rows))
         return self.connection.exec_driver_sql(str(statement), values).rowcount
 
-    def insert_returning(self, insert: RowInsert, rows: list[dict[str, Any]]) -> list[Any]:
-        """Insert the rows skipping duplicates (PostgreSQL only); returns the inserted rows' `returning` values."""
+    def insert_returning(self, insert: RowInsert, rows: list[dict[str, Any]]) -> list[Row[Any]]:
+        """Insert the rows skipping duplicates (PostgreSQL only); returns the inserted rows' `returning` columns."""
         if not rows:
             return []
         statement = self._encode(insert, rows)
-        return list(self.connection.execute(statement, {"rows": orjson.dumps(rows).decode()}).scalars())  # type: ignore[arg-type]
+        return list(self.connection.execute(statement, {"rows": orjson.dumps(rows).decode()}).all())  # type: ignore[arg-type]
 
-    def _encode(self, insert: RowInsert, rows: list[dict[str, Any]]) -> str | TextClause:
+    def _encode(self, insert: RowInsert, rows: list[dict[str, Any]]) -> str | TextClause | TextualSelect:
         copy = self.on_postgres and insert.copied
         columns = insert.table.c
         encoders = [(name, encode) for name in insert.columns if (encode := self._encoder(columns[name], copy))]

@@ -39,7 +39,7 @@ _ENTRY_COLUMNS = (
     "created_at",
 )
 _ENTRIES = RowInsert(t.entries, _ENTRY_COLUMNS, copied=True)
-_MARKERS = RowInsert(t.entries, _ENTRY_COLUMNS, unique=("shop_id", "idempotency_key"), returning="id")
+_MARKERS = RowInsert(t.entries, _ENTRY_COLUMNS, unique=("shop_id", "idempotency_key"), returning=("id",))
 _LOTS = RowInsert(
     t.lots,
     (
@@ -139,7 +139,7 @@ def _skipped_markers(connection: Connection, writer: BulkWriter, markers: list[d
         return set()
     drawn = {row["id"] for row in markers}
     if writer.on_postgres:
-        return drawn - set(writer.insert_returning(_MARKERS, markers))
+        return drawn - {row.id for row in writer.insert_returning(_MARKERS, markers)}
     if writer.insert(_MARKERS, markers) == len(markers):
         return set()
     return drawn - set(connection.execute(_EXISTING, {"ids": sorted(drawn)}).scalars())

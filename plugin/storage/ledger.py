@@ -9,7 +9,7 @@ a batch transaction they wait to be written together (write_behind.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import cache
 from typing import Any
 
@@ -54,8 +54,18 @@ _ALLOCATIONS = (
     .order_by(t.allocations.c.id)
 )
 _ENTRY_ID = select(e.id).where(e.shop_id == bindparam("shop_id"), e.idempotency_key == bindparam("key"))
+_ENTRY_POINTS = select(e.points).where(e.shop_id == bindparam("shop_id"), e.idempotency_key == bindparam("key"))
 _LATEST_ENTRY_ID = select(func.max(e.id)).where(e.member_id == bindparam("member_id"), e.kind == bindparam("kind"))
 _HISTORY = newest_entries_first(bindparam("member_id")).limit(bindparam("limit"))
+_POINTS_BY_REASON = (
+    select(e.reason_code, func.sum(e.points - e.shortfall))
+    .where(
+        e.shop_id == bindparam("shop_id"),
+        e.member_id == bindparam("member_id"),
+        e.reason_code.in_(bindparam("codes", expanding=True)),
+    )
+    .group_by(e.reason_code)
+)
 
 
 @cache
@@ -175,6 +185,14 @@ class SqlLedger:
         ).scalar()
         return entry_id
 
+    def entry_points(self, idempotency_key: str) -> int | None:
+        """The points of the shop's entry posted under this key."""
+        self.behind.flush()
+        points: int | None = self.connection.execute(
+            _ENTRY_POINTS, {"shop_id": self.shop_id, "key": idempotency_key}
+        ).scalar()
+        return points
+
     def latest_entry_id(self, member_id: int, kind: EntryKind) -> int | None:
         """The member's newest entry of a kind."""
         self.behind.flush()
@@ -182,6 +200,12 @@ class SqlLedger:
             _LATEST_ENTRY_ID, {"member_id": member_id, "kind": kind.value}
         ).scalar()
         return entry_id
+
+    def points_by_reason(self, member_id: int, codes: Collection[str]) -> dict[str, int]:
+        """The points the member's entries with these reason codes were for (shortfall in), summed by code."""
+        self.behind.flush()
+        values = {"shop_id": self.shop_id, "member_id": member_id, "codes": list(codes)}
+        return {code: int(points) for code, points in self.connection.execute(_POINTS_BY_REASON, values)}
 
     def history(self, member_id: int, limit: int) -> list[Entry]:
         """The member's latest entries, newest first."""

@@ -30,7 +30,7 @@ _OPEN_CODE_STATUSES = (
     RedemptionStatus.EXPIRING,
     RedemptionStatus.RETURNING,
 )
-_SHOP_COLUMNS = ("id", "platform", "domain", "currency", "locale", "installed", "program_version")
+_SHOP_COLUMNS = ("id", "platform", "domain", "currency", "locale", "installed", "program_version", "time_zone")
 # The member's columns in the order of Standing's fields, so a row slice builds one.
 _MEMBER_COLUMNS = tuple(t.members.c[name] for name in Standing._fields)
 _MEMBER = len(_SHOP_COLUMNS)  # where the member columns start in the row
@@ -145,13 +145,13 @@ class SqlMemberCards:
         return None if row is None else self._card(row)
 
     def _card(self, row: Any) -> MemberCard:
-        shop_id, platform, domain, currency, locale, installed, version = row[:_MEMBER]
-        shop = Shop(shop_id, platform, domain, currency, locale, bool(installed), version)
+        shop_id, platform, domain, currency, locale, installed, version, time_zone = row[:_MEMBER]
+        shop = Shop(shop_id, platform, domain, currency, locale, bool(installed), version, time_zone=time_zone)
         program = self.uow.programs.get((shop_id, version))
         if program is None:  # the first card of this program version in this process
             with self.uow.read(shop_id) as tx:
                 program = tx.programs.version(version)
-        member_id, status, available, pending, lifetime, tier, last_active = row[_MEMBER:_ARRAYS]
+        member_id, status, available, pending, lifetime, tier, last_active, tags = row[_MEMBER:_ARRAYS]
         if member_id is None:
             return MemberCard(shop=shop, program=program, member=None, history=[], codes=[], expiring=None)
         if isinstance(last_active, str):  # SQLite keeps moments as text
@@ -166,7 +166,7 @@ class SqlMemberCards:
         return MemberCard(
             shop=shop,
             program=program,
-            member=Standing(member_id, MEMBER_STATUSES[status], available, pending, lifetime, tier, last_active),
+            member=Standing(member_id, MEMBER_STATUSES[status], available, pending, lifetime, tier, last_active, tags),
             history=[  # newest first, by entry id
                 HistoryLine(kind, points, Reason(code, params or {}, text), moment(created_at))
                 for _, kind, points, code, params, text, created_at in sorted(history, reverse=True)

@@ -5,20 +5,21 @@ change to them is posted; every other read or write first writes what the batch 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, String, bindparam, func, insert, select, update
+from sqlalchemy import BindParameter, Connection, Select, String, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 
 from plugin.ledger.model import LIFETIME_KINDS
 from plugin.services.records import ERASED_MEMBER, ConsentAction, Member, MemberStatus
 from plugin.storage import rows
 from plugin.storage import tables as t
+from plugin.storage.bulk_insert import BulkWriter, RowInsert, scalar_defaults
 from plugin.storage.rows import MEMBER_COLUMNS, dialect_insert
 
 if TYPE_CHECKING:
@@ -57,9 +58,36 @@ _ERASE = (
 _ERASE_NOTES = (
     update(t.entries).where(t.entries.c.member_id == bindparam("b_member_id")).values(reason_text=None, actor=None)
 )
+# A customer merge: the kept member takes the merged-away member's balances, then everything they hold.
+_giver = t.members.alias("giver")
+_GIVER = (_giver.c.id == bindparam("b_from"), _giver.c.shop_id == bindparam("b_shop_id"))
+_BALANCES = ("available", "pending", "lifetime", "debt")
+_TAKE_BALANCES = (
+    update(t.members)
+    .where(m.id == bindparam("b_to"), m.shop_id == bindparam("b_shop_id"))
+    .values({name: m[name] + select(_giver.c[name]).where(*_GIVER).scalar_subquery() for name in _BALANCES})
+)
+_EMPTY_BALANCES = (
+    update(t.members)
+    .where(m.id == bindparam("b_from"), m.shop_id == bindparam("b_shop_id"))
+    .values(dict.fromkeys(_BALANCES, 0))
+)
+_HAND_OVER = tuple(
+    update(table)
+    .where(table.c.member_id == bindparam("b_from"), table.c.shop_id == bindparam("b_shop_id"))
+    .values(member_id=bindparam("b_to"))
+    for table in (t.entries, t.lots, t.orders, t.redemptions, t.action_awards)
+)
 _CONSENTS = select(t.consents).where(t.consents.c.member_id == bindparam("member_id")).order_by(t.consents.c.id)
+# An order's money counts toward a tier once none of its points are pending (a return may still take them back).
+_PENDING_POINTS = select(t.lots.c.id).where(
+    t.lots.c.member_id == t.orders.c.member_id,
+    t.lots.c.order_ref == t.orders.c.order_ref,
+    t.lots.c.pending.is_(True),
+    t.lots.c.remaining > 0,
+)
 _MONEY_SPENT = select(func.coalesce(func.sum(t.orders.c.basis), 0)).where(
-    t.orders.c.member_id == bindparam("member_id"), t.orders.c.earning.is_(True)
+    t.orders.c.member_id == bindparam("member_id"), t.orders.c.earning.is_(True), ~_PENDING_POINTS.exists()
 )
 _POINTS_EARNED = select(func.coalesce(func.sum(t.entries.c.points), 0)).where(
     t.entries.c.member_id == bindparam("member_id"), t.entries.c.kind.in_([kind.value for kind in LIFETIME_KINDS])
@@ -71,6 +99,45 @@ _PROGRESS = {
     (False, False): _POINTS_EARNED,
     (False, True): _POINTS_EARNED.where(t.entries.c.created_at >= bindparam("since")),
 }
+# The same for many members at once, grouped by member (a tier review's batch, its dry run).
+_AMONG: BindParameter[int] = bindparam("member_ids", expanding=True)
+_MONEY_SPENT_BY_MEMBER = (
+    select(t.orders.c.member_id, func.sum(t.orders.c.basis))
+    .where(
+        t.orders.c.shop_id == bindparam("shop_id"),
+        t.orders.c.member_id.in_(_AMONG),
+        t.orders.c.earning.is_(True),
+        ~_PENDING_POINTS.exists(),
+    )
+    .group_by(t.orders.c.member_id)
+)
+_POINTS_EARNED_BY_MEMBER = (
+    select(t.entries.c.member_id, func.sum(t.entries.c.points))
+    .where(
+        t.entries.c.shop_id == bindparam("shop_id"),
+        t.entries.c.member_id.in_(_AMONG),
+        t.entries.c.kind.in_([kind.value for kind in LIFETIME_KINDS]),
+    )
+    .group_by(t.entries.c.member_id)
+)
+_PROGRESS_BY_MEMBER = {
+    (True, False): _MONEY_SPENT_BY_MEMBER,
+    (True, True): _MONEY_SPENT_BY_MEMBER.where(t.orders.c.paid_at >= bindparam("since")),
+    (False, False): _POINTS_EARNED_BY_MEMBER,
+    (False, True): _POINTS_EARNED_BY_MEMBER.where(t.entries.c.created_at >= bindparam("since")),
+}
+_BY_IDS = select(*MEMBER_COLUMNS).where(m.shop_id == bindparam("shop_id"), m.id.in_(_AMONG)).order_by(m.id)
+
+
+# A first import's joins (add_many): their consent records cannot meet an existing row, so COPY takes them.
+_JOIN_CONSENTS = RowInsert(t.consents, ("shop_id", "member_id", "action", "source", "terms_version", "at"), copied=True)
+
+
+@cache
+def _joining(columns: tuple[str, ...]) -> RowInsert:
+    """The members' many-row INSERT on PostgreSQL for rows with these columns (see add_many)."""
+    returning = tuple(column.name for column in MEMBER_COLUMNS)
+    return RowInsert(t.members, columns, unique=("shop_id", "customer_ref"), returning=returning)
 
 
 class _Statements:
@@ -197,7 +264,7 @@ class SqlMembers:
             | {"shop_id": self.shop_id}
             for row in members
         ]
-        added = {row.customer_ref: rows.member(row) for row in self.connection.execute(self.sql.add_many, values)}
+        added = {row.customer_ref: rows.member(row) for row in self._insert_joining(values)}
         consents = [
             {
                 "shop_id": self.shop_id,
@@ -209,9 +276,19 @@ class SqlMembers:
             }
             for member in added.values()
         ]
-        if consents:
-            self.connection.execute(_ADD_CONSENT, consents)
+        BulkWriter(self.connection).insert(_JOIN_CONSENTS, consents)
         return added
+
+    def _insert_joining(self, values: list[dict[str, Any]]) -> Iterable[Any]:
+        """Insert the joining members' rows; returns those inserted, read with MEMBER_COLUMNS.
+
+        On PostgreSQL as one JSON document (bulk_insert.py): psycopg would parse the VALUES of a thousand
+        members in Python. Its rows carry the columns' Python defaults, which SQLAlchemy fills in elsewhere."""
+        if self.connection.dialect.name != "postgresql":
+            return self.connection.execute(self.sql.add_many, values)
+        defaults = scalar_defaults(t.members)
+        joining = [defaults | row for row in values]
+        return BulkWriter(self.connection).insert_returning(_joining(tuple(sorted(joining[0]))), joining)
 
     def set_consent(
         self, member_id: int, status: MemberStatus, source: str, terms_version: str | None, now: datetime
@@ -252,6 +329,16 @@ class SqlMembers:
                 update(t.members).where(m.id == member_id, m.shop_id == self.shop_id).values(**fields)
             )
 
+    def hand_over(self, member_id: int, to_member_id: int) -> None:
+        """Move everything a member holds to another (a customer merge): their entries, lots, orders, codes,
+        custom action awards and stored balances; the member is left with none of it."""
+        self.behind.flush()
+        self._changing(member_id)
+        self._changing(to_member_id)
+        moving = {"b_from": member_id, "b_to": to_member_id, "b_shop_id": self.shop_id}
+        for statement in (_TAKE_BALANCES, _EMPTY_BALANCES, *_HAND_OVER):
+            self.connection.execute(statement, moving)
+
     def erase(self, member_id: int, now: datetime) -> None:
         """Remove the member's personal data, keeping amounts for the shop's totals (GDPR erasure)."""
         self._changing(member_id)
@@ -266,10 +353,23 @@ class SqlMembers:
         ]
 
     def progress_since(self, member_id: int, since: datetime | None, money: bool) -> Decimal:
-        """Points earned (or money spent on earning orders) since a moment, towards a tier."""
+        """Points earned (or money spent on earning orders none of whose points are pending) since a moment."""
         self.behind.flush()
         statement = _PROGRESS[(money, since is not None)]
         return Decimal(self.connection.execute(statement, {"member_id": member_id, "since": since}).scalar_one())
+
+    def get_many(self, member_ids: Sequence[int]) -> list[Member]:
+        """The shop's members with these ids, in id order."""
+        self.behind.flush()
+        found = self.connection.execute(_BY_IDS, {"shop_id": self.shop_id, "member_ids": list(member_ids)})
+        return [rows.member(row) for row in found]
+
+    def progress_of(self, member_ids: Sequence[int], since: datetime | None, money: bool) -> dict[int, Decimal]:
+        """`progress_since` for many members in one statement, by member; one with nothing counted may be missing."""
+        self.behind.flush()
+        values = {"shop_id": self.shop_id, "member_ids": list(member_ids), "since": since}
+        found = self.connection.execute(_PROGRESS_BY_MEMBER[(money, since is not None)], values)
+        return {member_id: Decimal(progress) for member_id, progress in found}
 
     def _changing(self, member_id: int) -> None:
         """Before a write to a member row: postings held back for them go first, and the row is read again."""

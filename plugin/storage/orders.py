@@ -5,7 +5,7 @@ In a batch transaction (write_behind.py) the orders locked are kept and their sa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from psycopg.errors import UniqueViolation
-from sqlalchemy import JSON, Connection, String, any_, bindparam, select, text, update
+from sqlalchemy import JSON, Connection, String, any_, bindparam, or_, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from plugin.rules.order_codec import dump_state
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from plugin.storage.write_behind import WriteBehind
 
 o = t.orders.c
+_UNCLAIMED = text(t.UNCLAIMED)  # as the partial index says it
 _GET = select(t.orders).where(o.shop_id == bindparam("shop_id"), o.order_ref == bindparam("order_ref"))
 SAVE_ORDER = (
     update(t.orders)
@@ -52,6 +53,11 @@ _FORGET = (
     update(t.orders)
     .where(o.id == bindparam("order_id"))
     .values(state=bindparam("forgotten", type_=JSON), email=None, customer_ref=None)
+)
+_MOVE_CUSTOMER = (
+    update(t.orders)
+    .where(o.id == bindparam("order_id"))
+    .values(state=bindparam("moved", type_=JSON), customer_ref=bindparam("to_customer_ref"))
 )
 # A batch's orders on PostgreSQL, as one JSON document each way (see bulk_insert.py): psycopg would parse a
 # VALUES list of a hundred orders' parameters in Python, and send a hundred UPDATEs.
@@ -193,13 +199,14 @@ class SqlOrders:
     def known(self, order_refs: Sequence[str]) -> set[str]:
         """Which of these orders the shop already has a record of."""
         self.behind.flush_orders()
-        if self.connection.dialect.name == "postgresql":
-            refs = bindparam("refs", list(order_refs), type_=postgresql.ARRAY(String))
-            among = o.order_ref == any_(refs)
-        else:
-            among = o.order_ref.in_(order_refs)
-        query = select(o.order_ref).where(o.shop_id == self.shop_id, among)
+        query = select(o.order_ref).where(o.shop_id == self.shop_id, self._among(o.order_ref, order_refs))
         return set(self.connection.execute(query).scalars())
+
+    def _among(self, column: Any, values: Iterable[str]) -> Any:
+        """The column is one of the values: one array parameter on PostgreSQL (psycopg parses no long list)."""
+        if self.connection.dialect.name == "postgresql":
+            return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(String)))
+        return column.in_(list(values))
 
     def add_many(self, orders: list[OrderRecord], now: datetime) -> int:
         """Orders new to the shop, written together; returns how many were written.
@@ -244,10 +251,27 @@ class SqlOrders:
             return []
         query = (
             select(o.order_ref)
-            .where(o.shop_id == self.shop_id, o.earning.is_(False), o.paid_at >= since, match)
+            .where(o.shop_id == self.shop_id, _UNCLAIMED, o.paid_at >= since, match)
             .order_by(o.paid_at)
         )
         return list(self.connection.execute(query).scalars())
+
+    def claimants(
+        self, customer_refs: Collection[str], emails: Collection[str], since: datetime
+    ) -> set[tuple[str | None, str | None]]:
+        """The customer ref and e-mail of each claimable order (see `claimable`) of these customers or e-mails."""
+        self.behind.flush_orders()
+        match = []
+        if customer_refs:
+            match.append(self._among(o.customer_ref, customer_refs))
+        if emails:
+            match.append(self._among(o.email, {email.lower() for email in emails}))
+        if not match:
+            return set()
+        query = select(o.customer_ref, o.email).where(
+            o.shop_id == self.shop_id, _UNCLAIMED, o.paid_at >= since, or_(*match)
+        )
+        return {(row.customer_ref, row.email) for row in self.connection.execute(query)}
 
     def of_customer(self, customer_ref: str | None, email: str | None) -> list[dict[str, Any]]:
         """The customer's orders with the points each earned (their data export)."""
@@ -275,5 +299,15 @@ class SqlOrders:
             return
         query = select(o.id, o.state).where(o.shop_id == self.shop_id, match)
         for row in self.connection.execute(query).all():
-            forgotten = {**row.state, "email": None, "customer_ref": None}
+            forgotten = {**row.state, "email": None, "customer_ref": None, "shipping_address": None}
             self.connection.execute(_FORGET, {"order_id": row.id, "forgotten": forgotten})
+
+    def move_customer(self, customer_ref: str, to_customer_ref: str) -> None:
+        """A merged-away customer's orders become the kept customer's (their claims and data requests follow)."""
+        self.behind.flush_orders()
+        query = select(o.id, o.state).where(o.shop_id == self.shop_id, o.customer_ref == customer_ref)
+        for row in self.connection.execute(query).all():
+            moved = {**row.state, "customer_ref": to_customer_ref}
+            self.connection.execute(
+                _MOVE_CUSTOMER, {"order_id": row.id, "moved": moved, "to_customer_ref": to_customer_ref}
+            )

@@ -10,17 +10,21 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine, bindparam, case, func, or_, select
+import orjson
+from sqlalchemy import Engine, Text, bindparam, case, cast, func, or_, select
 
+from plugin.ledger.backtest import PastOrder
+from plugin.rules.eligibility import tags_of
 from plugin.rules.order_codec import load_state
 from plugin.rules.orders import OrderState
 from plugin.services.analytics import CustomerGroup, MemberCounts
 from plugin.services.records import Member, MemberStatus
 from plugin.storage import preaggregates, rows
 from plugin.storage import tables as t
-from plugin.storage.database import read_only
+from plugin.storage.database import connected, read_only
 
 EXPORT_BATCH = 5000
+MEMBERS_ORDERS_BATCH = 2000
 m, o, values = t.members.c, t.orders.c, t.order_values.c
 _NOT_ERASED = m.status != MemberStatus.ERASED.value
 _EXPORT = (
@@ -35,7 +39,19 @@ _RECENT_ORDERS = (
     .order_by(o.paid_at.desc(), o.id.desc())
     .limit(bindparam("limit"))
 )
-_ORDER_STATE = select(o.state).where(o.shop_id == bindparam("shop_id"), o.order_ref == bindparam("order_ref"))
+# The state as text, parsed by orjson: several times faster than the driver's json module on a year of orders.
+_MEMBERS_ORDERS_SINCE = (
+    select(o.member_id, o.paid_at, cast(o.state, Text).label("state"), m.customer_tags)
+    .join(t.members, m.id == o.member_id)
+    .where(o.shop_id == bindparam("shop_id"), o.member_id.is_not(None), o.paid_at >= bindparam("since"))
+    .order_by(o.paid_at, o.id)
+    .execution_options(yield_per=MEMBERS_ORDERS_BATCH)
+)
+_ORDER_STATE = (
+    select(o.state, m.customer_tags)
+    .outerjoin(t.members, m.id == o.member_id)
+    .where(o.shop_id == bindparam("shop_id"), o.order_ref == bindparam("order_ref"))
+)
 _MEMBER_COUNTS = select(
     func.count(), func.coalesce(func.sum(case((m.status == MemberStatus.ACTIVE.value, 1), else_=0)), 0)
 ).where(m.shop_id == bindparam("shop_id"), _NOT_ERASED)
@@ -112,11 +128,11 @@ class SqlOwnerReads:
             found = connection.execute(_RECENT_ORDERS, {"shop_id": shop_id, "limit": limit}).all()
         return [(row.order_ref, load_state(row.state)) for row in found]
 
-    def recent_order(self, shop_id: int, order_ref: str) -> OrderState | None:
-        """One order's merged state, for the simulator."""
+    def recent_order(self, shop_id: int, order_ref: str) -> tuple[OrderState, tuple[str, ...]] | None:
+        """One order's merged state with its buyer's customer tags as kept, for the simulator."""
         with read_only(self.engine) as connection:
-            state = connection.execute(_ORDER_STATE, {"shop_id": shop_id, "order_ref": order_ref}).scalar()
-        return load_state(state) if state is not None else None
+            row = connection.execute(_ORDER_STATE, {"shop_id": shop_id, "order_ref": order_ref}).first()
+        return (load_state(row.state), tags_of(row.customer_tags)) if row is not None else None
 
     def refresh(self, shop_id: int, now: datetime, budget: float | None = None) -> bool:
         """Bring the shop's pre-aggregates up to date; False while a first build is still under way."""
@@ -125,6 +141,17 @@ class SqlOwnerReads:
     def build_progress(self, shop_id: int) -> tuple[int, int]:
         """Orders in the pre-aggregate and orders in all, to show how far a first build has come."""
         return preaggregates.build_progress(self.engine, shop_id)
+
+    def members_orders_since(self, shop_id: int, since: datetime) -> Iterator[PastOrder]:
+        """Members' orders paid since `since`, in the order they were paid: one statement of only the columns a
+        backtest needs, streamed in batches (a server-side cursor on PostgreSQL, which needs a transaction: a
+        deferred one on SQLite, which takes no writer lock)."""
+        with connected(self.engine) as connection:
+            connection.execution_options(sqlite_begin="DEFERRED")
+            with connection.begin():
+                for row in connection.execute(_MEMBERS_ORDERS_SINCE, {"shop_id": shop_id, "since": since}):
+                    state = load_state(orjson.loads(row.state))
+                    yield PastOrder(row.member_id, row.paid_at, state, tags_of(row.customer_tags))
 
     def member_counts(self, shop_id: int) -> MemberCounts:
         """Members, active members, and customers (members and buyers who never joined)."""

@@ -21,6 +21,21 @@ _OF_MEMBER = (
     .order_by(r.id.desc())
 )
 _ADD = insert(t.redemptions).returning(r.id)
+# Codes used on an order: consumed, or refunded since (their points came back).
+_USED: list[ColumnElement[str]] = [
+    literal_column(f"'{status.value}'") for status in (RedemptionStatus.CONSUMED, RedemptionStatus.REFUNDED)
+]
+_USED_ON = (
+    select(t.redemptions)
+    .where(r.shop_id == bindparam("shop_id"), r.order_ref == bindparam("order_ref"), r.status.in_(_USED))
+    .order_by(r.id)
+)
+_STILL_SPENT = (
+    select(r.order_ref)
+    .where(r.shop_id == bindparam("shop_id"), r.status == RedemptionStatus.CONSUMED.value, r.order_ref.is_not(None))
+    .distinct()
+    .order_by(r.order_ref)
+)
 # Literals, not an expanding parameter, so one statement serves many codes (executemany).
 _OPEN: list[ColumnElement[str]] = [
     literal_column(f"'{status.value}'")
@@ -112,3 +127,12 @@ class SqlRedemptions:
         ]
         if used:
             self.connection.execute(_CONSUME, used)
+
+    def used_on(self, order_ref: str) -> list[Redemption]:
+        """The redemptions whose codes this order used (consumed, or refunded since)."""
+        found = self.connection.execute(_USED_ON, {"shop_id": self.shop_id, "order_ref": order_ref})
+        return [rows.redemption(row) for row in found]
+
+    def orders_with_points_to_give_back(self) -> list[str]:
+        """The orders that used a code not all of whose points came back yet, in order (for the catch-up)."""
+        return list(self.connection.execute(_STILL_SPENT, {"shop_id": self.shop_id}).scalars())

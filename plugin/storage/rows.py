@@ -60,6 +60,7 @@ def redemption(row: Any) -> Redemption:
         created_at=row.created_at,
         platform_id=row.platform_id,
         order_ref=row.order_ref,
+        points_back=row.points_back,
     )
 
 
@@ -74,6 +75,7 @@ def shop(row: Any) -> Shop:
         program_version=row.program_version,
         name=row.name,
         address=row.address,
+        time_zone=row.time_zone,
     )
 
 

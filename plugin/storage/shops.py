@@ -40,7 +40,7 @@ _SET_CREDENTIALS = (
 _SET_PROFILE = (
     update(t.shops)
     .where(t.shops.c.id == bindparam("shop_id"))
-    .values(name=bindparam("b_name"), address=bindparam("b_address"))
+    .values(name=bindparam("b_name"), address=bindparam("b_address"), time_zone=bindparam("b_time_zone"))
 )
 _CURSOR = select(t.cursors.c.value).where(
     t.cursors.c.shop_id == bindparam("shop_id"), t.cursors.c.name == bindparam("name")
@@ -79,6 +79,7 @@ _SHOP_ROWS = (
     t.cursors,
     t.data_requests,
     t.program_versions,
+    t.product_tags,
 )
 _DELETES = [table.delete().where(table.c.shop_id == bindparam("shop_id")) for table in _SHOP_ROWS]
 _DELETE_SHOP = t.shops.delete().where(t.shops.c.id == bindparam("shop_id"))
@@ -110,9 +111,10 @@ class SqlShopAccount:
             _SET_CREDENTIALS, {"shop_id": self.shop_id, "b_credentials": sealed, "b_installed": installed}
         )
 
-    def set_profile(self, name: str, address: str | None) -> None:
-        """Keep the shop's name and one-line postal address as its platform gave them."""
-        self.connection.execute(_SET_PROFILE, {"shop_id": self.shop_id, "b_name": name, "b_address": address})
+    def set_profile(self, name: str, address: str | None, time_zone: str | None) -> None:
+        """Keep the shop's name, one-line postal address and time zone as its platform gave them."""
+        profile = {"b_name": name, "b_address": address, "b_time_zone": time_zone}
+        self.connection.execute(_SET_PROFILE, {"shop_id": self.shop_id, **profile})
 
     def cursor(self, name: str) -> str | None:
         """Where a resumable job (reconcile) stopped; None before its first run."""

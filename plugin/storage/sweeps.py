@@ -39,7 +39,17 @@ lots, m, r, sent = t.lots.c, t.members.c, t.redemptions.c, t.expiry_reminders.c
 CLAIMS_PER_STATEMENT = 5_000
 _TRY_LOCK = sql_text("SELECT pg_try_advisory_xact_lock(:k, :s)")
 _IN_DEBT = select(m.id).where(m.shop_id == bindparam("shop_id"), m.debt > 0)
-_WITH_TIER = select(m.id).where(m.shop_id == bindparam("shop_id"), m.tier.is_not(None))
+_TO_REVIEW = (
+    select(m.id)
+    .where(m.shop_id == bindparam("shop_id"), (m.status == MemberStatus.ACTIVE.value) | m.tier.is_not(None))
+    .order_by(m.id)
+)
+_RELEASING = (
+    select(lots.member_id)
+    .where(lots.shop_id == bindparam("shop_id"), lots.pending.is_(True), lots.available_at <= bindparam("now"))
+    .distinct()
+    .order_by(lots.member_id)
+)
 _WITH_BIRTHDAY = select(m.id, m.birthday).where(
     m.shop_id == bindparam("shop_id"), m.status == MemberStatus.ACTIVE.value, m.birthday.is_not(None)
 )
@@ -196,9 +206,13 @@ class SqlSweeps:
         members = self.connection.execute(_WITH_BIRTHDAY, {"shop_id": self.shop_id})
         return [row.id for row in members if (row.birthday.month, row.birthday.day) == (month, day)]
 
-    def members_with_tier(self) -> list[int]:
-        """Members who hold a tier (the tier review's candidates)."""
-        return list(self.connection.execute(_WITH_TIER, {"shop_id": self.shop_id}).scalars())
+    def members_to_review(self) -> list[int]:
+        """Every active member and anyone still holding a tier: the tier review's candidates."""
+        return list(self.connection.execute(_TO_REVIEW, {"shop_id": self.shop_id}).scalars())
+
+    def members_releasing(self, now: datetime) -> list[int]:
+        """Members with pending points whose return window has passed (asked before `release_pending`)."""
+        return list(self.connection.execute(_RELEASING, {"shop_id": self.shop_id, "now": now}).scalars())
 
     def claim_expiry_reminders(self, now: datetime, until: datetime) -> list[ExpiringLot]:
         """Spendable lots expiring by `until` not yet reminded of, marked reminded (two hosts never both claim one)."""

@@ -93,6 +93,8 @@ shops = Table(
     # How the shop presents itself on its platform (plugin/services/shops.py refresh_profile): mails' signature.
     Column("name", String(limits.NAME_LENGTH), nullable=True),
     Column("address", String(limits.NAME_LENGTH), nullable=True),
+    # The IANA time zone whose days the member card writes (Shopify's ianaTimezone); NULL: UTC.
+    Column("time_zone", String(limits.TIME_ZONE_LENGTH), nullable=True),
     UniqueConstraint("platform", "domain"),
     # Never reuse the id of an erased shop: caches and logs key on it.
     sqlite_autoincrement=True,
@@ -130,11 +132,28 @@ members = Table(
     Column("lifetime", BigInteger, nullable=False, default=0),
     Column("debt", BigInteger, nullable=False, default=0),
     Column("tier", String(40), nullable=True),
+    # A tier staff assigned by hand (a floor for later reviews); NULL: the tier follows progress alone.
+    Column("tier_floor", String(40), nullable=True),
     Column("last_activity_at", When, nullable=True),
     Column("created_at", When, nullable=False),
     Column("unsubscribed", Boolean, nullable=False, default=False),
+    # When the platform last changed the customer's name or e-mail (its payload's updated_at): older news is ignored.
+    Column("profile_updated_at", When, nullable=True),
+    # The customer's tags as the platform last gave them, joined by commas: an owner may exclude customers by tag.
+    Column("customer_tags", Text, nullable=True),
     UniqueConstraint("shop_id", "customer_ref"),
     Index(None, "shop_id", "email"),
+)
+
+# Each product's tags as the platform last sent them (an owner may exclude products by tag); no foreign key to a
+# product: the app keeps no products, only what their webhooks said.
+product_tags = Table(
+    "product_tags",
+    metadata,
+    Column("shop_id", Id, ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_ref", String(limits.REF_LENGTH), primary_key=True),
+    Column("tags", Text, nullable=False),  # joined by commas, as rules/eligibility.py `tags_of` gives them
+    Column("updated_at", When, nullable=False),
 )
 
 consents = Table(
@@ -150,6 +169,9 @@ consents = Table(
     Column("at", When, nullable=False),
     Index(None, "member_id"),
 )
+
+# Orders that earn nobody points yet: the claim's queries say it in these words, so the planner takes the index.
+UNCLAIMED = "earning = false"
 
 orders = Table(
     "orders",
@@ -175,6 +197,14 @@ orders = Table(
     UniqueConstraint("shop_id", "order_ref"),
     Index(None, "shop_id", "email"),
     Index(None, "member_id", "paid_at"),
+    # A joining customer's claim looks up their orders that earned nothing (few: members' orders earn).
+    Index(
+        "ix_orders_unclaimed",
+        "shop_id",
+        "customer_ref",
+        sqlite_where=text(UNCLAIMED),
+        postgresql_where=text(UNCLAIMED),
+    ),
 )
 
 entries = Table(
@@ -254,17 +284,22 @@ redemptions = Table(
     Column("reward", JSON, nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("code", String(64), nullable=False),
-    # reserved -> issued -> consumed | expiring or returning -> released;  reserved -> released (failed)
+    # reserved -> issued -> consumed | expiring or returning -> released;  reserved -> released (failed);
+    # consumed -> refunded (its order refunded or cancelled whole: points back)
     Column("status", String(16), nullable=False),
     Column("platform_id", String(255), nullable=True),
     Column("order_ref", String(limits.REF_LENGTH), nullable=True),
     Column("expires_at", When, nullable=False),
     Column("created_at", When, nullable=False),
     Column("updated_at", When, nullable=False),
+    # Points given back as the order the code was used on was refunded (points back on refunds).
+    Column("points_back", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("shop_id", "request_id"),
     UniqueConstraint("shop_id", "code"),
     Index(None, "shop_id", "status", "expires_at"),
     Index(None, "member_id", "status"),
+    # A refunded order finds the codes used on it.
+    Index("ix_redemptions_order", "shop_id", "order_ref"),
 )
 
 outbox = Table(
@@ -453,4 +488,41 @@ weekly_points = Table(
     Column("week", Date, primary_key=True),
     Column("kind", String(16), primary_key=True),
     Column("points", BigInteger, nullable=False),
+)
+
+# Each member's referral code, made the first time their share link is asked for (plugin/services/referrals.py).
+referral_codes = Table(
+    "referral_codes",
+    metadata,
+    Column("shop_id", Id, ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", Id, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(16), nullable=False),
+    Column("created_at", When, nullable=False),
+    UniqueConstraint("shop_id", "code"),
+)
+
+# A friend's claim of a welcome code through a share link, and what their first order earned the advocate.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    shop_fk(),
+    Column("advocate_id", Id, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("friend_email", String(limits.EMAIL_LENGTH), nullable=False),
+    Column("friend_customer_ref", String(limits.REF_LENGTH), nullable=True),
+    Column("welcome_code", String(40), nullable=False),
+    Column("issued", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("order_ref", String(limits.REF_LENGTH), nullable=True),
+    Column("blocked_by", String(24), nullable=True),
+    Column("program_version", Integer, nullable=True),
+    Column("credited", BigInteger, nullable=False),
+    Column("postings", Integer, nullable=False),
+    Column("claimed_at", When, nullable=False),
+    Column("decided_at", When, nullable=True),
+    UniqueConstraint("shop_id", "friend_email"),
+    UniqueConstraint("shop_id", "welcome_code"),
+    Index(None, "shop_id", "order_ref"),
+    Index(None, "advocate_id", "status", "decided_at"),
+    Index(None, "shop_id", "status"),
 )

@@ -23,8 +23,10 @@ from plugin.storage.ledger import SqlLedger
 from plugin.storage.members import SqlMembers
 from plugin.storage.orders import SqlOrders
 from plugin.storage.outbox import SqlJobQueue, SqlOutbox
+from plugin.storage.product_tags import SqlProductTags
 from plugin.storage.programs import SqlPrograms
 from plugin.storage.redemptions import SqlRedemptions
+from plugin.storage.referrals import SqlReferrals
 from plugin.storage.rows import ProgramCache
 from plugin.storage.shops import SqlShopAccount, SqlShops
 from plugin.storage.sweeps import SqlSweeps
@@ -57,6 +59,8 @@ def shop_transaction(
         data_requests=SqlDataRequests(connection, shop_id),
         sweeps=SqlSweeps(connection, shop_id),
         actions=SqlCustomActions(connection, shop_id, tokens),
+        referrals=SqlReferrals(connection, shop_id),
+        products=SqlProductTags(connection, shop_id),
     )
 
 

@@ -38,10 +38,15 @@ class SaleorClient:
         self.backoff = backoff
         self.sleep = sleep
 
-    def execute(self, api_url: str, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Run one query or mutation and return its `data`; raises PlatformUnavailable or PlatformRejected."""
+    def execute(
+        self, api_url: str, token: str, query: str, variables: dict[str, Any] | None = None, *, once: bool = False
+    ) -> dict[str, Any]:
+        """Run one query or mutation and return its `data`; raises PlatformUnavailable or PlatformRejected.
+
+        `once`: a mutation that adds (a gift card top-up) is not sent again after a failure Saleor may have acted
+        on; its caller asks Saleor what happened before it tries again."""
         failure = PlatformUnavailable("no attempt made")
-        for attempt in range(self.attempts):
+        for attempt in range(1 if once else self.attempts):
             if attempt:
                 self.sleep(failure.retry_after if failure.retry_after is not None else self.backoff * 2**attempt)
             try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 ORDER_FIELDS = """
 fragment LoyaltyOrder on Order {
   id number status chargeStatus isPaid created updatedAt languageCodeEnum
-  userEmail user { id email }
+  userEmail user { id email firstName lastName privateMetadata { key value } }
   channel { slug currencyCode }
   metadata { key value }
   total { gross { amount currency } net { amount currency } }
@@ -16,13 +16,17 @@ fragment LoyaltyOrder on Order {
   totalCharged { amount currency }
   totalRefunded { amount currency }
   voucherCode
+  shippingAddress { streetAddress1 streetAddress2 postalCode country { code } }
   giftCards {
     code
     events(filter: {type: USED_IN_ORDER}) { orderId balance { currentBalance { amount } oldCurrentBalance { amount } } }
+    refunds: events(filter: {type: REFUNDED_IN_ORDER}) {
+      id orderId balance { currentBalance { amount } oldCurrentBalance { amount } }
+    }
   }
   lines {
     id productSku productName quantity totalPrice { gross { amount } net { amount } }
-    variant { product { productType { kind } } }
+    variant { product { id productType { kind } } }
   }
 }
 """
@@ -40,6 +44,17 @@ CUSTOMER_SUBSCRIPTION = (
     "subscription { event { __typename issuedAt"
     " ... on CustomerDeleted { user { id email } }"
     " ... on AccountDeleted { user { id email } } } }"
+)
+
+# A member's name and e-mail address follow the customer's; a new account and newsletter consent (public
+# metadata, payloads.NEWSLETTER_KEY) earn their bonuses. A metadata write sends only CUSTOMER_METADATA_UPDATED.
+CUSTOMER_UPDATED_SUBSCRIPTION = (
+    "subscription { event { __typename issuedAt"
+    " ... on CustomerCreated { user { ...LoyaltyCustomer } }"
+    " ... on CustomerUpdated { user { ...LoyaltyCustomer } }"
+    " ... on CustomerMetadataUpdated { user { ...LoyaltyCustomer } } } }"
+    " fragment LoyaltyCustomer on User { id email firstName lastName updatedAt isActive isConfirmed"
+    " metadata { key value } privateMetadata { key value } }"
 )
 
 APP_SUBSCRIPTION = "subscription { event { __typename ... on AppDeleted { app { id } } } }"
@@ -67,7 +82,7 @@ query LoyaltyCheckout($id: ID!) {
     id languageCode metadata { key value } user { id }
     totalPrice { gross { amount currency } net { amount currency } }
     shippingPrice { gross { amount currency } net { amount currency } }
-    lines { id quantity totalPrice { gross { amount } net { amount } } variant { product { productType { kind } } } }
+    lines { id quantity totalPrice { gross { amount } net { amount } } variant { product { id productType { kind } } } }
     giftCards { currentBalance { amount } }
   }
 }
@@ -84,6 +99,24 @@ GIFT_CARD_USAGE = (
     "query($id: ID!) { giftCard(id: $id) { id lastUsedOn initialBalance { amount } currentBalance { amount } } }"
 )
 GIFT_CARD_DEACTIVATE = "mutation($id: ID!) { giftCardDeactivate(id: $id) { giftCard { id } " + ERRORS + " } }"
+
+# Store credit: a member's credits top up one gift card. The adjustment adds (two top-ups at once both count);
+# a retried top-up counts the card's adjustments against those it saw before it sent its own.
+GIFT_CARD_TOP_UP = (
+    "mutation($id: ID!, $amount: Decimal!) { giftCardBalanceAdjust(id: $id, amount: $amount) { giftCard { id } "
+    + ERRORS
+    + " } }"
+)
+GIFT_CARD_TOP_UPS = (
+    "query($id: ID!) { giftCard(id: $id) { id expiryDate currentBalance { amount }"
+    " events(filter: {type: BALANCE_ADJUSTED}) { id balance { currentBalance { amount } oldCurrentBalance { amount } } }"
+    " } }"
+)
+GIFT_CARD_UPDATE = (
+    "mutation($id: ID!, $input: GiftCardUpdateInput!) { giftCardUpdate(id: $id, input: $input) { giftCard { id } "
+    + ERRORS
+    + " } }"
+)
 
 VOUCHER_CREATE = "mutation($input: VoucherInput!) { voucherCreate(input: $input) { voucher { id } " + ERRORS + " } }"
 VOUCHER_BY_CODE = (
@@ -105,6 +138,7 @@ UPDATE_METADATA = (
 DOCUMENTS = {
     "ORDER_SUBSCRIPTION": ORDER_SUBSCRIPTION,
     "CUSTOMER_SUBSCRIPTION": CUSTOMER_SUBSCRIPTION,
+    "CUSTOMER_UPDATED_SUBSCRIPTION": CUSTOMER_UPDATED_SUBSCRIPTION,
     "APP_SUBSCRIPTION": APP_SUBSCRIPTION,
     "APP_ID": APP_ID,
     "ME": ME,
@@ -116,6 +150,9 @@ DOCUMENTS = {
     "GIFT_CARD_BY_CODE": GIFT_CARD_BY_CODE,
     "GIFT_CARD_USAGE": GIFT_CARD_USAGE,
     "GIFT_CARD_DEACTIVATE": GIFT_CARD_DEACTIVATE,
+    "GIFT_CARD_TOP_UP": GIFT_CARD_TOP_UP,
+    "GIFT_CARD_TOP_UPS": GIFT_CARD_TOP_UPS,
+    "GIFT_CARD_UPDATE": GIFT_CARD_UPDATE,
     "VOUCHER_CREATE": VOUCHER_CREATE,
     "VOUCHER_BY_CODE": VOUCHER_BY_CODE,
     "VOUCHER_CHANNELS": VOUCHER_CHANNELS,

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
 
 from plugin.platforms.bounds import (
@@ -33,16 +33,27 @@ from plugin.platforms.bounds import (
 from plugin.platforms.bounds import (
     PayloadError as PayloadError,  # re-exported: the error of both platforms' payloads
 )
-from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts
+from plugin.rules.eligibility import tags_of
+from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts, Refund
+from plugin.rules.referrals import address_key
+from plugin.services.records import CustomerProfile, full_name
 
 OPT_IN_KEY = "loyalty_opt_in"
+# The customer's newsletter consent, in their public metadata, as the storefront or a newsletter app writes it:
+# "true" subscribed (the newsletter bonus), "false" withdrawn (the bonus taken back); absent says nothing.
+NEWSLETTER_KEY = "loyalty_newsletter"
+# Saleor keeps no customer tags: the owner writes them, comma-separated, in the customer's private metadata under
+# this key (the dashboard's customer page), and may exclude customers by them (plugin/rules/eligibility.py).
+TAGS_KEY = "loyalty_tags"
 ESTIMATE_KEY = "loyalty_points_estimate"
 EARNED_KEY = "loyalty_points_earned"
 ORDER_EVENTS = frozenset(
     {"order_created", "order_fully_paid", "order_refunded", "order_fully_refunded", "order_cancelled"}
 )
 CUSTOMER_DELETION_EVENTS = frozenset({"customer_deleted", "account_deleted"})
+CUSTOMER_UPDATE_EVENTS = frozenset({"customer_created", "customer_updated", "customer_metadata_updated"})
 _TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
 # Legacy payment states in which the payment's full amount was captured at some point.
 _LEGACY_CHARGED = frozenset({"fully-charged", "partially-refunded", "fully-refunded"})
 _LEGACY_REFUNDED = frozenset({"partially-refunded", "fully-refunded"})
@@ -74,6 +85,24 @@ class MetadataItem(Camel):
 class User(Camel):
     id: Ref
     email: Email | None = None
+    first_name: DisplayText | None = None
+    last_name: DisplayText | None = None
+    updated_at: AwareDatetime | None = None  # asked for by the customer events only
+    metadata: list[MetadataItem] | None = None  # asked for by the customer events only
+    # An account the customer can sign in with (not deactivated by staff) and whose address they confirmed
+    # (where the shop asks them to): asked for by the customer events only.
+    is_active: bool | None = None
+    is_confirmed: bool | None = None
+    # The owner's tags for the customer (TAGS_KEY): private, so the customer cannot change them.
+    private_metadata: list[MetadataItem] | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...] | None:
+        """The customer's tags as compared; None when the payload did not ask for them."""
+        if self.private_metadata is None:
+            return None
+        written = next((item.value for item in self.private_metadata if item.key == TAGS_KEY), "")
+        return tags_of(written.replace("\x00", ""))  # no column keeps a NUL, and no tag needs one
 
 
 class Channel(Camel):
@@ -86,6 +115,7 @@ class ProductType(Camel):
 
 
 class Product(Camel):
+    id: Ref | None = None
     product_type: ProductType | None = None
 
 
@@ -114,8 +144,9 @@ class GiftCardBalance(Camel):
 
 
 class GiftCardEvent(Camel):
-    """A USED_IN_ORDER event: how much of the card one order took."""
+    """A USED_IN_ORDER event: how much of the card one order took (or, REFUNDED_IN_ORDER, a refund gave back)."""
 
+    id: Ref | None = None
     order_id: Ref | None = None
     balance: GiftCardBalance | None = None
 
@@ -123,6 +154,25 @@ class GiftCardEvent(Camel):
 class GiftCard(Camel):
     code: Code | None = None
     events: list[GiftCardEvent] = Field(default_factory=list)
+    # Saleor's gift card gateway puts a refund of what the card paid back on the card (REFUNDED_IN_ORDER).
+    refunds: list[GiftCardEvent] = Field(default_factory=list)
+
+
+class Country(Camel):
+    code: DisplayText
+
+
+class ShippingAddress(Camel):
+    """Where an order ships: the parts a referral's fraud rule compares (rules/referrals.address_key)."""
+
+    street_address1: DisplayText | None = None
+    street_address2: DisplayText | None = None
+    postal_code: DisplayText | None = None
+    country: Country | None = None
+
+    def key(self) -> str | None:
+        country = self.country.code if self.country else None
+        return address_key(self.street_address1, self.street_address2, self.postal_code, country)
 
 
 class Order(Camel):
@@ -143,6 +193,7 @@ class Order(Camel):
     total_charged: Money | None = None
     total_refunded: Money | None = None
     voucher_code: Code | None = None
+    shipping_address: ShippingAddress | None = None
     # Null when the app lacks MANAGE_GIFT_CARD: Saleor then nulls the field instead of failing the delivery.
     gift_cards: list[GiftCard] | None = None
     lines: list[OrderLine] | None = None
@@ -272,6 +323,36 @@ def parse_deleted_customer(raw_body: bytes) -> tuple[str | None, str | None]:
     return user_id, email
 
 
+def parse_customer_update(raw_body: bytes, event: str = "customer_updated") -> CustomerProfile:
+    """The customer's name, e-mail address and newsletter consent a customer event gives, as of its `updatedAt`;
+    `created` for CUSTOMER_CREATED."""
+    try:
+        user = UserEvent.model_validate_json(raw_body).user
+    except ValidationError as error:
+        field, message = problem(error)
+        raise PayloadError(f"not a Saleor customer payload: {message}", field) from None
+    if user is None:
+        raise PayloadError("the updated customer is missing", "user")
+    return CustomerProfile(
+        user.id,
+        user.email or None,
+        full_name(user.first_name, user.last_name),
+        user.updated_at,
+        newsletter=_newsletter({item.key: item.value for item in user.metadata or ()}),
+        created=event == "customer_created",
+        tags=",".join(user.tags) if user.tags is not None else None,
+        has_account=bool(user.is_active and user.is_confirmed),
+    )
+
+
+def _newsletter(metadata: dict[str, str]) -> bool | None:
+    # Customer input, like the opt-in: only a yes or a no counts, anything else says nothing.
+    if NEWSLETTER_KEY not in metadata:
+        return None
+    value = metadata[NEWSLETTER_KEY].strip().lower()
+    return True if value in _TRUE else False if value in _FALSE else None
+
+
 def order_facts(order: Order, event: str = "") -> OrderFacts:
     """Facts from an order in the app's GraphQL shape (subscription payloads and API queries alike)."""
     # Amounts without tax when Saleor gives net prices everywhere; gross (tax inside) when it does not.
@@ -293,7 +374,8 @@ def order_facts(order: Order, event: str = "") -> OrderFacts:
         or (gross > ZERO and charged + refunded >= gross)
     )
     if event == "order_fully_refunded":
-        refunded = max(refunded, gross)
+        # The whole order is undone, the part gift cards paid included (a loyalty code's points come back whole).
+        refunded = max(refunded, gross + paid_by_gift_cards)
     currency = (order.channel.currency_code if order.channel else None) or order.total.gross.currency or "EUR"
     return within_bounds(
         OrderFacts(
@@ -303,6 +385,8 @@ def order_facts(order: Order, event: str = "") -> OrderFacts:
             placed_at=order.created,
             updated_at=order.updated_at or order.created,
             customer_ref=order.user.id if order.user else None,
+            customer_name=full_name(order.user.first_name, order.user.last_name) if order.user else None,
+            customer_tags=order.user.tags if order.user else None,
             email=order.user_email or (order.user.email if order.user else None),
             opted_in=_opted_in({item.key: item.value for item in order.metadata}),
             lines=lines if order.lines is not None else None,
@@ -314,10 +398,12 @@ def order_facts(order: Order, event: str = "") -> OrderFacts:
             paid=paid,
             cancelled=event == "order_cancelled" or order.status == "CANCELED",
             refunded_total=refunded,
+            refunds=_gift_card_refunds(order),
             # Codes the app issued and the customer used here: vouchers, and gift cards applied as promo codes.
             discount_codes=tuple(
                 code for code in [order.voucher_code, *(card.code for card in order.gift_cards or ())] if code
             ),
+            shipping_address=order.shipping_address.key() if order.shipping_address else None,
             locale=_locale(order.language_code_enum),
         )
     )
@@ -331,6 +417,7 @@ def checkout_facts(checkout: Checkout) -> OrderFacts:
             ref=line.id,
             amount=_amount(line.total_price, gross),
             kind=LineKind.GIFT_CARD if _is_gift_card(line) else LineKind.GOODS,
+            product=_product(line),
         )
         for line in checkout.lines
     )
@@ -361,6 +448,12 @@ def _checkout_discount(checkout: Checkout, goods_and_shipping: Decimal, total: D
     # Saleor subtracts the balance from the gross total and scales the net total alike.
     card_share = balance * total / gross_total if gross_total > ZERO else ZERO
     return max(goods_and_shipping - total - card_share, ZERO)
+
+
+def _product(line: CheckoutLine | OrderLine) -> str:
+    """The line's product id (a campaign may be for some products); empty when Saleor names none."""
+    product = line.variant.product if line.variant else None
+    return (product.id or "") if product else ""
 
 
 def _is_gift_card(line: CheckoutLine | OrderLine) -> bool:
@@ -446,6 +539,7 @@ def _line(index: int, line: OrderLine, gross: bool) -> Line:
         amount=amount,
         kind=LineKind.GIFT_CARD if _is_gift_card(line) else LineKind.GOODS,
         title=line.product_name,
+        product=_product(line),
     )
 
 
@@ -459,6 +553,22 @@ def _paid_by_gift_cards(order: Order) -> Decimal:
             if event.order_id == order.id and event.balance and event.balance.old_current_balance
         ),
         ZERO,
+    )
+
+
+def _gift_card_refunds(order: Order) -> tuple[Refund, ...]:
+    """What refunds of this order put back on gift cards, one per REFUNDED_IN_ORDER event: store credit only.
+
+    The money of a refund counts through `refunded_total`; these say which part of it went back to a card."""
+    return tuple(
+        Refund(
+            ref=f"gift-card:{event.id}",
+            store_credit=max(event.balance.current_balance.amount - event.balance.old_current_balance.amount, ZERO),
+            code=card.code or "",
+        )
+        for card in order.gift_cards or ()
+        for event in card.refunds
+        if event.id and event.order_id == order.id and event.balance and event.balance.old_current_balance
     )
 
 

@@ -25,6 +25,7 @@ from plugin.rules.orders import OrderFacts
 from plugin.rules.program import RewardKind
 from plugin.services.platform import (
     CodeRequest,
+    CreditRequest,
     IssuedCode,
     MemberSnapshot,
     PlatformRejected,
@@ -56,20 +57,77 @@ class SaleorPlatform:
 
         return cls(credentials, client)
 
-    def _call(self, shop: Shop, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _call(
+        self, shop: Shop, query: str, variables: dict[str, Any] | None = None, *, once: bool = False
+    ) -> dict[str, Any]:
         token = self.credentials(shop).get("token")
         if not token:
             raise PlatformRejected(f"no app token for {shop.domain}: the app is not installed there")
-        return self.client.execute(shop.domain, token, query, variables)
+        return self.client.execute(shop.domain, token, query, variables, once=once)
 
     def create_discount(self, shop: Shop, request: CodeRequest) -> IssuedCode:
         """A gift card for fixed amounts, a single-use voucher otherwise; an existing code is returned.
 
-        A fixed amount with a minimum order is a voucher too: a gift card has no minimum order."""
+        A fixed amount with a minimum order is a voucher too: a gift card has no minimum order. So is a referral's
+        welcome code: an order names the voucher it used, which links it to the referral."""
         channel = self._channel(shop, request.currency, request.channel)
-        if request.kind is RewardKind.FIXED_AMOUNT and not request.minimum_order:
+        if request.kind is RewardKind.FIXED_AMOUNT and not request.minimum_order and not request.for_anyone:
             return IssuedCode(self._gift_card(shop, request, channel))
         return IssuedCode(self._voucher(shop, request, channel))
+
+    def add_store_credit(self, shop: Shop, request: CreditRequest) -> IssuedCode:
+        """The member's first credit makes their gift card (its code from the redemption's; Saleor mails it), later
+        credits top that card up. The card lives as long as its newest credit.
+
+        Before sending, the newest adjustment on the card is recorded (`sending`, by its event number); a retry
+        counts as arrived only an adjustment after it that added exactly this amount. Other adjustments (an expired
+        credit taken off, staff's) do not: a member's credits go to Saleor one at a time (store_credit.issue), so
+        only staff adding the very same amount in between could be mistaken for it."""
+        card = None
+        if request.card is not None:
+            card = self._call(shop, graphql.GIFT_CARD_TOP_UPS, {"id": request.card}).get("giftCard")
+        if not card:  # the member's first credit, or staff deleted their card: a new one
+            request.sending(0)
+            channel = self._channel(shop, request.currency, request.channel)
+            first = CodeRequest(
+                # Not the redemption's code itself: an order paying with the card must not read as that code used.
+                code=f"{request.reference}-CREDIT",
+                kind=RewardKind.FIXED_AMOUNT,
+                amount=request.amount,
+                percentage=None,
+                currency=request.currency,
+                customer_ref=request.customer_ref,
+                email=request.email,
+                expires_at=request.expires_at,
+                title=request.title,
+                channel=request.channel,
+            )
+            return IssuedCode(self._gift_card(shop, first, channel))
+        adjustments = card.get("events") or []
+        if request.sent is None or not _added_since(adjustments, request.sent, request.amount):
+            request.sending(max((_number_of(event["id"]) for event in adjustments), default=0))
+            top_up = {"id": card["id"], "amount": str(request.amount)}
+            adjusted = self._call(shop, graphql.GIFT_CARD_TOP_UP, top_up, once=True)["giftCardBalanceAdjust"]
+            raise_for(mutation_errors(adjusted), "giftCardBalanceAdjust")
+        expiry = request.expires_at.date().isoformat()
+        if card.get("expiryDate") is None or card["expiryDate"] < expiry:
+            longer = {"id": card["id"], "input": {"expiryDate": expiry}}
+            updated = self._call(shop, graphql.GIFT_CARD_UPDATE, longer)["giftCardUpdate"]
+            raise_for(mutation_errors(updated), "giftCardUpdate")
+        return IssuedCode(str(card["id"]))
+
+    def store_credit_left(self, shop: Shop, platform_id: str, amount: Decimal, expires_at: datetime) -> Decimal:
+        """What the expired gift card holds, up to this credit's amount, taken off the card (a later top-up would
+        otherwise bring it back to life). A card that lives on through a newer credit keeps this one's rest: 0."""
+        card = self._call(shop, graphql.GIFT_CARD_TOP_UPS, {"id": platform_id}).get("giftCard")
+        if not card or (card.get("expiryDate") or "9999-12-31") > expires_at.date().isoformat():
+            return Decimal(0)
+        left = min(_amount(card, "currentBalance"), amount)
+        if left > 0:
+            taken = {"id": platform_id, "amount": str(-left)}
+            adjusted = self._call(shop, graphql.GIFT_CARD_TOP_UP, taken, once=True)
+            raise_for(mutation_errors(adjusted["giftCardBalanceAdjust"]), "giftCardBalanceAdjust")
+        return left
 
     def channels(self, shop: Shop) -> list[SalesChannel]:
         """The shop's active channels, each with the currency it sells in."""
@@ -184,7 +242,8 @@ class SaleorPlatform:
         raise_for([error for error in errors if error.get("code") != "NOT_FOUND"], field)
 
     def shop_profile(self, shop: Shop) -> ShopProfile:
-        """The shop's name and its company address as one line."""
+        """The shop's name and its company address as one line; no time zone: Saleor's API names none, so the
+        shop's days are UTC's."""
         found = self._call(shop, graphql.SHOP_PROFILE).get("shop")
         if not isinstance(found, dict) or not found.get("name"):
             raise PlatformRejected("Saleor gave no shop name")
@@ -308,6 +367,24 @@ def _duplicate(errors: list[dict[str, Any]]) -> bool:
 
 def _amount(card: dict[str, Any], balance: str) -> Decimal:
     return Decimal(str((card.get(balance) or {}).get("amount") or 0))
+
+
+def _added_since(adjustments: list[dict[str, Any]], newest_seen: int, amount: Decimal) -> bool:
+    """Whether a balance adjustment after event number `newest_seen` added exactly `amount` to the card."""
+    for event in adjustments:
+        balance = event.get("balance") or {}
+        added = _amount(balance, "currentBalance") - _amount(balance, "oldCurrentBalance")
+        if _number_of(event["id"]) > newest_seen and added == amount:
+            return True
+    return False
+
+
+def _number_of(global_id: str) -> int:
+    """The number in a Saleor global id: base64("GiftCardEvent:12") -> 12 (Saleor numbers events as it adds them)."""
+    try:
+        return int(base64.b64decode(global_id + "=" * (-len(global_id) % 4)).decode().rsplit(":", 1)[1])
+    except (binascii.Error, UnicodeDecodeError, IndexError, ValueError):
+        return 0
 
 
 def _type_of(global_id: str) -> str:

@@ -99,11 +99,19 @@ class AdminClient:
         return f"https://{shop.domain}/admin/api/{self.api_version}/graphql.json"
 
     def execute(
-        self, shop: Shop, document: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+        self,
+        shop: Shop,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        once: bool = False,
     ) -> Answer:
         """Run one document; retries transient failures, raises PlatformUnavailable or PlatformRejected.
 
-        `token` is for the install handshake, before the shop and its credentials are stored."""
+        `token` is for the install handshake, before the shop and its credentials are stored. `once`: a mutation
+        that adds (store credit) is not sent again after a failure that Shopify may have acted on (no answer, a
+        5xx); its caller asks Shopify what happened before it tries again."""
         renewed = False
         wait: float | None = None
         problem = "no attempt made"
@@ -121,6 +129,8 @@ class AdminClient:
                 )
             except httpx.TransportError as error:
                 problem, wait = f"Shopify unreachable: {error}", 0.5 * 2**attempt
+                if once:
+                    break
                 continue
             if response.status_code == 401 and not renewed and token is None:
                 renewed, wait, problem = True, 0.0, "access token refused"
@@ -130,6 +140,8 @@ class AdminClient:
                 continue
             if response.status_code >= 500:
                 problem, wait = f"Shopify answered {response.status_code}", 0.5 * 2**attempt
+                if once:
+                    break
                 continue
             if response.status_code != 200:
                 raise PlatformRejected(f"Shopify answered {response.status_code}: {response.text[:200]}")

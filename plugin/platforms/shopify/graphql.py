@@ -42,10 +42,11 @@ query LoyaltyShopCurrency {
 }
 """
 
-# The name and address the shop shows its customers: what the app's mails are signed with.
+# The name and address the shop shows its customers: what the app's mails are signed with; and the time zone
+# whose days the member card writes.
 SHOP_PROFILE = """
 query LoyaltyShopProfile {
-  shop { name shopAddress { address1 address2 zip city country } }
+  shop { name ianaTimezone shopAddress { address1 address2 zip city country } }
 }
 """
 
@@ -99,22 +100,24 @@ LINE_FIELDS = f"""
   name
   quantity
   isGiftCard
+  product {{ id }}
   originalUnitPriceSet {{ {MONEY} }}
   discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
   taxLines {{ priceSet {{ {MONEY} }} }}
 """
 
 # Page sizes keep each query's requested cost under Shopify's 1000-point limit for a single query
-# (a line costs about 9 points): orders with more lines, and refund details, are fetched per order.
+# (a line costs about 10 points): orders with more lines, and refund details, are fetched per order.
 ORDERS_PAGE_SIZE = 4
-ORDER_LINES_INLINE = 20
-LINES_PAGE_SIZE = 100
+ORDER_LINES_INLINE = 18
+LINES_PAGE_SIZE = 90
 
 # What both order reads (the paged one and the bulk one) ask of an order and of a shipping line.
 ORDER_FIELDS = f"""
   id legacyResourceId name email createdAt updatedAt cancelledAt displayFinancialStatus taxesIncluded
   customerLocale discountCodes
-  customer {{ legacyResourceId email }}
+  customer {{ legacyResourceId email tags }}
+  purchasingEntity {{ ... on PurchasingCompany {{ company {{ id }} }} }}
   customAttributes {{ key value }}
   totalTaxSet {{ {MONEY} }}
   totalDiscountsSet {{ {MONEY} }}
@@ -171,7 +174,7 @@ query LoyaltyOrderRefunds($id: ID!) {{
         nodes {{ subtotalAmountSet {{ {MONEY} }} taxAmountSet {{ {MONEY} }} }}
       }}
       transactions(first: 5) {{
-        nodes {{ kind status amountSet {{ {MONEY} }} }}
+        nodes {{ kind status gateway amountSet {{ {MONEY} }} }}
       }}
     }}
   }}
@@ -221,7 +224,43 @@ query LoyaltyBulkOperation($id: ID!) {
 }
 """
 
+# Store credit as a reward: added to the customer's account in the reward's currency (Shopify opens the account).
+CREDIT_STORE = """
+mutation LoyaltyStoreCredit($id: ID!, $credit: StoreCreditAccountCreditInput!) {
+  storeCreditAccountCredit(id: $id, creditInput: $credit) {
+    storeCreditAccountTransaction { id }
+    userErrors { field code message }
+  }
+}
+"""
+
+# A retried credit looks for itself before adding: the customer's newest credits in that currency, each with its
+# amount and expiry (to the second: the redemption's own moment).
+STORE_CREDITS = """
+query LoyaltyStoreCredits($id: ID!, $currency: String!) {
+  customer(id: $id) {
+    storeCreditAccounts(first: 1, query: $currency) {
+      nodes {
+        transactions(first: 25, reverse: true, query: "type:credit") {
+          nodes { ... on StoreCreditAccountCreditTransaction { id amount { amount currencyCode } expiresAt } }
+        }
+      }
+    }
+  }
+}
+"""
+
+# What an expired credit left unused ("the amount that remained as the expiry occurred").
+STORE_CREDIT_LEFT = """
+query LoyaltyStoreCreditLeft($id: ID!) {
+  node(id: $id) { ... on StoreCreditAccountCreditTransaction { id remainingAmount { amount } expiresAt } }
+}
+"""
+
 DOCUMENTS = {
+    "CREDIT_STORE": CREDIT_STORE,
+    "STORE_CREDITS": STORE_CREDITS,
+    "STORE_CREDIT_LEFT": STORE_CREDIT_LEFT,
     "CREATE_BASIC_CODE": CREATE_BASIC_CODE,
     "CREATE_FREE_SHIPPING_CODE": CREATE_FREE_SHIPPING_CODE,
     "FIND_CODE": FIND_CODE,

@@ -12,11 +12,12 @@ subtotal hold the line's tax, and the tax Shopify names for the line is taken ou
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from plugin.platforms.bounds import (
     Amount,
@@ -34,9 +35,15 @@ from plugin.platforms.bounds import (
 from plugin.platforms.bounds import (
     PayloadError as PayloadError,  # re-exported: the error of both platforms' payloads
 )
+from plugin.rules.eligibility import tags_of
 from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts, Refund
+from plugin.rules.referrals import address_key
+from plugin.services.eligibility import ProductTagsChange
+from plugin.services.records import CustomerMerge, CustomerProfile, full_name
 
 OPT_IN_ATTRIBUTE = "loyalty_opt_in"
+# The gateway of money paid with, and refunded to, the customer's store credit.
+STORE_CREDIT_GATEWAY = "shopify_store_credit"
 # What the cart checkbox, the checkout extension and hand-made themes write for "yes".
 _TRUTHY = frozenset({"yes", "true", "1", "on", "ja", "y"})
 # Financial states in which the customer's money has been taken (refunds are counted separately).
@@ -106,6 +113,7 @@ class LineItem(Payload):
     gift_card: bool = False
     discount_allocations: tuple[DiscountAllocation, ...] = ()
     tax_lines: tuple[TaxLine, ...] = ()
+    product_id: NumericId | None = None  # null for a custom item or a deleted product
 
     @property
     def discount(self) -> Decimal:
@@ -118,7 +126,8 @@ class LineItem(Payload):
         if taxes_included:
             amount -= _tax(self.tax_lines)
         kind = LineKind.GIFT_CARD if self.gift_card else LineKind.GOODS
-        return Line(ref=str(self.id), amount=amount, kind=kind, title=self.name or self.title or "")
+        product = f"gid://shopify/Product/{self.product_id}" if self.product_id is not None else ""
+        return Line(ref=str(self.id), amount=amount, kind=kind, title=self.name or self.title or "", product=product)
 
 
 class ShippingLine(Payload):
@@ -150,9 +159,40 @@ class DiscountCode(Payload):
     code: Code
 
 
+# Shopify keeps at most 250 tags of 255 characters on a customer or product, joined by ", "; no NUL (no column
+# keeps one).
+Tags = Annotated[str, Field(max_length=250 * 257, pattern=r"^[^\x00]*$")]
+
+
+class Company(Payload):
+    """The B2B company an order was placed for."""
+
+    id: NumericId
+
+
+class ShippingAddress(Payload):
+    """Where an order ships: the parts a referral's fraud rule compares (rules/referrals.address_key)."""
+
+    address1: DisplayText | None = None
+    address2: DisplayText | None = None
+    zip: DisplayText | None = None
+    country_code: DisplayText | None = None
+
+    def key(self) -> str | None:
+        return address_key(self.address1, self.address2, self.zip, self.country_code)
+
+
 class Customer(Payload):
     id: NumericId
     email: Email | None = None
+    first_name: DisplayText | None = None
+    last_name: DisplayText | None = None
+    tags: Tags | None = None  # comma-separated; an owner may exclude customers by tag
+
+    @property
+    def name(self) -> str | None:
+        """One name, first name first; None when Shopify gave none (or redacted it)."""
+        return full_name(self.first_name, self.last_name)
 
 
 def _without_tax(subtotal: Decimal, tax: Decimal, taxes_included: bool) -> Decimal:
@@ -238,6 +278,7 @@ class Transaction(Payload):
     status: str | None = None
     amount: Amount
     currency: CurrencyCode | None = None
+    gateway: str | None = None  # "shopify_store_credit": money that goes back to the customer's store credit
 
 
 class RefundPayload(Payload):
@@ -274,22 +315,21 @@ class RefundPayload(Payload):
         currencies = {money.shop_money.currency_code for money in sets if money is not None}
         # Transactions carry no shop_money; when the items say which currency the shop uses,
         # money returned in another (presentment) currency cannot be compared and is left out.
-        returned = sum(
-            (
-                t.amount
-                for t in self.transactions
-                if t.kind == "refund"
-                and t.status in (None, "success")
-                and (not currencies or not t.currency or t.currency in currencies)
-            ),
-            ZERO,
-        )
+        counted = [
+            t
+            for t in self.transactions
+            if t.kind == "refund"
+            and t.status in (None, "success")
+            and (not currencies or not t.currency or t.currency in currencies)
+        ]
+        returned = sum((t.amount for t in counted), ZERO)
         return Refund(
             ref=str(self.id),
             lines=lines,
             shipping=shipping,
             tax=tax,
             unitemised=max(returned - explained, ZERO),
+            store_credit=sum((t.amount for t in counted if t.gateway == STORE_CREDIT_GATEWAY), ZERO),
         )
 
     def facts(self) -> OrderFacts:
@@ -323,6 +363,8 @@ class OrderPayload(Payload):
     total_tip_received: Amount | None = None
     total_price_set: MoneySet | None = None
     refunds: tuple[RefundPayload, ...] | None = None
+    company: Company | None = None  # B2B orders only
+    shipping_address: ShippingAddress | None = None
 
     @property
     def opted_in(self) -> bool:
@@ -348,6 +390,7 @@ class OrderPayload(Payload):
                 placed_at=self.created_at,
                 updated_at=self.updated_at,
                 customer_ref=str(self.customer.id) if self.customer else None,
+                customer_name=self.customer.name if self.customer else None,
                 email=self.email or self.contact_email or (self.customer.email if self.customer else None),
                 opted_in=self.opted_in,
                 lines=lines,
@@ -360,7 +403,10 @@ class OrderPayload(Payload):
                 cancelled=self.cancelled_at is not None,
                 refunds=tuple(refund.refund(self.taxes_included) for refund in self.refunds or ()),
                 discount_codes=tuple(code.code for code in self.discount_codes),
+                shipping_address=self.shipping_address.key() if self.shipping_address else None,
                 locale=self.customer_locale[:2].lower() if self.customer_locale else None,
+                customer_tags=tags_of(self.customer.tags) if self.customer and self.customer.tags is not None else None,
+                company=str(self.company.id) if self.company else None,
             )
         )
 
@@ -386,6 +432,84 @@ class ShopRedactPayload(Payload):
     """shop/redact, sent 48 hours after the shop uninstalled the app."""
 
     shop_domain: str
+
+
+class EmailMarketingConsent(Payload):
+    # subscribed, not_subscribed, unsubscribed, pending (a double opt-in not confirmed yet), redacted, invalid.
+    state: Annotated[str, Field(max_length=40)] | None = None
+
+    @property
+    def subscribed(self) -> bool | None:
+        """Whether the customer receives the shop's newsletter; None for a state that says neither."""
+        return {"subscribed": True, "not_subscribed": False, "unsubscribed": False}.get((self.state or "").lower())
+
+
+class CustomerPayload(Payload):
+    """customers/update: the customer's name, e-mail address and newsletter consent as of `updated_at`."""
+
+    id: NumericId
+    email: Email | None = None
+    first_name: DisplayText | None = None
+    last_name: DisplayText | None = None
+    updated_at: AwareDatetime | None = None
+    email_marketing_consent: EmailMarketingConsent | None = None
+    tags: Tags | None = None
+    # The customer's account: "enabled" once they made one (or first signed in to the new customer accounts);
+    # "disabled", "invited" or "declined" for a guest, who gets customers/update deliveries too.
+    state: Code | None = None
+
+    def change(self) -> CustomerProfile:
+        """The customer's profile as members keep it: one name, first name first."""
+        name = full_name(self.first_name, self.last_name)
+        consent = self.email_marketing_consent
+        newsletter = consent.subscribed if consent is not None else None
+        tags = ",".join(tags_of(self.tags)) if self.tags is not None else None
+        return CustomerProfile(
+            str(self.id),
+            self.email or None,
+            name,
+            self.updated_at,
+            newsletter,
+            tags=tags,
+            has_account=self.state == "enabled",
+        )
+
+
+class NewCustomerPayload(CustomerPayload):
+    """customers/create: the same fields, for an account just made (the account bonus)."""
+
+    def change(self) -> CustomerProfile:
+        return replace(super().change(), created=True)
+
+
+class ProductPayload(Payload):
+    """products/create and products/update: the product's tags as of `updated_at` (an owner may exclude by tag)."""
+
+    id: NumericId
+    tags: Tags | None = None
+    updated_at: AwareDatetime
+
+    def change(self) -> ProductTagsChange:
+        return ProductTagsChange(f"gid://shopify/Product/{self.id}", tags_of(self.tags), self.updated_at)
+
+
+# A customer as the GraphQL Admin API names it.
+CustomerGid = Annotated[str, Field(pattern=r"^gid://shopify/Customer/[0-9]{1,19}$")]
+
+
+class CustomerMergePayload(Payload):
+    """customers/merge: Shopify merged one customer into another and deleted it, or failed to."""
+
+    admin_graphql_api_customer_kept_id: CustomerGid
+    admin_graphql_api_customer_deleted_id: CustomerGid
+    status: Annotated[str, Field(max_length=40)]
+
+    def change(self) -> CustomerMerge | None:
+        """The merge to apply; None for one that failed or is not done (nothing moved on Shopify either)."""
+        if self.status.lower() != "completed":
+            return None
+        kept, merged = self.admin_graphql_api_customer_kept_id, self.admin_graphql_api_customer_deleted_id
+        return CustomerMerge(kept_ref=_gid_ref(kept), merged_ref=_gid_ref(merged))
 
 
 def parse(model: type[P], raw_body: bytes) -> P:
@@ -443,6 +567,7 @@ def _node_facts(node: dict[str, Any], more_lines: list[dict[str, Any]], refunds:
             - _node_tax(item, taxes_included),
             kind=LineKind.GIFT_CARD if item["isGiftCard"] else LineKind.GOODS,
             title=display(item.get("name") or ""),
+            product=(item.get("product") or {}).get("id", ""),
         )
         for item in items
     )
@@ -459,6 +584,7 @@ def _node_facts(node: dict[str, Any], more_lines: list[dict[str, Any]], refunds:
         (_node_allocated(s) for s in shipping_nodes), ZERO
     )
     customer = node.get("customer")
+    company = (node.get("purchasingEntity") or {}).get("company")  # B2B orders only
     attributes = {a["key"]: (a.get("value") or "") for a in node.get("customAttributes") or []}
     currency = (node.get("totalTipReceivedSet") or {}).get("shopMoney", {}).get("currencyCode")
     return OrderFacts(
@@ -480,6 +606,8 @@ def _node_facts(node: dict[str, Any], more_lines: list[dict[str, Any]], refunds:
         refunds=tuple(_node_refund(refund, taxes_included) for refund in refunds),
         discount_codes=tuple(node.get("discountCodes") or []),
         locale=(node.get("customerLocale") or "")[:2].lower() or None,
+        customer_tags=tags_of(",".join(customer["tags"])) if customer and "tags" in customer else None,
+        company=_gid_ref(company["id"]) if company else None,
     )
 
 
@@ -503,14 +631,8 @@ def _node_refund(node: dict[str, Any], taxes_included: bool) -> Refund:
     tax = sum((_node_money(item["totalTaxSet"]) for item in items), ZERO) + sum(
         (_node_money(s["taxAmountSet"]) for s in shipping_nodes), ZERO
     )
-    returned = sum(
-        (
-            _node_money(tx["amountSet"])
-            for tx in node["transactions"]["nodes"]
-            if tx["kind"] == "REFUND" and tx["status"] == "SUCCESS"
-        ),
-        ZERO,
-    )
+    counted = [tx for tx in node["transactions"]["nodes"] if tx["kind"] == "REFUND" and tx["status"] == "SUCCESS"]
+    returned = sum((_node_money(tx["amountSet"]) for tx in counted), ZERO)
     explained = sum((amount for _line, amount in lines), ZERO) + shipping + tax
     return Refund(
         ref=str(node["legacyResourceId"]),
@@ -518,4 +640,7 @@ def _node_refund(node: dict[str, Any], taxes_included: bool) -> Refund:
         shipping=shipping,
         tax=tax,
         unitemised=max(returned - explained, ZERO),
+        store_credit=sum(
+            (_node_money(tx["amountSet"]) for tx in counted if tx.get("gateway") == STORE_CREDIT_GATEWAY), ZERO
+        ),
     )

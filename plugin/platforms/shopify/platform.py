@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from plugin.platforms.shopify.graphql import (
     CODE_USAGE,
     CREATE_BASIC_CODE,
     CREATE_FREE_SHIPPING_CODE,
+    CREDIT_STORE,
     DELETE_CODE,
     FIND_CODE,
     ORDER_LINES,
@@ -36,6 +38,8 @@ from plugin.platforms.shopify.graphql import (
     SET_METAFIELDS,
     SET_METAFIELDS_DROP_TIER,
     SHOP_PROFILE,
+    STORE_CREDIT_LEFT,
+    STORE_CREDITS,
     past_orders_query,
 )
 from plugin.platforms.shopify.payloads import order_facts
@@ -43,6 +47,7 @@ from plugin.rules.orders import OrderFacts
 from plugin.rules.program import RewardKind
 from plugin.services.platform import (
     CodeRequest,
+    CreditRequest,
     IssuedCode,
     MemberSnapshot,
     PlatformRejected,
@@ -81,7 +86,7 @@ def _iso(moment: datetime) -> str:
 
 def discount_input(request: CodeRequest, now: datetime) -> dict[str, Any]:
     """The DiscountCodeBasicInput / DiscountCodeFreeShippingInput for a code request."""
-    if request.customer_ref is None:
+    if request.customer_ref is None and not request.for_anyone:
         raise PlatformRejected("a Shopify reward code needs a customer account")
     common: dict[str, Any] = {
         "title": request.title,
@@ -90,7 +95,7 @@ def discount_input(request: CodeRequest, now: datetime) -> dict[str, Any]:
         "endsAt": _iso(request.expires_at),
         "usageLimit": 1,
         "appliesOncePerCustomer": True,
-        "context": {"customers": {"add": [customer_gid(request.customer_ref)]}},
+        "context": _buyers(request),
         "combinesWith": {
             "orderDiscounts": request.combines_with_order_discounts,
             "productDiscounts": request.combines_with_product_discounts,
@@ -113,6 +118,13 @@ def discount_input(request: CodeRequest, now: datetime) -> dict[str, Any]:
             raise PlatformRejected("a fixed-amount reward without an amount")
         value = {"discountAmount": {"amount": str(request.amount), "appliesOnEachItem": False}}
     return {**common, "customerGets": {"value": value, "items": {"all": True}}}
+
+
+def _buyers(request: CodeRequest) -> dict[str, Any]:
+    """Who may use the code: the member alone, or (a welcome code) anyone, once."""
+    if request.for_anyone or request.customer_ref is None:
+        return {"all": "ALL"}
+    return {"customers": {"add": [customer_gid(request.customer_ref)]}}
 
 
 def _one_free_unit(variant: str | None) -> dict[str, Any]:
@@ -190,8 +202,60 @@ class ShopifyPlatform:
         if errors and self.client.execute(shop, CODE_EXISTS, {"id": platform_id}).data.get("codeDiscountNode"):
             raise PlatformRejected(_describe(errors))
 
+    def add_store_credit(self, shop: Shop, request: CreditRequest) -> IssuedCode:
+        """Credit the customer's store credit account (opened by Shopify if need be) with an expiry, and tell them.
+
+        A retry first looks among the customer's newest credits for one of this amount and expiry that no other
+        credit of the member holds: the one sent. Two equal credits reserved in the same second share amount and
+        expiry, but go to Shopify one at a time (store_credit.issue), so the first holds its transaction before
+        the second is sent."""
+        if request.customer_ref is None:
+            raise PlatformRejected("Shopify store credit needs a customer account")
+        owner = customer_gid(request.customer_ref)
+        expires_at = _iso(request.expires_at)
+        if request.sent is not None:
+            sent = self._credit_sent(shop, owner, request, expires_at)
+            if sent is not None:
+                return IssuedCode(platform_id=sent)
+        request.sending(0)
+        credit = {
+            "creditAmount": {"amount": str(request.amount), "currencyCode": request.currency},
+            "expiresAt": expires_at,
+            "notify": True,
+        }
+        result = self.client.execute(shop, CREDIT_STORE, {"id": owner, "credit": credit}, once=True).data
+        added = result.get("storeCreditAccountCredit") or {}
+        errors = added.get("userErrors") or []
+        if errors or not added.get("storeCreditAccountTransaction"):
+            raise PlatformRejected(_describe(errors) or "Shopify added no store credit")
+        return IssuedCode(platform_id=str(added["storeCreditAccountTransaction"]["id"]))
+
+    def _credit_sent(self, shop: Shop, owner: str, request: CreditRequest, expires_at: str) -> str | None:
+        variables = {"id": owner, "currency": f"currency_code:{request.currency}"}
+        customer = self.client.execute(shop, STORE_CREDITS, variables).data.get("customer") or {}
+        for account in (customer.get("storeCreditAccounts") or {}).get("nodes") or []:
+            for credit in (account.get("transactions") or {}).get("nodes") or []:
+                money = credit.get("amount") or {}
+                when = credit.get("expiresAt")
+                if (
+                    when
+                    and str(credit["id"]) not in request.others
+                    and Decimal(str(money.get("amount"))) == request.amount
+                    and money.get("currencyCode") == request.currency
+                    and _iso(datetime.fromisoformat(when)) == expires_at
+                ):
+                    return str(credit["id"])
+        return None
+
+    def store_credit_left(self, shop: Shop, platform_id: str, amount: Decimal, expires_at: datetime) -> Decimal:
+        """The credit's remaining amount, which Shopify keeps as it was when the credit expired.
+
+        A credit Shopify no longer knows left nothing to give back."""
+        found = self.client.execute(shop, STORE_CREDIT_LEFT, {"id": platform_id}).data.get("node") or {}
+        return Decimal(str((found.get("remainingAmount") or {}).get("amount") or 0))
+
     def shop_profile(self, shop: Shop) -> ShopProfile:
-        """The shop's name and its address (`shopAddress`, the one customers see) as one line."""
+        """The shop's name, its address (`shopAddress`, the one customers see) as one line, and its time zone."""
         found = self.client.execute(shop, SHOP_PROFILE).data.get("shop")
         if not isinstance(found, dict) or not found.get("name"):
             raise PlatformRejected("Shopify gave no shop name")
@@ -200,6 +264,7 @@ class ShopifyPlatform:
         return ShopProfile(
             name=str(found["name"]),
             address=address_line(street, address.get("zip"), address.get("city"), address.get("country")),
+            time_zone=found.get("ianaTimezone") or None,
         )
 
     def withdraw_unused(self, shop: Shop, platform_id: str) -> bool:

@@ -14,16 +14,19 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote
 
 from shopify_app import (
     AppConfig,
     RequestInput,
+    ResultWithNonExchangeableIdToken,
     app_home_patch_id_token,
     verify_app_home_req,
     verify_app_proxy_req,
+    verify_checkout_ui_ext_req,
+    verify_customer_account_ui_ext_req,
     verify_webhook_req,
 )
 
@@ -123,6 +126,52 @@ def verify_session_token(token: str, shopify: ShopifySettings) -> SessionIdentit
     if not SHOP_DOMAIN.match(shop):
         raise SignatureError("the token's dest is not a myshopify.com shop")
     return SessionIdentity(shop_domain=shop, user_id=str(result.user_id))
+
+
+@dataclass(frozen=True)
+class ExtensionIdentity:
+    """The shop and, when the buyer is signed in, the customer behind a checkout or customer-account UI
+    extension's session token."""
+
+    shop_domain: str
+    customer_id: str | None
+
+
+_CUSTOMER_GID = "gid://shopify/Customer/"
+
+
+def verify_checkout_token(method: str, headers: Mapping[str, str], shopify: ShopifySettings) -> ExtensionIdentity:
+    """Check the session token a checkout UI extension's fetch sends."""
+    return _verify_extension_token(verify_checkout_ui_ext_req, method, headers, shopify)
+
+
+def verify_customer_account_token(
+    method: str, headers: Mapping[str, str], shopify: ShopifySettings
+) -> ExtensionIdentity:
+    """Check the session token a customer-account UI extension's fetch sends."""
+    return _verify_extension_token(verify_customer_account_ui_ext_req, method, headers, shopify)
+
+
+def _verify_extension_token(
+    verify: Callable[[RequestInput, AppConfig], ResultWithNonExchangeableIdToken],
+    method: str,
+    headers: Mapping[str, str],
+    shopify: ShopifySettings,
+) -> ExtensionIdentity:
+    """Both extensions' tokens are HS256 with aud = client id, `dest` the shop and `sub` the signed-in
+    customer's gid (for a customer account, when the app may see protected customer data). The app keeps the
+    customer's number, as the app proxy's `logged_in_customer_id` gives it."""
+    request: RequestInput = {"method": method, "headers": dict(headers), "url": "https://app.invalid/", "body": ""}
+    result = verify(request, _app_config(shopify))
+    if not result.ok or result.id_token is None:
+        raise SignatureError(result.log.code)
+    shop = f"{result.shop}.myshopify.com"
+    if not SHOP_DOMAIN.match(shop):
+        raise SignatureError("the token's dest is not a myshopify.com shop")
+    subject = result.id_token.claims.get("sub")
+    known = isinstance(subject, str) and subject.startswith(_CUSTOMER_GID)
+    customer = str(subject).removeprefix(_CUSTOMER_GID) if known else ""
+    return ExtensionIdentity(shop_domain=shop, customer_id=customer if customer.isdigit() else None)
 
 
 def webhook_hmac(raw_body: bytes, secret: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from plugin.ledger.model import Allocation, Entry, EntryKind, Lot
@@ -70,9 +70,22 @@ class MemoryLedger:
         """The entry posted under a key."""
         return self.tables.entry_keys.get((self.shop_id, idempotency_key))
 
+    def entry_points(self, idempotency_key: str) -> int | None:
+        """The points of the entry posted under a key."""
+        entry_id = self.entry_id(idempotency_key)
+        return next((e.points for e in self._entries() if e.id == entry_id), None)
+
     def latest_entry_id(self, member_id: int, kind: EntryKind) -> int | None:
         """The member's newest entry of a kind."""
         return max((e.id for e in self._entries() if e.member_id == member_id and e.kind is kind), default=None)
+
+    def points_by_reason(self, member_id: int, codes: Collection[str]) -> dict[str, int]:
+        """The points the member's entries with these reason codes were for (shortfall in), summed by code."""
+        summed: dict[str, int] = {}
+        for entry in self._entries():
+            if entry.member_id == member_id and entry.reason.code in codes:
+                summed[entry.reason.code] = summed.get(entry.reason.code, 0) + entry.points - entry.shortfall
+        return summed
 
     def history(self, member_id: int, limit: int) -> list[Entry]:
         """The member's latest entries, newest first."""

@@ -37,6 +37,7 @@ class MemoryMemberCards:
             member.lifetime,
             member.tier,
             member.last_activity_at,
+            member.customer_tags,
         )
         history = [
             HistoryLine(entry.kind.value, entry.points, entry.reason, entry.created_at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields, replace
 from datetime import datetime
 from decimal import Decimal
@@ -94,6 +94,30 @@ class MemoryMembers:
         if fields:
             self.tables.change_member(member_id, **fields)
 
+    def hand_over(self, member_id: int, to_member_id: int) -> None:
+        """Move everything a member holds to another (a customer merge): their entries, lots, orders, codes,
+        custom action awards and stored balances; the member is left with none of it."""
+        giver, taker = self.tables.members[member_id], self.tables.members[to_member_id]
+        balances = ("available", "pending", "lifetime", "debt")
+        self.tables.change_member(to_member_id, **{b: getattr(taker, b) + getattr(giver, b) for b in balances})
+        self.tables.change_member(member_id, **dict.fromkeys(balances, 0))
+        tables, shop_id = self.tables, self.shop_id
+        for entry_id, entry in list(tables.entries.items()):
+            if entry.shop_id == shop_id and entry.entry.member_id == member_id:
+                tables.entries[entry_id] = replace(entry, entry=replace(entry.entry, member_id=to_member_id))
+        for lot_id, lot in list(tables.lots.items()):
+            if lot.shop_id == shop_id and lot.member_id == member_id:
+                tables.lots[lot_id] = replace(lot, member_id=to_member_id)
+        for key, order in list(tables.orders.items()):
+            if order.shop_id == shop_id and order.record.member_id == member_id:
+                tables.orders[key] = replace(order, record=replace(order.record, member_id=to_member_id))
+        for code_id, code in list(tables.redemptions.items()):
+            if code.shop_id == shop_id and code.redemption.member_id == member_id:
+                tables.redemptions[code_id] = replace(code, redemption=replace(code.redemption, member_id=to_member_id))
+        for key, award in list(tables.action_awards.items()):
+            if key[0] == shop_id and award.member_id == member_id:
+                tables.action_awards[key] = award._replace(member_id=to_member_id)
+
     def erase(self, member_id: int, now: datetime) -> None:
         """Drop the member's personal data; amounts stay, staff notes that may name them go."""
         self.tables.change_member(member_id, **ERASED_MEMBER)
@@ -116,14 +140,20 @@ class MemoryMembers:
         ]
 
     def progress_since(self, member_id: int, since: datetime | None, money: bool) -> Decimal:
-        """Points earned (or money spent on earning orders) since a moment, towards a tier."""
+        """Points earned (or money spent on earning orders none of whose points are pending) since a moment."""
         if money:
+            pending = {
+                row.lot.order_ref
+                for row in self.tables.lots.values()
+                if row.member_id == member_id and row.lot.pending and row.lot.remaining > 0
+            }
             return sum(
                 (
                     row.record.basis
                     for row in self.tables.orders.values()
                     if row.record.member_id == member_id
                     and row.record.earning
+                    and row.record.order_ref not in pending
                     and (since is None or (row.record.paid_at is not None and row.record.paid_at >= since))
                 ),
                 Decimal(0),
@@ -137,6 +167,15 @@ class MemoryMembers:
                 and (since is None or entry.created_at >= since)
             )
         )
+
+    def get_many(self, member_ids: Sequence[int]) -> list[Member]:
+        """The shop's members with these ids, in id order."""
+        found = (self.tables.member(self.shop_id, member_id) for member_id in sorted(set(member_ids)))
+        return [member for member in found if member is not None]
+
+    def progress_of(self, member_ids: Sequence[int], since: datetime | None, money: bool) -> dict[int, Decimal]:
+        """`progress_since` for many members, by member."""
+        return {member_id: self.progress_since(member_id, since, money) for member_id in member_ids}
 
     def _mine(self) -> Iterator[Member]:
         return (m for m in self.tables.members.values() if m.shop_id == self.shop_id)

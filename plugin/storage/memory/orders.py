@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -67,6 +67,21 @@ class MemoryOrders:
         ]
         return [record.order_ref for record in sorted(found, key=lambda r: _paid_at(r))]
 
+    def claimants(
+        self, customer_refs: Collection[str], emails: Collection[str], since: datetime
+    ) -> set[tuple[str | None, str | None]]:
+        """The customer ref and e-mail of each claimable order of these customers or e-mails."""
+        lowered = {email.lower() for email in emails}
+        return {
+            (row.customer_ref, row.email)
+            for row in self.tables.orders.values()
+            if row.shop_id == self.shop_id
+            and (row.customer_ref in customer_refs or row.email in lowered)
+            and not row.record.earning
+            and row.record.paid_at is not None
+            and row.record.paid_at >= since
+        }
+
     def of_customer(self, customer_ref: str | None, email: str | None) -> list[dict[str, Any]]:
         """The customer's orders with the points each holds, for their data export."""
         return [
@@ -81,9 +96,17 @@ class MemoryOrders:
     def forget(self, customer_ref: str | None, email: str | None) -> None:
         """Strip personal data from a customer's orders, keeping amounts and points."""
         for row in self._of(customer_ref, email):
-            state = replace(row.record.state, email=None, customer_ref=None)
+            state = replace(row.record.state, email=None, customer_ref=None, shipping_address=None)
             forgotten = replace(row, record=replace(row.record, state=state), email=None, customer_ref=None)
             self.tables.orders[(self.shop_id, row.record.order_ref)] = forgotten
+
+    def move_customer(self, customer_ref: str, to_customer_ref: str) -> None:
+        """A merged-away customer's orders become the kept customer's (their claims and data requests follow)."""
+        for key, row in list(self.tables.orders.items()):
+            if row.shop_id == self.shop_id and row.customer_ref == customer_ref:
+                state = replace(row.record.state, customer_ref=to_customer_ref)
+                moved = replace(row, record=replace(row.record, state=state), customer_ref=to_customer_ref)
+                self.tables.orders[key] = moved
 
     def _store(self, record: OrderRecord, now: datetime) -> None:
         state = record.state

@@ -82,5 +82,16 @@ class MemoryRedemptions:
                 if redemption.code.upper() == code.upper() and redemption.status in OPEN_CODES:
                     self.move(redemption.id, OPEN_CODES, RedemptionStatus.CONSUMED, now, order_ref=order_ref)
 
+    def used_on(self, order_ref: str) -> list[Redemption]:
+        """The redemptions whose codes this order used (consumed, or refunded since)."""
+        used = (RedemptionStatus.CONSUMED, RedemptionStatus.REFUNDED)
+        return sorted((r for r in self._mine() if r.order_ref == order_ref and r.status in used), key=lambda r: r.id)
+
+    def orders_with_points_to_give_back(self) -> list[str]:
+        """The orders that used a code not all of whose points came back yet, in order (for the catch-up)."""
+        return sorted(
+            {r.order_ref for r in self._mine() if r.status is RedemptionStatus.CONSUMED and r.order_ref is not None}
+        )
+
     def _mine(self) -> list[Redemption]:
         return [row.redemption for row in self.tables.redemptions.values() if row.shop_id == self.shop_id]

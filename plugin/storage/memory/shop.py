@@ -34,10 +34,11 @@ class MemoryShopAccount:
             row, credentials=dict(credentials), shop=replace(row.shop, installed=installed)
         )
 
-    def set_profile(self, name: str, address: str | None) -> None:
-        """Keep the shop's name and one-line postal address."""
+    def set_profile(self, name: str, address: str | None, time_zone: str | None) -> None:
+        """Keep the shop's name, one-line postal address and time zone."""
         row = self.tables.shops[self.shop_id]
-        self.tables.shops[self.shop_id] = replace(row, shop=replace(row.shop, name=name, address=address))
+        shop = replace(row.shop, name=name, address=address, time_zone=time_zone)
+        self.tables.shops[self.shop_id] = replace(row, shop=shop)
 
     def cursor(self, name: str) -> str | None:
         """A named cursor's value (where a resumable job stopped)."""
@@ -60,6 +61,7 @@ class MemoryShopAccount:
         tables.allocations = [row for row in tables.allocations if row.shop_id != shop_id]
         tables.expiry_mails = {claim for claim in tables.expiry_mails if claim[0] != shop_id}
         tables.action_keys.pop(shop_id, None)
+        tables.product_tags = {key: kept for key, kept in tables.product_tags.items() if key[0] != shop_id}
         tables.action_awards = {key: award for key, award in tables.action_awards.items() if key[0] != shop_id}
         tables.shops = {key: row for key, row in tables.shops.items() if key != shop_id}
 

@@ -142,9 +142,19 @@ class MemorySweeps:
             and (m.birthday.month, m.birthday.day) == (month, day)
         ]
 
-    def members_with_tier(self) -> list[int]:
-        """Members who hold a tier."""
-        return [m.id for m in self._members() if m.tier is not None]
+    def members_to_review(self) -> list[int]:
+        """Every active member and anyone still holding a tier: the tier review's candidates."""
+        return sorted(m.id for m in self._members() if m.active or m.tier is not None)
+
+    def members_releasing(self, now: datetime) -> list[int]:
+        """Members with pending points whose return window has passed (asked before `release_pending`)."""
+        return sorted(
+            {
+                row.member_id
+                for row in self._lots()
+                if row.lot.pending and row.available_at is not None and row.available_at <= now
+            }
+        )
 
     def claim_expiry_reminders(self, now: datetime, until: datetime) -> list[ExpiringLot]:
         """Spendable lots expiring by `until` not yet reminded of, marked reminded."""

@@ -25,6 +25,7 @@ from plugin.services.records import (
     Member,
     OrderRecord,
     Redemption,
+    Referral,
 )
 
 
@@ -148,6 +149,10 @@ class Tables:
     expiry_mails: set[tuple[int, int, str, datetime]] = field(default_factory=set)  # (shop, member, kind, expiry)
     action_keys: dict[int, str] = field(default_factory=dict)  # shop: its custom actions' signing key
     action_awards: dict[tuple[int, str], ActionAward] = field(default_factory=dict)  # (shop, request id)
+    referral_codes: dict[tuple[int, int], str] = field(default_factory=dict)  # (shop, member): code
+    referrals: dict[int, tuple[int, Referral]] = field(default_factory=dict)  # id: (shop, referral)
+    # (shop, product): its tags and when the platform changed them
+    product_tags: dict[tuple[int, str], tuple[tuple[str, ...], datetime]] = field(default_factory=dict)
 
     def snapshot(self) -> Tables:
         """A copy to restore on rollback; rows are immutable, so copying the containers is enough."""

@@ -8,7 +8,9 @@ from plugin.storage.memory.ledger import MemoryLedger
 from plugin.storage.memory.members import MemoryDataRequests, MemoryMembers
 from plugin.storage.memory.orders import MemoryOrders
 from plugin.storage.memory.outbox import MemoryInbox, MemoryOutbox
+from plugin.storage.memory.product_tags import MemoryProductTags
 from plugin.storage.memory.redemptions import MemoryRedemptions
+from plugin.storage.memory.referrals import MemoryReferrals
 from plugin.storage.memory.shop import MemoryPrograms, MemoryShopAccount
 from plugin.storage.memory.sweeps import MemorySweeps
 from plugin.storage.memory.tables import Ids, Tables
@@ -29,4 +31,6 @@ def shop_transaction(tables: Tables, ids: Ids, shop_id: int) -> Transaction:
         data_requests=MemoryDataRequests(tables, ids, shop_id),
         sweeps=MemorySweeps(tables, ids, shop_id),
         actions=MemoryCustomActions(tables, shop_id),
+        referrals=MemoryReferrals(tables, ids, shop_id),
+        products=MemoryProductTags(tables, shop_id),
     )

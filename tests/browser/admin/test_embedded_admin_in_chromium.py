@@ -145,7 +145,7 @@ def test_the_app_opens_in_the_shopify_admin_follows_its_nav_and_saves_with_a_toa
     nav = [
         (links.nth(index).inner_text(), links.nth(index).get_attribute("href") or "") for index in range(links.count())
     ]
-    assert [label for label, _ in nav] == ["Program", "Members", "Analytics", "Import / export", "Setup"]
+    assert [label for label, _ in nav] == ["Program", "Campaigns", "Members", "Analytics", "Import / export", "Setup"]
 
     for label, href in nav:
         path = href.split("?")[0]

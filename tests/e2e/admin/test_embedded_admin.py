@@ -145,7 +145,7 @@ def test_the_app_home_is_the_dashboard_with_app_bridge_and_the_app_nav(
     nav = re.search(r"<s-app-nav>(.*?)</s-app-nav>", html, re.S)
     assert nav is not None
     labels = re.findall(r"<s-link [^>]*>([^<]+)</s-link>", nav.group(1))
-    assert labels == ["Home", "Program", "Members", "Analytics", "Import / export", "Setup"]
+    assert labels == ["Home", "Program", "Campaigns", "Members", "Analytics", "Import / export", "Setup"]
     assert "data requests to answer: 1" in html
     assert "Check the program" in html  # still the version the install made
 

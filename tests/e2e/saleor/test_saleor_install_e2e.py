@@ -36,6 +36,9 @@ def test_the_manifest_declares_permissions_urls_and_subscriptions(client):
         "ORDER_CANCELLED",
         "CUSTOMER_DELETED",
         "ACCOUNT_DELETED",
+        "CUSTOMER_CREATED",
+        "CUSTOMER_UPDATED",
+        "CUSTOMER_METADATA_UPDATED",
         "APP_DELETED",
     ]
     assert {webhook["targetUrl"] for webhook in manifest["webhooks"]} == {"https://loyalty.example.com/webhooks/saleor"}

@@ -26,6 +26,9 @@ def test_the_first_load_keeps_the_shops_name_and_address(
 ) -> None:
     assert installed(client, uow, clock) == ("Fietsen de Vries", "Kerkstraat 12, 1017 GM Amsterdam, Netherlands")
     assert "LoyaltyShopProfile" in fake_shopify.operations
+    with uow.shops() as shops:
+        shop = shops.by_domain("shopify", SHOP)
+    assert shop is not None and shop.time_zone == "Europe/Amsterdam"
 
 
 def test_a_shop_whose_name_cannot_be_read_is_installed_all_the_same(

@@ -26,7 +26,7 @@ def counted(topic: str, outcome: str) -> float:
         ("orders/paid", ORDER, {}, 200, ("orders/paid", "accepted")),
         ("orders/paid", ORDER, {"secret": "not-the-secret"}, 401, ("orders/paid", "bad_signature")),
         ("orders/paid", b'{"id": "not a number"', {}, 400, ("orders/paid", "malformed")),
-        ("products/update", {"id": 1}, {}, 200, ("other", "ignored")),
+        ("carts/update", {"id": 1}, {}, 200, ("other", "ignored")),
         ("app/uninstalled", {}, {}, 200, ("app/uninstalled", "applied")),
         ("app/uninstalled", {}, {"shop": "gone.myshopify.com"}, 200, ("app/uninstalled", "unknown_shop")),
     ],

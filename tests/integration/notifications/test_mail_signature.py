@@ -14,7 +14,7 @@ def test_a_mail_is_signed_with_the_shops_name_and_address(
     loyalty: Loyalty, inbox: Inbox, clock: FrozenClock, shop: Shop
 ) -> None:
     with loyalty.uow(shop.id) as tx:
-        tx.shop.set_profile("Fietsen de Vries", "Kerkstraat 12, 1017 GM Amsterdam, Netherlands")
+        tx.shop.set_profile("Fietsen de Vries", "Kerkstraat 12, 1017 GM Amsterdam, Netherlands", None)
     record_order(loyalty.uow, clock, shop.id, paid_order("1001", "c-en", "bob@example.com", "10", "en"))
     drain(loyalty, clock)
 

@@ -28,15 +28,20 @@ def own_shop(memory: MemoryUnitOfWork, clock: FrozenClock, program: Program) -> 
     return register_shop(memory, clock, "shopify", "own.myshopify.com", program)
 
 
-def test_the_simulator_compares_a_draft_with_the_live_program_at_the_tiers_multiplier(program: Program) -> None:
+def test_the_simulator_compares_a_draft_with_the_live_program_at_the_tiers_multiplier(
+    program: Program, clock: FrozenClock
+) -> None:
     draft = Program.parse({**program.to_data(), "points_per_unit": 3})
-    assert owner_pages.simulate_amount(Decimal("42.50"), draft, program, None) == owner_pages.Simulation(127, 42)
+    plain = owner_pages.simulate_amount(Decimal("42.50"), draft, program, None, clock.now())
+    assert (plain.draft, plain.live) == (127, 42)
     # Gold earns 1.5 times: 42.50 x 3 x 1.5 and 42.50 x 1.5, rounded down.
-    assert owner_pages.simulate_amount(Decimal("42.50"), draft, program, "Gold") == owner_pages.Simulation(191, 63)
+    gold = owner_pages.simulate_amount(Decimal("42.50"), draft, program, "Gold", clock.now())
+    assert (gold.draft, gold.live) == (191, 63)
 
 
-def test_without_a_valid_draft_the_simulator_shows_the_live_program_only(program: Program) -> None:
-    assert owner_pages.simulate_amount(Decimal(10), None, program, "No such tier") == owner_pages.Simulation(None, 10)
+def test_without_a_valid_draft_the_simulator_shows_the_live_program_only(program: Program, clock: FrozenClock) -> None:
+    shown = owner_pages.simulate_amount(Decimal(10), None, program, "No such tier", clock.now())
+    assert (shown.draft, shown.live, shown.draft_steps) == (None, 10, ())
 
 
 def test_the_member_page_shows_history_codes_and_consents_until_the_member_is_erased(

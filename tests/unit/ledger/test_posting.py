@@ -262,6 +262,7 @@ def test_money_spent_in_another_currency_counts_toward_a_tier_at_the_owners_rate
         {
             "currency": "USD",
             "currency_rates": [{"currency": "PLN", "rate": "0.25"}],
+            "pending_days": 0,
             "tiers": {"measure": "money_spent", "levels": [{"name": "Silver", "threshold": "1000"}]},
         }
     )

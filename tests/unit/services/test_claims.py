@@ -97,7 +97,7 @@ def test_a_silver_members_checkout_estimate_is_what_the_ledger_credits(
     record_order(uow, clock, shop.id, paid_order("1001", "600"))  # 650 points earned: Silver (x1.25)
     checkout = OrderFacts(order_ref="1002", customer_ref="c1", lines=(Line("l1", Decimal("81")),))
 
-    estimate = estimate_checkout(uow, shop.id, checkout)
+    estimate = estimate_checkout(uow, clock, shop.id, checkout)
     credited = record_order(uow, clock, shop.id, paid_order("1002", "81")).credited
 
     assert (estimate, credited) == (101, 101)
@@ -108,4 +108,4 @@ def test_a_checkout_without_a_known_customer_is_estimated_without_a_tier(
 ) -> None:
     record_order(uow, clock, shop.id, paid_order("1001", "600"))
     checkout = OrderFacts(order_ref="1002", email="c1@example.com", lines=(Line("l1", Decimal("81")),))
-    assert estimate_checkout(uow, shop.id, checkout) == 81
+    assert estimate_checkout(uow, clock, shop.id, checkout) == 81

@@ -39,6 +39,24 @@ def test_a_platform_that_cannot_tell_leaves_what_was_kept(uow: MemoryUnitOfWork,
     assert stored(uow, shop) == ("Fietsen de Vries", None)
 
 
+def zone(uow: MemoryUnitOfWork, shop: Shop) -> str | None:
+    with uow.read(shop.id) as tx:
+        found = tx.shop.get()
+    assert found is not None
+    return found.time_zone
+
+
+def test_the_platforms_time_zone_is_kept_and_one_this_machine_does_not_know_counts_as_utc(
+    uow: MemoryUnitOfWork, shop: Shop
+) -> None:
+    platform = FakePlatform(profile=ShopProfile("Bikes of Brooklyn", None, "America/New_York"))
+    refresh_profile(uow, platform, shop.id)
+    assert zone(uow, shop) == "America/New_York"
+    platform.profile = ShopProfile("Bikes of Brooklyn", None, "Mars/Olympus_Mons")
+    refresh_profile(uow, platform, shop.id)
+    assert zone(uow, shop) is None
+
+
 def test_what_the_shop_cannot_keep_is_cut_to_its_width(uow: MemoryUnitOfWork, shop: Shop) -> None:
     refresh_profile(uow, FakePlatform(profile=ShopProfile("N" * 300, "A" * 300)), shop.id)
     assert stored(uow, shop) == ("N" * 255, "A" * 255)

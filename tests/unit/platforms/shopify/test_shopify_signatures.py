@@ -7,6 +7,7 @@ what the package accepts.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode
 
@@ -17,11 +18,14 @@ from hypothesis import strategies as st
 
 from plugin.platforms.shopify.signatures import (
     AppProxyIdentity,
+    ExtensionIdentity,
     MalformedBody,
     SignatureError,
     app_proxy_message,
     hex_hmac,
     verify_app_proxy,
+    verify_checkout_token,
+    verify_customer_account_token,
     verify_session_token,
     verify_webhook,
     webhook_hmac,
@@ -240,6 +244,74 @@ def test_session_token_with_another_algorithm_is_refused() -> None:
     claims = {"iss": f"https://{SHOP}/admin", "dest": f"https://{SHOP}", "aud": CLIENT_ID, "sub": "1", "exp": now + 60}
     with pytest.raises(SignatureError):
         verify_session_token(jwt.encode(claims, SECRET, algorithm="HS512"), app())
+
+
+def extension_token(now: float, **overrides: object) -> dict[str, str]:
+    """The headers a checkout or customer-account UI extension's fetch sends: its token names the shop in `dest`
+    (no scheme) and the signed-in customer's gid in `sub`."""
+    claims: dict[str, object] = {
+        "iss": f"https://{SHOP}",
+        "dest": SHOP,
+        "aud": CLIENT_ID,
+        "sub": "gid://shopify/Customer/7001",
+        "exp": now + 300,
+        "nbf": now - 1,
+        "iat": now - 1,
+        "jti": "4a1c5e6b-0d8e-4b8e-9a47-1f0c9d2e7b31",
+    }
+    claims.update(overrides)
+    secret = str(claims.pop("secret", SECRET))
+    token = jwt.encode({key: value for key, value in claims.items() if value is not None}, secret, algorithm="HS256")
+    return {"Authorization": f"Bearer {token}"}
+
+
+ExtensionVerifier = Callable[..., ExtensionIdentity]
+extension_verifiers = pytest.mark.parametrize(
+    "verify", [verify_checkout_token, verify_customer_account_token], ids=["checkout", "customer-account"]
+)
+
+
+@extension_verifiers
+def test_an_extension_token_gives_the_shop_and_the_signed_in_customers_number(verify: ExtensionVerifier) -> None:
+    assert verify("GET", extension_token(time.time()), app()) == ExtensionIdentity(SHOP, "7001")
+
+
+@extension_verifiers
+@pytest.mark.parametrize("subject", [None, "gid://shopify/Customer/", "gid://shopify/StaffMember/7001", "7001"])
+def test_an_extension_token_without_a_customers_gid_gives_the_shop_and_nobody(
+    verify: ExtensionVerifier, subject: str | None
+) -> None:
+    assert verify("GET", extension_token(time.time(), sub=subject), app()) == ExtensionIdentity(SHOP, None)
+
+
+@extension_verifiers
+def test_an_extension_token_with_one_byte_changed_is_refused(verify: ExtensionVerifier) -> None:
+    head, payload, signature = extension_token(time.time())["Authorization"].removeprefix("Bearer ").split(".")
+    for changed in (
+        f"{head}.{payload}.{flip_one_byte(signature, 3)}",
+        f"{head}.{flip_one_byte(payload, 10)}.{signature}",
+    ):
+        with pytest.raises(SignatureError):
+            verify("GET", {"Authorization": f"Bearer {changed}"}, app())
+
+
+@extension_verifiers
+@pytest.mark.parametrize(
+    "overrides",
+    [{"aud": "someone-else"}, {"secret": "wrong-secret"}, {"dest": "evil.example"}, {"exp": 1}],
+    ids=["audience", "secret", "not-a-shop", "expired"],
+)
+def test_an_extension_token_for_another_app_or_shop_or_out_of_date_is_refused(
+    verify: ExtensionVerifier, overrides: dict[str, object]
+) -> None:
+    with pytest.raises(SignatureError):
+        verify("GET", extension_token(time.time(), **overrides), app())
+
+
+@extension_verifiers
+def test_an_extension_fetch_without_a_token_is_refused(verify: ExtensionVerifier) -> None:
+    with pytest.raises(SignatureError):
+        verify("GET", {}, app())
 
 
 @settings(max_examples=60, deadline=None)
