@@ -35,7 +35,7 @@ def home() -> BaseResponse:
 def demo_page() -> Response:
     """The demo storefront page (seeds the demo shop on first view)."""
     app = loyalty()
-    shop = seed_demo_shop(app.uow, app.clock, app.settings.program, app.platform("demo"))
+    seed_demo_shop(app.uow, app.clock, app.settings.program, app.platform("demo"))
     language = "nl" if request.args.get("lang") == "nl" else "en"
     visitor = request.args.get("visitor", "member")
     if visitor not in VISITORS:
@@ -47,7 +47,6 @@ def demo_page() -> Response:
         visitors=list(VISITORS),
         api=f"/demo/{visitor}{PROXY_PREFIX}/api",
         widget_url=widget_url(),
-        currency=shop.currency,
         locale="nl-NL" if language == "nl" else "en-GB",
     )
     return Response(page, mimetype="text/html", headers={"Content-Security-Policy": DEMO_POLICY})
@@ -56,7 +55,15 @@ def demo_page() -> Response:
 @blueprint.route(f"/demo/<visitor>{PROXY_PREFIX}/api/<action>", methods=["GET", "POST"])
 def demo_proxy(visitor: str, action: str) -> Response:
     """Shopify's app proxy, played locally: sign, then forward to the app's proxy endpoint."""
-    if visitor not in VISITORS or action not in ("member", "opt-in", "redeem", "return-code"):
+    if visitor not in VISITORS or action not in (
+        "member",
+        "opt-in",
+        "redeem",
+        "return-code",
+        "share-link",
+        "welcome",
+        "birthday",
+    ):
         abort(404)
     app = loyalty()
     secret = proxy_secret(app.settings.shopify)

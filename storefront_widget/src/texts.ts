@@ -1,6 +1,7 @@
 // The widget's words in the two languages the product speaks. `{n}`-style holes are filled by `say`.
 
 const en = {
+  group: ",", // between thousands: 1,021
   launcher: "Rewards",
   points: "points",
   title: "Your points",
@@ -25,7 +26,6 @@ const en = {
   worth: "{n} points = {x}",
   minOrder: "for orders of {x} or more",
   redeem: "Redeem",
-  off: "{x} off",
   confirmSpend: "Spend {n} points for {reward}?",
   confirm: "Confirm",
   cancel: "Cancel",
@@ -40,7 +40,7 @@ const en = {
   handedBack: "Code {code} is being returned. Your {n} points come back as soon as the shop has deleted it.",
   codeUsed: "Code {code} has been used on an order, so it cannot be handed back.",
   notReturnable: "Code {code} can no longer be handed back.",
-  onItsWay: "Your code is being prepared and appears here when it is ready",
+  onItsWay: "Being prepared",
   yourCode: "Done: {n} points spent. Your code: {code}",
   codeComing: "{n} points set aside: your code is being prepared…",
   codeLater: "Your code is still being prepared: it will appear under Your codes.",
@@ -50,11 +50,24 @@ const en = {
   noHistory: "No points yet: they appear here after your first order.",
   error: "That did not work. Try again.",
   notEnough: "Not enough points for this reward: nothing was spent.",
+  tierRequired: "This reward needs a higher level.",
+  creditComing: "{n} points set aside: your credit is being added…",
+  creditAdded: "Done: {n} points spent. Credit added.",
+  campaigns: "Now on",
+  birthday: "Your birthday",
+  day: "Day",
+  month: "Month",
+  year: "Year (optional)",
+  save: "Save",
+  birthdayBonus: "{n} points on your birthday",
+  birthdaySaved: "Saved. Ask the shop if it needs changing.",
+  notADate: "This is not a date.",
 };
 
 export type Texts = typeof en;
 
 const nl: Texts = {
+  group: ".", // tussen duizendtallen: 1.021
   launcher: "Beloningen",
   points: "punten",
   title: "Jouw punten",
@@ -79,7 +92,6 @@ const nl: Texts = {
   worth: "{n} punten = {x}",
   minOrder: "bij bestellingen vanaf {x}",
   redeem: "Inwisselen",
-  off: "{x} korting",
   confirmSpend: "{n} punten inwisselen voor {reward}?",
   confirm: "Bevestigen",
   cancel: "Annuleren",
@@ -94,7 +106,7 @@ const nl: Texts = {
   handedBack: "Code {code} wordt teruggegeven. Je {n} punten komen terug zodra de winkel hem heeft verwijderd.",
   codeUsed: "Code {code} is al gebruikt bij een bestelling en kan niet meer worden teruggegeven.",
   notReturnable: "Code {code} kan niet meer worden teruggegeven.",
-  onItsWay: "Je code wordt klaargemaakt en verschijnt hier zodra hij klaar is",
+  onItsWay: "Wordt klaargemaakt",
   yourCode: "Gelukt: {n} punten ingewisseld. Je code: {code}",
   codeComing: "{n} punten gereserveerd: je code wordt klaargemaakt…",
   codeLater: "Je code wordt nog klaargemaakt: hij verschijnt bij Jouw codes.",
@@ -104,6 +116,18 @@ const nl: Texts = {
   noHistory: "Nog geen punten: ze verschijnen hier na je eerste bestelling.",
   error: "Dat lukte niet. Probeer het opnieuw.",
   notEnough: "Niet genoeg punten voor deze beloning: er is niets afgeschreven.",
+  tierRequired: "Hiervoor is een hoger niveau nodig.",
+  creditComing: "{n} punten gereserveerd: je tegoed wordt toegevoegd…",
+  creditAdded: "Gelukt: {n} punten ingewisseld. Tegoed toegevoegd.",
+  campaigns: "Nu actief",
+  birthday: "Je verjaardag",
+  day: "Dag",
+  month: "Maand",
+  year: "Jaar (optioneel)",
+  save: "Opslaan",
+  birthdayBonus: "{n} punten op je verjaardag",
+  birthdaySaved: "Opgeslagen. Vraag de winkel als het anders moet.",
+  notADate: "Dit is geen datum.",
 };
 
 export const TEXTS: Record<string, Texts> = { en, nl };

@@ -6,8 +6,7 @@ import { say, TEXTS, type Texts } from "./texts";
 
 interface Reward {
   id: string;
-  kind: string;
-  title: string;
+  title: string; // as the server names it in the customer's language, money included (a reward of any kind)
   points: number;
   affordable: boolean;
   amount: string | null;
@@ -17,7 +16,9 @@ interface Reward {
   // `order_share`: the code is at most that % of the order, so it needs an order of amount * 100 / share.
   least?: number;
   most?: number;
+  offer?: string; // what the chosen points buy, in the customer's language: "{x} off", "{x} store credit"
   order_share?: string | null;
+  store_credit?: boolean; // credit onto the customer's account (Saleor: their gift card), never a code to type
 }
 
 // A free product's name and image, as the owner's program keeps them.
@@ -32,11 +33,16 @@ interface Code {
   status: string; // "returning" once handed back, until the platform has deleted it
   returnable?: boolean; // issued and unused: it may be handed back
   points: number;
-  expires_at: string;
-  kind: string;
+  expires_on: string; // the day, as the server writes it in the customer's language
   title: string;
-  amount: string | null;
   product?: Product;
+}
+
+// The member's birthday (`GET birthday`): set once by them, then `locked` (the shop changes it); `bonus` its points.
+interface Born {
+  birthday: { day: number; month: number; year: number | null } | null;
+  locked: boolean;
+  bonus: number;
 }
 
 interface State {
@@ -49,16 +55,19 @@ interface State {
   next_tier: { name: string; to_go: number } | null;
   lifetime: number;
   rewards: Reward[];
-  history: { kind: string; points: number; reason: string; date: string }[];
-  expiring: { points: number; date: string } | null;
+  // `day`: the date as the server writes it in the customer's language (CLDR), so the page needs no Intl for it.
+  history: { kind: string; points: number; reason: string; day: string }[];
+  expiring: { points: number; day: string } | null;
   codes: Code[];
   join: { consent: string; signup_bonus: number };
+  // The campaigns the customer earns under now, worded by the server: "2× points", "on every order", "until …".
+  campaigns: { name: string; gives: string; for: string; until: string }[];
 }
 
 // What the API said: its status and JSON (a card, a card under `state`, or an error), or null when the line dropped.
 type Answer = {
   status: number;
-  data: Partial<State> & { state?: State; redemption?: { code?: string }; error?: string };
+  data: Partial<State> & Partial<Born> & { state?: State; redemption?: { code?: string }; error?: string };
 } | null;
 
 type TokenSource = () => string | null | Promise<string | null>;
@@ -68,19 +77,19 @@ const SHARED = "loyalty:state";
 const POLL_MS = 3000;
 const POLLS = 10;
 const FOCUSABLE = "button:not([disabled]),input,a[href],[tabindex='0']";
+// The widget is drawn with the member's card when that comes within this time, so the page lays it out and paints it
+// once rather than a "Loading…" first. A slower answer finds it drawn and loading; a launcher given the theme's
+// balance is drawn at once, to show it.
+const DRAW_WAIT_MS = 1000;
 
 // Every widget element on a page shows the same customer: those that start together share one member request
 // (an element added later, as a storefront app navigates, asks afresh).
 const members = new Map<string, Promise<Answer>>();
-// Making an Intl formatter costs far more than using one, and a card formats dozens of numbers and dates.
-const formats = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+// Intl's first use in a page costs more main-thread time than the rest of the widget: the card comes with its
+// dates and reward names written by the server, points are grouped here, and only a variable reward's slider,
+// whose amounts change as it moves, makes a money format (once per currency).
+const moneyFormats = new Map<string, Intl.NumberFormat>();
 let sheet: CSSStyleSheet | undefined;
-
-function format<F extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => F): F {
-  let made = formats.get(key);
-  if (!made) formats.set(key, (made = make()));
-  return made as F;
-}
 
 function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -112,24 +121,47 @@ class LoyaltyWidget extends HTMLElement {
   private asking = "";
   // The points chosen on each variable reward's slider: a render keeps them.
   private chosen = new Map<string, number>();
+  // Asked for when a member comes to the widget, not on a page view: undefined until then, null while asked.
+  private born?: Born | null;
   private t: Texts = TEXTS.en;
   private language = "en";
+  private started = false;
   private launcher: HTMLButtonElement | null = null;
   private panel!: HTMLElement;
   private body!: HTMLElement;
   private status!: HTMLElement;
 
   connectedCallback(): void {
-    if (this.panel) return;
+    if (this.started) return; // moved within the page
+    this.started = true;
     this.language = this.pickLanguage();
     this.t = TEXTS[this.language];
-    const inline = this.hasAttribute("inline");
-    const t = this.t;
-    // One parsed style sheet for every widget element of the page, where the browser can share one.
+    // One parsed style sheet for every widget element of the page, where the browser can share one; adopted now,
+    // so the element's own box (the fixed launcher's place, the inline panel's height) is there before it is drawn.
     if ("adoptedStyleSheets" in this.root) {
       if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(STYLE);
       this.root.adoptedStyleSheets = [sheet];
     }
+    document.addEventListener(SHARED, (event) => {
+      const { source, state } = (event as CustomEvent).detail;
+      if (source !== this) this.show(state, false);
+    });
+    const key = this.url("member");
+    let answer = members.get(key);
+    if (!answer) {
+      members.set(key, (answer = this.request("member")));
+      void answer.then(() => members.delete(key));
+    }
+    void answer.then((shared) => this.take(shared, false));
+    if (this.hasAttribute("balance")) this.draw();
+    else setTimeout(() => this.draw(), DRAW_WAIT_MS);
+  }
+
+  /** The launcher (or the inline panel) and the panel, loading: once, when the card comes or the wait is over. */
+  private draw(): void {
+    if (this.panel) return;
+    const inline = this.hasAttribute("inline");
+    const t = this.t;
     // The launcher's name is its visible text (and the badge's points), so speech input finds it by what it shows.
     this.root.innerHTML =
       (sheet ? "" : `<style>${STYLE}</style>`) +
@@ -153,17 +185,11 @@ class LoyaltyWidget extends HTMLElement {
     this.root.addEventListener("click", (event) => this.onClick(event));
     this.root.addEventListener("input", (event) => this.onSlide(event.target as HTMLInputElement));
     this.panel.addEventListener("keydown", (event) => this.onKey(event));
-    document.addEventListener(SHARED, (event) => {
-      const { source, state } = (event as CustomEvent).detail;
-      if (source !== this) this.show(state, false);
-    });
-    const key = this.url("member");
-    let answer = members.get(key);
-    if (!answer) {
-      members.set(key, (answer = this.request("member")));
-      void answer.then(() => members.delete(key));
-    }
-    void answer.then((shared) => this.take(shared, false));
+    // The birthday is asked for when a member points at or tabs to the widget, never on a page view alone.
+    for (const name of ["pointerover", "focusin"])
+      this.addEventListener(name, () => {
+        if (this.state?.member && this.born === undefined) void this.birthdayCall();
+      });
   }
 
   private pickLanguage(): string {
@@ -210,6 +236,7 @@ class LoyaltyWidget extends HTMLElement {
   }
 
   private take(answer: Answer, share: boolean): void {
+    this.draw();
     const data = answer?.data;
     const state = data && (data.state || (data.available === undefined ? null : (data as State)));
     if (state) this.show(state, share);
@@ -220,6 +247,7 @@ class LoyaltyWidget extends HTMLElement {
   }
 
   private show(state: State, share: boolean): void {
+    this.draw();
     this.state = state;
     this.failed = false;
     this.badge(state.member ? state.available : null);
@@ -234,25 +262,16 @@ class LoyaltyWidget extends HTMLElement {
     badge.innerHTML = points === null ? "" : `${esc(this.number(points))}<span class="sr"> ${esc(this.t.points)}</span>`;
   }
 
+  /** Points are whole numbers: 1,021 in English, 1.021 in Dutch (the language's mark between thousands). */
   private number(value: number): string {
-    return format(`n${this.locale}`, () => new Intl.NumberFormat(this.locale)).format(value);
+    return String(value).replace(/\B(?=(\d{3})+$)/g, this.t.group);
   }
 
-  private money(amount: string, currency: string): string {
-    const style = { style: "currency", currency } as const;
-    return format(`m${this.locale}${currency}`, () => new Intl.NumberFormat(this.locale, style)).format(Number(amount));
-  }
-
-  private date(iso: string): string {
-    const style = { dateStyle: "medium" } as const;
-    return format(`d${this.locale}`, () => new Intl.DateTimeFormat(this.locale, style)).format(new Date(iso));
-  }
-
-  private rewardName(reward: { kind: string; title: string; amount?: string | null; currency?: string }): string {
-    const currency = reward.currency || this.state?.currency || this.getAttribute("currency") || "EUR";
-    if (reward.kind === "fixed_amount" && reward.amount)
-      return say(this.t.off, { x: this.money(reward.amount, currency) });
-    return reward.title;
+  private money(amount: number, currency: string): string {
+    const key = `${this.locale} ${currency}`;
+    let made = moneyFormats.get(key);
+    if (!made) moneyFormats.set(key, (made = new Intl.NumberFormat(this.locale, { style: "currency", currency })));
+    return made.format(amount);
   }
 
   /** A variable reward's chosen points (within what the member may spend), what they buy, and both as one phrase. */
@@ -264,8 +283,8 @@ class LoyaltyWidget extends HTMLElement {
     const n = Math.max(least, Math.min(this.chosen.get(reward.id) ?? least, most));
     const currency = reward.currency || this.state?.currency || "EUR";
     const amount = (Number(reward.amount) * n) / step;
-    const money = (value: number) => this.money(String(value), currency);
-    let offer = say(this.t.off, { x: money(amount) });
+    const money = (value: number) => this.money(value, currency);
+    let offer = say(reward.offer!, { x: money(amount) });
     if (reward.order_share) offer += `, ${say(this.t.minOrder, { x: money((amount * 100) / Number(reward.order_share)) })}`;
     return { n, offer, worth: say(this.t.worth, { n: this.number(n), x: offer }) };
   }
@@ -300,14 +319,15 @@ class LoyaltyWidget extends HTMLElement {
       html = `<p class="mu">${esc(this.failed ? t.failed : t.loading)}</p>`;
     } else if (!s.signed_in) {
       const login = this.getAttribute("login-url") || "/account/login";
-      html = `<p class="big" style="font-size:1.2em">${esc(t.signIn)}</p>` +
-        `<p><a class="act" data-key="login" href="${esc(login)}">${esc(t.signInLink)}</a></p>` + this.rewards(s, false);
+      html = `<h3>${esc(t.signIn)}</h3>` +
+        `<p><a class="act" data-key="login" href="${esc(login)}">${esc(t.signInLink)}</a></p>` +
+        this.campaigns(s) + this.rewards(s, false);
     } else if (!s.member) {
       html = `<h3>${esc(t.joinTitle)}</h3>` +
         (s.join.signup_bonus ? `<p>${esc(say(t.joinBonus, { n: this.number(s.join.signup_bonus) }))}</p>` : "") +
         `<p class="mu" id="consent">${esc(s.join.consent)}</p>` +
         `<p><button class="act" data-act="join" data-key="join" aria-describedby="consent">${esc(t.join)}</button></p>` +
-        this.rewards(s, false);
+        this.campaigns(s) + this.rewards(s, false);
     } else {
       html = `<p class="big" data-balance>${esc(this.number(s.available))}</p><p class="mu">${esc(t.available)}</p>`;
       if (s.pending) html += `<p class="mu">${esc(say(t.pending, { n: this.number(s.pending) }))}</p>`;
@@ -319,8 +339,9 @@ class LoyaltyWidget extends HTMLElement {
           `aria-label="${esc(label)}"><i style="width:${share}%"></i></div><p class="mu">${esc(label)}</p>`;
       }
       if (s.expiring)
-        html += `<p class="mu">${esc(say(t.expiring, { n: this.number(s.expiring.points), date: this.date(s.expiring.date) }))}</p>`;
-      html += this.codes(s) + this.rewards(s, true) + this.history(s);
+        html += `<p class="mu">${esc(say(t.expiring, { n: this.number(s.expiring.points), date: s.expiring.day }))}</p>`;
+      // The birthday comes last: it is asked for as the customer comes to the widget, and moves nothing below it.
+      html += this.campaigns(s) + this.codes(s) + this.rewards(s, true) + this.history(s) + this.birthday();
     }
     this.body.innerHTML = html;
     this.refocus(focused);
@@ -342,10 +363,56 @@ class LoyaltyWidget extends HTMLElement {
       `<button class="act alt" data-act="no" data-key="no">${esc(t.cancel)}</button></span></li>`;
   }
 
+  /** The campaigns running now, each its name, what it gives on what, and until when. */
+  private campaigns(s: State): string {
+    const items = s.campaigns.map(
+      (c) => `<li><div><strong>${esc(c.name)}</strong><p class="mu">${esc(`${c.gives} ${c.for} · ${c.until}`)}</p></div></li>`,
+    );
+    return items.length ? `<h3>${esc(this.t.campaigns)}</h3><ul>${items.join("")}</ul>` : "";
+  }
+
+  /** The member's birthday, when the program gives points on it: day, month and an optional year, fixed once set. */
+  private birthday(): string {
+    const born = this.born;
+    if (!born?.bonus) return "";
+    const t = this.t;
+    const field = (key: "day" | "month" | "year") => {
+      // What the customer has typed outlives a render (another element's card, a redeem's answer).
+      const typed = (this.root.getElementById(key) as HTMLInputElement | null)?.value;
+      const value = born.locked ? born.birthday?.[key] : typed;
+      return `<div><label class="mu" for="${key}">${esc(t[key])}</label><input id="${key}" data-key="${key}" ` +
+        `type="number" value="${esc(value ?? "")}"` +
+        `${born.locked ? ' readonly aria-describedby="bd"' : ""}></div>`;
+    };
+    return `<h3>${esc(t.birthday)}</h3><p class="mu">${esc(say(t.birthdayBonus, { n: this.number(born.bonus) }))}</p>` +
+      `<div class="bd">${field("day")}${field("month")}${field("year")}</div>` +
+      (born.locked
+        ? `<p class="mu" id="bd">${esc(t.birthdaySaved)}</p>`
+        : `<p><button class="act" data-act="birthday" data-key="bd">${esc(t.save)}</button></p>`);
+  }
+
+  /** Ask for the member's birthday, or with what they typed in its fields, set it. */
+  private async birthdayCall(save?: boolean): Promise<void> {
+    this.born ??= null;
+    const typed = (key: string) => (this.root.getElementById(key) as HTMLInputElement).value;
+    // An empty year is left out (JSON drops undefined): the year is optional.
+    const date = save ? { day: +typed("day"), month: +typed("month"), year: +typed("year") || undefined } : undefined;
+    const answer = await this.request("birthday", date);
+    const ok = answer?.status === 200;
+    if (ok) {
+      this.born = answer.data as Born;
+      this.render();
+    }
+    if (!save) return;
+    // Saved: the first field, read-only now, is described by the sentence that says why.
+    if (ok) this.refocus("day");
+    this.say(ok ? "" : answer?.status === 400 ? this.t.notADate : this.t.error);
+  }
+
   private rewards(s: State, member: boolean): string {
     const t = this.t;
     const items = s.rewards.map((reward) => {
-      const name = this.rewardName(reward);
+      const name = reward.title;
       const slide = reward.least === undefined ? null : this.choice(reward);
       const cost = this.number(slide ? slide.n : reward.points);
       if (member && this.asking === `r:${reward.id}`)
@@ -368,16 +435,19 @@ class LoyaltyWidget extends HTMLElement {
     if (!s.codes.length) return "";
     const apply = this.getAttribute("platform") === "shopify";
     const items = s.codes.map((code) => {
-      const name = esc(this.rewardName(code));
+      const name = esc(code.title);
+      const until = esc(say(t.validUntil, { date: code.expires_on }));
       // No text before the platform has the code: nothing to copy or use yet.
-      if (!code.code) return `<li><div><strong>${name}</strong><p class="mu">${esc(t.onItsWay)}</p></div></li>`;
+      if (code.status === "reserved") return `<li><div><strong>${name}</strong><p class="mu">${esc(t.onItsWay)}</p></div></li>`;
+      // What has no code to type (store credit on the customer's account) shows what it is and until when.
+      if (!code.code) return `<li><div><strong>${name}</strong><p class="mu">${until}</p></div></li>`;
       const text = esc(code.code);
       if (this.asking === `h:${code.redemption}`)
         return this.ask(say(t.confirmBack, { code: code.code, n: this.number(code.points) }));
       if (code.status === "returning")
         return `<li><div><code>${text}</code><p class="mu">${name} · ${esc(t.beingReturned)}</p></div></li>`;
       return `<li class="wrap"${code.code === this.fresh ? ' data-fresh=""' : ""}><div>${pic(code.product)}<code>${text}</code>` +
-        `<p class="mu">${name} · ${esc(say(t.validUntil, { date: this.date(code.expires_at) }))}</p></div>` +
+        `<p class="mu">${name} · ${until}</p></div>` +
         `<span class="acts"><button class="act alt" data-act="copy" data-code="${text}" data-key="c-${text}">` +
         `${esc(t.copy)}</button>` +
         (apply ? `<a class="act" href="/discount/${encodeURIComponent(code.code)}">${esc(t.apply)}</a>` : "") +
@@ -396,7 +466,7 @@ class LoyaltyWidget extends HTMLElement {
     const items = s.history.map((entry) => {
       const sign = entry.points > 0 ? "+" : entry.points < 0 ? "−" : "";
       const tone = entry.points >= 0 ? "plus" : "minus";
-      return `<li><div>${esc(entry.reason)}<p class="mu">${esc(this.date(entry.date))}</p></div>` +
+      return `<li><div>${esc(entry.reason)}<p class="mu">${esc(entry.day)}</p></div>` +
         (entry.points ? `<span class="${tone}">${sign}${esc(this.number(Math.abs(entry.points)))}</span>` : "") + `</li>`;
     });
     return `<h3>${esc(t.history)}</h3><ul>${items.join("")}</ul>`;
@@ -417,6 +487,7 @@ class LoyaltyWidget extends HTMLElement {
       this.asking = "";
       await (kind === "r" ? this.redeem(id) : this.handBack(id));
     } else if (act === "copy") await this.copy(target.dataset.code!);
+    else if (act === "birthday") await this.birthdayCall(true);
   }
 
   /** Show (or with "" take away) the question, and put focus on the button with data-key `focus`. */
@@ -443,10 +514,13 @@ class LoyaltyWidget extends HTMLElement {
     this.redeeming.set(reward, click.request_id);
     this.render();
     const points = this.number(chosen ?? offered?.points ?? 0);
+    const t = this.t;
+    // Store credit goes onto the customer's account (on Saleor their gift card): there is no code to show.
+    const credit = offered?.store_credit;
     let answer = await this.call("redeem", click);
     // 202: the platform is still making the code. The same request again only reads what became of it.
     const waited = answer?.status === 202;
-    if (waited) this.say(say(this.t.codeComing, { n: points }));
+    if (waited) this.say(say(credit ? t.creditComing : t.codeComing, { n: points }));
     for (let poll = 0; answer?.status === 202 && poll < POLLS; poll++) {
       await new Promise((done) => setTimeout(done, POLL_MS));
       answer = await this.call("redeem", click);
@@ -456,14 +530,15 @@ class LoyaltyWidget extends HTMLElement {
     this.redeeming.delete(reward);
     this.render();
     if (answer?.status === 200) {
-      this.say(say(this.t.yourCode, { n: points, code: this.fresh }));
-      this.root.querySelector<HTMLElement>(`[data-key="c-${this.fresh}"]`)?.focus();
+      this.say(say(credit ? t.creditAdded : t.yourCode, { n: points, code: this.fresh }));
+      if (!credit) this.root.querySelector<HTMLElement>(`[data-key="c-${this.fresh}"]`)?.focus();
     } else if (answer?.status === 502) {
-      this.say(this.t.refused);
+      this.say(t.refused);
     } else if (waited) {
-      this.say(this.t.codeLater); // still being made, or the line dropped: the card shows it when it is there
+      // Still being made, or the line dropped: the card shows it when it is there (credit: as said while waiting).
+      if (!credit) this.say(t.codeLater);
     } else {
-      this.say(answer?.status === 409 ? this.t.notEnough : this.t.error);
+      this.say(answer?.data?.error === "tier_required" ? t.tierRequired : answer?.status === 409 ? t.notEnough : t.error);
     }
   }
 
