@@ -14,7 +14,7 @@ def register(blueprint: Blueprint) -> None:
     """The referral review routes."""
     blueprint.add_url_rule("/admin/referrals", "referrals", referrals_page, methods=["GET"])
     blueprint.add_url_rule(
-        "/admin/referrals/<int:referral_id>/<any(approve, reject):decision>",
+        "/admin/referrals/<int:referral_id>/<decision>",
         "decide_referral",
         decide_referral,
         methods=["POST"],
@@ -32,7 +32,10 @@ def referrals_page(error: str | None = None, status: int = 200) -> ResponseRetur
 def decide_referral(referral_id: int, decision: str) -> ResponseReturnValue:
     """Approve (the advocate's points post as the friend's order stands) or reject one waiting referral."""
     collaborators = loyalty()
-    decide = referrals.approve if decision == "approve" else referrals.reject
+    decisions = {"approve": referrals.approve, "reject": referrals.reject}
+    if decision not in decisions:
+        return referrals_page(error=say("referrals.not_found"), status=404)
+    decide = decisions[decision]
     try:
         decide(collaborators.uow, collaborators.clock, staff().shop_id, referral_id)
     except referrals.UnknownReferral:
