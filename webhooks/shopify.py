@@ -20,7 +20,6 @@ from plugin.platforms.shopify.payloads import (
     CustomerMergePayload,
     CustomerPayload,
     CustomerPrivacyPayload,
-    NewCustomerPayload,
     OrderPayload,
     Payload,
     PayloadError,
@@ -59,7 +58,7 @@ ORDER_TOPICS: dict[str, type[OrderPayload] | type[RefundPayload]] = {
 # Customer topics queue like orders: names and e-mail addresses follow the customer, a merge moves the member,
 # a new account and newsletter consent earn their bonuses.
 CUSTOMER_TOPICS: dict[str, type[CustomerPayload] | type[CustomerMergePayload]] = {
-    "customers/create": NewCustomerPayload,
+    "customers/create": CustomerPayload,
     "customers/update": CustomerPayload,
     "customers/merge": CustomerMergePayload,
 }

@@ -51,7 +51,6 @@ def dump_change(change: CustomerChange) -> dict[str, Any]:
         "name": change.name,
         "updated_at": dump_when(change.updated_at),
         "newsletter": change.newsletter,
-        "created": change.created,
         "tags": change.tags,
         "has_account": change.has_account,
     }
@@ -68,7 +67,6 @@ def load_change(data: dict[str, Any]) -> CustomerChange:
         data["name"],
         load_when(data["updated_at"]),
         newsletter=data.get("newsletter"),
-        created=data.get("created", False),
         tags=data.get("tags"),  # queued before customer tags were read: says nothing of them
         has_account=data.get("has_account", False),  # queued before accounts were read: paid at the next one
     )

@@ -279,7 +279,7 @@ class Referral:
 @dataclass(frozen=True)
 class CustomerProfile:
     """What the platform says of a customer now: name and e-mail address, as of `updated_at`; whether they
-    receive the shop's newsletter (None: the delivery does not say); `created`: the account is new;
+    receive the shop's newsletter (None: the delivery does not say);
     `has_account`: the customer has an account on the shop they can sign in with (a guest has none)."""
 
     customer_ref: str
@@ -287,7 +287,6 @@ class CustomerProfile:
     name: str | None = None
     updated_at: datetime | None = None
     newsletter: bool | None = None
-    created: bool = False
     # The customer's tags as rules/eligibility.py `tags_of` joins them (None: the delivery does not say).
     tags: str | None = None
     has_account: bool = False

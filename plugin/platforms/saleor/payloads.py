@@ -324,8 +324,9 @@ def parse_deleted_customer(raw_body: bytes) -> tuple[str | None, str | None]:
 
 
 def parse_customer_update(raw_body: bytes, event: str = "customer_updated") -> CustomerProfile:
-    """The customer's name, e-mail address and newsletter consent a customer event gives, as of its `updatedAt`;
-    `created` for CUSTOMER_CREATED."""
+    """The customer's name, e-mail address and newsletter consent a customer event gives, as of its `updatedAt`.
+
+    Every customer event reads the same; `event` is taken as the order events' parser takes it."""
     try:
         user = UserEvent.model_validate_json(raw_body).user
     except ValidationError as error:
@@ -339,7 +340,6 @@ def parse_customer_update(raw_body: bytes, event: str = "customer_updated") -> C
         full_name(user.first_name, user.last_name),
         user.updated_at,
         newsletter=_newsletter({item.key: item.value for item in user.metadata or ()}),
-        created=event == "customer_created",
         tags=",".join(user.tags) if user.tags is not None else None,
         has_account=bool(user.is_active and user.is_confirmed),
     )

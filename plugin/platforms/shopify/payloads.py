@@ -12,7 +12,6 @@ subtotal hold the line's tax, and the tax Shopify names for the line is taken ou
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
@@ -473,13 +472,6 @@ class CustomerPayload(Payload):
             tags=tags,
             has_account=self.state == "enabled",
         )
-
-
-class NewCustomerPayload(CustomerPayload):
-    """customers/create: the same fields, for an account just made (the account bonus)."""
-
-    def change(self) -> CustomerProfile:
-        return replace(super().change(), created=True)
 
 
 class ProductPayload(Payload):

@@ -43,8 +43,8 @@ def test_a_new_account_of_a_member_pays_the_account_bonus_once(
     uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
     opt_in(uow, clock, shop.id, "c1", "ada@example.com", "widget")
-    profile(uow, clock, shop, created=True)
-    profile(uow, clock, shop, created=True, at=MONDAY + timedelta(hours=1))  # a second subscription's copy
+    profile(uow, clock, shop)
+    profile(uow, clock, shop, at=MONDAY + timedelta(hours=1))  # a second subscription's copy
     assert history(uow, shop)[-1] == (EntryKind.BONUS, ACCOUNT)
     assert balances(uow, shop)[0] == SIGNUP + ACCOUNT
 
@@ -62,7 +62,7 @@ def test_an_update_of_a_guest_customer_pays_no_account_bonus_until_they_make_one
 def test_a_customer_who_joins_after_making_the_account_is_paid_at_their_next_update(
     uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop
 ) -> None:
-    profile(uow, clock, shop, created=True)  # no member yet: nothing to pay, nothing remembered
+    profile(uow, clock, shop)  # no member yet: nothing to pay, nothing remembered
     opt_in(uow, clock, shop.id, "c1", "ada@example.com", "widget")
     profile(uow, clock, shop, at=MONDAY + timedelta(days=1))
     assert balances(uow, shop)[0] == SIGNUP + ACCOUNT
@@ -157,7 +157,7 @@ def test_consent_of_a_customer_who_is_no_member_earns_nothing_and_stays_theirs_t
 def test_an_opted_out_member_earns_no_bonus(uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop) -> None:
     member = opt_in(uow, clock, shop.id, "c1", "ada@example.com", "widget")
     opt_out(uow, clock, shop.id, member.id, "widget")
-    profile(uow, clock, shop, newsletter=True, created=True)
+    profile(uow, clock, shop, newsletter=True)
     assert balances(uow, shop)[0] == SIGNUP
 
 
