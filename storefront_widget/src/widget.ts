@@ -446,11 +446,11 @@ class LoyaltyWidget extends HTMLElement {
         return this.ask(say(t.confirmBack, { code: code.code, n: this.number(code.points) }));
       if (code.status === "returning")
         return `<li><div><code>${text}</code><p class="mu">${name} · ${esc(t.beingReturned)}</p></div></li>`;
-      return `<li class="wrap"${code.code === this.fresh ? ' data-fresh=""' : ""}><div>${pic(code.product)}<code>${text}</code>` +
+      return `<li class="wrap"${code.code === this.fresh ? " data-fresh" : ""}><div>${pic(code.product)}<code>${text}</code>` +
         `<p class="mu">${name} · ${until}</p></div>` +
         `<span class="acts"><button class="act alt" data-act="copy" data-code="${text}" data-key="c-${text}">` +
         `${esc(t.copy)}</button>` +
-        (apply ? `<a class="act" href="/discount/${encodeURIComponent(code.code)}">${esc(t.apply)}</a>` : "") +
+        (apply ? `<a class="act" href="/discount/${encodeURIComponent(code.code)}" data-key="${text}">${esc(t.apply)}</a>` : "") +
         (code.returnable
           ? `<button class="act alt" data-act="back" data-id="${esc(code.redemption)}" data-key="h-${esc(code.redemption)}">` +
             `${esc(t.handBack)}</button>`
