@@ -20,7 +20,7 @@ from webhooks.collaborators import loyalty
 
 # What a datetime-local input sends; the page's moments are UTC, so the form's get that zone.
 _LOCAL_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
-FIELDS = ("name", "starts_at", "ends_at", "multiplier", "bonus_points", "scope", "products", "tiers")
+FIELDS = ("name", "starts_at", "ends_at", "multiplier", "bonus_points", "scope", "products", "collections", "tiers")
 
 
 def register(blueprint: Blueprint) -> None:
@@ -63,7 +63,8 @@ def campaigns_page() -> ResponseReturnValue:
 
 
 def campaign_data(form: dict[str, str], tiers: list[str]) -> dict[str, Any]:
-    """The form as a campaign's data for the program: moments in UTC, products one per line, blanks as defaults."""
+    """The form as a campaign's data for the program: moments in UTC, products and collections one per line, blanks
+    as defaults."""
     scope = form.get("scope") or CampaignScope.ALL.value
     return {
         "name": form.get("name", "").strip(),
@@ -74,6 +75,7 @@ def campaign_data(form: dict[str, str], tiers: list[str]) -> dict[str, Any]:
         "scope": scope,
         # What another scope named is left out: switching scope must not leave a hidden list that refuses the save.
         "products": form.get("products", "").split() if scope == CampaignScope.PRODUCTS else [],
+        "collections": form.get("collections", "").split() if scope == CampaignScope.COLLECTIONS else [],
         "tiers": tiers if scope == CampaignScope.TIERS else [],
     }
 
@@ -102,6 +104,7 @@ def _values(campaign: Campaign | None) -> dict[str, Any]:
         "bonus_points": str(campaign.bonus_points),
         "scope": campaign.scope.value,
         "products": "\n".join(campaign.products),
+        "collections": "\n".join(campaign.collections),
         "tiers": list(campaign.tiers),
     }
 

@@ -120,6 +120,7 @@ SECTIONS: tuple[tuple[str, tuple[Field, ...]], ...] = (
         (
             Field("exclusions.products", FieldKind.LIST),
             Field("exclusions.product_tags", FieldKind.LIST),
+            Field("exclusions.collections", FieldKind.LIST),
             Field("exclusions.customer_tags", FieldKind.LIST),
             Field("exclusions.b2b", FieldKind.BOOL),
         ),

@@ -40,4 +40,6 @@ def decide_referral(referral_id: int, decision: str) -> ResponseReturnValue:
         decide(collaborators.uow, collaborators.clock, staff().shop_id, referral_id)
     except referrals.UnknownReferral:
         return referrals_page(error=say("referrals.not_found"), status=404)
+    except referrals.FrozenAdvocate:
+        return referrals_page(error=say("referrals.frozen_advocate"), status=409)
     return redirect(url_for("admin.referrals", decided=decision))

@@ -40,7 +40,7 @@ from jwt.api_jwt import PyJWT
 
 from plugin.clock import Clock
 from plugin.platforms.shopify.client import SHOPIFY_API_VERSION
-from plugin.platforms.shopify.graphql import LINES_PAGE_SIZE, ORDER_LINES_INLINE
+from plugin.platforms.shopify.graphql import COLLECTION_PAGE_SIZE, LINES_PAGE_SIZE, ORDER_LINES_INLINE
 from plugin.platforms.shopify.signatures import webhook_hmac
 
 SHARED = Path(__file__).parent / ".." / ".." / "shared"
@@ -51,6 +51,7 @@ PAYLOADS = SHARED / "fixtures" / "shopify" / "payloads"
 CLIENT_ID = "loyalty-test-client"
 SECRET = "loyalty-test-secret"
 SHOP = "test-shop.myshopify.com"
+SHOP_GID = "gid://shopify/Shop/548380009"  # the fake shop's own id: the owner of its shop metafields
 # Where Shopify's bulk files are downloaded from: a signed storage URL, asked without the shop's token.
 BULK_FILES = "https://storage.bulk-files.test/bulk/"
 VARIANT = "gid://shopify/ProductVariant/4401"  # a variant the fake shop sells: the free-product rewards' mug
@@ -161,7 +162,9 @@ def cost(requested: int = 10, available: int = 1990, restore: int = 100) -> dict
 
 
 METAFIELDS_SET_LIMIT = 25  # metafields one metafieldsSet takes
+METAFIELDS_SET_CALLS = frozenset({"SetLoyaltyMetafields", "SetAndDeleteLoyaltyMetafields"})
 OWNER_MISSING = "Owner does not exist"
+NOT_JSON = "Value is invalid JSON"
 
 
 @dataclass
@@ -191,6 +194,8 @@ class FakeShopify:
     missing_owners: set[str] = field(default_factory=set)  # gids a metafield write refuses (deleted orders)
     # Store credit accounts by (customer gid, currency): id, balance, and the credit transactions, newest last.
     store_credit: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # The shop's collections: each one's products (their numeric ids), by the collection's gid.
+    collections: dict[str, list[int]] = field(default_factory=dict)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -221,7 +226,7 @@ class FakeShopify:
             error = {"message": message, "extensions": {"code": "MAX_COST_EXCEEDED", "cost": price}}
             return httpx.Response(200, json={"errors": [error]})
         too_many = [len(value) for value in (body.get("variables") or {}).values() if isinstance(value, list)]
-        if name.startswith("SetLoyaltyMetafields") and max(too_many, default=0) > METAFIELDS_SET_LIMIT:
+        if name in METAFIELDS_SET_CALLS and max(too_many, default=0) > METAFIELDS_SET_LIMIT:
             message = f"The input array size of {max(too_many)} is greater than the maximum allowed of 25."
             error = {"message": message, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}
             return httpx.Response(200, json={"errors": [error]})
@@ -299,6 +304,8 @@ class FakeShopify:
             address = {"address1": "Kerkstraat 12", "address2": None, "zip": "1017 GM", "city": "Amsterdam"}
             shop = {"name": "Fietsen de Vries", "ianaTimezone": "Europe/Amsterdam"}
             return {"shop": {**shop, "shopAddress": {**address, "country": "Netherlands"}}}
+        if name == "LoyaltyShopId":
+            return {"shop": {"id": SHOP_GID}}
         if name == "LoyaltyCodeUsage":
             text = next((text for text, code in self.codes.items() if code["id"] == variables["id"]), None)
             usage = {"asyncUsageCount": int(text in self.used)}
@@ -306,10 +313,15 @@ class FakeShopify:
         if name == "LoyaltyCodeExists":
             exists = any(code["id"] == variables["id"] for code in self.codes.values())
             return {"codeDiscountNode": {"id": variables["id"]} if exists else None}
-        if name == "SetLoyaltyMetafieldsWithoutTier":
-            for gone in variables["tier"]:
+        if name == "SetAndDeleteLoyaltyMetafields":
+            # Shopify runs a mutation's fields in order: the writes, then the removals.
+            written = self.answer("SetLoyaltyMetafields", variables)
+            return {**written, **self.answer("DeleteLoyaltyMetafields", variables)}
+        if name == "DeleteLoyaltyMetafields":
+            # As Shopify's: a metafield that is not there is no error (its identifier comes back null).
+            for gone in variables["gone"]:
                 self.metafields.pop((gone["ownerId"], gone["key"]), None)
-            return {**self.answer("SetLoyaltyMetafields", variables), "metafieldsDelete": {"userErrors": []}}
+            return {"metafieldsDelete": {"userErrors": []}}
         if name == "SetLoyaltyMetafields":
             # Atomic, as Shopify's: one refused metafield (elementIndex) and none is written.
             refused = [
@@ -317,6 +329,12 @@ class FakeShopify:
                 | {"elementIndex": index}
                 for index, metafield in enumerate(variables["metafields"])
                 if metafield["ownerId"] in self.missing_owners
+            ]
+            refused += [
+                {"field": ["metafields", str(index), "value"], "code": "INVALID_VALUE", "message": NOT_JSON}
+                | {"elementIndex": index}
+                for index, metafield in enumerate(variables["metafields"])
+                if metafield["type"] == "json" and not _is_json(metafield["value"])
             ]
             if refused:
                 return {"metafieldsSet": {"metafields": None, "userErrors": refused}}
@@ -362,6 +380,23 @@ class FakeShopify:
                 return {"node": None}
             left = {"amount": str(credit["remaining"]), "currencyCode": credit["amount"]["currencyCode"]}
             return {"node": {"id": credit["id"], "remainingAmount": left, "expiresAt": credit["expiresAt"]}}
+        if name == "LoyaltyCollectionProducts":
+            if variables["id"] not in self.collections:
+                return {"collection": None}
+            products = self.collections[variables["id"]]
+            start = int(variables.get("after") or 0)
+            shown = products[start : start + COLLECTION_PAGE_SIZE]
+            end = start + len(shown)
+            more = {"hasNextPage": end < len(products), "endCursor": str(end)}
+            nodes = [{"legacyResourceId": str(product)} for product in shown]
+            return {"collection": {"products": {"pageInfo": more, "nodes": nodes}}}
+        if name == "LoyaltyProductCollections":
+            number = int(variables["id"].rsplit("/", 1)[1])
+            containing = [gid for gid, products in sorted(self.collections.items()) if number in products]
+            start = int(variables.get("after") or 0)
+            listed = containing[start : start + COLLECTION_PAGE_SIZE]
+            more = {"hasNextPage": start + len(listed) < len(containing), "endCursor": str(start + len(listed))}
+            return {"product": {"collections": {"pageInfo": more, "nodes": [{"id": gid} for gid in listed]}}}
         if name == "LoyaltyRunBulkQuery":
             return {"bulkOperationRunQuery": self.run_bulk_query(variables["query"])}
         if name == "LoyaltyBulkOperation":
@@ -462,6 +497,14 @@ class FakeShopify:
             self.bulk_files[name] = "".join(json.dumps(row) + "\n" for row in rows)
         counts = {**counts, "objectCount": str(len(rows)), "rootObjectCount": str(len(orders))}
         return {"id": gid, "status": "COMPLETED", **counts, "url": BULK_FILES + name if rows else None}
+
+
+def _is_json(value: str) -> bool:
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
 
 
 def bulk_rows(order: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,7 +4,8 @@ POST /actions/<shop id> with {"action": "review", "customer": "<customer id or e
 (optionally "points": fewer than the action gives), or {"action": ..., "id": ..., "reverse": true} to take an
 award back. Headers: X-Loyalty-Timestamp (Unix seconds) and X-Loyalty-Signature: sha256=<hex HMAC-SHA256 of
 "<timestamp>.<raw body>" with the shop's key>. Answers: 200 (a repeat answers the same), 400 JSON that does not
-parse, 401 a bad or stale signature, 409 over the action's cap, 422 an unknown action, customer or id.
+parse, 401 a bad or stale signature, 409 over the action's cap, 422 an unknown action, customer or id, or a member
+whose balance is frozen.
 """
 
 from __future__ import annotations

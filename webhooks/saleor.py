@@ -19,13 +19,17 @@ from plugin.observability import log_event
 from plugin.platforms.saleor import graphql
 from plugin.platforms.saleor.install import PLATFORM, InstallRefused, install
 from plugin.platforms.saleor.payloads import (
+    COLLECTION_EVENTS,
     CUSTOMER_DELETION_EVENTS,
     CUSTOMER_UPDATE_EVENTS,
     ORDER_EVENTS,
+    PRODUCT_EVENTS,
     PayloadError,
+    parse_collection,
     parse_customer_update,
     parse_deleted_customer,
     parse_order_event,
+    parse_product_collections,
 )
 from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.platforms.saleor.signatures import (
@@ -40,6 +44,7 @@ from plugin.rules.orders import OrderFacts
 from plugin.rules.program import Program
 from plugin.services import saleor_api_urls
 from plugin.services.deliveries import accept_delivery
+from plugin.services.eligibility import forget_collection, keep_product_collections
 from plugin.services.orders import estimate_checkout
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.privacy import erase_customer
@@ -57,7 +62,16 @@ JWKS_TRIED_AT = "jwks_tried_at"
 OPT_IN_SCRIPT = Path(__file__).resolve().parent.parent / "storefront_widget" / "saleor" / "loyalty-opt-in.js"
 
 ORDER_EVENT_NAMES = ["ORDER_CREATED", "ORDER_FULLY_PAID", "ORDER_REFUNDED", "ORDER_FULLY_REFUNDED", "ORDER_CANCELLED"]
-PERMISSIONS = ["MANAGE_ORDERS", "MANAGE_DISCOUNTS", "MANAGE_GIFT_CARD", "MANAGE_USERS", "MANAGE_CHECKOUTS"]
+# MANAGE_PRODUCTS: Saleor sends PRODUCT_CREATED, PRODUCT_UPDATED and COLLECTION_DELETED only to an app holding
+# it, and those keep the collections an owner names (in exclusions and campaigns) current; the app writes no product.
+PERMISSIONS = [
+    "MANAGE_ORDERS",
+    "MANAGE_DISCOUNTS",
+    "MANAGE_GIFT_CARD",
+    "MANAGE_USERS",
+    "MANAGE_CHECKOUTS",
+    "MANAGE_PRODUCTS",
+]
 
 # Saleor takes a PNG only, square and at least 256 pixels wide (saleor/thumbnail/validators.py).
 LOGO = Path(__file__).resolve().parent / "static" / "saleor-logo.png"
@@ -73,7 +87,10 @@ and issued codes. Deleting a customer or account in Saleor erases their personal
 
 def _answer(status: int, outcome: str, event: str = "unknown") -> tuple[Response, int]:
     # The event header arrives before verification: only known names become metric labels.
-    known = event in ORDER_EVENTS | CUSTOMER_DELETION_EVENTS | CUSTOMER_UPDATE_EVENTS or event == "app_deleted"
+    known = (
+        event in ORDER_EVENTS | CUSTOMER_DELETION_EVENTS | CUSTOMER_UPDATE_EVENTS | PRODUCT_EVENTS | COLLECTION_EVENTS
+        or event == "app_deleted"
+    )
     metrics.WEBHOOKS.labels(PLATFORM, event if known else "other", outcome).inc()
     return jsonify(outcome=outcome), status
 
@@ -123,6 +140,13 @@ def manifest() -> Response:
                 "targetUrl": target,
                 "asyncEvents": ["CUSTOMER_CREATED", "CUSTOMER_UPDATED", "CUSTOMER_METADATA_UPDATED"],
                 "query": graphql.CUSTOMER_UPDATED_SUBSCRIPTION,
+                "isActive": True,
+            },
+            {
+                "name": "loyalty-collections",
+                "targetUrl": target,
+                "asyncEvents": ["PRODUCT_CREATED", "PRODUCT_UPDATED", "COLLECTION_DELETED"],
+                "query": graphql.COLLECTION_SUBSCRIPTION,
                 "isActive": True,
             },
             {
@@ -250,7 +274,7 @@ def webhook() -> tuple[Response, int]:
     except SignatureError:
         return _answer(401, "bad_signature", event)
     if event in ORDER_EVENTS:
-        return _queue_delivery(app, shop, raw, event, api_url, parse_order_event)
+        return _queue_delivery(app, shop, raw, event, api_url, lambda body: parse_order_event(body, event))
     if event in CUSTOMER_UPDATE_EVENTS:
         return _queue_delivery(app, shop, raw, event, api_url, parse_customer_update)
     if event in CUSTOMER_DELETION_EVENTS:
@@ -261,11 +285,38 @@ def webhook() -> tuple[Response, int]:
             return _answer(400, "malformed", event)
         erase_customer(app.uow, app.clock, shop.id, customer_ref=customer_ref, email=email)
         return _answer(200, "erased", event)
+    if event in PRODUCT_EVENTS:
+        return _product_collections(app, shop, raw, event)
+    if event in COLLECTION_EVENTS:
+        return _collection_deleted(app, shop, raw, event)
     if event == "app_deleted":
         with app.uow(shop.id) as tx:
             tx.shop.set_credentials({}, installed=False)
         return _answer(200, "uninstalled", event)
     return _answer(200, "ignored", event)
+
+
+def _product_collections(app: Loyalty, shop: Shop, raw: bytes, event: str) -> tuple[Response, int]:
+    """The product's place in each collection the program names, as the event says it is now (a product added to
+    or removed from a collection sends PRODUCT_UPDATED)."""
+    try:
+        product, collections = parse_product_collections(raw)
+    except PayloadError as error:
+        log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, field=error.field, error=str(error))
+        return _answer(400, "malformed", event)
+    kept = keep_product_collections(app.uow, shop.id, product, collections)
+    return _answer(200, "applied" if kept else "ignored", event)
+
+
+def _collection_deleted(app: Loyalty, shop: Shop, raw: bytes, event: str) -> tuple[Response, int]:
+    """A deleted collection the program names holds no product any more."""
+    try:
+        collection = parse_collection(raw)
+    except PayloadError as error:
+        log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, field=error.field, error=str(error))
+        return _answer(400, "malformed", event)
+    forgotten = forget_collection(app.uow, shop.id, collection)
+    return _answer(200, "forgotten" if forgotten else "ignored", event)
 
 
 def _queue_delivery(
@@ -274,11 +325,11 @@ def _queue_delivery(
     raw: bytes,
     event: str,
     api_url: str,
-    parse: Callable[[bytes, str], OrderFacts | CustomerChange],
+    parse: Callable[[bytes], OrderFacts | CustomerChange],
 ) -> tuple[Response, int]:
     """Queue an order's or a customer's delivery for the worker, as `parse` reads it; 400 for a body it cannot."""
     try:
-        facts = parse(raw, event)
+        facts = parse(raw)
     except PayloadError as error:
         log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, field=error.field, error=str(error))
         return _answer(400, "malformed", event)

@@ -17,6 +17,7 @@ from admin.staff import bounce_for_session_token
 from plugin.observability import log_event
 from plugin.platforms.shopify.install import install
 from plugin.platforms.shopify.payloads import (
+    CollectionPayload,
     CustomerMergePayload,
     CustomerPayload,
     CustomerPrivacyPayload,
@@ -37,7 +38,13 @@ from plugin.platforms.shopify.signatures import (
 )
 from plugin.services import privacy
 from plugin.services.deliveries import DeliveryRefused, accept_delivery
-from plugin.services.eligibility import ProductTagsChange, keep_product_tags
+from plugin.services.eligibility import (
+    ProductTagsChange,
+    forget_collection,
+    keep_product_tags,
+    refresh_named_collections,
+    refresh_product_collections_later,
+)
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from webhooks import metrics
 from webhooks.collaborators import Loyalty, loyalty
@@ -63,7 +70,12 @@ CUSTOMER_TOPICS: dict[str, type[CustomerPayload] | type[CustomerMergePayload]] =
     "customers/merge": CustomerMergePayload,
 }
 # A product's tags are kept as they come (the newest wins): lines of a product are judged by them (eligibility).
+# When the program names collections, the product's collections are read again too: a product joining a collection
+# from its own page, or picked up by a smart collection, sends products/update and no collections/update.
 PRODUCT_TOPICS = {"products/create": ProductPayload, "products/update": ProductPayload}
+# A collection the program names is read again when it changes (products added from the collection's page), and
+# forgotten when deleted (eligibility).
+COLLECTION_TOPICS = {"collections/update": CollectionPayload, "collections/delete": CollectionPayload}
 # Compliance and lifecycle topics are idempotent by nature and open their own transactions.
 OTHER_TOPICS = frozenset({"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"})
 
@@ -75,7 +87,7 @@ def _ok() -> Response:
 
 def _count(topic: str | None, outcome: str) -> None:
     # The topic header is read before the signature is checked: only topics this app knows become labels.
-    topics = (ORDER_TOPICS, CUSTOMER_TOPICS, PRODUCT_TOPICS, OTHER_TOPICS)
+    topics = (ORDER_TOPICS, CUSTOMER_TOPICS, PRODUCT_TOPICS, COLLECTION_TOPICS, OTHER_TOPICS)
     known = topic if any(topic in each for each in topics) else None
     metrics.WEBHOOKS.labels(PLATFORM, known or "other", outcome).inc()
 
@@ -103,7 +115,12 @@ def webhook() -> Response:
     if not topic or not domain or not delivery:
         _count(topic, "missing_headers")
         return Response("missing Shopify headers", status=400)
-    model = ORDER_TOPICS.get(topic) or CUSTOMER_TOPICS.get(topic) or PRODUCT_TOPICS.get(topic)
+    model = (
+        ORDER_TOPICS.get(topic)
+        or CUSTOMER_TOPICS.get(topic)
+        or PRODUCT_TOPICS.get(topic)
+        or COLLECTION_TOPICS.get(topic)
+    )
     if model is None and topic not in OTHER_TOPICS:
         _count(topic, "ignored")
         return _ok()  # a topic this app does not use (e.g. an old subscription)
@@ -117,7 +134,10 @@ def webhook() -> Response:
         _count(topic, "malformed")
         return Response(str(error), status=400)
     if isinstance(payload, ProductPayload):
-        _product_tags(app, topic, domain.lower(), payload.change())
+        _product(app, topic, domain.lower(), payload.change())
+        return _ok()
+    if isinstance(payload, CollectionPayload):
+        _collection(app, topic, domain.lower(), payload.collection())
         return _ok()
     news = facts or change
     if news is None and topic in CUSTOMER_TOPICS:
@@ -163,7 +183,7 @@ def _lifecycle(app: Loyalty, topic: str, domain: str, payload: Payload) -> None:
     _count(topic, "applied")
 
 
-def _product_tags(app: Loyalty, topic: str, domain: str, change: ProductTagsChange) -> None:
+def _product(app: Loyalty, topic: str, domain: str, change: ProductTagsChange) -> None:
     with app.uow.shops() as shops:
         shop = shops.by_domain(PLATFORM, domain)
     if shop is None:
@@ -171,7 +191,22 @@ def _product_tags(app: Loyalty, topic: str, domain: str, change: ProductTagsChan
         return
     g.shop_id = shop.id
     keep_product_tags(app.uow, shop.id, change)
+    refresh_product_collections_later(app.uow, app.clock.now(), shop.id, change.product)
     _count(topic, "applied")
+
+
+def _collection(app: Loyalty, topic: str, domain: str, collection: str) -> None:
+    with app.uow.shops() as shops:
+        shop = shops.by_domain(PLATFORM, domain)
+    if shop is None:
+        _count(topic, "unknown_shop")
+        return
+    g.shop_id = shop.id
+    if topic == "collections/delete":
+        applied = forget_collection(app.uow, shop.id, collection)
+    else:
+        applied = refresh_named_collections(app.uow, app.clock.now(), shop.id, collection)
+    _count(topic, "applied" if applied else "ignored")  # ignored: a collection the program does not name
 
 
 def _customer_privacy(app: Loyalty, topic: str, shop: Shop, payload: CustomerPrivacyPayload) -> None:

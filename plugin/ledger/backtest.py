@@ -14,7 +14,9 @@ An order earns as the ledger's posting path has it (plugin/rules/orders.py `earn
 at its member's replayed tier, with the campaigns of the replayed program running when it was placed, by that
 program's stacking rule. What earns nothing is judged by each program's own exclusions, with the functions
 record_order uses (plugin/rules/eligibility.py), on the customer's and products' tags as the app keeps them
-today: the marks the live program left on a stored order are not the draft's to keep.
+today: the marks the live program left on a stored order are not the draft's to keep. Programs that count money
+alike (`money_terms`) work out an order's money once, while their exclusions leave its lines as stored: a
+year of orders replays in seconds.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from plugin.ledger.posting import add_months, expiry_for
 from plugin.rules.eligibility import excluded_order, lines_judged
-from plugin.rules.orders import OrderState, earning_rate, money_earning, placed_at, points_earned
+from plugin.rules.orders import OrderState, earning_rate, money_earning, money_terms, placed_at, points_earned
 from plugin.rules.program import ExpiryMode, Program, TierMeasure
 from plugin.rules.tiers import settle_tier
 
@@ -77,17 +79,28 @@ class _Replay:
     """One program replayed over the orders, one at a time and in the order they were paid."""
 
     def __init__(
-        self, program: Program, redeemed_share: Decimal, end: datetime, product_tags: Mapping[str, tuple[str, ...]]
+        self,
+        program: Program,
+        redeemed_share: Decimal,
+        end: datetime,
+        product_tags: Mapping[str, tuple[str, ...]],
+        product_collections: Mapping[str, tuple[str, ...]] | None,
+        money_group: int,
     ) -> None:
         self.program = program
+        # The first replay whose program counts money as this one does (`money_terms`): they share each order's.
+        self.money_group = money_group
         self.product_tags = product_tags
-        self.share = redeemed_share
+        self.product_collections = product_collections
+        # An order's redeemed points are its points times the share, rounded down: exactly, in integers.
+        self.share_numerator, self.share_denominator = redeemed_share.as_integer_ratio()
         self.end = end
         self.pending = timedelta(days=program.pending_days)
         self.members: dict[int, _Member] = {}
         self.orders = self.issued = self.redeemed = self.expired = self.outstanding = 0
 
-    def add(self, order: PastOrder) -> None:
+    def add(self, order: PastOrder, money: dict[int, Decimal]) -> None:
+        """Replay one order; `money` holds its money as stored, per money group, for the replays after this one."""
         member = self.members.get(order.member_id)
         if member is None:
             member = self.members[order.member_id] = _Member(self._threshold_above(None))
@@ -96,18 +109,19 @@ class _Replay:
         program = self.program
         if excluded_order(order.state, order.customer_tags, program.exclusions):
             return  # the ledger never lets an excluded buyer's order earn: no points, no tier progress
-        state = lines_judged(order.state, program.exclusions, self.product_tags)
+        state = lines_judged(order.state, program.exclusions, self.product_tags, self.product_collections)
+        amount = self._money(order, state, money)
         placed = placed_at(state, order.paid_at)
-        points = points_earned(state, program, earning_rate(member.tier, program, placed), placed)
+        points = points_earned(state, program, earning_rate(member.tier, program, placed), placed, amount)
         if program.tiers.levels:
-            measure = points if program.tiers.measure is TierMeasure.POINTS_EARNED else self._money(state)
+            measure = points if program.tiers.measure is TierMeasure.POINTS_EARNED else amount
             member.waiting.append((order.paid_at + self.pending, Decimal(measure)))
         if not points:
             return
         member.last_order = order.paid_at
         self.orders += 1
         self.issued += points
-        redeemed = int((points * self.share).to_integral_value(rounding=ROUND_FLOOR))
+        redeemed = points * self.share_numerator // self.share_denominator
         self.redeemed += redeemed
         kept = points - redeemed
         expires_at = expiry_for(program, order.paid_at)
@@ -127,9 +141,16 @@ class _Replay:
             tiers[member.tier] += 1
         return Outcome(self.orders, self.issued, self.redeemed, self.expired, self.outstanding, dict(tiers))
 
-    def _money(self, state: OrderState) -> Decimal:
-        # What the ledger counts toward a money tier: the order's earn basis while it is paid and kept.
-        return money_earning(state, self.program) if state.paid and not state.cancelled else ZERO
+    def _money(self, order: PastOrder, state: OrderState, money: dict[int, Decimal]) -> Decimal:
+        """The order's money under the program while it is paid and kept (what a money tier counts, as in the
+        ledger); worked out once per money group while the program's exclusions leave the lines as stored."""
+        if not state.paid or state.cancelled:
+            return ZERO
+        if state is not order.state:
+            return money_earning(state, self.program)
+        if self.money_group not in money:
+            money[self.money_group] = money_earning(state, self.program)
+        return money[self.money_group]
 
     def _count_progress(self, member: _Member, now: datetime) -> None:
         """Count the progress whose pending days are over by `now`, and settle the member's tier on it."""
@@ -162,12 +183,21 @@ def backtest(
     redeemed_share: Decimal,
     end: datetime,
     product_tags: Mapping[str, tuple[str, ...]] | None = None,
+    product_collections: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[Outcome]:
     """Replay each program over the orders (paid in time order, up to `end`) in one pass; one outcome each.
 
-    `product_tags`: the tags kept for the orders' products, needed only when a program excludes by tag."""
-    replays = [_Replay(program, redeemed_share, end, product_tags or {}) for program in programs]
+    `product_tags`: the tags kept for the orders' products, needed only when a program excludes by tag.
+    `product_collections`: the named collections the products are in now, needed only when a program names any
+    (None: each line keeps the collections it was seen in)."""
+    terms = [money_terms(program) for program in programs]
+    tags = product_tags or {}
+    replays = [
+        _Replay(program, redeemed_share, end, tags, product_collections, terms.index(own))
+        for program, own in zip(programs, terms, strict=True)
+    ]
     for order in orders:
+        money: dict[int, Decimal] = {}
         for replay in replays:
-            replay.add(order)
+            replay.add(order, money)
     return [replay.finish() for replay in replays]

@@ -53,7 +53,14 @@ CALLS_TOGETHER: dict[str, dict[JobKind, int]] = {
 
 # Kinds whose job reads what it writes when it runs (the member's balance now), so one waiting job absorbs
 # every newer one; once claimed it frees its dedupe key, and a change after its read queues a fresh write.
-FREE_KEY_WHEN_CLAIMED = frozenset({JobKind.PUBLISH_MEMBER})
+FREE_KEY_WHEN_CLAIMED = frozenset(
+    {
+        JobKind.PUBLISH_MEMBER,
+        JobKind.PUBLISH_REWARDS,
+        JobKind.REFRESH_COLLECTION,
+        JobKind.REFRESH_PRODUCT_COLLECTIONS,
+    }
+)
 
 
 def lane_of(kind: JobKind) -> Lane:
@@ -66,6 +73,13 @@ def publish_member(member_id: int) -> OutboxJob:
     return OutboxJob(JobKind.PUBLISH_MEMBER, {"member_id": member_id}, keys.member_job(member_id))
 
 
+def publish_member_gone(member_id: int, customer_ref: str) -> OutboxJob:
+    """Remove an erased member's mirror from the platform: the job names the customer, as the member row no
+    longer does."""
+    payload = {"member_id": member_id, "customer_ref": customer_ref}
+    return OutboxJob(JobKind.PUBLISH_MEMBER, payload, keys.member_gone_job(member_id))
+
+
 def publish_order_points(order_ref: str, points: int) -> OutboxJob:
     """Write the points an order holds now onto the order on the platform."""
     return OutboxJob(
@@ -73,6 +87,11 @@ def publish_order_points(order_ref: str, points: int) -> OutboxJob:
         {"order_ref": order_ref, "points": points},
         keys.order_points_job(order_ref, points),
     )
+
+
+def publish_rewards() -> OutboxJob:
+    """Write the shop's storefront rewards catalogue as it is when the job runs (one waiting per shop)."""
+    return OutboxJob(JobKind.PUBLISH_REWARDS, {}, keys.rewards_job())
 
 
 def points_earned(member_id: int, order_ref: str, order_name: str, points: int) -> OutboxJob:
@@ -85,6 +104,16 @@ def tier_changed(member_id: int, tier: str | None, reason_code: str, now: dateti
     """The e-mail (for a higher tier) about a member's tier change."""
     payload = {"member_id": member_id, "tier": tier, "code": reason_code}
     return OutboxJob(JobKind.TIER_CHANGED, payload, keys.tier_job(member_id, now))
+
+
+def refresh_collection(collection: str) -> OutboxJob:
+    """Read the products of a collection the program names from the platform, as they are when the job runs."""
+    return OutboxJob(JobKind.REFRESH_COLLECTION, {"collection": collection}, keys.collection_job(collection))
+
+
+def refresh_product_collections(product: str) -> OutboxJob:
+    """Read the collections a product is in from the platform, as they are when the job runs."""
+    return OutboxJob(JobKind.REFRESH_PRODUCT_COLLECTIONS, {"product": product}, keys.product_collections_job(product))
 
 
 def issue_code(redemption_id: int) -> OutboxJob:

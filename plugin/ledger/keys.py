@@ -107,6 +107,17 @@ def member_job(member_id: int) -> str:
     return f"member:{member_id}"
 
 
+def member_gone_job(member_id: int) -> str:
+    """The removal of an erased member's mirror: a job of its own, as a waiting `member_job` no longer knows
+    the customer."""
+    return f"member_gone:{member_id}"
+
+
+def rewards_job() -> str:
+    """The shop's one waiting write of its rewards catalogue."""
+    return "rewards"
+
+
 def order_points_job(order_ref: str, points: int) -> str:
     return f"order_points:{order_ref}:{points}"
 
@@ -117,6 +128,16 @@ def points_earned_job(order_ref: str) -> str:
 
 def tier_job(member_id: int, now: datetime) -> str:
     return f"tier:{member_id}:{now.isoformat()}"
+
+
+def collection_job(collection: str) -> str:
+    """The shop's one waiting read of a collection's products."""
+    return f"collection:{collection}"
+
+
+def product_collections_job(product: str) -> str:
+    """The shop's one waiting read of the collections a product is in."""
+    return f"product_collections:{product}"
 
 
 def issue_code_job(redemption_id: int) -> str:

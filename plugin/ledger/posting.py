@@ -232,9 +232,10 @@ class EarningOrder:
 def order_due(order: EarningOrder) -> OrderFigures:
     """The points the order deserves in its current state and the money it earns on (postings unchanged)."""
     state = order.state
-    deserved = points_earned(state, order.program, order.multiplier, placed_at(order.state, order.paid_at))
     # In the program's currency, by the owner's rate: a tier measured in money spent adds up one currency.
     basis = money_earning(state, order.program) if state.paid and not state.cancelled else ZERO
+    # The points are worked out on the same money (an order not counted earns nothing, whatever it is given).
+    deserved = points_earned(state, order.program, order.multiplier, placed_at(state, order.paid_at), basis)
     return OrderFigures(deserved, order.figures.postings, basis)
 
 

@@ -22,9 +22,12 @@ class JobKind(StrEnum):
     WITHDRAW_CODE = "withdraw_code"
     PUBLISH_MEMBER = "publish_member"
     PUBLISH_ORDER_POINTS = "publish_order_points"
+    PUBLISH_REWARDS = "publish_rewards"  # the shop's rewards catalogue, for the theme's first view
     POINTS_EARNED = "points_earned"
     CODE_ISSUED = "code_issued"
     TIER_CHANGED = "tier_changed"
+    REFRESH_COLLECTION = "refresh_collection"  # read again the products of a collection the program names
+    REFRESH_PRODUCT_COLLECTIONS = "refresh_product_collections"  # read again the collections a product is in
     POINTS_EXPIRING = "points_expiring"
     SHOPIFY_DELIVERY = "shopify_delivery"
     SALEOR_DELIVERY = "saleor_delivery"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from plugin.rules.orders import OrderFacts
 from plugin.services.platform import (
@@ -47,6 +48,8 @@ class FakePlatform:
     profile: ShopProfile = field(default_factory=lambda: DEMO_PROFILE)
     credits: dict[str, CreditRequest] = field(default_factory=dict)  # store credit added, by reference
     credit_left: dict[str, Decimal] = field(default_factory=dict)  # what expired unused, by platform id
+    rewards: Mapping[str, Any] | None = None  # the storefront rewards catalogue last written
+    collections: dict[str, set[str]] = field(default_factory=dict)  # the shop's collections' products, by id
 
     @contextmanager
     def _call(self) -> Iterator[None]:
@@ -108,19 +111,38 @@ class FakePlatform:
             return self.credit_left.get(platform_id, amount)
 
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
-        """Keep the customer's latest snapshot."""
+        """Keep the customer's latest snapshot; forget a customer who left the program."""
         with self._call():
-            self.members[snapshot.customer_ref] = snapshot
+            if snapshot.member:
+                self.members[snapshot.customer_ref] = snapshot
+            else:
+                self.members.pop(snapshot.customer_ref, None)
 
     def publish_order_points(self, shop: Shop, order_ref: str, points: int) -> None:
         """Keep the order's latest points."""
         with self._call():
             self.order_points[order_ref] = points
 
+    def publish_rewards(self, shop: Shop, rewards: Mapping[str, Any]) -> None:
+        """Keep the latest rewards catalogue."""
+        with self._call():
+            self.rewards = rewards
+
     def orders_updated_since(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
         """The orders given to the fake, those without an update time included."""
         with self._call():
             yield from (facts for facts in self.orders if facts.updated_at is None or facts.updated_at >= since)
+
+    def collection_products(self, shop: Shop, collection: str) -> set[str] | None:
+        """The products `collections` gives the collection; None for one it does not have."""
+        with self._call():
+            found = self.collections.get(collection)
+            return set(found) if found is not None else None
+
+    def product_collections(self, shop: Shop, product: str) -> set[str] | None:
+        """The collections of `collections` that hold the product (the fake knows every product)."""
+        with self._call():
+            return {collection for collection, products in self.collections.items() if product in products}
 
     def past_orders(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
         """The orders given to the fake, as for reconcile."""

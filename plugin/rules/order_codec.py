@@ -25,29 +25,40 @@ def load_when(value: str | None) -> datetime | None:
 
 
 def dump_lines(lines: tuple[Line, ...]) -> list[list[str]]:
-    # An excluded line has a sixth part, "excluded"; the others stay as short as before exclusions.
-    return [
-        [line.ref, str(line.amount), line.kind.value, line.title, line.product, *([_EXCLUDED] if line.excluded else [])]
-        for line in lines
-    ]
+    # An excluded line has a sixth part, "excluded"; a line in collections a seventh, their ids separated by spaces
+    # (its sixth then empty when it is not excluded). The others stay as short as before exclusions.
+    return [[line.ref, str(line.amount), line.kind.value, line.title, line.product, *_marks(line)] for line in lines]
+
+
+def _marks(line: Line) -> list[str]:
+    excluded = [_EXCLUDED] if line.excluded else []
+    return [*(excluded or [""]), " ".join(line.collections)] if line.collections else excluded
 
 
 _EXCLUDED = "excluded"
 
 
 def load_lines(data: list[list[str]]) -> tuple[Line, ...]:
-    # Lines stored before campaigns have four parts: no product.
-    return tuple(
-        Line(
-            ref=ref,
-            amount=Decimal(amount),
-            kind=LineKind(kind),
-            title=title,
-            product=product[0] if product else "",
-            excluded=product[1:] == [_EXCLUDED],
-        )
-        for ref, amount, kind, title, *product in data
+    return tuple(_load_line(*parts) for parts in data)
+
+
+def _load_line(
+    ref: str, amount: str, kind: str, title: str, product: str = "", excluded: str = "", collections: str = ""
+) -> Line:
+    # Lines stored before campaigns have four parts (no product), before exclusions five, before collections six.
+    return Line(
+        ref=ref,
+        amount=Decimal(amount),
+        kind=_KINDS[kind],
+        title=title,
+        product=product,
+        excluded=excluded == _EXCLUDED,
+        collections=tuple(collections.split()),
     )
+
+
+# A lookup by value: calling the enum is several times slower, and a backtest loads a year of lines.
+_KINDS = {kind.value: kind for kind in LineKind}
 
 
 def dump_refunds(refunds: tuple[Refund, ...]) -> list[dict[str, Any]]:

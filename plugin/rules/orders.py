@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation, Overflow
 from enum import StrEnum
+from typing import Any
 
 from plugin.rules.campaigns import bonus_points, line_multiplier, order_multiplier, running
 from plugin.rules.limits import MAX_AMOUNT
@@ -37,6 +38,9 @@ class Line:
     product: str = ""
     # Left out of earning by the program's exclusions, decided when the line was first seen (rules/eligibility.py).
     excluded: bool = False
+    # The collections its product was in, of those the program named, when the line was first seen (a campaign may
+    # be for collections; rules/eligibility.py): kept, so a product leaving a collection changes nothing earned.
+    collections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,33 +111,35 @@ class OrderState(OrderFacts):
         return lines - self.order_discount + self.shipping + self.tax + self.tips
 
 
+# What an order's state holds before any event: what the first event's facts merge into.
+_NO_STATE = OrderState(order_ref="")
+
+
 def merge(state: OrderState | None, facts: OrderFacts) -> OrderState:
     """Fold one event's facts into the order's state; the result does not depend on arrival order."""
-    state = state or OrderState(order_ref=facts.order_ref)
-    refunds = {refund.ref: refund for refund in state.refunds}
+    before = state or _NO_STATE
+    refunds = {refund.ref: refund for refund in before.refunds}
     for refund in facts.refunds:
         refunds.setdefault(refund.ref, refund)
-    merged = replace(
-        state,
-        name=facts.name or state.name,
-        currency=facts.currency if facts.lines is not None else state.currency,
-        placed_at=state.placed_at or facts.placed_at,
-        customer_ref=state.customer_ref or facts.customer_ref,
-        email=state.email or facts.email,
-        locale=state.locale or facts.locale,
-        company=state.company or facts.company,
-        opted_in=state.opted_in or facts.opted_in,
-        paid=state.paid or facts.paid,
-        cancelled=state.cancelled or facts.cancelled,
+    changes: dict[str, Any] = dict(
+        name=facts.name or before.name,
+        currency=facts.currency if facts.lines is not None else before.currency,
+        placed_at=before.placed_at or facts.placed_at,
+        customer_ref=before.customer_ref or facts.customer_ref,
+        email=before.email or facts.email,
+        locale=before.locale or facts.locale,
+        company=before.company or facts.company,
+        opted_in=before.opted_in or facts.opted_in,
+        paid=before.paid or facts.paid,
+        cancelled=before.cancelled or facts.cancelled,
         refunds=tuple(sorted(refunds.values(), key=lambda refund: refund.ref)),
-        refunded_total=max(state.refunded_total, facts.refunded_total),
-        discount_codes=tuple(sorted(set(state.discount_codes) | set(facts.discount_codes))),
-        shipping_address=state.shipping_address or facts.shipping_address,
+        refunded_total=max(before.refunded_total, facts.refunded_total),
+        discount_codes=tuple(sorted(set(before.discount_codes) | set(facts.discount_codes))),
+        shipping_address=before.shipping_address or facts.shipping_address,
     )
-    if facts.lines is not None and _is_newer(facts.updated_at, state.updated_at, state.lines_known):
+    if facts.lines is not None and _is_newer(facts.updated_at, before.updated_at, before.lines_known):
         # Lines and amounts come from the newest snapshot: an order edit replaces them.
-        merged = replace(
-            merged,
+        changes.update(
             lines=facts.lines,
             shipping=facts.shipping,
             tax=facts.tax,
@@ -142,7 +148,9 @@ def merge(state: OrderState | None, facts: OrderFacts) -> OrderState:
             updated_at=facts.updated_at,
             lines_known=True,
         )
-    return merged
+    if state is None:
+        return OrderState(order_ref=facts.order_ref, **changes)  # the first event's: no copy made at all
+    return replace(state, **changes)  # one copy: a copy reads every field of the state
 
 
 def _is_newer(candidate: datetime | None, current: datetime | None, known: bool) -> bool:
@@ -204,6 +212,11 @@ def money_earning(state: OrderState, program: Program) -> Decimal:
     return min(_EXACT.multiply(earn_basis(state, program.earn_basis), rate), MAX_AMOUNT)
 
 
+def money_terms(program: Program) -> tuple[object, ...]:
+    """What `money_earning` reads of a program: under programs with equal terms every order has the same money."""
+    return program.earn_basis, program.currency, program.currency_rates, program.unrated_currency
+
+
 def points_for_amount(
     amount: Decimal, program: Program, multiplier: Decimal = Decimal(1), per: Decimal = Decimal(1)
 ) -> int:
@@ -237,37 +250,51 @@ def earning_rate(tier: str | None, program: Program, placed: datetime | None) ->
     return order_multiplier(multiplier_of(tier, program.tiers), tier, campaigns, program.campaign_stacking)
 
 
-def points_earned(state: OrderState, program: Program, multiplier: Decimal, placed: datetime | None) -> int:
+def points_earned(
+    state: OrderState, program: Program, multiplier: Decimal, placed: datetime | None, amount: Decimal | None = None
+) -> int:
     """Points the order deserves with the campaigns running when it was `placed` (plugin/rules/campaigns.py).
 
     `multiplier` is the order-wide rate it earns at, frozen when it first earned. A campaign for products raises
-    its lines' share of the order (by what is kept of each line); fixed bonuses count while the order earns."""
-    campaigns = running(program.campaigns, placed)
-    deserved = points_deserved(state, program, multiplier)
-    if not campaigns or not state.paid or state.cancelled:
-        return deserved
-    amount = money_earning(state, program)
+    its lines' share of the order (by what is kept of each line); fixed bonuses count while the order earns.
+    `amount`: the order's `money_earning` under the program, when the caller has it already (a backtest works
+    it out once for the programs that count money alike)."""
+    if not state.paid or state.cancelled:
+        return 0
+    if amount is None:
+        amount = money_earning(state, program)
     # no mutate: an amount of exactly 0 earns nothing with `< ZERO` too, as in points_deserved.
     if amount <= ZERO or amount < program.minimum_order:  # pragma: no mutate
         return 0
+    campaigns = running(program.campaigns, placed)
+    deserved = points_for_amount(amount, program, multiplier)
+    if not campaigns:
+        return deserved
     kept = _kept_lines(state, program.earn_basis)
-    counted = sum((line for _product, line in kept), ZERO)
+    counted = sum((value for _line, value in kept), ZERO)
     stacking = program.campaign_stacking
-    weighted = sum((line_multiplier(multiplier, product, campaigns, stacking) * line for product, line in kept), ZERO)
+    weighted = sum(
+        (
+            line_multiplier(multiplier, line.product, campaigns, stacking, line.collections) * value
+            for line, value in kept
+        ),
+        ZERO,
+    )
     if counted > ZERO:
         deserved = points_for_amount(amount, program, weighted, per=counted)
-    products = {line.product for line in state.lines if line.product and not line.excluded}
-    return deserved + bonus_points(campaigns, products)
+    earning = [line for line in state.lines if not line.excluded]
+    products = {line.product for line in earning if line.product}
+    return deserved + bonus_points(campaigns, products, {name for line in earning for name in line.collections})
 
 
-def _kept_lines(state: OrderState, basis: EarnBasis) -> list[tuple[str, Decimal]]:
-    """Each counted line's product and what is kept of its amount after the refunds that name it."""
+def _kept_lines(state: OrderState, basis: EarnBasis) -> list[tuple[Line, Decimal]]:
+    """Each counted line and what is kept of its amount after the refunds that name it."""
     refunded: dict[str, Decimal] = {}
     for refund in state.refunds:
         for ref, value in refund.lines:
             refunded[ref] = refunded.get(ref, ZERO) + value
     return [
-        (line.product, max(line.amount - refunded.get(line.ref, ZERO), ZERO))
+        (line, max(line.amount - refunded.get(line.ref, ZERO), ZERO))
         for line in state.lines
         if _counts(line, basis) and not line.excluded
     ]

@@ -44,13 +44,15 @@ def earning_steps(state: OrderState, program: Program, tier: str | None, placed:
     if tier and tier_multiplier != 1:
         steps.append(Step("tier", {"tier": tier, "multiplier": _times(tier_multiplier)}))
         multipliers += 1
-    products = {line.product for line in state.lines if line.product and not line.excluded}
+    earning = [line for line in state.lines if not line.excluded]
+    products = {line.product for line in earning if line.product}
+    collections = {name for line in earning for name in line.collections}
     for campaign in running(program.campaigns, placed):
-        if not _applies(campaign, tier, products):
+        if not _applies(campaign, tier, products, collections):
             continue
-        on_products = campaign.scope is CampaignScope.PRODUCTS
+        on_lines = campaign.scope in (CampaignScope.PRODUCTS, CampaignScope.COLLECTIONS)
         if campaign.multiplier != 1:
-            code = "campaign_products" if on_products else "campaign"
+            code = "campaign_products" if on_lines else "campaign"
             steps.append(Step(code, {"name": campaign.name, "multiplier": _times(campaign.multiplier)}))
             multipliers += 1
         if campaign.bonus_points:
@@ -60,13 +62,15 @@ def earning_steps(state: OrderState, program: Program, tier: str | None, placed:
     return tuple(steps)
 
 
-def _applies(campaign: Campaign, tier: str | None, products: set[str]) -> bool:
+def _applies(campaign: Campaign, tier: str | None, products: set[str], collections: set[str]) -> bool:
     """Whether a running campaign changes this order's points (as order_multiplier, line_multiplier and
     bonus_points apply it)."""
     if campaign.scope is CampaignScope.TIERS:
         return tier in campaign.tiers
     if campaign.scope is CampaignScope.PRODUCTS:
         return not products.isdisjoint(campaign.products)
+    if campaign.scope is CampaignScope.COLLECTIONS:
+        return not collections.isdisjoint(campaign.collections)
     return True
 
 

@@ -1,7 +1,8 @@
 """Custom actions: points for what another app vouches for (a review, a survey), reported signed with the shop's key.
 
 Each award is a bonus entry keyed by the caller's id, so a repeat posts nothing; a reversal takes the points
-back once. The program names the actions, their points and how often per member and period they count.
+back once. The program names the actions, their points and how often per member and period they count. A member
+whose balance is frozen earns none (FrozenBalance, nothing written); a reversal of an earlier award still applies.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from plugin.ledger.posting import credit, debit, expiry_for
 from plugin.ledger.postings import Postings
 from plugin.rules.actions import award_points, period_start, within_cap
 from plugin.rules.limits import ACTION_ID_LENGTH
+from plugin.services.eligibility import refuse_frozen
 from plugin.services.errors import ServiceError, UnknownMember
 from plugin.services.records import ActionAward, Member
 from plugin.services.repositories import Transaction, UnitOfWork
@@ -118,8 +120,8 @@ def signing_key(uow: UnitOfWork, shop_id: int) -> str | None:
 def report(uow: UnitOfWork, clock: Clock, shop_id: int, reported: ActionReport) -> ActionResult:
     """Award (or reverse) a reported action; a repeat of either changes nothing and answers as the first did.
 
-    ActionRefused for an action or customer the shop does not know, OverCap past the action's cap: nothing is
-    written then."""
+    ActionRefused for an action or customer the shop does not know, FrozenBalance for a frozen member, OverCap
+    past the action's cap: nothing is written then."""
     now = clock.now()
     with uow(shop_id) as tx:
         version, program = tx.programs.current()
@@ -138,6 +140,7 @@ def report(uow: UnitOfWork, clock: Clock, shop_id: int, reported: ActionReport) 
         except ValueError as error:
             raise ActionRefused(str(error)) from None
         member = _member(tx, reported.customer or "")
+        refuse_frozen(member, program)
         since = period_start(action.per, now)
         if not within_cap(action, tx.actions.count_since(member.id, action.name, since)):
             raise OverCap(f"{action.name}: at most {action.cap} per member per {action.per.value}")

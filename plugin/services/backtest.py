@@ -20,6 +20,7 @@ from plugin.ledger.posting import add_months
 from plugin.rules.program import Program
 from plugin.services import owner_pages
 from plugin.services.analytics import point_value
+from plugin.services.eligibility import named_collections, unread_collections
 from plugin.services.repositories import OwnerReads, UnitOfWork
 
 MONTHS = 12
@@ -58,6 +59,8 @@ class Comparison:
     live: Result
     # The live program's tier names then the draft's new ones: the rows of the members-per-tier table.
     tiers: tuple[str, ...]
+    # The collections only the draft names, counted as empty (eligibility.unread_collections).
+    unread_collections: tuple[str, ...] = ()
 
 
 def compare(uow: UnitOfWork, reads: OwnerReads, clock: Clock, shop_id: int, draft: Program) -> Comparison:
@@ -70,12 +73,16 @@ def compare(uow: UnitOfWork, reads: OwnerReads, clock: Clock, shop_id: int, draf
     live = owner_pages.live_program(uow, shop_id)
     orders: Iterable[PastOrder] = reads.members_orders_since(shop_id, since)
     tags: dict[str, tuple[str, ...]] = {}
-    if draft.exclusions.product_tags or live.exclusions.product_tags:
-        # Orders do not carry their products' tags: read those of every product ordered, once.
+    collections: dict[str, tuple[str, ...]] | None = None
+    named = named_collections(draft) | named_collections(live)
+    if draft.exclusions.product_tags or live.exclusions.product_tags or named:
+        # Orders do not carry their products' tags nor collections: read those of every product ordered, once.
         orders = list(orders)
+        products = {line.product for order in orders for line in order.state.lines if line.product}
         with uow.read(shop_id) as tx:
-            tags = tx.products.of({line.product for order in orders for line in order.state.lines if line.product})
-    drafted, lived = backtest(orders, [draft, live], share, now, tags)
+            tags = tx.products.of(products)
+            collections = tx.collections.of(products, named) if named else None
+    drafted, lived = backtest(orders, [draft, live], share, now, tags, collections)
     names = [tier.name for tier in live.tiers.levels]
     names += [tier.name for tier in draft.tiers.levels if tier.name not in names]
     return Comparison(
@@ -85,4 +92,5 @@ def compare(uow: UnitOfWork, reads: OwnerReads, clock: Clock, shop_id: int, draf
         draft=Result(drafted, draft.currency, point_value(draft)),
         live=Result(lived, live.currency, point_value(live)),
         tiers=tuple(names),
+        unread_collections=unread_collections(draft, live),
     )

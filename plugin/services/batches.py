@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 from typing import TypeVar
@@ -19,7 +19,7 @@ class Raced(Exception):
     """Another writer created rows the batch meant to create; the batch is redone, finding them there."""
 
 
-def chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+def chunks(items: Iterable[Item], size: int) -> Generator[list[Item], None, None]:
     """The items in lists of `size` (the last one shorter)."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):

@@ -1,7 +1,7 @@
 """A member's birthday: entered once by the member (the widget), then locked; staff change it with a reason.
 
 Locked because the birthday bonus pays on it: a member who could move their birthday could be paid every
-month. The birthday sweep (plugin/services/sweeps.py) pays the bonus once a year.
+month. The birthday sweep (plugin/services/sweeps.py) pays the bonus once a year, not while a member is frozen.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from plugin.ledger import keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.postings import NO_CHANGE, Posting, Postings
 from plugin.services.adjust import staff_change
+from plugin.services.eligibility import frozen
 from plugin.services.errors import ReasonRequired, ServiceError, UnknownMember
 from plugin.services.records import Member
 from plugin.services.repositories import UnitOfWork
@@ -31,11 +32,13 @@ class BirthdayReasonRequired(ReasonRequired):
 
 def own_birthday(uow: UnitOfWork, shop_id: int, customer_ref: str) -> tuple[date | None, int]:
     """The birthday the customer's membership holds (None if none, or no membership), and the program's
-    birthday bonus."""
+    birthday bonus: none for a member whose balance is frozen, who earns nothing while frozen."""
     with uow.read(shop_id) as tx:
         member = tx.members.by_customer(customer_ref)
         _version, program = tx.programs.current()
-        return member.birthday if member is not None and member.active else None, program.bonuses.birthday
+    if member is None or not member.active:
+        return None, program.bonuses.birthday
+    return member.birthday, 0 if frozen(member.customer_tags, program) else program.bonuses.birthday
 
 
 def set_own_birthday(uow: UnitOfWork, shop_id: int, customer_ref: str, born: date) -> Member:

@@ -132,9 +132,12 @@ def gives(campaign: Campaign, language: str) -> str:
 
 
 def applies_to(campaign: Campaign, language: str) -> str:
-    """Whose orders earn under it, in words: every order, orders with some products, members of some tiers."""
+    """Whose orders earn under it, in words: every order, orders with some products or collections, members of some
+    tiers."""
     if campaign.scope is CampaignScope.PRODUCTS:
         return text("campaign.for.products", language, count=format_number(len(campaign.products), language))
+    if campaign.scope is CampaignScope.COLLECTIONS:
+        return text("campaign.for.collections", language, count=format_number(len(campaign.collections), language))
     if campaign.scope is CampaignScope.TIERS:
         return text("campaign.for.tiers", language, tiers=", ".join(campaign.tiers))
     return text("campaign.for.all", language)

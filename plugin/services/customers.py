@@ -13,6 +13,7 @@ Two bonuses follow what a delivery says of an active member (the program's `bonu
   member who subscribes again is not paid again, so subscribing and withdrawing in turn earns nothing.
   What counts is every newsletter entry the member holds, those a merge brought along too: the person
   is paid once however many customers they were.
+A frozen member (plugin/rules/eligibility.py) is paid neither while frozen; a withdrawal still takes back.
 Marketing consent to the shop's newsletter is not consent to the app's own mails (Member.receives_marketing).
 
 A merge moves the merged-away customer's membership to the customer the platform kept. When only the
@@ -36,6 +37,7 @@ from plugin.ledger.postings import NO_CHANGE, Posting, Postings, TierChange
 from plugin.rules.bonuses import Paid, profile_bonuses
 from plugin.rules.order_codec import dump_when, load_when
 from plugin.rules.tiers import higher, tier_named
+from plugin.services.eligibility import frozen
 from plugin.services.records import ConsentSource, CustomerChange, CustomerMerge, CustomerProfile, Member, MemberStatus
 from plugin.services.repositories import Transaction
 from plugin.services.settlement import account
@@ -120,7 +122,9 @@ def _earn(tx: Transaction, now: datetime, member: Member, profile: CustomerProfi
         newsletter=newsletter.get("newsletter_bonus"),
         newsletter_taken_back=-newsletter.get("newsletter_withdrawn", 0),
     )
-    owed = profile_bonuses(program.bonuses, profile.newsletter, profile.has_account, paid)
+    # Frozen by the tags this delivery brings, if it brings any: a tag added with a subscription earns nothing.
+    tags = member.customer_tags if profile.tags is None else profile.tags
+    owed = profile_bonuses(program.bonuses, profile.newsletter, profile.has_account, paid, frozen=frozen(tags, program))
     if not owed:
         return
     if "newsletter_withdrawn" in owed:

@@ -15,6 +15,7 @@ from typing import Any
 from plugin.clock import Clock
 from plugin.ledger.postings import JobKind
 from plugin.services.errors import UnknownShop
+from plugin.services.platform_jobs import UNKNOWN_COLLECTION
 from plugin.services.repositories import UnitOfWork
 
 # The owner's page lists this many, newest first; the rest wait behind them.
@@ -28,6 +29,9 @@ _WHAT: dict[str, str] = {
     JobKind.WITHDRAW_CODE: "withdraw_code",
     JobKind.PUBLISH_MEMBER: "publish_member",
     JobKind.PUBLISH_ORDER_POINTS: "publish_order_points",
+    JobKind.PUBLISH_REWARDS: "publish_rewards",
+    JobKind.REFRESH_COLLECTION: "refresh_collection",
+    JobKind.REFRESH_PRODUCT_COLLECTIONS: "refresh_collection",
     JobKind.POINTS_EARNED: "email",
     JobKind.CODE_ISSUED: "email",
     JobKind.TIER_CHANGED: "email",
@@ -38,6 +42,8 @@ _DELIVERY_PLATFORMS: dict[str, str] = {JobKind.SHOPIFY_DELIVERY: "shopify", JobK
 _REASONS = (
     ("shop is gone or uninstalled", "uninstalled"),
     ("platform refused the code", "code_refused"),
+    ("platform refused the rewards", "refused"),
+    (UNKNOWN_COLLECTION, "unknown_collection"),
     ("recipient refused", "address_refused"),
     ("SMTP server unavailable", "mail_unreachable"),
     ("PlatformRejected: ", "refused"),
@@ -63,7 +69,7 @@ class DeadLetter:
 @dataclass(frozen=True)
 class OwnerDeadLetter:
     """A dead job as the shop owner sees it: what failed (`what`) on which platform, why (`reason`), when,
-    after how many tries, and the order or member it was about, where it names one."""
+    after how many tries, and the order, member or collection it was about, where it names one."""
 
     id: int
     what: str
@@ -73,6 +79,7 @@ class OwnerDeadLetter:
     attempts: int
     order: str | None
     member_id: int | None
+    collection: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,7 @@ def _for_owner(row: dict[str, Any], shop_platform: str) -> OwnerDeadLetter:
         attempts=row["attempts"],
         order=_order_of(payload),
         member_id=payload.get("member_id") if isinstance(payload.get("member_id"), int) else None,
+        collection=payload.get("collection") if isinstance(payload.get("collection"), str) else None,
     )
 
 

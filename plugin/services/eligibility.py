@@ -1,5 +1,6 @@
-"""Eligibility inside a transaction: keep the customer and product tags the platform gives, decide whether an
-order's lines and buyer earn, and tell whether a member's balance is frozen (the rules: plugin/rules/eligibility.py)."""
+"""Eligibility inside a transaction: keep the customer and product tags the platform gives and the products of the
+collections the program names, decide whether an order's lines and buyer earn, and tell whether a member's balance
+is frozen (the rules: plugin/rules/eligibility.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from plugin.ledger import jobs
+from plugin.observability import log_event
 from plugin.rules.eligibility import excluded_customer, excluded_order, tags_of
 from plugin.rules.orders import OrderFacts, OrderState
 from plugin.rules.program import Program
 from plugin.services.errors import ServiceError
+from plugin.services.platform import Platform, Shop
 from plugin.services.records import Member
 from plugin.services.repositories import Transaction, UnitOfWork
 
@@ -52,12 +56,10 @@ def keep_customer_tags(tx: Transaction, member: Member, facts: OrderFacts) -> Me
     return replace(member, customer_tags=tags)
 
 
-def exclude_buyer(
-    tx: Transaction, member: Member, state: OrderState, facts: OrderFacts, program: Program
-) -> OrderState:
-    """The order's state as it first could earn, marked excluded when its buyer is: the mark stays with the
-    order, so a later change of the customer's tags or of the program never makes it earn."""
-    member = keep_customer_tags(tx, member, facts)
+def exclude_buyer(member: Member, state: OrderState, program: Program) -> OrderState:
+    """The order's state as it first could earn, marked excluded when its buyer (with the tags kept from this
+    event) is: the mark stays with the order, so a later change of the customer's tags or of the program never
+    makes it earn."""
     if excluded_order(state, tags_of(member.customer_tags), program.exclusions):
         return replace(state, excluded=True)
     return state
@@ -74,3 +76,115 @@ def product_tags_for(tx: Transaction, orders: Iterable[OrderFacts], program: Pro
     if not program.exclusions.product_tags:
         return {}
     return tx.products.of({line.product for facts in orders for line in facts.lines or () if line.product})
+
+
+def named_collections(program: Program) -> set[str]:
+    """The collections a program names: those it excludes and those its campaigns are for."""
+    return {*program.exclusions.collections, *(name for campaign in program.campaigns for name in campaign.collections)}
+
+
+def unread_collections(draft: Program, live: Program) -> tuple[str, ...]:
+    """The collections only the draft names: their products are read on publishing it, so until then a backtest or
+    simulation counts them as empty."""
+    return tuple(sorted(named_collections(draft) - named_collections(live)))
+
+
+def product_collections_for(
+    tx: Transaction, orders: Iterable[OrderFacts], program: Program
+) -> dict[str, tuple[str, ...]]:
+    """The collections the program names that these events' products are in, in one read; none read unless the
+    program names collections."""
+    named = named_collections(program)
+    if not named:
+        return {}
+    return tx.collections.of({line.product for facts in orders for line in facts.lines or () if line.product}, named)
+
+
+def refresh_collections_later(tx: Transaction, now: datetime, program: Program, earlier: Program) -> None:
+    """On publishing `program` over `earlier`: a read from the platform of each collection it names that `earlier`
+    did not, and the products of those it no longer names forgotten. The product webhooks keep the others current
+    (`keep_product_collections`, `refresh_product_collections_later`), and the reconcile reads them all again.
+
+    Until its first read is done, a newly named collection holds no product: an order paid meanwhile is judged
+    as if it were empty, and keeps that verdict."""
+    named = named_collections(program)
+    for collection in sorted(tx.collections.kept() - named):
+        tx.collections.drop(collection)
+    new = sorted(named - named_collections(earlier))
+    tx.outbox.enqueue([jobs.refresh_collection(collection) for collection in new], now)
+
+
+def _named(uow: UnitOfWork, shop_id: int) -> set[str]:
+    """The collections the shop's current program names, read without a write transaction."""
+    with uow.read(shop_id) as tx:
+        return named_collections(tx.programs.current()[1])
+
+
+def refresh_named_collections(uow: UnitOfWork, now: datetime, shop_id: int, collection: str | None = None) -> bool:
+    """A read of the products of `collection` (every collection the program names, given None), queued when the
+    program names it; False, queuing nothing, for a collection it does not (a webhook of another collection)."""
+    named = _named(uow, shop_id)
+    wanted = sorted(named) if collection is None else [collection] if collection in named else []
+    if wanted:
+        with uow(shop_id) as tx:
+            tx.outbox.enqueue([jobs.refresh_collection(each) for each in wanted], now)
+    return bool(wanted)
+
+
+def forget_collection(uow: UnitOfWork, shop_id: int, collection: str) -> bool:
+    """The collection was deleted on the platform: no product is in it any more. False, writing nothing, for a
+    collection the program does not name (its products were never kept)."""
+    if collection not in _named(uow, shop_id):
+        return False
+    with uow(shop_id) as tx:
+        tx.collections.drop(collection)
+    return True
+
+
+def keep_product_collections(uow: UnitOfWork, shop_id: int, product: str, collections: Iterable[str]) -> bool:
+    """The product is in these collections now (Saleor's product events say so): keep its place in each collection
+    the program names. False, writing nothing, when the program names none."""
+    named = _named(uow, shop_id)
+    if not named:
+        return False
+    with uow(shop_id) as tx:
+        tx.collections.place(product, set(collections), named)
+    return True
+
+
+def refresh_product_collections_later(uow: UnitOfWork, now: datetime, shop_id: int, product: str) -> bool:
+    """A read of the collections a product is in, queued when the program names collections (one waiting per
+    product): Shopify sends no collections/update when a product joins a collection from its own page or a smart
+    collection picks it up, only products/update. False, queuing nothing, when the program names none."""
+    if not _named(uow, shop_id):
+        return False
+    with uow(shop_id) as tx:
+        tx.outbox.enqueue([jobs.refresh_product_collections(product)], now)
+    return True
+
+
+def refresh_product_collections(uow: UnitOfWork, platform: Platform, shop: Shop, product: str) -> None:
+    """Keep the product's place in each collection the program names, as the platform lists its collections now;
+    a product the platform no longer knows keeps its rows (the reconcile's reads of the collections drop them)."""
+    collections = platform.product_collections(shop, product)
+    if collections is None:
+        return
+    with uow(shop.id) as tx:
+        named = named_collections(tx.programs.current()[1])
+        tx.collections.place(product, collections, named)
+    log_event("collection", "product_refreshed", shop=shop.id, collections=len(collections & named))
+
+
+def refresh_collection(uow: UnitOfWork, platform: Platform, shop: Shop, collection: str) -> bool:
+    """Keep the products the platform lists in the collection now, if the program still names it. False for a
+    collection the platform does not know: it holds none (the caller tells the owner). Lines already seen keep
+    their collections (rules/eligibility.py)."""
+    products = platform.collection_products(shop, collection)
+    with uow(shop.id) as tx:
+        named = collection in named_collections(tx.programs.current()[1])
+        if products is None or not named:
+            tx.collections.drop(collection)
+        else:
+            tx.collections.replace(collection, products)
+    log_event("collection", "refreshed", shop=shop.id, products=len(products or ()))
+    return products is not None or not named

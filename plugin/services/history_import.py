@@ -10,12 +10,19 @@ A customer who joins by an imported order claims their earlier orders (guest ord
 their own from before joining) as every other join does. The claim comes at the end of the batch, once its
 orders are written, and one query tells which of the batch's joining members have anything to claim; a guest
 order the batch holds from after the join is written after the claim, so it is not taken for an earlier one.
+
+A friend's order (one that used a welcome code) gives the advocate their points as record_order gives them,
+spendable at once as the order's own. The batch is cut after each such order, and the order settled at the end
+of its part, so the referral's fraud rules see the shop's orders as record_order would whatever the batching.
 """
 
 from __future__ import annotations
 
+import contextvars
 import gc
-from collections.abc import Callable, Iterable, Iterator
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -31,8 +38,9 @@ from plugin.rules.eligibility import excluded_order, sort_lines, tags_of
 from plugin.rules.orders import OrderFacts, OrderState, earning_rate, merge, placed_at
 from plugin.rules.program import Enrollment, Program
 from plugin.services import members as membership
+from plugin.services import referrals
 from plugin.services.batches import Raced, chunks, in_transactions
-from plugin.services.eligibility import product_tags_for
+from plugin.services.eligibility import keep_customer_tags, product_collections_for, product_tags_for
 from plugin.services.errors import UnknownShop
 from plugin.services.orders import record_order_in
 from plugin.services.points_back import give_back_in
@@ -74,7 +82,13 @@ def import_history(
     `progress` hears the report so far after each batch (a long import shows how far it got)."""
     report = ImportReport(dry_run=dry_run)
     for count, new, changes in in_transactions(
-        uow, clock, shop_id, chunks(orders, batch_size), _import_batch, dry_run=dry_run, batch_transactions=True
+        uow,
+        clock,
+        shop_id,
+        _read_ahead(chunks(orders, batch_size)),
+        _import_batch,
+        dry_run=dry_run,
+        batch_transactions=True,
     ):
         report.orders += count
         report.imported += new
@@ -86,14 +100,91 @@ def import_history(
     return report
 
 
+def _read_ahead(batches: Generator[list[OrderFacts], None, None]) -> Generator[list[OrderFacts], None, None]:
+    """The batches in order, read on a thread of its own while this one is written: up to three batches ahead (two
+    waiting in the queue, and one the reader holds until there is room for it).
+
+    Reading an order (a bulk file's JSON lines into facts) costs a seventh of importing it, and the database's
+    part of a batch leaves the interpreter free (psycopg lets go of the GIL while it waits): the reading is
+    done meanwhile. Whatever the reading raises is raised here, where that batch would have been."""
+    ahead: queue.Queue[tuple[list[OrderFacts] | None, BaseException | None]] = queue.Queue(maxsize=2)
+    stopped = threading.Event()
+
+    def offer(item: tuple[list[OrderFacts] | None, BaseException | None]) -> bool:
+        while not stopped.is_set():  # an import that failed takes nothing more: the reader stops too
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        # Only reads the platform's orders: the database's connections and transactions belong to the importing
+        # thread, and this thread must never touch them.
+        try:
+            for batch in batches:
+                if not offer((batch, None)):
+                    return
+            offer((None, None))
+        except BaseException as error:  # handed over to the importing thread, which raises it
+            offer((None, error))
+        finally:
+            # Stopped or done: the batches' generator ends now, in the thread that ran it (no other thread may close it
+            # while it runs), rather than whenever it is collected.
+            batches.close()
+
+    # In the caller's context: what the reading logs carries the request it serves (observability.py).
+    reader = threading.Thread(target=contextvars.copy_context().run, args=(read,), name="history-import-reader")
+    reader.daemon = True
+    reader.start()
+    try:
+        while True:
+            batch, error = ahead.get()
+            if error is not None:
+                raise error
+            if batch is None:
+                return
+            yield batch
+    finally:
+        stopped.set()
+
+
 def _import_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> tuple[int, int, list[tuple[str, int]]]:
     """Import one batch; returns its size, how many were new and (order_ref, points posted) for each that changed."""
     if tx.shop.get() is None:
         raise UnknownShop(str(tx.shop_id))
-    known = tx.orders.known([facts.order_ref for facts in batch])
+    new = 0
+    changes: list[tuple[str, int]] = []
+    for part in _up_to_each_welcome(batch):
+        part_new, part_changes = _import_part(tx, now, part)
+        new += part_new
+        changes.extend(part_changes)
+    return len(batch), new, changes
+
+
+def _up_to_each_welcome(batch: list[OrderFacts]) -> Iterator[list[OrderFacts]]:
+    """The batch in parts, each ending with an event that used a welcome code (the last part may not).
+
+    A friend's order is settled at the end of its part, so the referral's fraud rules see the shop's orders as
+    record_order would: none the batch holds from after it. Welcome codes are on few orders; a cut costs the
+    next part a round of the batch's reads."""
+    part: list[OrderFacts] = []
+    for facts in batch:
+        part.append(facts)
+        if _used_welcome(facts):
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+def _import_part(tx: Transaction, now: datetime, part: list[OrderFacts]) -> tuple[int, list[tuple[str, int]]]:
+    """Import one part of a batch; returns how many were new and (order_ref, points posted) for each that changed."""
+    known = tx.orders.known([facts.order_ref for facts in part])
     new: dict[str, OrderFacts] = {}
     again: list[OrderFacts] = []
-    for facts in batch:
+    for facts in part:
         if facts.order_ref in known or facts.order_ref in new:
             again.append(facts)
         else:
@@ -102,7 +193,7 @@ def _import_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> tu
     # a batch transaction keeps them, and their saves wait to be written together.
     tx.orders.lock_many(known, now)
     with _collector_paused():
-        changes = _post_new_orders(tx, now, list(new.values()))
+        changes, referred = _post_new_orders(tx, now, list(new.values()))
     customers = {facts.customer_ref for facts in again if facts.customer_ref}
     before = tx.members.many(customers) if customers else {}
     for facts in again:
@@ -113,7 +204,9 @@ def _import_batch(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> tu
         # record_order_in leaves an import's join unclaimed: the claim is this batch's, as for its new orders.
         after = tx.members.many(customers).items()
         _claim(tx, now, [m for c, m in after if m.active and not (c in before and before[c].active)])
-    return len(batch), len(new), changes
+    for order in referred:  # a new order of a friend: the advocate's points follow it, as record_order_in posts them
+        referrals.settle_referral_in(tx, now, order, kind=EntryKind.IMPORT)
+    return len(new), changes
 
 
 @contextmanager
@@ -132,13 +225,18 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) -> list[tuple[str, int]]:
-    """Settle orders the shop has never seen on running accounts, and write them all at once."""
+def _post_new_orders(
+    tx: Transaction, now: datetime, batch: list[OrderFacts]
+) -> tuple[list[tuple[str, int]], list[OrderRecord]]:
+    """Settle orders the shop has never seen on running accounts, and write them all at once.
+
+    Returns (order_ref, points posted) for each that earned, and the orders that used a welcome code, whose
+    referral the caller settles once the rest of the part is in."""
     current = tx.programs.current()
     program = current[1]
-    tags = product_tags_for(tx, batch, program)
-    states = [merge(None, sort_lines(facts, None, program.exclusions, tags)) for facts in batch]
-    buyers, members, joined_jobs, joins = _buyers(tx, now, states, program)
+    tags, collections = product_tags_for(tx, batch, program), product_collections_for(tx, batch, program)
+    states = [merge(None, sort_lines(facts, None, program.exclusions, tags, collections)) for facts in batch]
+    buyers, members, joined_jobs, joins = _buyers(tx, now, batch, states, program)
     accounts = {member.id: account_of(tx, member, program, now) for member in members.values()}
     # New members are published whether or not one of their orders earns in this batch.
     postings = Postings(jobs=joined_jobs)
@@ -175,7 +273,13 @@ def _post_new_orders(tx: Transaction, now: datetime, batch: list[OrderFacts]) ->
     _claim(tx, now, [members[customer] for customer in joins])
     if after_joining and tx.orders.add_many(after_joining, now) != len(after_joining):
         raise Raced()
-    return changes
+    referred = [order for order in orders + after_joining if _used_welcome(order.state)]
+    return changes, referred
+
+
+def _used_welcome(facts: OrderFacts) -> bool:
+    """Whether the order used a welcome code: only then can it be a friend's (every welcome code has the prefix)."""
+    return any(code.upper().startswith(referrals.WELCOME) for code in facts.discount_codes)
 
 
 def _tags(facts: OrderFacts, member: Member) -> tuple[str, ...]:
@@ -235,7 +339,7 @@ def _first_of_each(queued: list[OutboxJob]) -> list[OutboxJob]:
 
 
 def _buyers(
-    tx: Transaction, now: datetime, states: list[OrderState], program: Program
+    tx: Transaction, now: datetime, batch: list[OrderFacts], states: list[OrderState], program: Program
 ) -> tuple[dict[str, Member], dict[str, Member], list[OutboxJob], dict[str, int]]:
     """The active member behind each order, enrolling buyers exactly when record_order would.
 
@@ -258,8 +362,10 @@ def _buyers(
             joining[customer] = _joining(state, program, now)
             joins[customer] = at
         elif member is not None and member.status == MemberStatus.OPTED_OUT and state.opted_in:
+            # With the tags the order gives, as record_order keeps them: a frozen member gets no signup bonus.
+            member = keep_customer_tags(tx, member, batch[at])
             member = members[customer] = membership.enroll(
-                tx, now, customer, state.email, ConsentSource.IMPORT, locale=state.locale, claim=False
+                tx, now, customer, state.email, ConsentSource.IMPORT, locale=state.locale, claim=False, locked=member
             )
             joins[customer] = at
         if customer in joining or (member is not None and member.active):

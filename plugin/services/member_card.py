@@ -127,15 +127,7 @@ def _reward(reward: Reward, available: int, currency: str, language: str) -> dic
         "id": reward.id,
         "kind": reward.kind.value,
         "currency": currency,
-        "title": reward_title(
-            reward.kind,
-            reward.amount,
-            reward.percentage,
-            currency,
-            language,
-            reward.product_title,
-            store_credit=reward.store_credit,
-        ),
+        "title": reward_name(reward, currency, language),
         "store_credit": reward.store_credit,
         "points": reward.points,
         "affordable": available >= max(reward.points, reward.minimum_points),
@@ -154,18 +146,32 @@ def _choice(reward: Reward, available: int, currency: str, language: str) -> dic
 
     `most` is what this member may spend now (below `least`: not yet enough); `order_share` caps the code at that
     % of the order, as its minimum order (the code of EUR X at 50% needs an order of EUR 2X)."""
-    money = format_money(reward.amount, currency, language) if reward.amount is not None else ""
-    step = format_number(reward.points, language)
-    phrase = "reward.store_credit.step" if reward.store_credit else "reward.variable_amount.step"
     buys = "reward.store_credit" if reward.store_credit else "reward.variable_amount"
     return {
-        "title": text(phrase, language, points=step, amount=money),
         # What the chosen points buy, the widget filling {x} with the amount as the slider moves: "{x} off".
         "offer": text(buys, language, amount="{x}"),
         "least": reward.least_points,
         "most": reward.most_points(available),
         "order_share": _plain(reward.maximum_order_share) if reward.maximum_order_share is not None else None,
     }
+
+
+def reward_name(reward: Reward, currency: str, language: str) -> str:
+    """A reward as the widget's list names it; a variable one by what each step of points buys."""
+    if reward.kind is RewardKind.VARIABLE_AMOUNT:
+        money = format_money(reward.amount, currency, language) if reward.amount is not None else ""
+        step = format_number(reward.points, language)
+        phrase = "reward.store_credit.step" if reward.store_credit else "reward.variable_amount.step"
+        return text(phrase, language, points=step, amount=money)
+    return reward_title(
+        reward.kind,
+        reward.amount,
+        reward.percentage,
+        currency,
+        language,
+        reward.product_title,
+        store_credit=reward.store_credit,
+    )
 
 
 def reward_title(

@@ -10,6 +10,7 @@ from plugin.ledger import jobs, keys
 from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.posting import credit, expiry_for
 from plugin.ledger.postings import Postings
+from plugin.services.eligibility import frozen
 from plugin.services.errors import UnknownMember
 from plugin.services.records import ConsentSource, Member, MemberStatus
 from plugin.services.repositories import Transaction, UnitOfWork
@@ -103,9 +104,12 @@ def enroll(
 
 def give_signup_bonus(tx: Transaction, now: datetime, member: Member) -> Member:
     """Credit the program's signup bonus to `member`, whose row the caller holds locked; its idempotency key
-    makes a second call post nothing. Returns the member, read again only when the bonus was posted."""
+    makes a second call post nothing. Returns the member, read again only when the bonus was posted.
+
+    A frozen member (a customer tag the program excludes) is paid none, as no other bonus while frozen; nor does
+    a thaw pay it later: the bonus belongs to the join."""
     version, program = tx.programs.current()
-    if not program.bonuses.signup:
+    if not program.bonuses.signup or frozen(member.customer_tags, program):
         return member
     entry = NewEntry(
         kind=EntryKind.BONUS,
@@ -132,14 +136,17 @@ def _lock_or_add(tx: Transaction, now: datetime, customer_ref: str | None, email
 
 
 def opt_out(uow: UnitOfWork, clock: Clock, shop_id: int, member_id: int, source: ConsentSource | str) -> Member:
-    """Stop earning. The balance stays (frozen) so a member who returns finds it again."""
+    """Stop earning. The balance stays (frozen) so a member who returns finds it again; the platform's mirror
+    of it goes, so the theme no longer shows a member."""
     with uow(shop_id) as tx:
         member = tx.members.get(member_id, lock=True)
         if member is None or member.status == MemberStatus.ERASED:
             raise UnknownMember(str(member_id))
         if member.active:
             _version, program = tx.programs.current()
-            tx.members.set_consent(member.id, MemberStatus.OPTED_OUT, source, program.terms_version, clock.now())
+            now = clock.now()
+            tx.members.set_consent(member.id, MemberStatus.OPTED_OUT, source, program.terms_version, now)
+            tx.outbox.enqueue([jobs.publish_member(member.id)], now)
         return tx.members.get(member_id) or member
 
 

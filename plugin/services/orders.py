@@ -19,7 +19,13 @@ from plugin.rules.orders import OrderFacts, OrderState, Refund, earning_rate, es
 from plugin.rules.program import Enrollment, Program
 from plugin.services import members as membership
 from plugin.services import referrals, store_credit
-from plugin.services.eligibility import exclude_buyer, frozen, product_tags_for
+from plugin.services.eligibility import (
+    exclude_buyer,
+    frozen,
+    keep_customer_tags,
+    product_collections_for,
+    product_tags_for,
+)
 from plugin.services.points_back import give_back_in
 from plugin.services.records import ConsentSource, Member, MemberStatus
 from plugin.services.repositories import Transaction, UnitOfWork
@@ -61,7 +67,8 @@ def estimate_checkout(uow: UnitOfWork, clock: Clock, shop_id: int, facts: OrderF
     with uow(shop_id) as tx:
         _version, program = tx.programs.current()
         member = tx.members.by_customer(facts.customer_ref) if facts.customer_ref else None
-        facts = sort_lines(facts, None, program.exclusions, product_tags_for(tx, [facts], program))
+        tags, collections = product_tags_for(tx, [facts], program), product_collections_for(tx, [facts], program)
+        facts = sort_lines(facts, None, program.exclusions, tags, collections)
     if member is not None and frozen(member.customer_tags, program):
         return 0  # an excluded member's orders earn nothing
     tier = member.tier if member is not None and member.active else None
@@ -84,7 +91,8 @@ def record_order_in(
     order = tx.orders.lock(facts.order_ref, now)
     counted = order.basis if order.earning else Decimal(0)  # what tier progress counts of it so far
     version, program = tx.programs.current()
-    sorted_facts = sort_lines(facts, order.state, program.exclusions, product_tags_for(tx, [facts], program))
+    tags, collections = product_tags_for(tx, [facts], program), product_collections_for(tx, [facts], program)
+    sorted_facts = sort_lines(facts, order.state, program.exclusions, tags, collections)
     order.state = merge(order.state, sorted_facts)
     if not codes_consumed:
         tx.redemptions.consume_codes(used_codes([facts]), now)
@@ -104,7 +112,9 @@ def record_order_in(
         # are computed with the same version and multiplier, so a program change rewrites nothing.
         member = member or tx.members.get(order.member_id, lock=True)
         if member is not None and member.active:
-            order.state = exclude_buyer(tx, member, order.state, facts, program)
+            # The tags this event gives decide, whether the order earns and whether its payment pays the bonus.
+            member = keep_customer_tags(tx, member, facts)
+            order.state = exclude_buyer(member, order.state, program)
         if member is not None and member.active and not order.state.excluded:
             order.earning = True
             order.program_version = version
@@ -117,7 +127,7 @@ def record_order_in(
     change = settle(tx, now, order, kind=kind, member=member, counted=counted)
     store_credit.credit_back_in(tx, now, order.state, order.member_id)  # credit a refund gave back, as an entry
     tx.orders.save(order, now)
-    referrals.settle_referral_in(tx, now, order)  # a friend's order: the advocate's points follow it
+    referrals.settle_referral_in(tx, now, order, kind=kind)  # a friend's order: the advocate's points follow it
     if member is not None and joined and kind is EntryKind.EARN:
         # Saved first: the claim then finds only the buyer's earlier orders, never this one. The
         # historic import claims nothing: it must end where its batched path ends, which settles a

@@ -19,6 +19,7 @@ from plugin.rules.orders import Line, OrderState, earning_rate, points_earned
 from plugin.rules.program import Program
 from plugin.rules.simulation import Step, earning_steps
 from plugin.services import analytics
+from plugin.services.eligibility import named_collections, unread_collections
 from plugin.services.platform import Shop
 from plugin.services.records import DataRequest, Member, MemberStatus, Redemption
 from plugin.services.repositories import OwnerReads, UnitOfWork
@@ -82,6 +83,8 @@ class Simulation:
     live: int | None = None
     draft_steps: tuple[Step, ...] = ()
     live_steps: tuple[Step, ...] = ()
+    # The collections only the draft names, counted as empty (eligibility.unread_collections).
+    unread_collections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,10 +163,17 @@ def simulate_order(
         return Simulation()
     state, customer_tags = found
     tags: dict[str, tuple[str, ...]] = {}
+    collections: dict[str, tuple[str, ...]] | None = None
+    named = named_collections(live) | (named_collections(draft) if draft else set())
+    products = {line.product for line in state.lines if line.product}
     if (draft and draft.exclusions.product_tags) or live.exclusions.product_tags:
         with uow.read(shop_id) as tx:
-            tags = tx.products.of({line.product for line in state.lines if line.product})
-    return _simulated(replace(state, paid=True), draft, live, tier, now, customer_tags, tags)
+            tags = tx.products.of(products)
+    if named:
+        with uow.read(shop_id) as tx:
+            collections = tx.collections.of(products, named)
+    simulation = _simulated(replace(state, paid=True), draft, live, tier, now, customer_tags, tags, collections)
+    return replace(simulation, unread_collections=unread_collections(draft, live) if draft else ())
 
 
 def _simulated(
@@ -174,13 +184,14 @@ def _simulated(
     now: datetime,
     customer_tags: tuple[str, ...] = (),
     product_tags: Mapping[str, tuple[str, ...]] | None = None,
+    product_collections: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Simulation:
     """The order's points under each program as the ledger would post them, with the campaigns running `now`."""
 
     def earned(program: Program) -> tuple[int, tuple[Step, ...]]:
         if excluded_order(state, customer_tags, program.exclusions):
             return 0, (Step("buyer_excluded"),)
-        judged = lines_judged(state, program.exclusions, product_tags or {})
+        judged = lines_judged(state, program.exclusions, product_tags or {}, product_collections)
         return (
             points_earned(judged, program, earning_rate(tier, program, now), now),
             earning_steps(judged, program, tier, now),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from plugin.rules.orders import OrderFacts
 from plugin.rules.program import RewardKind
@@ -106,12 +106,21 @@ class CreditRequest:
 
 @dataclass(frozen=True)
 class MemberSnapshot:
-    """What a platform may mirror for theme rendering (Shopify metafields, Saleor metadata)."""
+    """What a platform may mirror for theme rendering (Shopify metafields, Saleor metadata).
+
+    `member` False: the customer is no longer a member (opted out or erased), and the platform removes what it
+    mirrored, so the theme shows them as any customer rather than a member with a balance."""
 
     customer_ref: str
     available: int
     pending: int
     tier: str | None
+    member: bool = True
+
+    @classmethod
+    def gone(cls, customer_ref: str) -> MemberSnapshot:
+        """A customer who left the program: nothing of them to show."""
+        return cls(customer_ref, available=0, pending=0, tier=None, member=False)
 
 
 class PlatformUnavailable(Exception):
@@ -166,15 +175,32 @@ class Platform(Protocol):
         ...
 
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
-        """Mirror a member's balance and tier on the platform for theme rendering."""
+        """Mirror a member's balance and tier on the platform for theme rendering; remove them for a customer
+        no longer a member (`snapshot.member` False). Removing what is not there is no error."""
         ...
 
     def publish_order_points(self, shop: Shop, order_ref: str, points: int) -> None:
         """Write the points an order earned onto the order (metafield or metadata)."""
         ...
 
+    def publish_rewards(self, shop: Shop, rewards: Mapping[str, Any]) -> None:
+        """Write the shop's storefront rewards catalogue where its theme renders it without the widget's script.
+
+        PlatformRejected for a catalogue the platform will not hold (too large, refused)."""
+        ...
+
     def orders_updated_since(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
         """Every order updated since `since`, as facts, oldest first (paginated underneath)."""
+        ...
+
+    def collection_products(self, shop: Shop, collection: str) -> set[str] | None:
+        """The ids of the products in a collection, as order lines name them; None when the platform knows no
+        such collection. PlatformUnavailable when it could not answer."""
+        ...
+
+    def product_collections(self, shop: Shop, product: str) -> set[str] | None:
+        """The ids of the collections a product is in; None when the platform knows no such product.
+        PlatformUnavailable when it could not answer."""
         ...
 
     def past_orders(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:

@@ -1,4 +1,4 @@
-"""Outbox handlers for platform work: issue and withdraw codes, mirror balances and order points."""
+"""Outbox handlers for platform work: issue and withdraw codes, mirror balances, order points and the rewards."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ from typing import Protocol, runtime_checkable
 
 from plugin.clock import Clock
 from plugin.ledger.postings import JobKind
-from plugin.services import code_return, redemption, store_credit
+from plugin.observability import log_event
+from plugin.services import code_return, eligibility, redemption, store_credit, storefront_rewards
 from plugin.services.outbox import Batched, GiveUp, Handler
 from plugin.services.platform import MemberSnapshot, Platform, PlatformRejected, Shop
 from plugin.services.records import Job
-from plugin.services.repositories import StorageUnavailable, UnitOfWork
+from plugin.services.repositories import StorageUnavailable, Transaction, UnitOfWork
+
+# How a read of a named collection the platform does not know ends (a mistyped or deleted id): at once, no retry.
+UNKNOWN_COLLECTION = "the platform knows no collection"
 
 
 @runtime_checkable
@@ -56,15 +60,21 @@ def platform_handlers(
         ):
             redemption.withdraw_code(uow, clock, platform, job.shop_id, redemption_id)
 
+    def publish_rewards(job: Job) -> None:
+        """The rewards catalogue as the published program has it now, for the theme (one write per shop)."""
+        shop, platform = shop_and_platform(job)
+        try:
+            platform.publish_rewards(shop, storefront_rewards.catalogue(uow, shop.id))
+        except PlatformRejected as refused:
+            # The same catalogue would be refused again: the owner's retry or the next program save writes it.
+            log_event("storefront_rewards", "refused", shop=shop.id, error=str(refused))
+            raise GiveUp(f"platform refused the rewards: {refused}") from None
+
     def publish_members(jobs: list[Job]) -> dict[int, Exception]:
-        """The members' balances as they are now, in one call where the platform takes many (CALLS_TOGETHER)."""
+        """The members' balances as they are now, in one call where the platform takes many (CALLS_TOGETHER);
+        for a customer who left (opted out, or erased: the job names them) the removal of what was mirrored."""
         with uow.read(jobs[0].shop_id) as tx:
-            members = [(job, tx.members.get(job.payload["member_id"])) for job in jobs]
-        snapshots = {
-            job.id: MemberSnapshot(member.customer_ref, member.available, member.pending, member.tier)
-            for job, member in members
-            if member is not None and member.customer_ref is not None and member.active
-        }
+            snapshots = {job.id: snapshot for job in jobs if (snapshot := snapshot_of(tx, job)) is not None}
 
         def write_together(platform: WritesTogether, shop: Shop) -> dict[int, str]:
             refused = platform.publish_members(
@@ -77,6 +87,17 @@ def platform_handlers(
                 platform.publish_member(shop, snapshots[job.id])
 
         return write_batch(jobs, write_together, write_one)
+
+    def snapshot_of(tx: Transaction, job: Job) -> MemberSnapshot | None:
+        """What the platform should mirror of the job's customer now: nothing once they left. An erased member's
+        job names the customer the row no longer does; should they have joined again, their new row counts."""
+        erased_ref = job.payload.get("customer_ref")
+        member = tx.members.by_customer(erased_ref) if erased_ref else tx.members.get(job.payload["member_id"])
+        if member is not None and member.customer_ref is not None:
+            if member.active:
+                return MemberSnapshot(member.customer_ref, member.available, member.pending, member.tier)
+            return MemberSnapshot.gone(member.customer_ref)
+        return MemberSnapshot.gone(erased_ref) if erased_ref else None
 
     def publish_orders_points(jobs: list[Job]) -> dict[int, Exception]:
         """Orders' points, in one call where the platform takes many (CALLS_TOGETHER)."""
@@ -119,9 +140,22 @@ def platform_handlers(
                     queue.finish(job.id, clock.now())
         return failures
 
+    def refresh_collection(job: Job) -> None:
+        shop, platform = shop_and_platform(job)
+        collection = job.payload["collection"]
+        if not eligibility.refresh_collection(uow, platform, shop, collection):
+            raise GiveUp(f"{UNKNOWN_COLLECTION} {collection}")  # the owner's failed updates page shows it
+
+    def refresh_product_collections(job: Job) -> None:
+        shop, platform = shop_and_platform(job)
+        eligibility.refresh_product_collections(uow, platform, shop, job.payload["product"])
+
     return {
+        JobKind.REFRESH_COLLECTION: refresh_collection,
+        JobKind.REFRESH_PRODUCT_COLLECTIONS: refresh_product_collections,
         JobKind.ISSUE_CODE: issue_code,
         JobKind.WITHDRAW_CODE: withdraw_code,
         JobKind.PUBLISH_MEMBER: Batched(publish_members),
         JobKind.PUBLISH_ORDER_POINTS: Batched(publish_orders_points),
+        JobKind.PUBLISH_REWARDS: publish_rewards,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from plugin.clock import Clock
+from plugin.ledger import jobs
 from plugin.rules.birthdays import birthday_text
 from plugin.rules.referrals import normalised_email
 from plugin.services.records import Member
@@ -83,6 +84,9 @@ def erase_customer(
         tx.referrals.forget(customer_ref, normalised_email(known_email) if known_email else None)
         if member is None:
             return False
+        if member.customer_ref is not None:
+            # The platform's mirror of the balance goes too; the job keeps the customer id the row gives up.
+            tx.outbox.enqueue([jobs.publish_member_gone(member.id, member.customer_ref)], clock.now())
         tx.members.erase(member.id, clock.now())
         return True
 

@@ -3,8 +3,11 @@
 Reconcile resumes from a cursor (orders updated since the last run) and records each order as a
 webhook would; given a date, it imports the history since then (the platform's `past_orders`: one
 Shopify bulk operation) through the batched historic import (plugin/services/history_import.py), keeping
-its progress where the admin shows it. A dry run does the same work in a transaction that is rolled back
-and reports it. A shop that holds no credentials is logged and skipped: the other shops' run goes on.
+its progress where the admin shows it. Then it queues a read of the products of the collections the program
+names, and for a shop whose theme reads the rewards a write of them: what a webhook missed is made good, and the
+catalogue follows the app as well as the program. A dry run does the same work, queuing nothing, in a transaction
+that is rolled back and reports it. A shop that holds no credentials is logged and skipped: the other shops' run
+goes on.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from plugin.ledger.postings import JobKind
 from plugin.observability import log_event
 from plugin.rules.orders import OrderFacts
 from plugin.services.batches import chunks, in_transactions
+from plugin.services.eligibility import refresh_named_collections
 from plugin.services.errors import UnknownShop
 from plugin.services.history_import import ImportReport, import_history
 from plugin.services.orders import OrderOutcome, record_order_in
 from plugin.services.platform import Platform, PlatformRejected, PlatformUnavailable
 from plugin.services.repositories import Transaction, UnitOfWork
+from plugin.services.shops import publish_rewards_later
 
 CURSOR = "orders_reconciled_at"
 HISTORY = "history_import"  # the latest historic import's progress (HistoryProgress as JSON)
@@ -86,6 +91,12 @@ def reconcile_orders(
     if not dry_run:
         with uow(shop_id) as tx:
             tx.shop.set_cursor(CURSOR, started.isoformat())
+            # The rewards the theme shows are written again: a release may have changed their names or languages.
+            # Not while a refused write waits on the owner's page: it would be refused again, every hour.
+            if not tx.outbox.has_dead(JobKind.PUBLISH_REWARDS):
+                publish_rewards_later(tx, started)
+        # A collection change whose webhook never came (or that sent none) is caught up with too.
+        refresh_named_collections(uow, started, shop_id)
     return report
 
 

@@ -26,6 +26,7 @@ from plugin.rules.limits import EMAIL_LENGTH, REF_LENGTH
 from plugin.rules.orders import OrderState, earn_basis
 from plugin.rules.program import RewardKind
 from plugin.rules.referrals import WEEK, Advocate, FriendOrder, advocate_points_due, blocked_by, normalised_email
+from plugin.services.eligibility import frozen
 from plugin.services.errors import ServiceError, UnknownShop
 from plugin.services.platform import CodeRequest, Platform
 from plugin.services.records import OrderRecord, Referral, ReferralStatus
@@ -57,6 +58,12 @@ class UnknownReferral(ServiceError):
     """No referral of this shop waits for review under this id."""
 
     code = "unknown_referral"
+
+
+class FrozenAdvocate(ServiceError):
+    """The advocate of a blocked referral is frozen (a customer tag the program excludes): they earn nothing."""
+
+    code = "frozen_advocate"
 
 
 def _new_code(length: int = _CODE_LENGTH) -> str:
@@ -140,12 +147,14 @@ def claim_welcome(
     return referral.welcome_code
 
 
-def settle_referral_in(tx: Transaction, now: datetime, order: OrderRecord) -> None:
+def settle_referral_in(tx: Transaction, now: datetime, order: OrderRecord, *, kind: EntryKind = EntryKind.EARN) -> None:
     """Follow the friend's order with the advocate's points (inside the transaction recording the order, after
     it is saved).
 
     The first paid event of an order that used a welcome code links it to the referral and runs the fraud
-    rules; every later event posts what its refunds or cancel change of the advocate's points."""
+    rules; every later event posts what its refunds or cancel change of the advocate's points. `kind`: how the
+    order's own points post; the advocate's for a historic order (EntryKind.IMPORT) are spendable at once, as
+    its own are, its return window long past."""
     # Only the app makes welcome codes, all with its prefix: an order without one needs no query (most orders).
     welcome = tuple(code for code in order.state.discount_codes if code.upper().startswith(WELCOME))
     if not welcome:
@@ -156,7 +165,7 @@ def settle_referral_in(tx: Transaction, now: datetime, order: OrderRecord) -> No
     if referral.order_ref is None:
         _link(tx, now, referral, order)
     if referral.status is ReferralStatus.REWARDED:
-        _post(tx, now, referral, order.state)
+        _post(tx, now, referral, order.state, pending=kind is not EntryKind.IMPORT)
     tx.referrals.save(referral)
 
 
@@ -181,8 +190,9 @@ def _link(tx: Transaction, now: datetime, referral: Referral, order: OrderRecord
     referral.order_ref = order.order_ref
     referral.program_version = version
     referral.decided_at = now
-    if not advocate.active:
-        referral.status = ReferralStatus.REJECTED  # the advocate left the program: nobody to reward
+    if not advocate.active or frozen(advocate.customer_tags, program):
+        # The advocate left the program, or is frozen and earns nothing: nobody to reward, now or after a thaw.
+        referral.status = ReferralStatus.REJECTED
     elif rule is None:
         referral.status = ReferralStatus.REWARDED
     else:
@@ -190,8 +200,9 @@ def _link(tx: Transaction, now: datetime, referral: Referral, order: OrderRecord
         referral.blocked_by = rule.value
 
 
-def _post(tx: Transaction, now: datetime, referral: Referral, state: OrderState) -> None:
-    """Post the difference between what the advocate is owed for the order now and what they were credited."""
+def _post(tx: Transaction, now: datetime, referral: Referral, state: OrderState, *, pending: bool = True) -> None:
+    """Post the difference between what the advocate is owed for the order now and what they were credited;
+    a credit waits for the return window when `pending`."""
     assert referral.program_version is not None and referral.order_ref is not None
     program = tx.programs.version(referral.program_version)
     whole = earn_basis(replace(state, refunds=(), refunded_total=Decimal(0)), program.earn_basis)
@@ -213,7 +224,7 @@ def _post(tx: Transaction, now: datetime, referral: Referral, state: OrderState)
         program_version=referral.program_version,
         # The friend's order: a reversal takes these points back first, pending or not, as an order's own.
         order_ref=referral.order_ref,
-        pending_until=pending_until(program, now) if change > 0 else None,
+        pending_until=pending_until(program, now) if change > 0 and pending else None,
         expires_at=expiry_for(program, now),
     )
     if change > 0:
@@ -263,10 +274,16 @@ def review_list(uow: UnitOfWork, shop_id: int) -> list[ReviewItem]:
 
 
 def approve(uow: UnitOfWork, clock: Clock, shop_id: int, referral_id: int) -> None:
-    """The owner lets a blocked referral earn: the advocate's points post as the friend's order stands now."""
+    """The owner lets a blocked referral earn: the advocate's points post as the friend's order stands now.
+
+    FrozenAdvocate, nothing changed, while the advocate is frozen: the referral waits, to approve after a thaw."""
     now = clock.now()
     with uow(shop_id) as tx:
         referral = _waiting(tx, referral_id)
+        _version, program = tx.programs.current()
+        advocate = tx.members.get(referral.advocate_id, lock=True)
+        if advocate is not None and frozen(advocate.customer_tags, program):
+            raise FrozenAdvocate("the advocate is excluded from the program: they earn no points")
         assert referral.order_ref is not None
         order = tx.orders.get(referral.order_ref)
         assert order is not None

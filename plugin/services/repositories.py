@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from plugin.ledger.backtest import PastOrder
 from plugin.ledger.jobs import Lane
 from plugin.ledger.model import Allocation, Entry, EntryKind, Lot
-from plugin.ledger.postings import OutboxJob, Postings
+from plugin.ledger.postings import JobKind, OutboxJob, Postings
 from plugin.rules.orders import OrderState
 from plugin.rules.program import Program
 from plugin.services.analytics import AnalyticsSource
@@ -221,6 +221,9 @@ class Outbox(Protocol):
     def enqueue(self, jobs: Iterable[OutboxJob], now: datetime) -> None: ...
     def dead(self) -> list[dict[str, Any]]: ...
     def revive(self, job_id: int, now: datetime) -> bool: ...
+    def has_dead(self, kind: JobKind) -> bool:
+        """Whether a dead letter of this kind waits for the owner (or the operator) in the shop."""
+        ...
 
 
 class Inbox(Protocol):
@@ -368,6 +371,31 @@ class ProductTags(Protocol):
         ...
 
 
+class ProductCollections(Protocol):
+    """The products of each collection a program names, as the platform last listed them: orders do not carry
+    collections (rules/eligibility.py)."""
+
+    def of(self, products: Collection[str], collections: Collection[str]) -> dict[str, tuple[str, ...]]:
+        """Of these collections, those each of these products is in (sorted); a product in none is left out."""
+        ...
+
+    def replace(self, collection: str, products: Collection[str]) -> None:
+        """The collection holds exactly these products from now on."""
+        ...
+
+    def place(self, product: str, collections: Collection[str], among: Collection[str]) -> None:
+        """Of the collections `among`, the product is in exactly `collections` from now on (the others untouched)."""
+        ...
+
+    def drop(self, collection: str) -> None:
+        """Forget the collection: it was deleted, or no program names it any more."""
+        ...
+
+    def kept(self) -> set[str]:
+        """The collections whose products are kept (those with at least one)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Transaction:
     """One shop's repositories on one transaction; storage fills it with its own implementations."""
@@ -386,6 +414,7 @@ class Transaction:
     actions: CustomActions
     referrals: Referrals
     products: ProductTags
+    collections: ProductCollections
 
 
 class DeliveryIntake(Protocol):

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from plugin.clock import Clock
+from plugin.ledger import jobs
 from plugin.observability import log_event
 from plugin.rules.limits import NAME_LENGTH, TIME_ZONE_LENGTH
 from plugin.rules.program import Program
 from plugin.services import tiers
+from plugin.services.eligibility import refresh_collections_later
 from plugin.services.errors import UnknownShop
 from plugin.services.platform import Platform, PlatformRejected, PlatformUnavailable, Shop
-from plugin.services.repositories import UnitOfWork
+from plugin.services.repositories import Transaction, UnitOfWork
+
+# The platforms whose theme reads the rewards catalogue (plugin/services/storefront_rewards.py): a Saleor
+# storefront is the shop's own code, and its widget draws the rewards.
+THEMED_PLATFORMS = frozenset({"shopify"})
 
 
 def register_shop(
@@ -42,7 +49,8 @@ def change_program(uow: UnitOfWork, clock: Clock, shop_id: int, data: object, au
     """Validate and store a new program version; returns its number. A bad program stores nothing.
 
     Changed tiers have the worker re-tier every member (members without a tier too), by the new program's
-    downgrade rule: what `tiers.dry_run` showed before saving. The save queues that review and answers at once."""
+    downgrade rule: what `tiers.dry_run` showed before saving. The save queues that review and answers at once,
+    and the write of the storefront's rewards catalogue (plugin/services/storefront_rewards.py)."""
     program = Program.parse(data)
     now = clock.now()
     with uow(shop_id) as tx:
@@ -52,7 +60,17 @@ def change_program(uow: UnitOfWork, clock: Clock, shop_id: int, data: object, au
         version = tx.programs.add(program, author, now)
         if program.tiers != live.tiers:
             tiers.retier_later(tx, now)
+        refresh_collections_later(tx, now, program, live)
+        publish_rewards_later(tx, now)
         return version
+
+
+def publish_rewards_later(tx: Transaction, now: datetime) -> None:
+    """Queue, with the change that asks for it, a write of the storefront's rewards catalogue as it is when the
+    job runs (a write already waiting absorbs this one); only for a shop whose theme reads it."""
+    shop = tx.shop.get()
+    if shop is not None and shop.platform in THEMED_PLATFORMS:
+        tx.outbox.enqueue([jobs.publish_rewards()], now)
 
 
 def refresh_profile(uow: UnitOfWork, platform: Platform, shop_id: int) -> bool:

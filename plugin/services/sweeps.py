@@ -23,6 +23,7 @@ from plugin.observability import log_event
 from plugin.rules.birthdays import celebrated_on
 from plugin.rules.program import ExpiryMode
 from plugin.services import redemption, store_credit, tiers
+from plugin.services.eligibility import frozen
 from plugin.services.outbox import Handler
 from plugin.services.platform import Platform, PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.records import Job, RedemptionStatus
@@ -157,7 +158,7 @@ def repair_redemptions(
 
 def award_birthdays(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
     """Credit the birthday bonus to active members whose birthday is today (once a year); members born on
-    29 February are paid on 28 February in other years."""
+    29 February are paid on 28 February in other years. A member frozen on the day earns none that year."""
     now = clock.now()
     awarded = 0
     with uow(shop_id) as tx:
@@ -168,6 +169,8 @@ def award_birthdays(uow: UnitOfWork, clock: Clock, shop_id: int) -> SweepReport:
         for member_id in born_today:
             member = tx.members.get(member_id, lock=True)
             assert member is not None
+            if frozen(member.customer_tags, program):
+                continue
             entry = NewEntry(
                 kind=EntryKind.BONUS,
                 points=program.bonuses.birthday,

@@ -11,11 +11,12 @@ in Python on every execution.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -75,15 +76,14 @@ def _statement(dialect: str, insert: RowInsert) -> str | TextClause | TextualSel
             f"INSERT INTO {table} ({names}) SELECT {names} "
             f"FROM json_populate_recordset(NULL::{table}, CAST(:rows AS json)) AS r"
         )
-        # Skipped before the insert: ON CONFLICT alone would first draw an id from the sequence
-        # and try each row (10 us a row, and every publish_member job of a batch may be pending).
-        if insert.unique:
-            same = " AND ".join(f"{table}.{column} = r.{column}" for column in insert.unique)
-            statement += f" WHERE NOT EXISTS (SELECT FROM {table} WHERE {same})"
+        # Duplicates are left to ON CONFLICT, which finds them by the unique key's index whatever the planner
+        # thinks (a row it skips costs a sequence number and a try, 10 us). A NOT EXISTS check is planned as an
+        # anti join that hashes the whole table every batch (all of a million-order import's entries), or, on a
+        # table grown since it was last analysed, as a scan of another index per row.
     else:
         statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in insert.columns)})"
     if insert.unique:
-        statement += " ON CONFLICT DO NOTHING"  # on PostgreSQL for rows another writer adds meanwhile
+        statement += " ON CONFLICT DO NOTHING"
     if insert.returning and dialect == "postgresql":
         statement += f" RETURNING {', '.join(insert.returning)}"
         return text(statement).columns(*(insert.table.c[column] for column in insert.returning))
@@ -121,13 +121,17 @@ class BulkWriter:
         self.bind_when: Callable[[datetime], Any] = bind or (lambda value: value)
         self.stored_whens: dict[datetime, str] = {}
 
-    def insert(self, insert: RowInsert, rows: list[dict[str, Any]]) -> int:
-        """Insert the rows; returns how many were inserted (on SQLite duplicates are not counted)."""
+    def insert(self, insert: RowInsert, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert the rows; returns how many were inserted (on SQLite duplicates are not counted).
+
+        COPY takes the rows one at a time: rows made by a generator are made while PostgreSQL stores the rows
+        sent before them."""
+        if self.on_postgres and insert.copied:
+            return self._copy(insert, iter(rows))
+        rows = list(rows)
         if not rows:
             return 0
         statement = self._encode(insert, rows)
-        if self.on_postgres and insert.copied:
-            return self._copy(str(statement), [insert.table.c[column] for column in insert.columns], rows)
         if self.on_postgres:
             self.connection.execute(statement, {"rows": orjson.dumps(rows).decode()})  # type: ignore[arg-type]
             return len(rows)
@@ -142,24 +146,35 @@ class BulkWriter:
         return list(self.connection.execute(statement, {"rows": orjson.dumps(rows).decode()}).all())  # type: ignore[arg-type]
 
     def _encode(self, insert: RowInsert, rows: list[dict[str, Any]]) -> str | TextClause | TextualSelect:
-        copy = self.on_postgres and insert.copied
-        columns = insert.table.c
-        encoders = [(name, encode) for name in insert.columns if (encode := self._encoder(columns[name], copy))]
+        encoders = self._encoders(insert)
         for row in rows:
             for name, encode in encoders:
                 row[name] = encode(row[name])
         return _statement(self.dialect, insert)
 
-    def _copy(self, statement: str, columns: Sequence[Column[Any]], rows: list[dict[str, Any]]) -> int:
-        """Stream the rows to PostgreSQL with binary COPY on this transaction's connection."""
+    def _encoders(self, insert: RowInsert) -> list[tuple[str, Callable[[Any], Any]]]:
+        copy = self.on_postgres and insert.copied
+        columns = insert.table.c
+        return [(name, encode) for name in insert.columns if (encode := self._encoder(columns[name], copy))]
+
+    def _copy(self, insert: RowInsert, rows: Iterator[dict[str, Any]]) -> int:
+        """Stream the rows to PostgreSQL with binary COPY on this transaction's connection, encoding each in turn."""
+        first = next(rows, None)
+        if first is None:
+            return 0
         driver = self.connection.connection.driver_connection
         assert driver is not None
-        values = itemgetter(*(column.name for column in columns))
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.set_types([_copy_type(column) for column in columns])
-            for row in rows:
+        encoders = self._encoders(insert)
+        values = itemgetter(*insert.columns)
+        written = 0
+        with driver.cursor() as cursor, cursor.copy(str(_statement(self.dialect, insert))) as copy:
+            copy.set_types([_copy_type(insert.table.c[column]) for column in insert.columns])
+            for row in chain((first,), rows):
+                for name, encode in encoders:
+                    row[name] = encode(row[name])
                 copy.write_row(values(row))
-        return len(rows)
+                written += 1
+        return written
 
     def _encoder(self, column: Column[Any], copy: bool) -> Callable[[Any], Any] | None:
         """How a value of the column is written (None: as it is).

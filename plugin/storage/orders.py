@@ -214,7 +214,7 @@ class SqlOrders:
         On PostgreSQL an order made meanwhile fails the whole COPY: the count is then 0 and the
         transaction is left aborted, for the caller to roll back."""
         self.behind.flush_orders()
-        new = [self._new_row(order, now) for order in orders]
+        new = (self._new_row(order, now) for order in orders)  # each made while the ones before are stored
         try:
             return BulkWriter(self.connection).insert(_NEW_ORDERS, new)
         except UniqueViolation as error:

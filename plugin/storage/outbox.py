@@ -19,6 +19,11 @@ from plugin.storage.rows import dialect_insert
 o, s = t.outbox.c, t.shops.c
 _DEAD = select(t.outbox).where(o.status == JobStatus.DEAD.value).order_by(o.id)
 _DEAD_OF_SHOP = _DEAD.where(o.shop_id == bindparam("shop_id"))
+_DEAD_OF_KIND = (
+    select(o.id)
+    .where(o.status == JobStatus.DEAD.value, o.shop_id == bindparam("shop_id"), o.kind == bindparam("kind"))
+    .limit(1)
+)
 _DEAD_BY_KIND = select(o.kind, func.count()).where(o.status == JobStatus.DEAD.value).group_by(o.kind)
 # By the (status, next_attempt_at) index: a scrape reads the waiting jobs only, never the done ones.
 _WAITING_BY_KIND = (
@@ -124,6 +129,11 @@ class SqlOutbox:
         """Put one of the shop's dead letters back in the queue with fresh attempts."""
         revived = self.connection.execute(_REVIVE_OF_SHOP, {"job_id": job_id, "now": now, "b_shop_id": self.shop_id})
         return revived.first() is not None
+
+    def has_dead(self, kind: JobKind) -> bool:
+        """Whether a dead letter of this kind waits in the shop."""
+        found = self.connection.execute(_DEAD_OF_KIND, {"shop_id": self.shop_id, "kind": kind.value})
+        return found.first() is not None
 
 
 @cache

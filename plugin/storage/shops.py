@@ -80,6 +80,7 @@ _SHOP_ROWS = (
     t.data_requests,
     t.program_versions,
     t.product_tags,
+    t.collection_products,
 )
 _DELETES = [table.delete().where(table.c.shop_id == bindparam("shop_id")) for table in _SHOP_ROWS]
 _DELETE_SHOP = t.shops.delete().where(t.shops.c.id == bindparam("shop_id"))

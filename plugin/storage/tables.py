@@ -156,6 +156,17 @@ product_tags = Table(
     Column("updated_at", When, nullable=False),
 )
 
+# The products of each collection a program names (an owner may exclude a collection, or give a campaign for it),
+# as the platform last listed them: orders do not carry collections. No foreign keys to products or collections.
+collection_products = Table(
+    "collection_products",
+    metadata,
+    Column("shop_id", Id, ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True),
+    Column("collection_ref", String(limits.REF_LENGTH), primary_key=True),
+    Column("product_ref", String(limits.REF_LENGTH), primary_key=True),
+    Index(None, "shop_id", "product_ref"),
+)
+
 consents = Table(
     "consents",
     metadata,
@@ -197,6 +208,8 @@ orders = Table(
     UniqueConstraint("shop_id", "order_ref"),
     Index(None, "shop_id", "email"),
     Index(None, "member_id", "paid_at"),
+    # The backtest streams a shop's orders in the order they were paid: read in index order, with no sort first.
+    Index(None, "shop_id", "paid_at", "id"),
     # A joining customer's claim looks up their orders that earned nothing (few: members' orders earn).
     Index(
         "ix_orders_unclaimed",

@@ -23,6 +23,7 @@ from plugin.storage.ledger import SqlLedger
 from plugin.storage.members import SqlMembers
 from plugin.storage.orders import SqlOrders
 from plugin.storage.outbox import SqlJobQueue, SqlOutbox
+from plugin.storage.product_collections import SqlProductCollections
 from plugin.storage.product_tags import SqlProductTags
 from plugin.storage.programs import SqlPrograms
 from plugin.storage.redemptions import SqlRedemptions
@@ -61,6 +62,7 @@ def shop_transaction(
         actions=SqlCustomActions(connection, shop_id, tokens),
         referrals=SqlReferrals(connection, shop_id),
         products=SqlProductTags(connection, shop_id),
+        collections=SqlProductCollections(connection, shop_id),
     )
 
 

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from plugin.ledger.posting import add_months
 from plugin.rules.eligibility import Exclusions
-from plugin.rules.orders import Line, OrderFacts
+from plugin.rules.orders import Line, OrderFacts, Refund
 from plugin.rules.program import Program
 from plugin.services import backtest, redemption
 from plugin.services.eligibility import ProductTagsChange, keep_product_tags
 from plugin.services.members import opt_in
-from plugin.services.orders import record_order
+from plugin.services.orders import apply_refund, cancel_order, record_order
 from plugin.services.platform import Shop
 from plugin.services.records import ConsentSource
 from plugin.services.shops import register_shop
+from plugin.storage import tables as t
 from plugin.storage.owner_reads import SqlOwnerReads
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.conftest import FrozenClock
@@ -172,3 +174,61 @@ def test_an_excluded_buyers_order_earns_nothing_in_the_backtest_as_in_the_ledger
         100,
         0,
     )
+
+
+def ledger_figures(engine: Engine, shop: Shop) -> tuple[int, int, dict[str | None, int]]:
+    """What the ledger holds for the shop's members' orders: points credited, orders that earned, and the
+    tiers of the members who ordered."""
+    o, m = t.orders.c, t.members.c
+    with engine.connect() as connection:
+        credited = connection.execute(
+            select(o.credited).where(o.shop_id == shop.id, o.member_id.is_not(None))
+        ).scalars()
+        points = list(credited)
+        buyers = select(o.member_id).where(o.shop_id == shop.id)
+        tiers = connection.execute(select(m.tier).where(m.id.in_(buyers))).scalars()
+        return sum(points), sum(1 for each in points if each > 0), dict(Counter(tiers))
+
+
+def test_the_live_program_backtests_to_what_the_ledger_holds_over_a_mixed_history(
+    engine: Engine, uow: SqlUnitOfWork, clock: FrozenClock, program: Program
+) -> None:
+    campaigns = [
+        week_campaign("double", multiplier="2"),
+        week_campaign("shoes", multiplier="3", scope="products", products=[SHOES]),
+        week_campaign("shoe-bonus", bonus_points=25, scope="products", products=[SHOES]),
+    ]
+    shop = shop_with(
+        uow,
+        clock,
+        program,
+        campaigns=campaigns,
+        exclusions={"products": [CIGARS], "customer_tags": ["staff"]},
+        currency_rates=[{"currency": "USD", "rate": "0.5"}],
+    )
+    # In the campaign week: shoes and socks; a line of cigars; an order from staff.
+    record_order(uow, clock, shop.id, shoes_and(SOCKS, "40.00"))
+    record_order(uow, clock, shop.id, replace(shoes_and(CIGARS, "20.00"), order_ref="2001", customer_ref="c2"))
+    staff = shoes_and(SOCKS, "40.00", customer_tags=("Staff",))
+    record_order(uow, clock, shop.id, replace(staff, order_ref="3001", customer_ref="c3"))
+    clock.advance(days=10)
+    # After it: c1 reaches Silver (500 points) and earns x1.25 on the next order; refunds, a cancellation, dollars.
+    record_order(uow, clock, shop.id, paid_order("1002", "100", "c1"))
+    clock.advance(days=1)
+    record_order(uow, clock, shop.id, paid_order("1003", "200", "c1"))
+    record_order(uow, clock, shop.id, paid_order("4001", "300", "c4"))
+    apply_refund(uow, clock, shop.id, "4001", Refund("r1", lines=(("l1", Decimal("100")),)))
+    record_order(uow, clock, shop.id, paid_order("4002", "80", "c4"))
+    apply_refund(uow, clock, shop.id, "4002", Refund("r2", unitemised=Decimal("20")))
+    record_order(uow, clock, shop.id, paid_order("4003", "50", "c4"))
+    cancel_order(uow, clock, shop.id, "4003")
+    record_order(uow, clock, shop.id, paid_order("5001", "200", "c5", currency="USD"))
+    clock.advance(days=60)
+
+    outcome = backtest.compare(uow, SqlOwnerReads(engine), clock, shop.id, live(uow, shop)).live.outcome
+
+    issued, orders, tiers = ledger_figures(engine, shop)
+    assert (outcome.issued, outcome.orders, outcome.tiers) == (issued, orders, tiers)
+    # In the campaign 465, and 385 for shoes with cigars; then 100, 250 at Silver, 200 and 60 after refunds, 100
+    # for the dollars; staff and the cancelled order nothing.
+    assert (issued, orders, tiers) == (1560, 7, {"Silver": 1, None: 4})

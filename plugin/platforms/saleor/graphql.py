@@ -59,6 +59,26 @@ CUSTOMER_UPDATED_SUBSCRIPTION = (
 
 APP_SUBSCRIPTION = "subscription { event { __typename ... on AppDeleted { app { id } } } }"
 
+# Which collections a product is in: Saleor's collectionAddProducts and collectionRemoveProducts send
+# PRODUCT_UPDATED for each product (not COLLECTION_UPDATED), as productUpdate does, and collectionDelete does for
+# each product it held; productCreate sends PRODUCT_CREATED. A deleted collection is forgotten at once
+# (COLLECTION_DELETED). Only the collections an owner named are kept (plugin/services/eligibility.py).
+COLLECTION_SUBSCRIPTION = (
+    "subscription { event { __typename issuedAt"
+    " ... on ProductCreated { product { id collections { id } } }"
+    " ... on ProductUpdated { product { id collections { id } } }"
+    " ... on CollectionDeleted { collection { id } } } }"
+)
+
+# The products of a collection an owner named, 100 a page (Saleor's most). The app's MANAGE_ORDERS lets it see
+# every product of every channel, so no channel is named.
+COLLECTION_PRODUCTS = (
+    "query LoyaltyCollectionProducts($id: ID!, $after: String) { collection(id: $id) {"
+    " products(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id } } } } }"
+)
+
+PRODUCT_COLLECTIONS = "query LoyaltyProductCollections($id: ID!) { product(id: $id) { collections { id } } }"
+
 APP_ID = "{ app { id } }"
 
 # Asked with the customer's own access token, not the app's: who the storefront's customer is.
@@ -140,6 +160,9 @@ DOCUMENTS = {
     "CUSTOMER_SUBSCRIPTION": CUSTOMER_SUBSCRIPTION,
     "CUSTOMER_UPDATED_SUBSCRIPTION": CUSTOMER_UPDATED_SUBSCRIPTION,
     "APP_SUBSCRIPTION": APP_SUBSCRIPTION,
+    "COLLECTION_SUBSCRIPTION": COLLECTION_SUBSCRIPTION,
+    "COLLECTION_PRODUCTS": COLLECTION_PRODUCTS,
+    "PRODUCT_COLLECTIONS": PRODUCT_COLLECTIONS,
     "APP_ID": APP_ID,
     "ME": ME,
     "CHANNELS": CHANNELS,

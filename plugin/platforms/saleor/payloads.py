@@ -34,6 +34,7 @@ from plugin.platforms.bounds import (
     PayloadError as PayloadError,  # re-exported: the error of both platforms' payloads
 )
 from plugin.rules.eligibility import tags_of
+from plugin.rules.limits import MONEY_DECIMALS
 from plugin.rules.orders import ZERO, Line, LineKind, OrderFacts, Refund
 from plugin.rules.referrals import address_key
 from plugin.services.records import CustomerProfile, full_name
@@ -52,11 +53,15 @@ ORDER_EVENTS = frozenset(
 )
 CUSTOMER_DELETION_EVENTS = frozenset({"customer_deleted", "account_deleted"})
 CUSTOMER_UPDATE_EVENTS = frozenset({"customer_created", "customer_updated", "customer_metadata_updated"})
+PRODUCT_EVENTS = frozenset({"product_created", "product_updated"})
+COLLECTION_EVENTS = frozenset({"collection_deleted"})
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 # Legacy payment states in which the payment's full amount was captured at some point.
 _LEGACY_CHARGED = frozenset({"fully-charged", "partially-refunded", "fully-refunded"})
 _LEGACY_REFUNDED = frozenset({"partially-refunded", "fully-refunded"})
+# The finest amount a payload may carry (bounds.Amount): a total worked out from others is rounded to it.
+_MONEY = Decimal(1).scaleb(-MONEY_DECIMALS)
 
 
 _LEGACY_LIST = TypeAdapter(list[dict[str, Any]])
@@ -235,6 +240,23 @@ class UserEvent(Camel):
     user: User | None = None
 
 
+class CollectionRef(Camel):
+    id: OrderRef
+
+
+class CollectionEvent(Camel):
+    collection: CollectionRef | None = None
+
+
+class ProductCollections(Camel):
+    id: OrderRef
+    collections: list[CollectionRef] | None = None
+
+
+class ProductEvent(Camel):
+    product: ProductCollections | None = None
+
+
 class LegacyLine(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -323,10 +345,35 @@ def parse_deleted_customer(raw_body: bytes) -> tuple[str | None, str | None]:
     return user_id, email
 
 
-def parse_customer_update(raw_body: bytes, event: str = "customer_updated") -> CustomerProfile:
-    """The customer's name, e-mail address and newsletter consent a customer event gives, as of its `updatedAt`.
+def parse_collection(raw_body: bytes) -> str:
+    """The id of the collection a COLLECTION_DELETED delivery names."""
+    try:
+        collection = CollectionEvent.model_validate_json(raw_body).collection
+    except ValidationError as error:
+        field, message = problem(error)
+        raise PayloadError(f"not a Saleor collection payload: {message}", field) from None
+    if collection is None:
+        raise PayloadError("the event names no collection", "collection")
+    return collection.id
 
-    Every customer event reads the same; `event` is taken as the order events' parser takes it."""
+
+def parse_product_collections(raw_body: bytes) -> tuple[str, tuple[str, ...]]:
+    """The product a PRODUCT_CREATED / PRODUCT_UPDATED delivery names and the ids of the collections it is in."""
+    try:
+        product = ProductEvent.model_validate_json(raw_body).product
+    except ValidationError as error:
+        field, message = problem(error)
+        raise PayloadError(f"not a Saleor product payload: {message}", field) from None
+    if product is None:
+        raise PayloadError("the event names no product", "product")
+    if product.collections is None:
+        raise PayloadError("the event gives no collections of the product", "product.collections")
+    return product.id, tuple(collection.id for collection in product.collections)
+
+
+def parse_customer_update(raw_body: bytes) -> CustomerProfile:
+    """The customer's name, e-mail address and newsletter consent a customer event gives, as of its `updatedAt`;
+    every customer event reads the same."""
     try:
         user = UserEvent.model_validate_json(raw_body).user
     except ValidationError as error:
@@ -358,14 +405,16 @@ def order_facts(order: Order, event: str = "") -> OrderFacts:
     # Amounts without tax when Saleor gives net prices everywhere; gross (tax inside) when it does not.
     gross_only = order.total.net is None or not all(_has_net(line) for line in order.lines or ())
     lines = tuple(_line(index, line, gross_only) for index, line in enumerate(order.lines or ()))
-    total = _amount(order.total, gross_only)
     shipping = _amount(order.shipping_price, gross_only)
-    tax = order.total.gross.amount - total
+    goods_and_shipping = sum((line.amount for line in lines), ZERO) + shipping
     charged = order.total_charged.amount if order.total_charged else ZERO
     refunded = order.total_refunded.amount if order.total_refunded else ZERO
     gross = order.total.gross.amount
     # Saleor takes gift cards used as payment off the order's total; the goods still cost what they cost.
     paid_by_gift_cards = _paid_by_gift_cards(order)
+    # The total before the cards: a refund's share is of the order's whole worth, the part the cards paid included.
+    total = _before_gift_cards(order, goods_and_shipping, gross_only, paid_by_gift_cards)
+    tax = gross + paid_by_gift_cards - total
     paid = (
         event == "order_fully_paid"
         or order.is_paid
@@ -392,9 +441,7 @@ def order_facts(order: Order, event: str = "") -> OrderFacts:
             lines=lines if order.lines is not None else None,
             shipping=shipping,
             tax=tax,
-            order_discount=max(
-                sum((line.amount for line in lines), ZERO) + shipping - total - paid_by_gift_cards, ZERO
-            ),
+            order_discount=max(goods_and_shipping - total, ZERO),
             paid=paid,
             cancelled=event == "order_cancelled" or order.status == "CANCELED",
             refunded_total=refunded,
@@ -554,6 +601,26 @@ def _paid_by_gift_cards(order: Order) -> Decimal:
         ),
         ZERO,
     )
+
+
+def _before_gift_cards(order: Order, goods_and_shipping: Decimal, gross: bool, paid: Decimal) -> Decimal:
+    """The order's total before gift cards paid part of it, in the amounts the order is read in (gross, or net).
+
+    Saleor takes what the cards paid off the gross total and scales the net total alike (checkout/calculations.py,
+    `calculate_checkout_total_with_gift_cards`): the net before them is the gross before them, paid part and all,
+    in the ratio of the lines and shipping, which make up Saleor's total. Read as the net left plus the gross the
+    cards paid, the cards' tax counted as goods: an order with a discount earned on too much, and one without took
+    back too much of a partial refund."""
+    if paid <= ZERO:
+        return _amount(order.total, gross)
+    worth = order.total.gross.amount + paid
+    if gross:
+        return worth
+    with_tax = sum((_line(index, line, True).amount for index, line in enumerate(order.lines or ())), ZERO)
+    with_tax += _amount(order.shipping_price, True)
+    if with_tax <= ZERO:
+        return worth
+    return (worth * goods_and_shipping / with_tax).quantize(_MONEY)
 
 
 def _gift_card_refunds(order: Order) -> tuple[Refund, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -272,20 +272,26 @@ class SaleorPlatform:
         return True
 
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
-        """Mirror balance and tier in the customer's public metadata (a cache the storefront may show)."""
-        self._metadata(
-            shop,
-            snapshot.customer_ref,
-            {
-                "loyalty_points_available": str(snapshot.available),
-                "loyalty_points_pending": str(snapshot.pending),
-                "loyalty_tier": snapshot.tier or "",
-            },
-        )
+        """Mirror balance and tier in the customer's public metadata (a cache the storefront may show); a
+        customer who left the program has the keys removed."""
+        values = {
+            "loyalty_points_available": str(snapshot.available),
+            "loyalty_points_pending": str(snapshot.pending),
+            "loyalty_tier": snapshot.tier or "",
+        }
+        if snapshot.member:
+            self._metadata(shop, snapshot.customer_ref, values)
+            return
+        result = self._call(shop, graphql.DELETE_METADATA, {"id": snapshot.customer_ref, "keys": list(values)})
+        raise_for(mutation_errors(result["deleteMetadata"]), "deleteMetadata")
 
     def publish_order_points(self, shop: Shop, order_ref: str, points: int) -> None:
         """Write the points the order earned into its metadata (shown in later e-mails and the account)."""
         self._metadata(shop, order_ref, {EARNED_KEY: str(points)})
+
+    def publish_rewards(self, shop: Shop, rewards: Mapping[str, Any]) -> None:
+        """Nothing to write: a Saleor storefront is the shop's own code, and its widget draws the rewards with
+        the script (the member call), so no theme waits for a copy of them."""
 
     def orders_updated_since(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
         """Every order updated since `since`, oldest first, 50 per page."""
@@ -300,6 +306,26 @@ class SaleorPlatform:
             if not orders["pageInfo"]["hasNextPage"]:
                 return
             after = orders["pageInfo"]["endCursor"]
+
+    def collection_products(self, shop: Shop, collection: str) -> set[str] | None:
+        """The products in a collection, 100 a page; None when Saleor knows no such collection."""
+        products: set[str] = set()
+        after: str | None = None
+        while True:
+            found = self._call(shop, graphql.COLLECTION_PRODUCTS, {"id": collection, "after": after}).get("collection")
+            if found is None:
+                return None
+            connection = found["products"]
+            products |= {str(edge["node"]["id"]) for edge in connection["edges"]}
+            if not connection["pageInfo"]["hasNextPage"]:
+                return products
+            after = connection["pageInfo"]["endCursor"]
+
+    def product_collections(self, shop: Shop, product: str) -> set[str] | None:
+        """The collections a product is in; None when Saleor knows no such product. (The product events carry
+        them: this answers the Platform protocol.)"""
+        found = self._call(shop, graphql.PRODUCT_COLLECTIONS, {"id": product}).get("product")
+        return None if found is None else {str(each["id"]) for each in found.get("collections") or ()}
 
     def past_orders(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
         """The shop's orders since `since` for the historic import, paged as for reconcile: Saleor has no bulk

@@ -50,6 +50,13 @@ query LoyaltyShopProfile {
 }
 """
 
+# The shop's own id: the owner of its app-owned metafields (the rewards catalogue).
+SHOP_ID = """
+query LoyaltyShopId {
+  shop { id }
+}
+"""
+
 # Whether a customer used a code, asked before a code handed back is deleted (a used one stays the customer's).
 CODE_USAGE = """
 query LoyaltyCodeUsage($id: ID!) {
@@ -81,14 +88,24 @@ mutation SetLoyaltyMetafields($metafields: [MetafieldsSetInput!]!) {
 }
 """
 
-# A member without a tier: the balance is written and an old tier removed in one request.
-SET_METAFIELDS_DROP_TIER = """
-mutation SetLoyaltyMetafieldsWithoutTier($metafields: [MetafieldsSetInput!]!, $tier: [MetafieldIdentifierInput!]!) {
+# Members' balances written and what no longer holds removed (a lost tier, the metafields of a customer who
+# left the program) in one request.
+SET_AND_DELETE_METAFIELDS = """
+mutation SetAndDeleteLoyaltyMetafields($metafields: [MetafieldsSetInput!]!, $gone: [MetafieldIdentifierInput!]!) {
   metafieldsSet(metafields: $metafields) {
     metafields { key }
     userErrors { field code message elementIndex }
   }
-  metafieldsDelete(metafields: $tier) {
+  metafieldsDelete(metafields: $gone) {
+    userErrors { field message }
+  }
+}
+"""
+
+# Only customers who left the program in the call: their metafields removed, nothing written.
+DELETE_METAFIELDS = """
+mutation DeleteLoyaltyMetafields($gone: [MetafieldIdentifierInput!]!) {
+  metafieldsDelete(metafields: $gone) {
     userErrors { field message }
   }
 }
@@ -257,6 +274,32 @@ query LoyaltyStoreCreditLeft($id: ID!) {
 }
 """
 
+# The products of a collection an owner named (collection ids are gids: the admin takes them as Shopify shows them).
+COLLECTION_PAGE_SIZE = 250
+COLLECTION_PRODUCTS = f"""
+query LoyaltyCollectionProducts($id: ID!, $after: String) {{
+  collection(id: $id) {{
+    products(first: {COLLECTION_PAGE_SIZE}, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ legacyResourceId }}
+    }}
+  }}
+}}
+"""
+
+# The collections a product is in, read after products/update: Shopify sends no collections/update when a product
+# joins a collection from its own page or a smart collection picks it up.
+PRODUCT_COLLECTIONS = f"""
+query LoyaltyProductCollections($id: ID!, $after: String) {{
+  product(id: $id) {{
+    collections(first: {COLLECTION_PAGE_SIZE}, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ id }}
+    }}
+  }}
+}}
+"""
+
 DOCUMENTS = {
     "CREDIT_STORE": CREDIT_STORE,
     "STORE_CREDITS": STORE_CREDITS,
@@ -269,12 +312,16 @@ DOCUMENTS = {
     "CODE_USAGE": CODE_USAGE,
     "SHOP_CURRENCY": SHOP_CURRENCY,
     "SHOP_PROFILE": SHOP_PROFILE,
+    "SHOP_ID": SHOP_ID,
     "SET_METAFIELDS": SET_METAFIELDS,
-    "SET_METAFIELDS_DROP_TIER": SET_METAFIELDS_DROP_TIER,
+    "SET_AND_DELETE_METAFIELDS": SET_AND_DELETE_METAFIELDS,
+    "DELETE_METAFIELDS": DELETE_METAFIELDS,
     "ORDERS_UPDATED_SINCE": ORDERS_UPDATED_SINCE,
     "ORDER_LINES": ORDER_LINES,
     "ORDER_REFUNDS": ORDER_REFUNDS,
     "PAST_ORDERS": past_orders_query("2020-01-01T00:00:00Z"),
     "RUN_BULK_QUERY": RUN_BULK_QUERY,
     "BULK_OPERATION": BULK_OPERATION,
+    "COLLECTION_PRODUCTS": COLLECTION_PRODUCTS,
+    "PRODUCT_COLLECTIONS": PRODUCT_COLLECTIONS,
 }

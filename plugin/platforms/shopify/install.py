@@ -3,7 +3,8 @@
 Shopify installs the app with the scopes in shopify.app.toml and opens the app home with a session token.
 The webhook edge verifies that token; here it is exchanged for an expiring offline token, the shop's
 currency is read with it, and the shop is registered with its credentials in one write. Its name and
-address (the mails' signature) are fetched last: without them the install still succeeds.
+address (the mails' signature) are fetched last: without them the install still succeeds. The write of the
+rewards catalogue the theme shows is queued for the worker.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from plugin.platforms.shopify.platform import ShopifyPlatform
 from plugin.rules.program import Program
 from plugin.services.platform import Shop
 from plugin.services.repositories import UnitOfWork
-from plugin.services.shops import refresh_profile, register_shop
+from plugin.services.shops import publish_rewards_later, refresh_profile, register_shop
 
 PLATFORM = "shopify"
 
@@ -31,5 +32,6 @@ def install(
     program = program.model_copy(update={"currency": currency})
     shop = register_shop(uow, clock, PLATFORM, domain, program, currency=currency, credentials=granted.to_json())
     refresh_profile(uow, platform, shop.id)
-    with uow.read(shop.id) as tx:
+    with uow(shop.id) as tx:
+        publish_rewards_later(tx, clock.now())
         return tx.shop.get() or shop

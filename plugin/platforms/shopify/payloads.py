@@ -485,6 +485,15 @@ class ProductPayload(Payload):
         return ProductTagsChange(f"gid://shopify/Product/{self.id}", tags_of(self.tags), self.updated_at)
 
 
+class CollectionPayload(Payload):
+    """collections/update and collections/delete: which collection changed (its products are read again) or went."""
+
+    id: NumericId
+
+    def collection(self) -> str:
+        return f"gid://shopify/Collection/{self.id}"
+
+
 # A customer as the GraphQL Admin API names it.
 CustomerGid = Annotated[str, Field(pattern=r"^gid://shopify/Customer/[0-9]{1,19}$")]
 

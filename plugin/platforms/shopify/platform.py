@@ -1,8 +1,8 @@
 """`ShopifyPlatform`: the engine's `Platform` on the Admin GraphQL API (documents in graphql.py).
 
-Codes are single-use discount codes tied to one customer; balances, tiers and an order's points are
-mirrored in `$app` metafields for theme Liquid. Reconcile pages recent orders; the history import
-(`past_orders`) reads them all with one bulk operation and streams its JSONL file.
+Codes are single-use discount codes tied to one customer; balances, tiers, an order's points and the shop's
+rewards catalogue are mirrored in `$app` metafields for theme Liquid. Reconcile pages recent orders; the history
+import (`past_orders`) reads them all with one bulk operation and streams its JSONL file.
 """
 
 from __future__ import annotations
@@ -25,18 +25,22 @@ from plugin.platforms.shopify.graphql import (
     BULK_OPERATION,
     CODE_EXISTS,
     CODE_USAGE,
+    COLLECTION_PRODUCTS,
     CREATE_BASIC_CODE,
     CREATE_FREE_SHIPPING_CODE,
     CREDIT_STORE,
     DELETE_CODE,
+    DELETE_METAFIELDS,
     FIND_CODE,
     ORDER_LINES,
     ORDER_REFUNDS,
     ORDERS_PAGE_SIZE,
     ORDERS_UPDATED_SINCE,
+    PRODUCT_COLLECTIONS,
     RUN_BULK_QUERY,
+    SET_AND_DELETE_METAFIELDS,
     SET_METAFIELDS,
-    SET_METAFIELDS_DROP_TIER,
+    SHOP_ID,
     SHOP_PROFILE,
     STORE_CREDIT_LEFT,
     STORE_CREDITS,
@@ -60,6 +64,10 @@ from plugin.services.repositories import UnitOfWork
 from plugin.settings import ShopifySettings
 
 METAFIELD_NAMESPACE = "$app"
+# A member's customer metafields, which the theme reads; all go when the customer leaves the program.
+MEMBER_KEYS = ("points_balance", "points_pending", "tier")
+# The most the app writes into the shop's rewards metafield, which the theme reads on every page view.
+REWARDS_LIMIT = 64 * 1024
 
 # How often a running bulk operation is asked about: soon at first, then at most twice a minute.
 BULK_POLL_FIRST_SECONDS = 2.0
@@ -281,37 +289,43 @@ class ShopifyPlatform:
         return True
 
     def publish_member(self, shop: Shop, snapshot: MemberSnapshot) -> None:
-        """Write balance, pending points and tier to `$app` customer metafields for theme Liquid."""
+        """Write balance, pending points and tier to `$app` customer metafields for theme Liquid (or remove them
+        for a customer who left the program)."""
         refused = self.publish_members(shop, [snapshot])
         if refused:
             raise PlatformRejected(refused[snapshot.customer_ref])
 
     def publish_members(self, shop: Shop, snapshots: Sequence[MemberSnapshot]) -> dict[str, str]:
-        """Write up to 8 members' metafields (3 each) in one call; returns the customers Shopify refused, each
-        with its reason. `metafieldsSet` is atomic, so a refusal writes nothing: the others are sent once more."""
+        """Write up to 8 members' metafields (3 each) in one call, removing those of customers who left; returns
+        the customers Shopify refused, each with its reason. `metafieldsSet` is atomic, so a refusal writes
+        nothing: the others are sent once more. A refused removal fails the whole call (its errors name no one)."""
         waiting = {snapshot.customer_ref: snapshot for snapshot in snapshots}
         refused: dict[str, str] = {}
         while waiting:
             owners: list[str] = []  # the customer of each metafield, by its index
             metafields: list[dict[str, str]] = []
-            tiers_gone: list[dict[str, str]] = []
+            gone: list[dict[str, str]] = []
             for ref, snapshot in waiting.items():
                 owner = customer_gid(ref)
+                if not snapshot.member:
+                    gone += [_identifier(owner, key) for key in MEMBER_KEYS]
+                    continue
                 values = [("points_balance", str(snapshot.available)), ("points_pending", str(snapshot.pending))]
                 metafields += [_metafield(owner, key, "number_integer", value) for key, value in values]
                 if snapshot.tier:
                     metafields.append(_metafield(owner, "tier", "single_line_text_field", snapshot.tier))
                 else:  # Shopify refuses an empty text value; a member who lost a tier must not keep showing it.
-                    tiers_gone.append({"ownerId": owner, "namespace": METAFIELD_NAMESPACE, "key": "tier"})
+                    gone.append(_identifier(owner, "tier"))
                 owners += [ref] * (len(metafields) - len(owners))
-            if tiers_gone:
-                variables: dict[str, Any] = {"metafields": metafields, "tier": tiers_gone}
-                answer = self.client.execute(shop, SET_METAFIELDS_DROP_TIER, variables)
-                deleting = _user_errors(answer, "metafieldsDelete")
-                if deleting:
-                    raise PlatformRejected(_describe(deleting))
+            if not metafields:
+                answer = self.client.execute(shop, DELETE_METAFIELDS, {"gone": gone})
+            elif gone:
+                answer = self.client.execute(shop, SET_AND_DELETE_METAFIELDS, {"metafields": metafields, "gone": gone})
             else:
                 answer = self.client.execute(shop, SET_METAFIELDS, {"metafields": metafields})
+            deleting = _user_errors(answer, "metafieldsDelete")
+            if deleting:
+                raise PlatformRejected(_describe(deleting))
             errors = _user_errors(answer, "metafieldsSet")
             if not errors:
                 return refused
@@ -346,6 +360,24 @@ class ShopifyPlatform:
                 waiting.pop(ref, None)
         return refused
 
+    def publish_rewards(self, shop: Shop, rewards: Mapping[str, Any]) -> None:
+        """Write the rewards catalogue to the `$app.rewards` shop metafield (json) the theme's first view reads."""
+        value = orjson.dumps(rewards)
+        if len(value) > REWARDS_LIMIT:
+            raise PlatformRejected(f"the rewards are {len(value)} bytes, over the metafield's {REWARDS_LIMIT}")
+        metafield = _metafield(self._shop_id(shop), "rewards", "json", value.decode())
+        errors = _user_errors(self.client.execute(shop, SET_METAFIELDS, {"metafields": [metafield]}), "metafieldsSet")
+        if errors:
+            raise PlatformRejected(_describe(errors))
+
+    def _shop_id(self, shop: Shop) -> str:
+        """The shop's GraphQL id, the owner of its metafields: asked with every write of the rewards (one an hour
+        from the reconcile, and one a program save), a query of one field rather than an id kept for the shop."""
+        found = self.client.execute(shop, SHOP_ID).data.get("shop") or {}
+        if not found.get("id"):
+            raise PlatformRejected("Shopify gave no shop id")
+        return str(found["id"])
+
     def orders_updated_since(self, shop: Shop, since: datetime) -> Iterator[OrderFacts]:
         """Orders updated since `since`, oldest first, a page at a time within the cost budget."""
         variables: dict[str, Any] = {"query": f"updated_at:>='{_iso(since)}'", "first": ORDERS_PAGE_SIZE}
@@ -378,6 +410,38 @@ class ShopifyPlatform:
                         yield facts
         except httpx.TransportError as error:
             raise PlatformUnavailable(f"Shopify's bulk file broke off: {error}") from error
+
+    def collection_products(self, shop: Shop, collection: str) -> set[str] | None:
+        """The products in a collection (as order lines name them), a page at a time within the cost budget;
+        None when Shopify knows no such collection."""
+        products: set[str] = set()
+        variables: dict[str, Any] = {"id": collection}
+        while True:
+            found = self._paced(shop, COLLECTION_PRODUCTS, variables).data.get("collection")
+            if found is None:
+                return None
+            connection = found["products"]
+            products |= {f"gid://shopify/Product/{node['legacyResourceId']}" for node in connection["nodes"]}
+            page = connection["pageInfo"]
+            if not page["hasNextPage"]:
+                return products
+            variables = {**variables, "after": page["endCursor"]}
+
+    def product_collections(self, shop: Shop, product: str) -> set[str] | None:
+        """The collections a product is in (smart collections included), a page at a time within the cost budget;
+        None when Shopify knows no such product."""
+        collections: set[str] = set()
+        variables: dict[str, Any] = {"id": product}
+        while True:
+            found = self._paced(shop, PRODUCT_COLLECTIONS, variables).data.get("product")
+            if found is None:
+                return None
+            connection = found["collections"]
+            collections |= {node["id"] for node in connection["nodes"]}
+            page = connection["pageInfo"]
+            if not page["hasNextPage"]:
+                return collections
+            variables = {**variables, "after": page["endCursor"]}
 
     def _bulk_result(self, shop: Shop, query: str) -> str | None:
         """Run a bulk query and wait for it to finish; the URL of its JSONL file (None when nothing matched)."""
@@ -487,6 +551,10 @@ def _refused(errors: list[dict[str, Any]], owners: Sequence[str]) -> Iterator[tu
 
 def _metafield(owner: str, key: str, kind: str, value: str) -> dict[str, str]:
     return {"ownerId": owner, "namespace": METAFIELD_NAMESPACE, "key": key, "type": kind, "value": value}
+
+
+def _identifier(owner: str, key: str) -> dict[str, str]:
+    return {"ownerId": owner, "namespace": METAFIELD_NAMESPACE, "key": key}
 
 
 def _describe(errors: list[dict[str, Any]]) -> str:

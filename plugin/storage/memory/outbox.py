@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from plugin.ledger.jobs import KEEP_KEY_WHEN_DONE, Lane, lane_of
-from plugin.ledger.postings import OutboxJob
+from plugin.ledger.postings import JobKind, OutboxJob
 from plugin.services.records import Job, JobStatus
 from plugin.storage.api_slots import Slots, allot
 from plugin.storage.memory.ledger import add_jobs
@@ -73,6 +73,13 @@ class MemoryOutbox:
     def revive(self, job_id: int, now: datetime) -> bool:
         """Put one of the shop's dead letters back in the queue with fresh attempts."""
         return _revive(self.tables, job_id, now, self.shop_id)
+
+    def has_dead(self, kind: JobKind) -> bool:
+        """Whether a dead letter of this kind waits in the shop."""
+        return any(
+            row.shop_id == self.shop_id and row.kind is kind and row.status is JobStatus.DEAD
+            for row in self.tables.jobs.values()
+        )
 
 
 class MemoryInbox:

@@ -62,6 +62,7 @@ class MemoryShopAccount:
         tables.expiry_mails = {claim for claim in tables.expiry_mails if claim[0] != shop_id}
         tables.action_keys.pop(shop_id, None)
         tables.product_tags = {key: kept for key, kept in tables.product_tags.items() if key[0] != shop_id}
+        tables.collection_products = {row for row in tables.collection_products if row[0] != shop_id}
         tables.action_awards = {key: award for key, award in tables.action_awards.items() if key[0] != shop_id}
         tables.shops = {key: row for key, row in tables.shops.items() if key != shop_id}
 

@@ -153,6 +153,7 @@ class Tables:
     referrals: dict[int, tuple[int, Referral]] = field(default_factory=dict)  # id: (shop, referral)
     # (shop, product): its tags and when the platform changed them
     product_tags: dict[tuple[int, str], tuple[tuple[str, ...], datetime]] = field(default_factory=dict)
+    collection_products: set[tuple[int, str, str]] = field(default_factory=set)  # (shop, collection, product)
 
     def snapshot(self) -> Tables:
         """A copy to restore on rollback; rows are immutable, so copying the containers is enough."""

@@ -8,6 +8,7 @@ from plugin.storage.memory.ledger import MemoryLedger
 from plugin.storage.memory.members import MemoryDataRequests, MemoryMembers
 from plugin.storage.memory.orders import MemoryOrders
 from plugin.storage.memory.outbox import MemoryInbox, MemoryOutbox
+from plugin.storage.memory.product_collections import MemoryProductCollections
 from plugin.storage.memory.product_tags import MemoryProductTags
 from plugin.storage.memory.redemptions import MemoryRedemptions
 from plugin.storage.memory.referrals import MemoryReferrals
@@ -33,4 +34,5 @@ def shop_transaction(tables: Tables, ids: Ids, shop_id: int) -> Transaction:
         actions=MemoryCustomActions(tables, shop_id),
         referrals=MemoryReferrals(tables, ids, shop_id),
         products=MemoryProductTags(tables, shop_id),
+        collections=MemoryProductCollections(tables, shop_id),
     )

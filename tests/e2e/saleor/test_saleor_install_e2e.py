@@ -22,6 +22,7 @@ def test_the_manifest_declares_permissions_urls_and_subscriptions(client):
         "MANAGE_GIFT_CARD",
         "MANAGE_USERS",
         "MANAGE_CHECKOUTS",
+        "MANAGE_PRODUCTS",
     ]
     assert manifest["tokenTargetUrl"] == "https://loyalty.example.com/saleor/register"
     assert manifest["appUrl"].startswith("https://loyalty.example.com/")
@@ -39,6 +40,9 @@ def test_the_manifest_declares_permissions_urls_and_subscriptions(client):
         "CUSTOMER_CREATED",
         "CUSTOMER_UPDATED",
         "CUSTOMER_METADATA_UPDATED",
+        "PRODUCT_CREATED",
+        "PRODUCT_UPDATED",
+        "COLLECTION_DELETED",
         "APP_DELETED",
     ]
     assert {webhook["targetUrl"] for webhook in manifest["webhooks"]} == {"https://loyalty.example.com/webhooks/saleor"}

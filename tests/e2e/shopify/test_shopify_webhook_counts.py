@@ -27,6 +27,7 @@ def counted(topic: str, outcome: str) -> float:
         ("orders/paid", ORDER, {"secret": "not-the-secret"}, 401, ("orders/paid", "bad_signature")),
         ("orders/paid", b'{"id": "not a number"', {}, 400, ("orders/paid", "malformed")),
         ("carts/update", {"id": 1}, {}, 200, ("other", "ignored")),
+        ("collections/delete", {"id": 10}, {}, 200, ("collections/delete", "ignored")),  # a collection no one named
         ("app/uninstalled", {}, {}, 200, ("app/uninstalled", "applied")),
         ("app/uninstalled", {}, {"shop": "gone.myshopify.com"}, 200, ("app/uninstalled", "unknown_shop")),
     ],

@@ -122,7 +122,7 @@ def test_eight_members_balances_are_written_in_one_call_and_a_refused_customer_f
     fake_shopify.missing_owners = {"gid://shopify/Customer/3"}
     run_once(uow, clock, platform_handlers(uow, clock, lambda _shop: shopify), POLICY, lanes=[Lane.CALLS])
     # Eight members' 16 metafields in one call: refused for customer 3, sent again without them.
-    assert fake_shopify.operations == ["SetLoyaltyMetafieldsWithoutTier"] * 2
+    assert fake_shopify.operations == ["SetAndDeleteLoyaltyMetafields"] * 2
     assert len(fake_shopify.metafields) == 7 * 2
     assert fake_shopify.metafields[("gid://shopify/Customer/8", "points_balance")]["value"] == "50"
     with uow.engine.connect() as connection:

@@ -124,3 +124,17 @@ def test_a_key_that_exists_fails_the_bulk_batch(engine: Engine, program: Program
 
     with pytest.raises((IntegrityError, UniqueViolation)), uow(shop_id) as tx:
         tx.ledger.apply(Postings([posting]), new=True)
+
+
+def test_a_job_already_waiting_is_not_queued_again_by_a_later_batch(
+    engine: Engine, program: Program, clock: FrozenClock
+) -> None:
+    uow = SqlUnitOfWork(engine)
+    shop_id, members = shop_with_members(uow, program, clock.now(), "a.example")
+    publish_ann = OutboxJob(JobKind.PUBLISH_MEMBER, {"member": "ann"}, "member:ann")
+    for order_ref in ("o-1", "o-2"):
+        posting = earning(members["ann"], f"order:{order_ref}:1", 5, clock.now())
+        with uow(shop_id) as tx:
+            tx.ledger.apply(Postings([posting], jobs=[publish_ann]), new=True)
+
+    assert [job[1] for job in written(engine, shop_id)["outbox"]] == ["member:ann"]

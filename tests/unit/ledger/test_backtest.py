@@ -147,3 +147,28 @@ def test_each_program_judges_lines_and_buyers_by_its_own_exclusions() -> None:
 
     assert nothing_excluded.issued == 100 + 100
     assert (tagged.issued, tagged.orders) == (80, 1)
+
+
+def test_programs_replayed_together_earn_as_each_replayed_alone() -> None:
+    # Programs that count an order's money alike work it out once: none may earn on another's money.
+    shoes, cigars = "gid://shopify/Product/1", "gid://shopify/Product/7"
+    lines = (Line("l1", Decimal(80), product=shoes), Line("l2", Decimal(20), product=cigars))
+    orders = [
+        PastOrder(1, END - timedelta(days=30), OrderState("o-1", lines=lines, shipping=Decimal(5), paid=True)),
+        order(2, 20, "100", currency="PLN"),
+        order(1, 10, "60", refunds=(Refund("r1", unitemised=Decimal(20)),)),
+        order(2, 5, "40", cancelled=True),
+    ]
+    programs = [
+        program(),
+        program(exclusions={"products": [cigars]}),
+        program(earn_basis={"shipping": True}),
+        program(currency_rates=[{"currency": "PLN", "rate": "0.25"}]),
+        program(points_per_unit="3", tiers={"measure": "money_spent", "levels": [{"name": "Gold", "threshold": "90"}]}),
+        program(exclusions={"products": [shoes]}),
+    ]
+
+    together = backtest(orders, programs, Decimal("0.3"), END)
+
+    assert together == [backtest(orders, [each], Decimal("0.3"), END)[0] for each in programs]
+    assert [outcome.issued for outcome in together] == [140, 120, 145, 165, 420, 60]

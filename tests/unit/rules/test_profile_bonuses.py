@@ -62,3 +62,12 @@ def test_a_withdrawal_comes_before_a_new_account_bonus_so_it_takes_from_older_po
 
 def test_bonuses_of_0_are_off() -> None:
     assert profile_bonuses(Bonuses(), True, ACCOUNT, Paid()) == {}
+
+
+def test_a_frozen_member_is_owed_no_account_or_newsletter_bonus() -> None:
+    assert profile_bonuses(BONUSES, True, ACCOUNT, Paid(), frozen=True) == {}
+
+
+def test_a_frozen_members_withdrawal_still_takes_the_newsletter_bonus_back() -> None:
+    owed = profile_bonuses(BONUSES, False, ACCOUNT, Paid(newsletter=30), frozen=True)
+    assert owed == {"newsletter_withdrawn": -30}

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from decimal import Decimal
+from itertools import count
+
+import pytest
 
 from plugin.ledger.model import EntryKind
 from plugin.rules.orders import OrderFacts, Refund
 from plugin.rules.program import Program
-from plugin.services.history_import import import_history
+from plugin.services.errors import UnknownShop
+from plugin.services.history_import import _read_ahead, import_history
 from plugin.services.orders import record_order
 from plugin.services.platform import Shop
 from plugin.services.shops import register_shop
@@ -96,3 +102,50 @@ def test_a_batch_whose_new_members_have_no_paid_order_enrolls_and_publishes_them
     assert history(uow, shop) == []
     assert member_of(uow, shop).active
     assert jobs_of(uow, shop) == [("publish_member", f"member:{member_of(uow, shop).id}")]
+
+
+class BrokenOff(Exception):
+    """The platform's file stopped coming mid-way."""
+
+
+def test_an_error_while_reading_comes_out_once_the_orders_read_before_it_are_in(
+    uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop
+) -> None:
+    def two_orders_then_an_error() -> Iterator[OrderFacts]:
+        yield paid_order("1001", "30")
+        yield paid_order("1002", "20")
+        raise BrokenOff
+
+    with pytest.raises(BrokenOff):
+        import_history(uow, clock, shop.id, two_orders_then_an_error(), batch_size=1)
+    assert credited(uow, shop) == {"1001": 30, "1002": 20}
+
+
+def test_an_import_that_fails_stops_reading_ahead(uow: MemoryUnitOfWork, clock: FrozenClock) -> None:
+    def endless() -> Iterator[OrderFacts]:
+        for number in count(1):
+            yield paid_order(str(number), "10")
+
+    with pytest.raises(UnknownShop):
+        import_history(uow, clock, 404, endless(), batch_size=1)
+    readers = [thread for thread in threading.enumerate() if thread.name == "history-import-reader"]
+    for reader in readers:
+        reader.join(timeout=5)
+    assert not any(reader.is_alive() for reader in readers)
+
+
+def test_reading_ahead_stopped_early_closes_the_batches_it_reads() -> None:
+    closed = threading.Event()
+
+    def endless() -> Generator[list[OrderFacts], None, None]:
+        try:
+            for number in count(1):
+                yield [paid_order(str(number), "10")]
+        finally:
+            closed.set()
+
+    batches = endless()  # still referenced here: only closing it ends it
+    ahead = _read_ahead(batches)
+    next(ahead)
+    ahead.close()  # the import stopped after its first batch
+    assert closed.wait(timeout=5)

@@ -26,5 +26,5 @@ def test_a_customer_without_the_key_has_no_tags_and_a_delivery_not_asking_says_n
 
 def test_a_customer_event_gives_the_tags_to_keep_on_the_member() -> None:
     body = {"user": {**TAGGED, "email": "ada@example.com", "metadata": []}}
-    profile = parse_customer_update(json.dumps(body).encode(), "customer_metadata_updated")
+    profile = parse_customer_update(json.dumps(body).encode())
     assert profile.tags == "staff,vip"

@@ -185,6 +185,17 @@ def test_member_and_order_points_are_written_as_metadata(api: FakeSaleorApi, pla
     assert order == {"id": "T3JkZXI6MQ==", "input": [{"key": "loyalty_points_earned", "value": "90"}]}
 
 
+def test_a_customer_who_left_the_program_has_the_member_metadata_removed(
+    api: FakeSaleorApi, platform: SaleorPlatform
+) -> None:
+    api.on("deleteMetadata", {"deleteMetadata": OK})
+    platform.publish_member(SHOP, MemberSnapshot.gone("VXNlcjo0Nw=="))
+    assert api.sent("deleteMetadata") == [
+        {"id": "VXNlcjo0Nw==", "keys": ["loyalty_points_available", "loyalty_points_pending", "loyalty_tier"]}
+    ]
+    assert api.sent("updateMetadata") == []
+
+
 def test_orders_updated_since_pages_through_every_order(api: FakeSaleorApi, platform: SaleorPlatform) -> None:
     order = delivery("subscription-order_fully_paid-1").json()["order"]
     second = {**order, "id": "T3JkZXI6Mg==", "number": "23"}
