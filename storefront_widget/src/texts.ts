@@ -62,6 +62,9 @@ const en = {
   birthdayBonus: "{n} points on your birthday",
   birthdaySaved: "Saved. Ask the shop if it needs changing.",
   notADate: "This is not a date.",
+  share: "Invite a friend",
+  shareAsk: "Get your link",
+  linkCopied: "Link copied",
 };
 
 export type Texts = typeof en;
@@ -128,6 +131,9 @@ const nl: Texts = {
   birthdayBonus: "{n} punten op je verjaardag",
   birthdaySaved: "Opgeslagen. Vraag de winkel als het anders moet.",
   notADate: "Dit is geen datum.",
+  share: "Nodig een vriend uit",
+  shareAsk: "Vraag je link",
+  linkCopied: "Link gekopieerd",
 };
 
 export const TEXTS: Record<string, Texts> = { en, nl };

@@ -1,5 +1,7 @@
 // <loyalty-widget>: the customer's points, tier, rewards, codes and history, for Shopify and Saleor.
 // It talks only to the app's API (the `api` attribute); everything it shows comes from that JSON.
+// On Shopify the theme draws the first view (a declarative shadow root, snippets/loyalty-widget-tag.liquid) and
+// loader.ts loads this file when the customer reaches for the widget: it takes over that view as it is.
 
 import { STYLE } from "./style";
 import { say, TEXTS, type Texts } from "./texts";
@@ -62,12 +64,14 @@ interface State {
   join: { consent: string; signup_bonus: number };
   // The campaigns the customer earns under now, worded by the server: "2× points", "on every order", "until …".
   campaigns: { name: string; gives: string; for: string; until: string }[];
+  referrals: boolean; // the member may ask for a share link
 }
 
 // What the API said: its status and JSON (a card, a card under `state`, or an error), or null when the line dropped.
 type Answer = {
   status: number;
-  data: Partial<State> & Partial<Born> & { state?: State; redemption?: { code?: string }; error?: string };
+  data: Partial<State> &
+    Partial<Born> & { state?: State; redemption?: { code?: string }; error?: string; path?: string };
 } | null;
 
 type TokenSource = () => string | null | Promise<string | null>;
@@ -78,8 +82,8 @@ const POLL_MS = 3000;
 const POLLS = 10;
 const FOCUSABLE = "button:not([disabled]),input,a[href],[tabindex='0']";
 // The widget is drawn with the member's card when that comes within this time, so the page lays it out and paints it
-// once rather than a "Loading…" first. A slower answer finds it drawn and loading; a launcher given the theme's
-// balance is drawn at once, to show it.
+// once rather than a "Loading…" first. A slower answer finds it drawn and loading; a first view drawn by the theme
+// is taken over at once.
 const DRAW_WAIT_MS = 1000;
 
 // Every widget element on a page shows the same customer: those that start together share one member request
@@ -111,7 +115,9 @@ class LoyaltyWidget extends HTMLElement {
   /** Saleor storefronts hand the widget the customer's access token (or a function giving it). */
   token: string | TokenSource | null = null;
 
-  private root = this.attachShadow({ mode: "open" });
+  // The theme's first view comes as a declarative shadow root: kept, with what has focus in it. An element put in
+  // with innerHTML (a re-rendered section) has none, only an inert <template shadowrootmode>: it is drawn here.
+  private root = this.shadowRoot || this.attachShadow({ mode: "open" });
   private state: State | null = null;
   private failed = false;
   private fresh = "";
@@ -121,6 +127,10 @@ class LoyaltyWidget extends HTMLElement {
   private asking = "";
   // The points chosen on each variable reward's slider: a render keeps them.
   private chosen = new Map<string, number>();
+  // The member's share link once asked for: shown under the rewards.
+  private link = "";
+  // What gets focus at the next render: a click on the first view waits for the card.
+  private focusNext = "";
   // Asked for when a member comes to the widget, not on a page view: undefined until then, null while asked.
   private born?: Born | null;
   private t: Texts = TEXTS.en;
@@ -138,7 +148,9 @@ class LoyaltyWidget extends HTMLElement {
     this.t = TEXTS[this.language];
     // One parsed style sheet for every widget element of the page, where the browser can share one; adopted now,
     // so the element's own box (the fixed launcher's place, the inline panel's height) is there before it is drawn.
-    if ("adoptedStyleSheets" in this.root) {
+    // A first view from the theme brings its own.
+    const drawn = this.root.querySelector(".panel");
+    if (!drawn && "adoptedStyleSheets" in this.root) {
       if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(STYLE);
       this.root.adoptedStyleSheets = [sheet];
     }
@@ -153,7 +165,7 @@ class LoyaltyWidget extends HTMLElement {
       void answer.then(() => members.delete(key));
     }
     void answer.then((shared) => this.take(shared, false));
-    if (this.hasAttribute("balance")) this.draw();
+    if (drawn || this.hasAttribute("balance")) this.draw();
     else setTimeout(() => this.draw(), DRAW_WAIT_MS);
   }
 
@@ -163,33 +175,36 @@ class LoyaltyWidget extends HTMLElement {
     const inline = this.hasAttribute("inline");
     const t = this.t;
     // The launcher's name is its visible text (and the badge's points), so speech input finds it by what it shows.
-    this.root.innerHTML =
-      (sheet ? "" : `<style>${STYLE}</style>`) +
-      (inline
-        ? ""
-        : `<button class="launcher" part="launcher" aria-haspopup="dialog" aria-expanded="false" ` +
-          `aria-controls="panel"><span aria-hidden="true">★</span>${esc(t.launcher)}` +
-          `<span class="badge" hidden></span></button>`) +
-      `<section class="panel" part="panel" id="panel" ${inline ? "" : 'role="dialog" aria-modal="true" hidden'} ` +
-      `aria-labelledby="title"><div class="head"><h2 id="title" tabindex="-1">${esc(t.title)}</h2>` +
-      (inline ? "" : `<button class="close" data-act="close" aria-label="${esc(t.close)}">×</button>`) +
-      `</div><div class="body"><p class="mu">${esc(t.loading)}</p></div>` +
-      `<p class="status" role="status" aria-live="polite"></p></section>`;
+    if (!this.root.querySelector(".panel"))
+      this.root.innerHTML =
+        (sheet ? "" : `<style>${STYLE}</style>`) +
+        (inline
+          ? ""
+          : `<button class="launcher" part="launcher" aria-haspopup="dialog" aria-expanded="false" ` +
+            `aria-controls="panel"><span aria-hidden="true">★</span>${esc(t.launcher)}` +
+            `<span class="badge" hidden></span></button>`) +
+        `<section class="panel" part="panel" id="panel" ${inline ? "" : 'role="dialog" aria-modal="true" hidden'} ` +
+        `aria-labelledby="title"><div class="head"><h2 id="title" tabindex="-1">${esc(t.title)}</h2>` +
+        (inline ? "" : `<button class="close" data-act="close" aria-label="${esc(t.close)}">×</button>`) +
+        `</div><div class="body"><p class="mu">${esc(t.loading)}</p></div>` +
+        `<p class="status" role="status" aria-live="polite"></p></section>`;
     this.panel = this.root.querySelector(".panel")!;
     this.body = this.root.querySelector(".body")!;
     this.status = this.root.querySelector(".status")!;
     this.launcher = this.root.querySelector(".launcher");
-    // First paint from the theme's copy of the balance (Shopify metafield), before the API answers.
+    // First paint from a balance the page already has (the `balance` attribute), before the API answers.
     const balance = this.getAttribute("balance");
     if (balance) this.badge(Number(balance));
     this.root.addEventListener("click", (event) => this.onClick(event));
     this.root.addEventListener("input", (event) => this.onSlide(event.target as HTMLInputElement));
     this.panel.addEventListener("keydown", (event) => this.onKey(event));
-    // The birthday is asked for when a member points at or tabs to the widget, never on a page view alone.
-    for (const name of ["pointerover", "focusin"])
-      this.addEventListener(name, () => {
-        if (this.state?.member && this.born === undefined) void this.birthdayCall();
-      });
+    for (const name of ["pointerover", "focusin"]) this.addEventListener(name, () => this.near());
+  }
+
+  /** The birthday is asked for when a member points at or tabs to the widget, never on a page view alone: also when
+   * the card comes after the pointer or the focus did (this script loads as the customer reaches for the widget). */
+  private near(): void {
+    if (this.state?.member && this.born === undefined && this.matches(":hover,:focus-within")) void this.birthdayCall();
   }
 
   private pickLanguage(): string {
@@ -252,6 +267,7 @@ class LoyaltyWidget extends HTMLElement {
     this.failed = false;
     this.badge(state.member ? state.available : null);
     this.render();
+    this.near();
     if (share) document.dispatchEvent(new CustomEvent(SHARED, { detail: { source: this, state } }));
   }
 
@@ -310,10 +326,12 @@ class LoyaltyWidget extends HTMLElement {
 
   private render(): void {
     // A closed panel shows nothing: it is drawn when it opens, so a page view pays only for the launcher.
-    if (this.panel.hidden) return;
-    const t = this.t;
+    // The theme's first view stays until the card comes.
     const s = this.state;
-    const focused = (this.root.activeElement as HTMLElement | null)?.dataset.key;
+    if (this.panel.hidden || (!s && !this.failed && this.body.children.length)) return;
+    const t = this.t;
+    const focused = this.focusNext || (this.root.activeElement as HTMLElement | null)?.dataset.key;
+    this.focusNext = "";
     let html = "";
     if (this.failed || !s) {
       html = `<p class="mu">${esc(this.failed ? t.failed : t.loading)}</p>`;
@@ -341,7 +359,7 @@ class LoyaltyWidget extends HTMLElement {
       if (s.expiring)
         html += `<p class="mu">${esc(say(t.expiring, { n: this.number(s.expiring.points), date: s.expiring.day }))}</p>`;
       // The birthday comes last: it is asked for as the customer comes to the widget, and moves nothing below it.
-      html += this.campaigns(s) + this.codes(s) + this.rewards(s, true) + this.history(s) + this.birthday();
+      html += this.campaigns(s) + this.codes(s) + this.rewards(s, true) + this.share(s) + this.history(s) + this.birthday();
     }
     this.body.innerHTML = html;
     this.refocus(focused);
@@ -361,6 +379,30 @@ class LoyaltyWidget extends HTMLElement {
       // Cancel sits where the clicked button was: a double click lands on it, never on Confirm.
       `<button class="act" data-act="yes" data-key="yes">${esc(t.confirm)}</button>` +
       `<button class="act alt" data-act="no" data-key="no">${esc(t.cancel)}</button></span></li>`;
+  }
+
+  /** The member's share link: a button that asks for it, then the link and a copy button. */
+  private share(s: State): string {
+    const t = this.t;
+    if (!s.referrals) return "";
+    const link = esc(this.link);
+    return `<h3>${esc(t.share)}</h3>` +
+      (link
+        ? `<p><code>${link}</code></p><p><button class="act alt" data-act="copy" data-code="${link}" data-key="c-link">` +
+          `${esc(t.copy)}</button></p>`
+        : `<p><button class="act" data-act="share" data-key="share">${esc(t.shareAsk)}</button></p>`);
+  }
+
+  /** Ask the app for the member's referral code and make the link on this shop's own address. */
+  private async shareLink(): Promise<void> {
+    const answer = await this.request("share-link", {});
+    const path = answer?.status === 200 && answer.data.path;
+    if (path) {
+      this.link = location.origin + path;
+      this.focusNext = "c-link";
+      this.render();
+    }
+    this.say(path ? "" : this.t.error);
   }
 
   /** The campaigns running now, each its name, what it gives on what, and until when. */
@@ -415,7 +457,8 @@ class LoyaltyWidget extends HTMLElement {
       const name = reward.title;
       const slide = reward.least === undefined ? null : this.choice(reward);
       const cost = this.number(slide ? slide.n : reward.points);
-      if (member && this.asking === `r:${reward.id}`)
+      // A redeem clicked on the theme's first view is asked about only if the live card says it is affordable.
+      if (member && reward.affordable && this.asking === `r:${reward.id}`)
         return this.ask(say(t.confirmSpend, { n: cost, reward: slide ? slide.offer : name }));
       const busy = this.redeeming.has(reward.id);
       const action = member
@@ -478,7 +521,9 @@ class LoyaltyWidget extends HTMLElement {
     if (target === this.launcher) return this.panel.hidden ? this.open() : this.close();
     const act = target.dataset.act;
     if (act === "close") this.close();
-    else if (act === "join") await this.join(target);
+    // A join or redeem on the theme's first view waits for the card: the consent text and the question come with it.
+    else if (act === "join") this.state ? await this.join(target) : (this.focusNext = "join");
+    else if (act === "share") await this.shareLink();
     else if (act === "redeem") this.question(`r:${target.dataset.reward}`, "yes");
     else if (act === "back") this.question(`h:${target.dataset.id}`, "yes");
     else if (act === "no") this.question("", this.asking.replace(":", "-"));
@@ -493,8 +538,8 @@ class LoyaltyWidget extends HTMLElement {
   /** Show (or with "" take away) the question, and put focus on the button with data-key `focus`. */
   private question(asking: string, focus: string): void {
     this.asking = asking;
+    this.focusNext = focus;
     this.render();
-    this.refocus(focus);
   }
 
   private async join(button: HTMLButtonElement): Promise<void> {
@@ -558,7 +603,7 @@ class LoyaltyWidget extends HTMLElement {
   private async copy(code: string): Promise<void> {
     try {
       await navigator.clipboard.writeText(code);
-      this.say(this.t.copied);
+      this.say(code === this.link ? this.t.linkCopied : this.t.copied);
     } catch {
       // Clipboard refused (permissions): select the code so the customer can copy it by hand.
       const shown = Array.from(this.root.querySelectorAll("code")).find((node) => node.textContent === code);
@@ -575,7 +620,7 @@ class LoyaltyWidget extends HTMLElement {
     this.launcher?.setAttribute("aria-expanded", "true");
     this.render();
     this.root.getElementById("title")?.focus();
-    if (!this.state || this.failed) void this.call("member");
+    if (this.failed) void this.call("member");
   }
 
   private close(): void {

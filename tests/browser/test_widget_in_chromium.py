@@ -53,13 +53,17 @@ class Served:
 
     def member(self, customer: str) -> Member:
         """The demo shop's member for a customer of the demo page (who must have joined)."""
+        member = self.member_or_none(customer)
+        assert member is not None
+        return member
+
+    def member_or_none(self, customer: str) -> Member | None:
+        """The demo shop's member for a customer of the demo page, None before they have joined."""
         with self.loyalty.uow.shops() as shops:
             shop = shops.by_domain("shopify", DEMO_SHOP_DOMAIN)
         assert shop is not None
         with self.loyalty.uow.read(shop.id) as tx:
-            member = tx.members.by_customer(customer)
-        assert member is not None
-        return member
+            return tx.members.by_customer(customer)
 
 
 class Chromium:
@@ -119,11 +123,24 @@ def chromium() -> Iterator[Chromium]:
     chromium.close()
 
 
+def card_shown(page: Page, widget: str) -> None:
+    """Wait until the widget's script has the member's card and has drawn it."""
+    page.wait_for_function(f"() => document.querySelector('{widget}').state")
+
+
+def reach_for(page: Page, widget: str = "loyalty-widget[inline]") -> None:
+    """Point at a widget, as a customer reaching for it: its script loads and draws the member's card."""
+    page.locator(widget).hover()
+    card_shown(page, widget)
+
+
 def open_by_keyboard(page: Page) -> None:
+    """Tab to the launcher and press Enter: the first key press loads the script, and the panel opens."""
     launcher = page.locator(f"{WIDGET} .launcher")
     launcher.focus()
     page.keyboard.press("Enter")
     expect(page.locator(f"{WIDGET} [role=dialog]")).to_be_visible()
+    card_shown(page, WIDGET)
 
 
 def focused_in_widget(page: Page) -> str:
@@ -237,5 +254,49 @@ def test_a_logged_out_visitor_sees_no_member_data(chromium: Chromium, served: Se
         expect(page.locator(f"{WIDGET} .badge")).to_be_hidden()
         state = answers[0].json()
         assert (state["signed_in"], state["available"], state["history"], state["codes"]) == (False, 0, [], [])
+
+    chromium.run(scenario)
+
+
+def test_tabbing_to_the_launcher_the_theme_drew_and_pressing_enter_opens_the_panel_with_the_card(
+    chromium: Chromium, served: Served
+):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        members = []
+        page.on("request", lambda request: members.append(request) if "/api/member?" in request.url else None)
+        page.goto(f"{served.base}/demo?visitor=guest")  # the inline block has one stop: its sign-in link
+
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if page.evaluate(f"document.activeElement.matches('{WIDGET}')"):
+                break
+        assert "launcher" in focused_in_widget(page)
+        page.keyboard.press("Enter")
+
+        dialog = page.locator(f"{WIDGET} [role=dialog]")
+        expect(dialog).to_be_visible()
+        assert focused_in_widget(page) == "title"
+        card_shown(page, WIDGET)
+        expect(dialog).to_contain_text("Sign in to see your points")
+        page.wait_for_load_state("networkidle")
+        assert len(members) == 1
+
+    chromium.run(scenario)
+
+
+def test_a_join_click_on_the_theme_drawn_view_shows_the_consent_text_before_anyone_joins(
+    chromium: Chromium, served: Served
+):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        page.goto(f"{served.base}/demo?visitor=newcomer")
+        inline = page.locator("loyalty-widget[inline]")
+
+        inline.locator("[data-act=join]").click()  # before the script is there
+
+        expect(inline.locator("#consent")).to_be_visible()
+        expect(inline.locator("[data-act=join]")).to_be_focused()
+        assert served.member_or_none("1002") is None
+        inline.locator("[data-act=join]").click()
+        expect(inline.locator("[data-balance]")).to_have_text("50")
 
     chromium.run(scenario)

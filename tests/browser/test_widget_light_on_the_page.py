@@ -1,4 +1,4 @@
-"""In Chromium, in English and Dutch: a page view with the widget makes no Intl format (ICU's first use costs a page
+"""In Chromium, in English and Dutch: a page view with the widget, reached for, makes no Intl format (ICU's first use costs a page
 more main-thread time than the rest of the widget), shows the server's days and reward names as they are, groups
 points as the language does, and writes in the page's own font (issue 19)."""
 
@@ -7,12 +7,26 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.browser.test_widget_in_chromium import WIDGET, Chromium, Served, chromium, open_by_keyboard, served
+from tests.browser.test_widget_in_chromium import (
+    WIDGET,
+    Chromium,
+    Served,
+    chromium,
+    open_by_keyboard,
+    reach_for,
+    served,
+)
 
 pytestmark = pytest.mark.browser
 __all__ = ["chromium", "served"]  # the fixtures, shared with the widget's other browser tests
 
 INLINE = "loyalty-widget[inline]"
+# The page's font, then the font of every text of the inline widget.
+FONTS = """() => {
+  const root = document.querySelector('loyalty-widget[inline]').shadowRoot;
+  const page = getComputedStyle(document.body).fontFamily;
+  return [page, ...Array.from(root.querySelectorAll('h2, p, li, button'), (n) => getComputedStyle(n).fontFamily)];
+}"""
 # Counts every Intl format the page makes, before any of its scripts runs.
 COUNT_INTL_FORMATS = """
 window.__formats = 0;
@@ -41,6 +55,7 @@ def test_a_page_view_makes_no_intl_format_and_shows_the_servers_words(
 
         page.route("**/api/member?*", member)
         page.goto(f"{served.base}/demo?lang={language}")
+        reach_for(page)
 
         inline = page.locator(INLINE)
         expect(inline.locator("[data-balance]")).to_have_text(grouped)
@@ -57,14 +72,11 @@ def test_the_widget_writes_in_the_pages_font(chromium: Chromium, served: Served)
     def scenario(page: Page, hosts: set[str]) -> None:
         page.goto(f"{served.base}/demo")
         expect(page.locator(f"{INLINE} [data-balance]")).to_be_visible()
+        first_view = page.evaluate(FONTS)
+        reach_for(page)
 
-        fonts = page.evaluate(
-            """() => {
-              const root = document.querySelector('loyalty-widget[inline]').shadowRoot;
-              const page = getComputedStyle(document.body).fontFamily;
-              return [page, ...Array.from(root.querySelectorAll('h2, p, li, button'), (n) => getComputedStyle(n).fontFamily)];
-            }"""
-        )
+        fonts = page.evaluate(FONTS)
         assert set(fonts) == {fonts[0]}
+        assert set(first_view) == {fonts[0]}  # the theme's first view too
 
     chromium.run(scenario)

@@ -20,6 +20,7 @@ from tests.browser.test_widget_in_chromium import (
     Served,
     chromium,
     open_by_keyboard,
+    reach_for,
     served,
 )
 
@@ -111,7 +112,9 @@ def stub_return_code(page: Page, status: int, answer: dict[str, Any]) -> list[An
     return bodies
 
 
-def test_two_widget_elements_on_a_page_make_one_member_call(chromium: Chromium, served: Served):
+def test_a_page_view_makes_no_member_call_and_two_widget_elements_reached_for_make_one(
+    chromium: Chromium, served: Served
+):
     def scenario(page: Page, hosts: set[str]) -> None:
         members = count_calls(page, "member")
         page.goto(f"{served.base}/demo")
@@ -119,6 +122,9 @@ def test_two_widget_elements_on_a_page_make_one_member_call(chromium: Chromium, 
         available = f"{served.member('1001').available:,}"
         expect(page.locator(f"{INLINE} [data-balance]")).to_have_text(available)
         expect(page.locator(f"{WIDGET} .badge")).to_contain_text(available)
+        page.wait_for_load_state("networkidle")
+        assert members == []  # the theme drew both from its metafields
+        reach_for(page)
         page.wait_for_load_state("networkidle")
         assert len(members) == 1
         open_by_keyboard(page)
@@ -132,7 +138,7 @@ def test_a_widget_element_added_later_asks_for_the_member_afresh(chromium: Chrom
     def scenario(page: Page, hosts: set[str]) -> None:
         members = count_calls(page, "member")
         page.goto(f"{served.base}/demo")
-        expect(page.locator(f"{INLINE} [data-balance]")).to_be_visible()
+        reach_for(page)
         page.wait_for_load_state("networkidle")
 
         # As a storefront app that navigates without loading a page adds it: what it shows must be now.
@@ -187,11 +193,28 @@ def test_a_double_click_on_redeem_lands_on_cancel_and_spends_nothing(chromium: C
     def scenario(page: Page, hosts: set[str]) -> None:
         redeems = count_calls(page, "redeem")
         page.goto(f"{served.base}/demo")
+        reach_for(page)
         widget = page.locator(INLINE)
 
         widget.locator("[data-act=redeem][data-reward=five-off]").dblclick()
 
         expect(widget.locator(".ask")).to_have_count(0)
+        page.wait_for_timeout(300)
+        assert redeems == []
+
+    chromium.run(scenario)
+
+
+def test_a_double_click_on_the_theme_drawn_redeem_asks_once_and_spends_nothing(chromium: Chromium, served: Served):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        redeems = count_calls(page, "redeem")
+        page.goto(f"{served.base}/demo")
+        widget = page.locator(INLINE)
+
+        widget.locator("[data-act=redeem][data-reward=five-off]").dblclick()  # before the script is there
+
+        expect(widget.locator(".ask p")).to_have_text(SAID["en"]["spend"])
+        expect(widget.locator("[data-act=yes]")).to_be_focused()
         page.wait_for_timeout(300)
         assert redeems == []
 
@@ -204,6 +227,7 @@ def test_every_button_of_the_inline_rewards_block_stays_in_view(chromium: Chromi
     def scenario(page: Page, hosts: set[str]) -> None:
         with_a_returnable_code(page)  # its row has the most buttons: copy, use at checkout, hand back
         page.goto(demo(served, language))
+        reach_for(page)
         widget = page.locator(INLINE)
         expect(widget.locator("[data-act=back]")).to_be_visible()
 
@@ -227,6 +251,7 @@ def test_a_code_is_handed_back_after_asking_and_then_shows_as_being_returned(
     def scenario(page: Page, hosts: set[str]) -> None:
         code = with_a_returnable_code(page, redemption="41")
         page.goto(demo(served, language))
+        reach_for(page)
         widget = page.locator(INLINE)
         expect(widget.locator("[data-act=back]")).to_be_visible()
         # The stub answers the card as it is now, with the code being returned.
@@ -256,6 +281,7 @@ def test_a_cancelled_hand_back_sends_nothing(chromium: Chromium, served: Served)
         with_a_returnable_code(page)
         bodies = stub_return_code(page, 200, {})
         page.goto(f"{served.base}/demo")
+        reach_for(page)
         widget = page.locator(INLINE)
 
         widget.locator("[data-act=back]").click()
@@ -273,6 +299,7 @@ def test_a_code_used_meanwhile_is_not_handed_back_and_the_widget_says_why(chromi
         code = with_a_returnable_code(page)
         stub_return_code(page, 409, {"error": "code_used"})
         page.goto(demo(served, language))
+        reach_for(page)
         widget = page.locator(INLINE)
 
         widget.locator("[data-act=back]").click()
@@ -289,8 +316,10 @@ def test_axe_finds_no_violation_in_the_widget_open_or_closed(chromium: Chromium,
     def scenario(page: Page, hosts: set[str]) -> None:
         with_a_returnable_code(page)
         page.goto(demo(served, language))
-        expect(page.locator(f"{INLINE} [data-act=back]")).to_be_visible()
         expect(page.locator(f"{WIDGET} .badge")).to_be_visible()
+        first_view = axe_violations(page)  # as the theme drew it, before any script
+        reach_for(page)
+        expect(page.locator(f"{INLINE} [data-act=back]")).to_be_visible()
 
         closed = axe_violations(page)
         open_by_keyboard(page)
@@ -299,6 +328,6 @@ def test_axe_finds_no_violation_in_the_widget_open_or_closed(chromium: Chromium,
         page.locator(f"{WIDGET} [data-act=redeem][data-reward=five-off]").click()
         asking = axe_violations(page)
 
-        assert (closed, opened, asking) == ([], [], [])
+        assert (first_view, closed, opened, asking) == ([], [], [], [])
 
     chromium.run(scenario, width)

@@ -47,3 +47,13 @@ def test_the_committed_build_is_what_its_source_builds_to():
     )
 
     assert checked.returncode == 0, checked.stderr
+
+
+def test_the_loader_and_the_welcome_panel_are_small_name_no_other_host_and_have_gzipped_copies():
+    for logical, limit in (("loyalty-loader.js", 1024), ("loyalty-welcome.js", 3 * 1024)):
+        name = json.loads(MANIFEST.read_text())[logical]
+        code = (STATIC / name).read_bytes()
+
+        assert gzip.decompress((STATIC / f"{name}.gz").read_bytes()) == code
+        assert len((STATIC / f"{name}.gz").read_bytes()) <= limit
+        assert re.findall(rb"https?://", code) == []
