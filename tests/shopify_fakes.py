@@ -318,10 +318,14 @@ class FakeShopify:
             written = self.answer("SetLoyaltyMetafields", variables)
             return {**written, **self.answer("DeleteLoyaltyMetafields", variables)}
         if name == "DeleteLoyaltyMetafields":
-            # As Shopify's: a metafield that is not there is no error (its identifier comes back null).
-            for gone in variables["gone"]:
+            # As Shopify's: a metafield that is not there is no error (its identifier comes back null), but an
+            # owner that is not there is.
+            errors = []
+            for index, gone in enumerate(variables["gone"]):
+                if gone["ownerId"] in self.missing_owners:
+                    errors.append({"field": ["metafields", str(index), "ownerId"], "message": OWNER_MISSING})
                 self.metafields.pop((gone["ownerId"], gone["key"]), None)
-            return {"metafieldsDelete": {"userErrors": []}}
+            return {"metafieldsDelete": {"userErrors": errors}}
         if name == "SetLoyaltyMetafields":
             # Atomic, as Shopify's: one refused metafield (elementIndex) and none is written.
             refused = [

@@ -29,7 +29,7 @@ from plugin.platforms.saleor.payloads import (
     parse_customer_update,
     parse_deleted_customer,
     parse_order_event,
-    parse_product_collections,
+    parse_product,
 )
 from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.platforms.saleor.signatures import (
@@ -44,7 +44,7 @@ from plugin.rules.orders import OrderFacts
 from plugin.rules.program import Program
 from plugin.services import saleor_api_urls
 from plugin.services.deliveries import accept_delivery
-from plugin.services.eligibility import forget_collection, keep_product_collections
+from plugin.services.eligibility import forget_collection, refresh_product_collections_later
 from plugin.services.orders import estimate_checkout
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.privacy import erase_customer
@@ -283,7 +283,7 @@ def webhook() -> tuple[Response, int]:
         except PayloadError as error:
             log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, field=error.field, error=str(error))
             return _answer(400, "malformed", event)
-        erase_customer(app.uow, app.clock, shop.id, customer_ref=customer_ref, email=email)
+        erase_customer(app.uow, app.clock, shop.id, customer_ref=customer_ref, email=email, deleted_on_platform=True)
         return _answer(200, "erased", event)
     if event in PRODUCT_EVENTS:
         return _product_collections(app, shop, raw, event)
@@ -297,15 +297,15 @@ def webhook() -> tuple[Response, int]:
 
 
 def _product_collections(app: Loyalty, shop: Shop, raw: bytes, event: str) -> tuple[Response, int]:
-    """The product's place in each collection the program names, as the event says it is now (a product added to
-    or removed from a collection sends PRODUCT_UPDATED)."""
+    """A read of the product's collections, queued (a product added to or removed from a collection sends
+    PRODUCT_UPDATED): the job keeps what Saleor holds when it runs, whatever order the events arrive in."""
     try:
-        product, collections = parse_product_collections(raw)
+        product = parse_product(raw)
     except PayloadError as error:
         log_event("saleor.webhook", "malformed", shop=shop.id, topic=event, field=error.field, error=str(error))
         return _answer(400, "malformed", event)
-    kept = keep_product_collections(app.uow, shop.id, product, collections)
-    return _answer(200, "applied" if kept else "ignored", event)
+    queued = refresh_product_collections_later(app.uow, app.clock.now(), shop.id, product)
+    return _answer(200, "queued" if queued else "ignored", event)
 
 
 def _collection_deleted(app: Loyalty, shop: Shop, raw: bytes, event: str) -> tuple[Response, int]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from plugin.ledger import jobs
+from plugin.ledger.postings import JobKind
 from plugin.observability import log_event
 from plugin.rules.eligibility import excluded_customer, excluded_order, tags_of
 from plugin.rules.orders import OrderFacts, OrderState
@@ -103,7 +104,7 @@ def product_collections_for(
 def refresh_collections_later(tx: Transaction, now: datetime, program: Program, earlier: Program) -> None:
     """On publishing `program` over `earlier`: a read from the platform of each collection it names that `earlier`
     did not, and the products of those it no longer names forgotten. The product webhooks keep the others current
-    (`keep_product_collections`, `refresh_product_collections_later`), and the reconcile reads them all again.
+    (`refresh_product_collections_later`), and the reconcile reads them all again.
 
     Until its first read is done, a newly named collection holds no product: an order paid meanwhile is judged
     as if it were empty, and keeps that verdict."""
@@ -122,13 +123,19 @@ def _named(uow: UnitOfWork, shop_id: int) -> set[str]:
 
 def refresh_named_collections(uow: UnitOfWork, now: datetime, shop_id: int, collection: str | None = None) -> bool:
     """A read of the products of `collection` (every collection the program names, given None), queued when the
-    program names it; False, queuing nothing, for a collection it does not (a webhook of another collection)."""
+    program names it; False, queuing nothing, for a collection it does not (a webhook of another collection).
+    The hourly read of every collection passes over one whose read was given up (unknown to the platform) while
+    that dead letter waits on the owner's page: one letter per collection, not one an hour."""
     named = _named(uow, shop_id)
     wanted = sorted(named) if collection is None else [collection] if collection in named else []
-    if wanted:
-        with uow(shop_id) as tx:
-            tx.outbox.enqueue([jobs.refresh_collection(each) for each in wanted], now)
-    return bool(wanted)
+    if not wanted:
+        return False
+    with uow(shop_id) as tx:
+        if collection is None:
+            given_up = {payload.get("collection") for payload in tx.outbox.dead_payloads(JobKind.REFRESH_COLLECTION)}
+            wanted = [each for each in wanted if each not in given_up]
+        tx.outbox.enqueue([jobs.refresh_collection(each) for each in wanted], now)
+    return True
 
 
 def forget_collection(uow: UnitOfWork, shop_id: int, collection: str) -> bool:
@@ -141,21 +148,11 @@ def forget_collection(uow: UnitOfWork, shop_id: int, collection: str) -> bool:
     return True
 
 
-def keep_product_collections(uow: UnitOfWork, shop_id: int, product: str, collections: Iterable[str]) -> bool:
-    """The product is in these collections now (Saleor's product events say so): keep its place in each collection
-    the program names. False, writing nothing, when the program names none."""
-    named = _named(uow, shop_id)
-    if not named:
-        return False
-    with uow(shop_id) as tx:
-        tx.collections.place(product, set(collections), named)
-    return True
-
-
 def refresh_product_collections_later(uow: UnitOfWork, now: datetime, shop_id: int, product: str) -> bool:
     """A read of the collections a product is in, queued when the program names collections (one waiting per
     product): Shopify sends no collections/update when a product joins a collection from its own page or a smart
-    collection picks it up, only products/update. False, queuing nothing, when the program names none."""
+    collection picks it up, only products/update; Saleor sends PRODUCT_UPDATED for every change of a product's
+    collections. False, queuing nothing, when the program names none."""
     if not _named(uow, shop_id):
         return False
     with uow(shop_id) as tx:

@@ -106,8 +106,9 @@ def give_signup_bonus(tx: Transaction, now: datetime, member: Member) -> Member:
     """Credit the program's signup bonus to `member`, whose row the caller holds locked; its idempotency key
     makes a second call post nothing. Returns the member, read again only when the bonus was posted.
 
-    A frozen member (a customer tag the program excludes) is paid none, as no other bonus while frozen; nor does
-    a thaw pay it later: the bonus belongs to the join."""
+    A frozen member (a customer tag the program excludes) is paid none, as no other bonus while frozen. Tags are
+    known only for existing member rows: a tagged customer who joins first from the widget is not known to be
+    frozen and gets the bonus; a member frozen at the join who rejoins after a thaw gets it then."""
     version, program = tx.programs.current()
     if not program.bonuses.signup or frozen(member.customer_tags, program):
         return member

@@ -69,6 +69,10 @@ def platform_handlers(
             # The same catalogue would be refused again: the owner's retry or the next program save writes it.
             log_event("storefront_rewards", "refused", shop=shop.id, error=str(refused))
             raise GiveUp(f"platform refused the rewards: {refused}") from None
+        # The catalogue is written whole: a refused one waiting on the owner's page is done with too, and the
+        # hourly write (held back while it waits) resumes.
+        with uow(shop.id) as tx:
+            tx.outbox.resolve_dead(JobKind.PUBLISH_REWARDS, clock.now())
 
     def publish_members(jobs: list[Job]) -> dict[int, Exception]:
         """The members' balances as they are now, in one call where the platform takes many (CALLS_TOGETHER);

@@ -73,9 +73,16 @@ def export_customer(
 
 
 def erase_customer(
-    uow: UnitOfWork, clock: Clock, shop_id: int, *, customer_ref: str | None = None, email: str | None = None
+    uow: UnitOfWork,
+    clock: Clock,
+    shop_id: int,
+    *,
+    customer_ref: str | None = None,
+    email: str | None = None,
+    deleted_on_platform: bool = False,
 ) -> bool:
-    """Remove a customer's personal data; their anonymised points and orders stay for the shop's totals."""
+    """Remove a customer's personal data; their anonymised points and orders stay for the shop's totals. A
+    customer the platform deleted took the platform's copy of the balance along: nothing is queued to remove it."""
     with uow(shop_id) as tx:
         member = _find(tx, customer_ref, email)
         known_email = email or (member.email if member else None)
@@ -84,7 +91,7 @@ def erase_customer(
         tx.referrals.forget(customer_ref, normalised_email(known_email) if known_email else None)
         if member is None:
             return False
-        if member.customer_ref is not None:
+        if member.customer_ref is not None and not deleted_on_platform:
             # The platform's mirror of the balance goes too; the job keeps the customer id the row gives up.
             tx.outbox.enqueue([jobs.publish_member_gone(member.id, member.customer_ref)], clock.now())
         tx.members.erase(member.id, clock.now())

@@ -92,7 +92,8 @@ def reconcile_orders(
         with uow(shop_id) as tx:
             tx.shop.set_cursor(CURSOR, started.isoformat())
             # The rewards the theme shows are written again: a release may have changed their names or languages.
-            # Not while a refused write waits on the owner's page: it would be refused again, every hour.
+            # Not while a refused write waits on the owner's page: it would be refused again, every hour. A write
+            # that succeeds (a program save, the owner's retry) marks that letter done and so resumes this one.
             if not tx.outbox.has_dead(JobKind.PUBLISH_REWARDS):
                 publish_rewards_later(tx, started)
         # A collection change whose webhook never came (or that sent none) is caught up with too.

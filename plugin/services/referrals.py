@@ -5,6 +5,11 @@ The advocate's points follow the friend's order as an order's own points do: cre
 of it by a cancel. Each change is one entry under the next key of the order (keys.referral_entry), with the
 order's name in its reason. What the fraud rules block (plugin/rules/referrals.py) waits for the owner.
 
+A frozen advocate (a customer tag the program excludes) is never given points while frozen. A referral decided
+while the advocate is frozen (`_link`, when the friend's order comes) is rejected for good: a thaw does not pay
+it later. One already waiting for the owner's review is kept: `approve` refuses it while the advocate is frozen
+and can approve it after a thaw.
+
 An order is the friend's when it used their welcome code: the platform reports the codes an order used, where a
 cart attribute would be whatever the browser sent.
 """

@@ -225,6 +225,14 @@ class Outbox(Protocol):
         """Whether a dead letter of this kind waits for the owner (or the operator) in the shop."""
         ...
 
+    def dead_payloads(self, kind: JobKind) -> list[dict[str, Any]]:
+        """The payloads of the shop's dead letters of this kind (which collection a given-up read named)."""
+        ...
+
+    def resolve_dead(self, kind: JobKind, now: datetime) -> int:
+        """Mark the shop's dead letters of this kind done, as a later job of the kind did their work; how many."""
+        ...
+
 
 class Inbox(Protocol):
     """Platform deliveries the worker applies: each delivery id is applied once."""

@@ -2,9 +2,10 @@
 
 Liquid reads it from an app-owned shop metafield (Shopify `$app.rewards`, written by the PUBLISH_REWARDS job
 whenever the published program may have changed, and by every reconcile: the catalogue changes with the app
-too; queued by `shops.publish_rewards_later`); the demo page renders the same value. Only what a visitor of the online store may redeem: rewards kept
-for a tier and rewards in another currency than the program's are left out, as the widget leaves them out for
-someone not signed in. A reward's keys are the member card's: `id`, `least` (the least points it takes).
+too; queued by `shops.publish_rewards_later`). A refused write is a dead letter, and the reconcile queues none
+while it waits; the next write that succeeds marks it done. The demo page renders the same value. Only what a
+visitor of the online store may redeem: rewards kept for a tier and rewards in another currency than the
+program's are left out, as the widget leaves them out for someone not signed in. A reward's keys are the member card's: `id`, `least` (the least points it takes).
 """
 
 from __future__ import annotations

@@ -24,6 +24,14 @@ _DEAD_OF_KIND = (
     .where(o.status == JobStatus.DEAD.value, o.shop_id == bindparam("shop_id"), o.kind == bindparam("kind"))
     .limit(1)
 )
+_DEAD_PAYLOADS = select(o.payload).where(
+    o.status == JobStatus.DEAD.value, o.shop_id == bindparam("shop_id"), o.kind == bindparam("kind")
+)
+_RESOLVE_DEAD = (
+    update(t.outbox)
+    .where(o.status == JobStatus.DEAD.value, o.shop_id == bindparam("b_shop_id"), o.kind == bindparam("b_kind"))
+    .values(status=JobStatus.DONE.value, done_at=bindparam("now"))
+)
 _DEAD_BY_KIND = select(o.kind, func.count()).where(o.status == JobStatus.DEAD.value).group_by(o.kind)
 # By the (status, next_attempt_at) index: a scrape reads the waiting jobs only, never the done ones.
 _WAITING_BY_KIND = (
@@ -134,6 +142,16 @@ class SqlOutbox:
         """Whether a dead letter of this kind waits in the shop."""
         found = self.connection.execute(_DEAD_OF_KIND, {"shop_id": self.shop_id, "kind": kind.value})
         return found.first() is not None
+
+    def dead_payloads(self, kind: JobKind) -> list[dict[str, Any]]:
+        """The payloads of the shop's dead letters of this kind."""
+        found = self.connection.execute(_DEAD_PAYLOADS, {"shop_id": self.shop_id, "kind": kind.value})
+        return [dict(payload) for payload in found.scalars()]
+
+    def resolve_dead(self, kind: JobKind, now: datetime) -> int:
+        """Mark the shop's dead letters of this kind done (a later job of the kind did their work); how many."""
+        params = {"b_shop_id": self.shop_id, "b_kind": kind.value, "now": now}
+        return int(self.connection.execute(_RESOLVE_DEAD, params).rowcount)
 
 
 @cache

@@ -4,10 +4,12 @@ excludes, and rules/campaigns.py raises, the lines of products in a collection).
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from plugin.storage import tables as t
+from plugin.storage.rows import dialect_insert
 
 c = t.collection_products.c
 
@@ -40,7 +42,7 @@ class SqlProductCollections:
         self.drop(collection)
         if products:
             rows = [{"shop_id": self.shop_id, "collection_ref": collection, "product_ref": p} for p in set(products)]
-            self.connection.execute(insert(t.collection_products), rows)
+            self.connection.execute(self._add(), rows)
 
     def place(self, product: str, collections: Collection[str], among: Collection[str]) -> None:
         """Of the collections `among`, the product is in exactly `collections` from now on (the others untouched)."""
@@ -52,13 +54,18 @@ class SqlProductCollections:
         wanted = sorted(set(collections) & set(among))
         if wanted:
             rows = [{"shop_id": self.shop_id, "collection_ref": each, "product_ref": product} for each in wanted]
-            self.connection.execute(insert(t.collection_products), rows)
+            self.connection.execute(self._add(), rows)
 
     def drop(self, collection: str) -> None:
         """Forget the collection: it was deleted, or no program names it any more."""
         self.connection.execute(
             delete(t.collection_products).where(c.shop_id == self.shop_id, c.collection_ref == collection)
         )
+
+    def _add(self) -> Any:
+        # Two reads of the same collection (a webhook's and the reconcile's) may write at once: on PostgreSQL the
+        # second's delete does not see the first's rows, and a row already there is the same fact, not an error.
+        return dialect_insert(self.connection.dialect.name, t.collection_products).on_conflict_do_nothing()
 
     def kept(self) -> set[str]:
         """The collections whose products are kept (those with at least one)."""

@@ -61,12 +61,14 @@ APP_SUBSCRIPTION = "subscription { event { __typename ... on AppDeleted { app { 
 
 # Which collections a product is in: Saleor's collectionAddProducts and collectionRemoveProducts send
 # PRODUCT_UPDATED for each product (not COLLECTION_UPDATED), as productUpdate does, and collectionDelete does for
-# each product it held; productCreate sends PRODUCT_CREATED. A deleted collection is forgotten at once
-# (COLLECTION_DELETED). Only the collections an owner named are kept (plugin/services/eligibility.py).
+# each product it held; productCreate sends PRODUCT_CREATED. A product event only names the product: the app reads
+# its collections when the queued job runs (PRODUCT_COLLECTIONS), so deliveries out of order keep what Saleor
+# holds now, as Shopify's products/update does. A deleted collection is forgotten at once (COLLECTION_DELETED).
+# Only the collections an owner named are kept (plugin/services/eligibility.py).
 COLLECTION_SUBSCRIPTION = (
     "subscription { event { __typename issuedAt"
-    " ... on ProductCreated { product { id collections { id } } }"
-    " ... on ProductUpdated { product { id collections { id } } }"
+    " ... on ProductCreated { product { id } }"
+    " ... on ProductUpdated { product { id } }"
     " ... on CollectionDeleted { collection { id } } } }"
 )
 

@@ -248,13 +248,12 @@ class CollectionEvent(Camel):
     collection: CollectionRef | None = None
 
 
-class ProductCollections(Camel):
+class ProductNamed(Camel):
     id: OrderRef
-    collections: list[CollectionRef] | None = None
 
 
 class ProductEvent(Camel):
-    product: ProductCollections | None = None
+    product: ProductNamed | None = None
 
 
 class LegacyLine(BaseModel):
@@ -357,8 +356,8 @@ def parse_collection(raw_body: bytes) -> str:
     return collection.id
 
 
-def parse_product_collections(raw_body: bytes) -> tuple[str, tuple[str, ...]]:
-    """The product a PRODUCT_CREATED / PRODUCT_UPDATED delivery names and the ids of the collections it is in."""
+def parse_product(raw_body: bytes) -> str:
+    """The id of the product a PRODUCT_CREATED / PRODUCT_UPDATED delivery names."""
     try:
         product = ProductEvent.model_validate_json(raw_body).product
     except ValidationError as error:
@@ -366,9 +365,7 @@ def parse_product_collections(raw_body: bytes) -> tuple[str, tuple[str, ...]]:
         raise PayloadError(f"not a Saleor product payload: {message}", field) from None
     if product is None:
         raise PayloadError("the event names no product", "product")
-    if product.collections is None:
-        raise PayloadError("the event gives no collections of the product", "product.collections")
-    return product.id, tuple(collection.id for collection in product.collections)
+    return product.id
 
 
 def parse_customer_update(raw_body: bytes) -> CustomerProfile:

@@ -283,7 +283,9 @@ class SaleorPlatform:
             self._metadata(shop, snapshot.customer_ref, values)
             return
         result = self._call(shop, graphql.DELETE_METADATA, {"id": snapshot.customer_ref, "keys": list(values)})
-        raise_for(mutation_errors(result["deleteMetadata"]), "deleteMetadata")
+        # A deleted customer took its metadata along: nothing is left to remove.
+        errors = mutation_errors(result["deleteMetadata"])
+        raise_for([error for error in errors if error.get("code") != "NOT_FOUND"], "deleteMetadata")
 
     def publish_order_points(self, shop: Shop, order_ref: str, points: int) -> None:
         """Write the points the order earned into its metadata (shown in later e-mails and the account)."""
@@ -322,8 +324,8 @@ class SaleorPlatform:
             after = connection["pageInfo"]["endCursor"]
 
     def product_collections(self, shop: Shop, product: str) -> set[str] | None:
-        """The collections a product is in; None when Saleor knows no such product. (The product events carry
-        them: this answers the Platform protocol.)"""
+        """The collections a product is in; None when Saleor knows no such product (read when a product event's
+        job runs)."""
         found = self._call(shop, graphql.PRODUCT_COLLECTIONS, {"id": product}).get("product")
         return None if found is None else {str(each["id"]) for each in found.get("collections") or ()}
 

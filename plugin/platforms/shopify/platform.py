@@ -298,7 +298,8 @@ class ShopifyPlatform:
     def publish_members(self, shop: Shop, snapshots: Sequence[MemberSnapshot]) -> dict[str, str]:
         """Write up to 8 members' metafields (3 each) in one call, removing those of customers who left; returns
         the customers Shopify refused, each with its reason. `metafieldsSet` is atomic, so a refusal writes
-        nothing: the others are sent once more. A refused removal fails the whole call (its errors name no one)."""
+        nothing: the others are sent once more. A removal for a customer who no longer exists is done; any other
+        refused removal fails the whole call (its errors name no one)."""
         waiting = {snapshot.customer_ref: snapshot for snapshot in snapshots}
         refused: dict[str, str] = {}
         while waiting:
@@ -323,7 +324,8 @@ class ShopifyPlatform:
                 answer = self.client.execute(shop, SET_AND_DELETE_METAFIELDS, {"metafields": metafields, "gone": gone})
             else:
                 answer = self.client.execute(shop, SET_METAFIELDS, {"metafields": metafields})
-            deleting = _user_errors(answer, "metafieldsDelete")
+            # A removal whose customer is gone is done: what Shopify no longer holds needs no removing.
+            deleting = [error for error in _user_errors(answer, "metafieldsDelete") if not _owner_missing(error)]
             if deleting:
                 raise PlatformRejected(_describe(deleting))
             errors = _user_errors(answer, "metafieldsSet")
@@ -538,6 +540,12 @@ def bulk_orders(rows: Iterable[str]) -> Iterator[dict[str, Any]]:
 def _user_errors(answer: Answer, field: str) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = (answer.data.get(field) or {}).get("userErrors") or []
     return errors
+
+
+def _owner_missing(error: dict[str, Any]) -> bool:
+    """A `metafieldsDelete` userError saying the metafield's owner does not exist (its errors carry no code)."""
+    message = str(error.get("message") or "").lower()
+    return "does not exist" in message or "not found" in message
 
 
 def _refused(errors: list[dict[str, Any]], owners: Sequence[str]) -> Iterator[tuple[str, dict[str, Any]]]:

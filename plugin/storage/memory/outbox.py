@@ -81,6 +81,24 @@ class MemoryOutbox:
             for row in self.tables.jobs.values()
         )
 
+    def dead_payloads(self, kind: JobKind) -> list[dict[str, Any]]:
+        """The payloads of the shop's dead letters of this kind."""
+        return [dict(row.payload) for row in self._dead_of(kind)]
+
+    def resolve_dead(self, kind: JobKind, now: datetime) -> int:
+        """Mark the shop's dead letters of this kind done (a later job of the kind did their work); how many."""
+        resolved = self._dead_of(kind)
+        for row in resolved:
+            self.tables.change_job(row.id, status=JobStatus.DONE, done_at=now)
+        return len(resolved)
+
+    def _dead_of(self, kind: JobKind) -> list[JobRow]:
+        return [
+            row
+            for row in self.tables.jobs.values()
+            if row.shop_id == self.shop_id and row.kind is kind and row.status is JobStatus.DEAD
+        ]
+
 
 class MemoryInbox:
     """Inbox: platform deliveries the worker applies, each delivery id once."""

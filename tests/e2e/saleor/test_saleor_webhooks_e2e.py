@@ -8,6 +8,7 @@ import json
 import pytest
 
 from plugin.ledger.jobs import Lane
+from plugin.ledger.postings import JobKind
 from plugin.services.deliveries import delivery_job, drain
 from plugin.services.outbox import run_once
 from plugin.services.records import ConsentSource, MemberStatus
@@ -276,6 +277,19 @@ def test_a_deleted_customer_is_erased(client, shop, uow):
         assert tx.members.by_customer(CUSTOMER) is None
     assert erased is not None and erased.status is MemberStatus.ERASED
     assert (erased.customer_ref, erased.email) == (None, None)
+
+
+def test_a_deleted_customers_metadata_is_not_removed_as_it_went_with_the_customer(client, shop, uow):
+    replay(client, "subscription-order_fully_paid-1")
+    body = json.dumps({"__typename": "CustomerDeleted", "user": {"id": CUSTOMER, "email": None}}).encode()
+    template = delivery("subscription-order_fully_paid-1")
+    with client.application.extensions["loyalty"].uow.queue() as queue:
+        waiting_before = queue.waiting_by_kind().get(JobKind.PUBLISH_MEMBER.value, (0, None))[0]
+
+    assert post(client, resigned(template, signing_key(), body, event="customer_deleted")).status_code == 200
+
+    with client.application.extensions["loyalty"].uow.queue() as queue:
+        assert queue.waiting_by_kind().get(JobKind.PUBLISH_MEMBER.value, (0, None))[0] == waiting_before
 
 
 def test_app_deleted_drops_the_token_and_later_deliveries_are_refused(client, shop, uow):

@@ -1,10 +1,10 @@
 """The outbox: work written with the ledger change is done later, retried with backoff, never lost."""
 
-from plugin.ledger.jobs import Lane
+from plugin.ledger.jobs import Lane, refresh_collection
 from plugin.ledger.postings import JobKind, OutboxJob
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
-from plugin.services.outbox import WorkerPolicy, run_once
+from plugin.services.outbox import GiveUp, WorkerPolicy, run_once
 from plugin.services.platform import PlatformUnavailable
 from plugin.services.platform_jobs import platform_handlers
 from tests.order_kit import paid_order
@@ -61,6 +61,20 @@ def test_a_job_that_keeps_failing_becomes_a_visible_dead_letter_that_can_be_revi
         assert [job["kind"] for job in dead] == ["publish_member"]
         assert "still down" in dead[0]["last_error"]
         assert tx.outbox.revive(dead[0]["id"], clock.now())
+
+
+def test_dead_letters_of_a_kind_are_read_by_payload_and_marked_done_together(uow, clock, shop) -> None:
+    def unknown(_job):
+        raise GiveUp("the platform knows no collection")
+
+    with uow(shop.id) as tx:
+        tx.outbox.enqueue([refresh_collection("gid://shopify/Collection/7")], clock.now())
+    run_once(uow, clock, {JobKind.REFRESH_COLLECTION: unknown}, POLICY)
+    with uow(shop.id) as tx:
+        assert tx.outbox.dead_payloads(JobKind.REFRESH_COLLECTION) == [{"collection": "gid://shopify/Collection/7"}]
+        assert tx.outbox.dead_payloads(JobKind.PUBLISH_REWARDS) == []
+        assert tx.outbox.resolve_dead(JobKind.REFRESH_COLLECTION, clock.now()) == 1
+        assert tx.outbox.dead() == []
 
 
 def test_a_shop_gets_at_most_its_rate_of_calls(uow, clock, shop, fake_platform) -> None:

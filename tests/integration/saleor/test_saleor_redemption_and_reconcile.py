@@ -18,7 +18,7 @@ from plugin.rules.program import Program
 from plugin.services import redemption
 from plugin.services.members import opt_in
 from plugin.services.orders import record_order
-from plugin.services.platform import PlatformRejected, Shop
+from plugin.services.platform import MemberSnapshot, PlatformRejected, Shop
 from plugin.services.reconcile import reconcile_orders
 from plugin.services.records import ConsentSource, Member, RedemptionStatus
 from plugin.services.shops import register_shop
@@ -154,3 +154,16 @@ def test_importing_history_since_a_date_enrolls_new_buyers_as_imported_without_a
     assert report.points == 90
     assert member is not None
     assert (member.consent_source, member.available) == (ConsentSource.IMPORT, 90)
+
+
+def test_removing_the_metadata_of_a_customer_saleor_no_longer_has_is_done(
+    api: FakeSaleorApi, platform: SaleorPlatform, saleor_shop: Shop
+) -> None:
+    missing = {"field": "id", "code": "NOT_FOUND", "message": "Couldn't resolve id"}
+    api.on("deleteMetadata", {"deleteMetadata": {"errors": [missing]}})
+
+    platform.publish_member(saleor_shop, MemberSnapshot.gone(CUSTOMER))
+
+    assert api.sent("deleteMetadata") == [
+        {"id": CUSTOMER, "keys": ["loyalty_points_available", "loyalty_points_pending", "loyalty_tier"]}
+    ]

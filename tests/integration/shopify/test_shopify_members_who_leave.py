@@ -78,3 +78,15 @@ def test_an_erased_members_metafields_are_removed_though_the_member_row_no_longe
 
     assert metafields_of(fake_shopify, "1") == {}
     assert fake_shopify.operations[-1] == "DeleteLoyaltyMetafields"
+
+
+def test_removing_the_metafields_of_a_customer_shopify_no_longer_has_is_done_and_the_others_go_too(
+    shopify: ShopifyPlatform, shopify_shop: Shop, fake_shopify: FakeShopify
+) -> None:
+    shopify.publish_member(shopify_shop, MemberSnapshot("2", available=620, pending=30, tier="Silver"))
+    fake_shopify.missing_owners.add(customer_gid("1"))
+
+    refused = shopify.publish_members(shopify_shop, [MemberSnapshot.gone("1"), MemberSnapshot.gone("2")])
+
+    assert refused == {}
+    assert metafields_of(fake_shopify, "2") == {}

@@ -3,6 +3,9 @@ PostgreSQL and in memory alike."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from plugin.rules.program import Program
@@ -11,7 +14,7 @@ from plugin.services.repositories import UnitOfWork
 from plugin.services.shops import register_shop
 from plugin.storage.memory import MemoryUnitOfWork
 from plugin.storage.unit_of_work import SqlUnitOfWork
-from tests.conftest import FrozenClock
+from tests.conftest import ON_POSTGRES, FrozenClock
 
 SHOES, SOCKS, HATS = "gid://shopify/Product/1", "gid://shopify/Product/2", "gid://shopify/Product/3"
 SALE, GIFTS = "gid://shopify/Collection/10", "gid://shopify/Collection/11"
@@ -82,3 +85,28 @@ def test_a_shops_collections_are_its_own_and_go_with_the_shop(
     privacy.erase_shop(uow, shop_id)
     with uow(shop_id) as tx:
         assert tx.collections.kept() == set()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite lets one transaction write at a time")
+def test_two_reads_of_one_collection_written_at_once_both_succeed(
+    uow: SqlUnitOfWork, program: Program, clock: FrozenClock
+) -> None:
+    shop_id = register_shop(uow, clock, "demo", "a.example", program).id
+    first_wrote = threading.Event()
+
+    def first_read() -> None:
+        with uow(shop_id) as tx:
+            tx.collections.replace(SALE, [SHOES])
+            first_wrote.set()
+            time.sleep(0.3)  # the second read deletes before this one commits, so it does not see its rows
+
+    first = threading.Thread(target=first_read)
+    first.start()
+    first_wrote.wait()
+    with uow(shop_id) as tx:
+        tx.collections.replace(SALE, [SHOES, SOCKS])
+        tx.collections.place(SHOES, [SALE], among=[SALE])
+    first.join()
+
+    with uow(shop_id) as tx:
+        assert tx.collections.of([SHOES, SOCKS], [SALE]) == {SHOES: (SALE,), SOCKS: (SALE,)}

@@ -16,7 +16,6 @@ from plugin.services import dead_letters
 from plugin.services.campaigns import save_campaign
 from plugin.services.eligibility import (
     forget_collection,
-    keep_product_collections,
     refresh_named_collections,
     refresh_product_collections_later,
 )
@@ -185,22 +184,29 @@ def test_the_reconcile_reads_every_named_collection_again(
     assert kept(uow, shop, SHOES, SOCKS) == {SHOES: (SALE, GIFTS)}
 
 
-def test_a_product_event_places_the_product_in_the_named_collections_it_names_and_takes_it_out_of_the_others(
+def test_a_product_read_places_the_product_in_the_named_collections_it_is_in_and_takes_it_out_of_the_others(
     uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop, platform: FakePlatform
 ) -> None:
     name_collections(uow, clock, shop, excluded=(SALE, GIFTS))
     work(uow, clock, platform)
     other = "gid://shopify/Collection/99"
-    assert keep_product_collections(uow, shop.id, SHOES, [GIFTS, other])  # Saleor: moved from the sale to gifts
+    platform.collections = {SALE: set(), GIFTS: {SHOES, SOCKS}, other: {SHOES}}  # moved from the sale to gifts
+    assert refresh_product_collections_later(uow, clock.now(), shop.id, SHOES)
+    work(uow, clock, platform)
     assert kept(uow, shop, SHOES, SOCKS) == {SHOES: (GIFTS,), SOCKS: (GIFTS,)}
     with uow.read(shop.id) as tx:
         assert tx.collections.kept() == {GIFTS}  # a collection no program names is not kept
 
 
-def test_a_product_event_keeps_nothing_when_the_program_names_no_collection(
-    uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop
+def test_product_events_out_of_order_keep_what_the_platform_holds_when_the_read_runs(
+    uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop, platform: FakePlatform
 ) -> None:
-    assert not keep_product_collections(uow, shop.id, SHOES, [SALE])
+    name_collections(uow, clock, shop, excluded=(SALE,))
+    work(uow, clock, platform)
+    platform.collections[SALE] = set()  # taken out of the sale; the older event (still in it) arrives last
+    refresh_product_collections_later(uow, clock.now(), shop.id, SHOES)
+    refresh_product_collections_later(uow, clock.now(), shop.id, SHOES)
+    work(uow, clock, platform)
     assert kept(uow, shop, SHOES) == {}
 
 
@@ -240,3 +246,17 @@ def test_a_named_collection_the_platform_does_not_know_is_shown_to_the_owner_as_
         ("refresh_collection", "unknown_collection", mistyped, 1)  # given up at once: no retry can find it
     ]
     assert kept(uow, shop, SHOES) == {SHOES: (SALE,)}
+
+
+def test_a_named_collection_the_platform_does_not_know_leaves_one_failed_update_however_many_reconciles_run(
+    uow: MemoryUnitOfWork, clock: FrozenClock, shop: Shop, platform: FakePlatform
+) -> None:
+    mistyped = "gid://shopify/Collection/1000"
+    name_collections(uow, clock, shop, excluded=(SALE, mistyped))
+    work(uow, clock, platform)
+    for _hour in range(3):
+        clock.advance(seconds=3600)
+        reconcile_orders(uow, clock, platform, shop.id)
+        work(uow, clock, platform)
+    letters = dead_letters.for_owner(uow, shop.id).shown
+    assert [(letter.what, letter.collection) for letter in letters] == [("refresh_collection", mistyped)]

@@ -173,6 +173,23 @@ def test_a_reconcile_queues_no_write_while_a_refused_one_waits_on_the_owners_pag
     assert dead_letters.for_owner(uow, shopify_shop.id).total == 1
 
 
+def test_a_write_that_succeeds_clears_the_refused_one_from_the_owners_page_and_the_reconcile_writes_again(
+    uow: MemoryUnitOfWork, clock: FrozenClock, shopify_shop: Shop, program: Program
+) -> None:
+    refusing = FakePlatform(fail_next=[Failure.REJECTED])
+    reconcile_orders(uow, clock, FakePlatform(), shopify_shop.id)
+    run_once(uow, clock, platform_handlers(uow, clock, lambda _shop: refusing), POLICY)
+    change_program(uow, clock, shopify_shop.id, program.to_data(), "owner")
+    clock.advance(seconds=10)
+
+    run_once(uow, clock, platform_handlers(uow, clock, lambda _shop: FakePlatform()), POLICY)
+    clock.advance(hours=1)
+    reconcile_orders(uow, clock, FakePlatform(), shopify_shop.id)
+
+    assert dead_letters.for_owner(uow, shopify_shop.id).total == 0
+    assert ("publish_rewards", "rewards") in jobs_of(uow, shopify_shop)
+
+
 def test_the_job_writes_the_catalogue_the_published_program_has_when_it_runs(
     uow: MemoryUnitOfWork, clock: FrozenClock, shopify_shop: Shop, program: Program
 ) -> None:

@@ -12,7 +12,7 @@ import responses
 
 from plugin.platforms.bounds import PayloadError
 from plugin.platforms.saleor.client import SaleorClient
-from plugin.platforms.saleor.payloads import parse_collection, parse_product_collections
+from plugin.platforms.saleor.payloads import parse_collection, parse_product
 from plugin.platforms.saleor.platform import SaleorPlatform
 from plugin.services.platform import PlatformUnavailable, Shop
 from tests.saleor_kit import API_URL, FakeSaleorApi
@@ -70,18 +70,16 @@ def test_a_product_saleor_knows_is_read_with_its_collections(api: FakeSaleorApi,
     assert platform.product_collections(SHOP, tee) is None  # deleted meanwhile
 
 
-def test_a_product_event_names_the_product_and_every_collection_it_is_in() -> None:
+def test_a_product_event_names_the_product() -> None:
     tee = base64.b64encode(b"Product:72").decode()
-    body = {"__typename": "ProductUpdated", "product": {"id": tee, "collections": [{"id": SALE}]}}
-    assert parse_product_collections(json.dumps(body).encode()) == (tee, (SALE,))
-    out_of_all = {"__typename": "ProductUpdated", "product": {"id": tee, "collections": []}}
-    assert parse_product_collections(json.dumps(out_of_all).encode()) == (tee, ())
+    body = {"__typename": "ProductUpdated", "issuedAt": "2026-12-01T10:00:00Z", "product": {"id": tee}}
+    assert parse_product(json.dumps(body).encode()) == tee
 
 
-def test_a_product_event_without_its_collections_is_refused_rather_than_read_as_in_none() -> None:
-    body = {"__typename": "ProductUpdated", "product": {"id": "UHJvZHVjdDo3Mg==", "collections": None}}
+def test_a_product_event_without_its_product_is_refused() -> None:
+    body = {"__typename": "ProductUpdated", "product": None}
     with pytest.raises(PayloadError):
-        parse_product_collections(json.dumps(body).encode())
+        parse_product(json.dumps(body).encode())
 
 
 def test_a_collection_event_names_its_collection() -> None:
