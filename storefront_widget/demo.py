@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 blueprint = Blueprint("widget_demo", __name__, template_folder="templates")
 
 
-# The page's scripts come only from this app (the widget's built file); its styles are inline in the page
+# The page's scripts come only from this app (the widget's built files: loader, widget, welcome panel); its styles are inline in the page
 # and in the widget's shadow root. Nobody frames the demo.
 DEMO_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -44,9 +44,12 @@ DEMO_POLICY = (
 @blueprint.get("/")
 def home() -> BaseResponse:
     """A newcomer who opens the app's address lands on the demo storefront; a friend who followed a member's share
-    link (`/?ref=CODE`, on this address in the demo) lands there as a guest, with the link's code."""
+    link (`/?ref=CODE`, on this address in the demo) lands there as a guest, with the link's code (and language)."""
     ref = request.args.get("ref")
-    return redirect(f"/demo?{urlencode({'visitor': 'guest', 'ref': ref})}" if ref else "/demo")
+    if not ref:
+        return redirect("/demo")
+    kept = {"visitor": "guest", "ref": ref} | ({"lang": request.args["lang"]} if "lang" in request.args else {})
+    return redirect(f"/demo?{urlencode(kept)}")
 
 
 THEME = Path(__file__).resolve().parent / "shopify" / "theme-extension"

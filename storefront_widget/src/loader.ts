@@ -4,8 +4,12 @@
 // The script's address is the `data-widget` of this script's own tag. On a page a member's share link led to
 // (`?ref=CODE`, or one kept from an earlier page of the visit), `data-welcome` names the friend's welcome panel.
 
+import { KEPT, REF } from "./referral";
+
 const EVENTS = ["pointerover", "focusin", "touchstart", "click"];
-const REF = /^[A-Za-z0-9]{4,16}$/; // as api.py's REFERRAL_CODE
+// After a failed load only a click or focus tries again (not every pointer move or change to the page), at most so often.
+const RETRIES = ["focusin", "click"];
+const ATTEMPTS = 3;
 const loader = document.currentScript as HTMLScriptElement | null;
 const page = window as unknown as { loyaltyLoader?: boolean };
 
@@ -13,7 +17,7 @@ function referred(): boolean {
   const linked = new URLSearchParams(location.search).get("ref");
   if (linked && REF.test(linked)) return true;
   try {
-    return !!sessionStorage.getItem("loyalty:ref");
+    return !!sessionStorage.getItem(KEPT);
   } catch {
     return false; // no storage: this page's link only
   }
@@ -23,9 +27,11 @@ if (loader && !page.loyaltyLoader) {
   page.loyaltyLoader = true;
   let clicked: HTMLElement | null = null;
   let loading = false;
+  let attempts = 0;
   const widgets = document.getElementsByTagName("loyalty-widget");
   const load = (): void => {
     loading = true;
+    attempts += 1;
     const script = document.createElement("script");
     script.src = loader.dataset.widget!;
     // The widget listens from here on, to elements added later too; a click it did not hear is clicked again.
@@ -34,7 +40,7 @@ if (loader && !page.loyaltyLoader) {
       added.disconnect();
       clicked?.click();
     };
-    // Not loaded (the network dropped): the next reach tries again.
+    // Not loaded (the network dropped, a blocker): the next click or focus tries again, a few times only.
     script.onerror = () => {
       loading = false;
       script.remove();
@@ -44,12 +50,12 @@ if (loader && !page.loyaltyLoader) {
   const wake = (event: Event): void => {
     if (!(event.target as Element).closest?.("loyalty-widget")) return;
     if (event.type === "click") clicked = (event.composedPath()[0] as Element).closest("button");
-    if (!loading) load();
+    if (!loading && attempts < ATTEMPTS && (!attempts || RETRIES.includes(event.type))) load();
   };
   // An element without a shadow root shows nothing until the script draws it: a browser without declarative shadow
   // DOM, or a section put in later with innerHTML (the theme editor, the Section Rendering API). Load it now.
   const bare = (): void => {
-    if (!loading && Array.prototype.some.call(widgets, (widget: Element) => !widget.shadowRoot)) load();
+    if (!loading && !attempts && Array.prototype.some.call(widgets, (widget: Element) => !widget.shadowRoot)) load();
   };
   const added = new MutationObserver(bare);
   for (const name of EVENTS) document.addEventListener(name, wake, { capture: true, passive: true });

@@ -3,11 +3,13 @@
 // Its own small file: loader.ts loads it only on a page a share link led to, so no other page view pays for it; a
 // Saleor storefront adds it beside the widget's script. It reads the widget element's `api`, `lang`,
 // `saleor-api-url`, `position` and theme colours, and works without one (then on Shopify's app proxy in English).
+// On Saleor the `<loyalty-widget>` element (with `api` and `saleor-api-url`) must be in the page by the time the friend
+// asks: the panel reads it again then, and without it would ask Shopify's app proxy. Put it before this script to
+// have its language, side and colours too.
 // The code is kept for the visit (sessionStorage): a friend who browses on before asking sees the offer again,
 // until they close it or have their code.
 
-const REF = /^[A-Za-z0-9]{4,16}$/; // as api.py's REFERRAL_CODE
-const KEPT = "loyalty:ref";
+import { KEPT, REF } from "./referral";
 
 const TEXTS = {
   en: {
@@ -46,7 +48,7 @@ z-index:2147483000;width:min(340px,calc(100vw - 24px));padding:16px 18px;border-
 background:var(--loyalty-background,#fff);color:var(--loyalty-text,#1f2933);font:var(--loyalty-font,inherit);
 box-shadow:0 10px 40px rgba(0,0,0,.25)}
 :host([position=left]){left:auto;right:20px}
-@media (max-width:600px){:host{left:12px;right:12px;width:auto;bottom:84px}}
+@media (max-width:600px){:host,:host([position=left]){left:12px;right:12px;width:auto;bottom:84px}}
 *{box-sizing:border-box}
 h2{margin:0 32px 8px 0;font-size:1em}
 p{margin:8px 0}
@@ -97,8 +99,13 @@ function language(widget: Element | null): "en" | "nl" {
   return wanted.slice(0, 2).toLowerCase() === "nl" ? "nl" : "en";
 }
 
+/** The floating widget (an inline one sits in the page, not in a corner), else any widget. */
+function widgetElement(): Element | null {
+  return document.querySelector("loyalty-widget:not([inline])") || document.querySelector("loyalty-widget");
+}
+
 function welcome(ref: string): void {
-  const widget = document.querySelector("loyalty-widget");
+  const widget = widgetElement();
   const lang = language(widget);
   const t: Texts = TEXTS[lang];
   const host = document.createElement("loyalty-welcome");
@@ -127,11 +134,12 @@ function welcome(ref: string): void {
   };
 
   const claim = async (): Promise<void> => {
+    const widget = widgetElement();
     const api = widget?.getAttribute("api") || "/apps/loyalty/api";
     const headers: Record<string, string> = { Accept: "application/json", "Content-Type": "application/json" };
     const saleor = widget?.getAttribute("saleor-api-url");
     if (saleor) headers["Saleor-Api-Url"] = saleor;
-    let answer: { status: number; data: { code?: string; apply_url?: string | null } } | null = null;
+    let answer: { status: number; data: { code?: string; apply_url?: string | null; error?: string } } | null = null;
     try {
       const response = await fetch(`${api}/welcome?lang=${lang}`, {
         method: "POST",
@@ -156,10 +164,19 @@ function welcome(ref: string): void {
       root.querySelector<HTMLElement>("[data-act=copy]")!.focus();
       return;
     }
-    const status = answer?.status;
-    email.setAttribute("aria-invalid", String(status === 400));
-    said.textContent = status === 400 ? t.invalid : status === 404 ? t.unknown : status === 409 ? t.off : t.error;
-    if (status === 400) email.focus();
+    const error = answer?.data.error;
+    const invalid = error === "invalid_email";
+    email.setAttribute("aria-invalid", String(invalid));
+    said.textContent = invalid
+      ? t.invalid
+      : error === "unknown_referral_code"
+        ? t.unknown
+        : error === "referrals_off"
+          ? t.off
+          : t.error;
+    // A link that can never give a code: the panel does not come back on the next page.
+    if (error === "unknown_referral_code" || error === "referrals_off") forget();
+    if (invalid) email.focus();
   };
 
   form.addEventListener("submit", (event) => {

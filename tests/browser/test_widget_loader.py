@@ -1,7 +1,8 @@
 """In Chromium: the loader loads the widget's script at once for an element the page could not draw (a browser
 without declarative shadow DOM, a section put in later with innerHTML), and the script draws it; a script that
-failed to load is tried again at the next reach; a redeem clicked on the theme's first view asks nothing when the
-live card says the reward is out of reach."""
+failed to load is tried again at the next click or focus, not at every pointer move, and three times at most; a redeem
+clicked on the theme's first view is clicked again for the script, which asks nothing when the live card says the
+reward is out of reach."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from storefront_widget.assets import widget_url
-from tests.browser.test_widget_in_chromium import WIDGET, Chromium, Served, card_shown, chromium, reach_for, served
+from tests.browser.test_widget_in_chromium import WIDGET, Chromium, Served, card_shown, chromium, served
 
 pytestmark = pytest.mark.browser
 __all__ = ["chromium", "served"]
@@ -24,6 +25,15 @@ ADD_SECTION_WITH_INNER_HTML = """async () => {
   section.id = "rerendered";
   section.innerHTML = parsed.querySelector("loyalty-widget[inline]").outerHTML;
   document.querySelector("main").append(section);
+}"""
+
+
+# Every click that reaches the reward's redeem button, the customer's and the one the loader replays for the script.
+COUNT_CLICKS_ON_THE_REWARD = """(reward) => {
+  window.clicksOnTheReward = 0;
+  document.addEventListener("click", (event) => {
+    if (event.composedPath()[0].dataset?.reward === reward) window.clicksOnTheReward += 1;
+  }, true);
 }"""
 
 
@@ -75,7 +85,14 @@ def test_a_section_put_in_later_with_inner_html_gets_its_widget_drawn_without_a_
     chromium.run(scenario)
 
 
-def test_a_widget_script_that_failed_to_load_is_tried_again_at_the_next_reach(chromium: Chromium, served: Served):
+def failed(page: Page) -> None:
+    """Wait until the loader has given up on this attempt (it takes the failed script's tag away)."""
+    page.wait_for_function(f"() => !document.querySelector('script[src=\"{widget_url()}\"]')")
+
+
+def test_a_widget_script_that_failed_to_load_is_tried_again_at_the_next_click_not_at_every_pointer_move(
+    chromium: Chromium, served: Served
+):
     def scenario(page: Page, hosts: set[str]) -> None:
         failures = [1]
 
@@ -90,13 +107,33 @@ def test_a_widget_script_that_failed_to_load_is_tried_again_at_the_next_reach(ch
         requested = widget_requests(page)
         page.goto(f"{served.base}/demo?visitor=member")
         page.locator(INLINE).hover()
-        page.wait_for_function(f"() => !document.querySelector('script[src=\"{widget_url()}\"]')")
+        failed(page)
         page.locator("h1").hover()
+        page.locator(INLINE).hover()
+        page.wait_for_timeout(300)
+        assert len(requested) == 1
 
-        reach_for(page)
+        page.locator(f"{INLINE} [data-balance]").click()
 
+        card_shown(page, INLINE)
         assert len(requested) == 2
         expect(page.locator(f"{INLINE} [data-balance]")).to_have_text("615")
+
+    chromium.run(scenario)
+
+
+def test_a_widget_script_that_never_loads_is_asked_for_three_times_at_most(chromium: Chromium, served: Served):
+    def scenario(page: Page, hosts: set[str]) -> None:
+        page.route(f"**{widget_url()}", lambda route: route.abort())
+        requested = widget_requests(page)
+        page.goto(f"{served.base}/demo?visitor=member")
+
+        for _ in range(5):
+            page.locator(f"{INLINE} [data-balance]").click()
+            failed(page)
+        page.wait_for_timeout(300)
+
+        assert len(requested) == 3
 
     chromium.run(scenario)
 
@@ -118,10 +155,12 @@ def test_a_redeem_clicked_on_the_first_view_asks_nothing_when_the_card_says_it_i
         inline = page.locator(INLINE)
         redeem = inline.locator("[data-act=redeem]").first
         reward = redeem.get_attribute("data-reward")
+        page.evaluate(COUNT_CLICKS_ON_THE_REWARD, reward)
 
         redeem.click()  # on the theme's first view, before the script is there
 
         card_shown(page, INLINE)
+        page.wait_for_function("() => window.clicksOnTheReward === 2")  # the customer's, then the loader's again
         expect(inline.locator("[data-balance]")).to_have_text("0")
         expect(inline.locator(f"[data-reward='{reward}']")).to_be_disabled()
         expect(inline.locator("[data-act=yes]")).to_have_count(0)

@@ -32,6 +32,8 @@ pytestmark = pytest.mark.browser
 __all__ = ["chromium"]
 
 POLICY = WorkerPolicy(max_attempts=3, rate_per_shop=1000.0)
+FRIEND = "friend@example.com"
+FRIEND_CUSTOMER_ID = 7702
 
 
 @dataclass
@@ -49,10 +51,13 @@ class Storefront:
             card = json.load(answer)
         return card["available"], card["pending"]
 
-    def paid_with(self, code: str) -> None:
+    def paid_with(self, code: str, email: str) -> None:
         """The friend's first order, paid with the welcome code: Shopify's signed webhook, then the worker."""
         order = payload("order-cancelled-full.json")
         order.update(cancelled_at=None, cancel_reason=None, financial_status="paid", refunds=[])
+        # The friend's own order: their address and a new customer, not the fixture's.
+        order.update(email=email, contact_email=email)
+        order["customer"].update(id=FRIEND_CUSTOMER_ID, email=email, first_name="Friend", last_name="Example")
         order["discount_codes"] = [{"code": code, "amount": "10.00", "type": "fixed_amount"}]
         body = json.dumps(order).encode()
         headers = signed_headers("orders/paid", body, "delivery-1", shop=DEMO_SHOP_DOMAIN)
@@ -91,13 +96,13 @@ def test_a_friend_who_claims_a_welcome_code_on_the_storefront_earns_the_member_h
 
         page.goto(shared)  # the friend follows it (the demo takes them in as a guest)
         panel = page.get_by_role("region", name="A friend invited you: get your welcome code")
-        panel.get_by_label("Your e-mail address").fill("friend@example.com")
+        panel.get_by_label("Your e-mail address").fill(FRIEND)
         panel.get_by_role("button", name="Get my welcome code").click()
         expect(panel.locator("code")).to_have_text(re.compile(r"^WELCOME-\w+$"))
         welcome = panel.locator("code").inner_text()
         available, pending = storefront.card()
 
-        storefront.paid_with(welcome)
+        storefront.paid_with(welcome, FRIEND)
 
         assert storefront.card() == (available, pending + 500)
         storefront.clock.advance(days=15)

@@ -139,3 +139,10 @@ def test_the_names_the_build_shortens_are_none_of_the_apis_keys(client, loyalty)
 
     assert "launcher" in shortened and "status" not in shortened
     assert shortened & set().union(*map(keys, answers)) == set()
+
+
+def test_a_share_link_on_the_demo_root_leads_to_the_storefront_as_a_guest_in_its_language(client):
+    answer = client.get("/?ref=ABCD1234&lang=nl")
+
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/demo?visitor=guest&ref=ABCD1234&lang=nl"
