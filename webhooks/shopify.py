@@ -41,9 +41,8 @@ from plugin.services.deliveries import DeliveryRefused, accept_delivery
 from plugin.services.eligibility import (
     ProductTagsChange,
     forget_collection,
-    keep_product_tags,
+    keep_product,
     refresh_named_collections,
-    refresh_product_collections_later,
 )
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from webhooks import metrics
@@ -167,12 +166,9 @@ def _other_model(topic: str) -> type[Payload]:
 
 
 def _lifecycle(app: Loyalty, topic: str, domain: str, payload: Payload) -> None:
-    with app.uow.shops() as shops:
-        shop = shops.by_domain(PLATFORM, domain)
+    shop = _known_shop(app, topic, domain)
     if shop is None:
-        _count(topic, "unknown_shop")
         return
-    g.shop_id = shop.id
     if topic == "app/uninstalled":
         privacy.uninstall_shop(app.uow, shop.id)
     elif topic == "shop/redact":
@@ -183,25 +179,29 @@ def _lifecycle(app: Loyalty, topic: str, domain: str, payload: Payload) -> None:
     _count(topic, "applied")
 
 
-def _product(app: Loyalty, topic: str, domain: str, change: ProductTagsChange) -> None:
+def _known_shop(app: Loyalty, topic: str, domain: str) -> Shop | None:
+    """The shop of the delivery's domain; none found is counted as an unknown shop."""
     with app.uow.shops() as shops:
         shop = shops.by_domain(PLATFORM, domain)
     if shop is None:
         _count(topic, "unknown_shop")
-        return
+        return None
     g.shop_id = shop.id
-    keep_product_tags(app.uow, shop.id, change)
-    refresh_product_collections_later(app.uow, app.clock.now(), shop.id, change.product)
+    return shop
+
+
+def _product(app: Loyalty, topic: str, domain: str, change: ProductTagsChange) -> None:
+    shop = _known_shop(app, topic, domain)
+    if shop is None:
+        return
+    keep_product(app.uow, app.clock.now(), shop.id, change)
     _count(topic, "applied")
 
 
 def _collection(app: Loyalty, topic: str, domain: str, collection: str) -> None:
-    with app.uow.shops() as shops:
-        shop = shops.by_domain(PLATFORM, domain)
+    shop = _known_shop(app, topic, domain)
     if shop is None:
-        _count(topic, "unknown_shop")
         return
-    g.shop_id = shop.id
     if topic == "collections/delete":
         applied = forget_collection(app.uow, shop.id, collection)
     else:

@@ -66,10 +66,13 @@ def exclude_buyer(member: Member, state: OrderState, program: Program) -> OrderS
     return state
 
 
-def keep_product_tags(uow: UnitOfWork, shop_id: int, change: ProductTagsChange) -> None:
-    """Keep a product's tags for judging its lines; an older change than the one kept is ignored."""
+def keep_product(uow: UnitOfWork, now: datetime, shop_id: int, change: ProductTagsChange) -> None:
+    """Keep a product's tags for judging its lines (an older change than the one kept is ignored), and queue a read
+    of its collections as `refresh_product_collections_later` does: one transaction for a Shopify products/update."""
     with uow(shop_id) as tx:
         tx.products.keep(change.product, change.tags, change.updated_at)
+        if named_collections(tx.programs.current()[1]):
+            tx.outbox.enqueue([jobs.refresh_product_collections(change.product)], now)
 
 
 def product_tags_for(tx: Transaction, orders: Iterable[OrderFacts], program: Program) -> dict[str, tuple[str, ...]]:

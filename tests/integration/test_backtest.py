@@ -14,7 +14,7 @@ from plugin.rules.eligibility import Exclusions
 from plugin.rules.orders import Line, OrderFacts, Refund
 from plugin.rules.program import Program
 from plugin.services import backtest, redemption
-from plugin.services.eligibility import ProductTagsChange, keep_product_tags
+from plugin.services.eligibility import ProductTagsChange, keep_product
 from plugin.services.members import opt_in
 from plugin.services.orders import apply_refund, cancel_order, record_order
 from plugin.services.platform import Shop
@@ -154,7 +154,7 @@ def test_a_line_excluded_by_its_products_tag_earns_nothing_in_the_backtest_as_in
     engine: Engine, uow: SqlUnitOfWork, clock: FrozenClock, program: Program
 ) -> None:
     shop = shop_with(uow, clock, program, exclusions={"product_tags": ["tobacco"]})
-    keep_product_tags(uow, shop.id, ProductTagsChange(CIGARS, ("tobacco",), clock.now()))
+    keep_product(uow, clock.now(), shop.id, ProductTagsChange(CIGARS, ("tobacco",), clock.now()))
 
     assert record_order(uow, clock, shop.id, shoes_and(CIGARS, "20.00")).credited == 60
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.alias_generators import to_camel
@@ -346,11 +346,7 @@ def parse_deleted_customer(raw_body: bytes) -> tuple[str | None, str | None]:
 
 def parse_collection(raw_body: bytes) -> str:
     """The id of the collection a COLLECTION_DELETED delivery names."""
-    try:
-        collection = CollectionEvent.model_validate_json(raw_body).collection
-    except ValidationError as error:
-        field, message = problem(error)
-        raise PayloadError(f"not a Saleor collection payload: {message}", field) from None
+    collection = _read(CollectionEvent, raw_body, "collection").collection
     if collection is None:
         raise PayloadError("the event names no collection", "collection")
     return collection.id
@@ -358,11 +354,7 @@ def parse_collection(raw_body: bytes) -> str:
 
 def parse_product(raw_body: bytes) -> str:
     """The id of the product a PRODUCT_CREATED / PRODUCT_UPDATED delivery names."""
-    try:
-        product = ProductEvent.model_validate_json(raw_body).product
-    except ValidationError as error:
-        field, message = problem(error)
-        raise PayloadError(f"not a Saleor product payload: {message}", field) from None
+    product = _read(ProductEvent, raw_body, "product").product
     if product is None:
         raise PayloadError("the event names no product", "product")
     return product.id
@@ -371,11 +363,7 @@ def parse_product(raw_body: bytes) -> str:
 def parse_customer_update(raw_body: bytes) -> CustomerProfile:
     """The customer's name, e-mail address and newsletter consent a customer event gives, as of its `updatedAt`;
     every customer event reads the same."""
-    try:
-        user = UserEvent.model_validate_json(raw_body).user
-    except ValidationError as error:
-        field, message = problem(error)
-        raise PayloadError(f"not a Saleor customer payload: {message}", field) from None
+    user = _read(UserEvent, raw_body, "customer").user
     if user is None:
         raise PayloadError("the updated customer is missing", "user")
     return CustomerProfile(
@@ -387,6 +375,18 @@ def parse_customer_update(raw_body: bytes) -> CustomerProfile:
         tags=",".join(user.tags) if user.tags is not None else None,
         has_account=bool(user.is_active and user.is_confirmed),
     )
+
+
+Event = TypeVar("Event", bound=BaseModel)
+
+
+def _read(model: type[Event], raw_body: bytes, subject: str) -> Event:
+    """The delivery read as `model`; PayloadError, naming the field, when it is not a `subject` payload."""
+    try:
+        return model.model_validate_json(raw_body)
+    except ValidationError as error:
+        field, message = problem(error)
+        raise PayloadError(f"not a Saleor {subject} payload: {message}", field) from None
 
 
 def _newsletter(metadata: dict[str, str]) -> bool | None:

@@ -416,33 +416,34 @@ class ShopifyPlatform:
     def collection_products(self, shop: Shop, collection: str) -> set[str] | None:
         """The products in a collection (as order lines name them), a page at a time within the cost budget;
         None when Shopify knows no such collection."""
-        products: set[str] = set()
-        variables: dict[str, Any] = {"id": collection}
-        while True:
-            found = self._paced(shop, COLLECTION_PRODUCTS, variables).data.get("collection")
-            if found is None:
-                return None
-            connection = found["products"]
-            products |= {f"gid://shopify/Product/{node['legacyResourceId']}" for node in connection["nodes"]}
-            page = connection["pageInfo"]
-            if not page["hasNextPage"]:
-                return products
-            variables = {**variables, "after": page["endCursor"]}
+        nodes = self._all_nodes(shop, COLLECTION_PRODUCTS, collection, "collection", "products")
+        if nodes is None:
+            return None
+        return {f"gid://shopify/Product/{node['legacyResourceId']}" for node in nodes}
 
     def product_collections(self, shop: Shop, product: str) -> set[str] | None:
         """The collections a product is in (smart collections included), a page at a time within the cost budget;
         None when Shopify knows no such product."""
-        collections: set[str] = set()
-        variables: dict[str, Any] = {"id": product}
+        nodes = self._all_nodes(shop, PRODUCT_COLLECTIONS, product, "product", "collections")
+        if nodes is None:
+            return None
+        return {node["id"] for node in nodes}
+
+    def _all_nodes(
+        self, shop: Shop, document: str, owner_id: str, owner: str, connection: str
+    ) -> list[dict[str, Any]] | None:
+        """Every node of the owner's connection, a page at a time within the cost budget; None when Shopify knows
+        no such owner."""
+        nodes: list[dict[str, Any]] = []
+        variables: dict[str, Any] = {"id": owner_id}
         while True:
-            found = self._paced(shop, PRODUCT_COLLECTIONS, variables).data.get("product")
+            found = self._paced(shop, document, variables).data.get(owner)
             if found is None:
                 return None
-            connection = found["collections"]
-            collections |= {node["id"] for node in connection["nodes"]}
-            page = connection["pageInfo"]
+            nodes += found[connection]["nodes"]
+            page = found[connection]["pageInfo"]
             if not page["hasNextPage"]:
-                return collections
+                return nodes
             variables = {**variables, "after": page["endCursor"]}
 
     def _bulk_result(self, shop: Shop, query: str) -> str | None:
