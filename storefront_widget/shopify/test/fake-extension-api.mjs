@@ -79,6 +79,29 @@ export function fakeShopify({
   };
 }
 
+// The app behind a stubbed fetch: each call's action (the URL's last path segment) takes its answers'
+// successive {status, body} in order, the last one repeating; an action without answers fails as a dropped line
+// does. `requests` records what the extension sent.
+export function fakeApp(answers = {}) {
+  const requests = [];
+  const asked = {};
+  async function fetch(url, options) {
+    const action = new URL(url).pathname.split('/').pop();
+    requests.push({
+      url,
+      method: options.method,
+      authorization: options.headers.Authorization,
+      body: options.body ? JSON.parse(options.body) : null,
+    });
+    const given = answers[action];
+    if (!given) throw new TypeError('Failed to fetch');
+    const {status, body} = given[Math.min(asked[action] ?? 0, given.length - 1)];
+    asked[action] = (asked[action] ?? 0) + 1;
+    return {ok: status < 300, status, json: async () => body};
+  }
+  return {fetch, requests};
+}
+
 // The texts Shopify gives an extension: the buyer's locale file over en.default.json. Node only (a browser has
 // no files to read), so the modules are asked for here rather than imported.
 export function localeTexts(directory, locale) {

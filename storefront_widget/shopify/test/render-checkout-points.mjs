@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {runInThisContext} from 'node:vm';
 import {parseHTML} from 'linkedom';
 import {EXTENSIONS, bundle} from '../build.mjs';
-import {fakeShopify} from './fake-extension-api.mjs';
+import {fakeApp, fakeShopify} from './fake-extension-api.mjs';
 
 const scenario = JSON.parse(process.argv[2]);
 const directory = join(EXTENSIONS, 'loyalty-checkout-points');
@@ -15,24 +15,11 @@ const code = await bundle(directory);
 
 const {document, Event} = parseHTML('<!doctype html><html><body></body></html>');
 const fake = fakeShopify({...scenario, directory, target: 'purchase.checkout.reductions.render-after'});
-const requests = [];
-const asked = {};
+const app = fakeApp(scenario.answers);
+const {requests} = app;
 globalThis.document = document;
 globalThis.shopify = fake.shopify;
-// The app's answers, in order per action; the last one repeats. Polls are not waited for.
-globalThis.fetch = async (url, options) => {
-  const action = new URL(url).pathname.split('/').pop();
-  requests.push({
-    url,
-    method: options.method,
-    authorization: options.headers.Authorization,
-    body: options.body ? JSON.parse(options.body) : null,
-  });
-  const answers = scenario.answers[action];
-  const {status, body} = answers[Math.min(asked[action] ?? 0, answers.length - 1)];
-  asked[action] = (asked[action] ?? 0) + 1;
-  return {ok: status < 300, status, json: async () => body};
-};
+globalThis.fetch = app.fetch;
 const wait = globalThis.setTimeout;
 const stop = globalThis.clearTimeout;
 const pending = new Set(); // the extension's timers (polls, Preact's effects) not fired or cleared yet

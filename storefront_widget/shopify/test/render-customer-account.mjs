@@ -10,7 +10,7 @@ import {join} from 'node:path';
 import {runInThisContext} from 'node:vm';
 import {parseHTML} from 'linkedom';
 import {EXTENSIONS, bundle} from '../build.mjs';
-import {fakeShopify} from './fake-extension-api.mjs';
+import {fakeApp, fakeShopify} from './fake-extension-api.mjs';
 
 const scenario = JSON.parse(process.argv[2]);
 const directory = join(EXTENSIONS, scenario.extension);
@@ -18,24 +18,11 @@ const code = await bundle(directory);
 
 const {document, Event} = parseHTML('<!doctype html><html><body></body></html>');
 const fake = fakeShopify({...scenario, directory});
-const requests = [];
-const asked = {};
+const app = fakeApp(scenario.answers);
+const {requests} = app;
 globalThis.document = document;
 globalThis.shopify = fake.shopify;
-globalThis.fetch = async (url, options) => {
-  const action = new URL(url).pathname.split('/').pop();
-  requests.push({
-    url,
-    method: options.method,
-    authorization: options.headers.Authorization,
-    body: options.body ? JSON.parse(options.body) : null,
-  });
-  const answers = scenario.answers?.[action];
-  if (!answers) throw new TypeError('Failed to fetch'); // what a dropped line looks like to the extension
-  const {status, body} = answers[Math.min(asked[action] ?? 0, answers.length - 1)];
-  asked[action] = (asked[action] ?? 0) + 1;
-  return {ok: status < 300, status, json: async () => body};
-};
+globalThis.fetch = app.fetch;
 // Time runs fast: a poll's wait of seconds passes in a millisecond.
 const wait = globalThis.setTimeout;
 globalThis.setTimeout = (done, ms) => wait(done, Math.min(ms, 1));

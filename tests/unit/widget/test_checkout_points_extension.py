@@ -7,12 +7,12 @@ the app side). `make extensions-deps` installs what it needs.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.unit.widget.helpers import node
 
 ROOT = Path(__file__).parents[3]
 SHOPIFY = ROOT / "storefront_widget" / "shopify"
@@ -48,16 +48,7 @@ BEING_MADE = {"status": 202, "body": {"redemption": {"status": "reserved"}, "off
 
 
 def render(answers: dict[str, list[dict[str, Any]]], **scenario: Any) -> dict[str, Any]:
-    ran = subprocess.run(
-        ["node", "test/render-checkout-points.mjs", json.dumps({"answers": answers, **scenario})],
-        cwd=SHOPIFY,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert ran.returncode == 0, ran.stderr
-    result: dict[str, Any] = json.loads(ran.stdout)
-    return result
+    return node("test/render-checkout-points.mjs", {"answers": answers, **scenario})
 
 
 def at_checkout(**scenario: Any) -> dict[str, Any]:

@@ -5,18 +5,14 @@ liquidjs (storefront_widget/shopify/test/render-widget-tag.mjs), a second Liquid
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storefront_widget.assets import built_files
 from storefront_widget.demo import BLOCK_SETTINGS, render_widget_tag
-
-SHOPIFY = Path(__file__).parents[3] / "storefront_widget" / "shopify"
+from tests.unit.widget.helpers import node_output
 
 CATALOGUE = {
     "rewards": [
@@ -70,15 +66,7 @@ def first_view_in_liquidjs(customer: dict[str, Any] | None, language: str, inlin
         "settings": BLOCK_SETTINGS,
         "objects": objects(customer, language),
     }
-    ran = subprocess.run(
-        ["node", "test/render-widget-tag.mjs", json.dumps(scenario)],
-        cwd=SHOPIFY,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert ran.returncode == 0, ran.stderr
-    return ran.stdout
+    return node_output("test/render-widget-tag.mjs", scenario)
 
 
 def body(html: str) -> str:

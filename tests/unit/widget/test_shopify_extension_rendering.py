@@ -6,33 +6,21 @@ with a fake `shopify` global (test/fake-extension-api.mjs); `make extensions-dep
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from plugin.platforms.shopify.payloads import OPT_IN_ATTRIBUTE
 from plugin.platforms.shopify.platform import METAFIELD_NAMESPACE
+from tests.unit.widget.helpers import node
 
-SHOPIFY = Path(__file__).parents[3] / "storefront_widget" / "shopify"
 CHECKOUT = "purchase.checkout.block.render"
 THANK_YOU = "purchase.thank-you.block.render"
 ORDER_STATUS = "customer-account.order-status.block.render"
 
 
 def render(extension: str, target: str, **scenario: Any) -> dict[str, Any]:
-    ran = subprocess.run(
-        ["node", "test/render-extension.mjs", json.dumps({"extension": extension, "target": target, **scenario})],
-        cwd=SHOPIFY,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert ran.returncode == 0, ran.stderr
-    result: dict[str, Any] = json.loads(ran.stdout)
-    return result
+    return node("test/render-extension.mjs", {"extension": extension, "target": target, **scenario})
 
 
 def opt_in(**scenario: Any) -> dict[str, Any]:

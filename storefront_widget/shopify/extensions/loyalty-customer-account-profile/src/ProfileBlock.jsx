@@ -2,7 +2,7 @@
 import '@shopify/ui-extensions/preact';
 import {render} from 'preact';
 import {useEffect, useState} from 'preact/hooks';
-import {callMemberApi} from './member-api.js';
+import {callMemberApi} from '../../../shared/member-api.js';
 
 // The full-page extension's address, by its handle.
 const LOYALTY_PAGE = 'extension://loyalty-customer-account';

@@ -3,7 +3,7 @@
 import '@shopify/ui-extensions/preact';
 import {render} from 'preact';
 import {useEffect, useState} from 'preact/hooks';
-import {callMemberApi} from './member-api.js';
+import {callMemberApi} from '../../../shared/member-api.js';
 
 // A code still being made (202) is asked for again with the same request id, every 3 s for half a minute.
 const POLL_MS = 3000;

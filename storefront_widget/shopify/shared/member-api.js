@@ -1,5 +1,6 @@
 // The app's member API for customer accounts (storefront_widget/customer_account.py): the widget's calls,
-// with the extension's session token as the customer's proof.
+// with the extension's session token as the customer's proof. The loyalty page and the profile block both
+// import it: each extension's bundle (Shopify CLI's esbuild, build.mjs) takes it in from here.
 
 // The app's origin: shopify.app.toml's application_url (a test keeps them equal).
 export const APP_URL = 'https://loyalty.example.com';
