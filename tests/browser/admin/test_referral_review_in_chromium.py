@@ -46,9 +46,16 @@ def test_the_owner_reviews_a_blocked_referral_in_english_and_dutch_and_approves_
     expect(page.locator("#referrals")).to_contain_text("Niet de eerste bestelling van de vriend")
 
     page.goto("/admin/referrals?lang=en")
+    before = points_of(uow, shop, anna)
     page.locator("#referrals button", has_text="Approve").click()
     expect(page.locator("[role=status]")).to_have_text("Approved: the member's points are posted.")
     expect(page.locator("main")).to_contain_text("No referrals wait for review.")
+    assert points_of(uow, shop, anna) == before + ReferralSettings().advocate_points
+
+
+def points_of(uow: SqlUnitOfWork, shop: Shop, member_id: int) -> int:
+    """Available and pending together: the advocate's points may wait out the return window first."""
     with uow.read(shop.id) as tx:
-        member = tx.members.get(anna)
-    assert member is not None and member.available + member.pending >= 500
+        member = tx.members.get(member_id)
+    assert member is not None
+    return member.available + member.pending

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from flask.testing import FlaskClient
 
-from plugin.rules.program import RewardKind
+from plugin.rules.program import Reward, RewardKind
 from plugin.services.platform import Shop
 from plugin.storage.unit_of_work import SqlUnitOfWork
-from tests.e2e.admin.conftest import csrf_of, log_in
+from tests.e2e.admin.conftest import log_in
+from tests.e2e.admin.test_owner_pages import program_form
 
 VARIANT = "gid://shopify/ProductVariant/4401"
-
-
-def program_form(client: FlaskClient) -> dict[str, str]:
-    """The program page's form as a browser would submit it unchanged."""
-    html = client.get("/admin/program").get_data(as_text=True)
-    form: dict[str, str] = {"csrf": csrf_of(html)}
-    for name, value in re.findall(r'<input type="text" name="([^"]+)"[^>]*? value="([^"]*)"', html):
-        form[name] = value
-    for name in re.findall(r'<input type="checkbox" name="([^"]+)"[^>]*? checked', html):
-        form[name] = "on"
-    for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected', body) or re.search(r'<option value="([^"]*)"', body)
-        if chosen:
-            form[name] = chosen.group(1)
-    return form
 
 
 def new_reward_row(form: dict[str, str]) -> str:
@@ -36,6 +20,13 @@ def new_reward_row(form: dict[str, str]) -> str:
     assert form[f"{row}.id"] == ""
     form.update({f"{row}.minimum_points": "0", f"{row}.minimum_order": "0", f"{row}.valid_days": "30"})
     return row
+
+
+def saved_reward(uow: SqlUnitOfWork, shop: Shop, reward_id: str) -> Reward | None:
+    """The reward as the live program has it after the save."""
+    with uow.read(shop.id) as tx:
+        _version, program = tx.programs.current()
+    return program.reward(reward_id)
 
 
 def test_a_free_product_reward_saved_in_the_editor_keeps_its_variant_name_and_image(
@@ -59,9 +50,7 @@ def test_a_free_product_reward_saved_in_the_editor_keeps_its_variant_name_and_im
     answer = client.post("/admin/program", data=form)
 
     assert answer.status_code == 302, answer.get_data(as_text=True)
-    with uow.read(shop.id) as tx:
-        _version, program = tx.programs.current()
-    mug = program.reward("free-mug")
+    mug = saved_reward(uow, shop, "free-mug")
     assert mug is not None and mug.kind is RewardKind.FREE_PRODUCT
     assert (mug.variant, mug.product_title, mug.product_image) == (
         VARIANT,

@@ -12,7 +12,7 @@ from plugin.rules.program import RewardKind
 from plugin.services.platform import Shop
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.e2e.admin.conftest import log_in
-from tests.e2e.admin.test_free_product_in_the_editor import new_reward_row
+from tests.e2e.admin.test_free_product_in_the_editor import new_reward_row, saved_reward
 from tests.e2e.admin.test_owner_pages import program_form
 
 
@@ -36,9 +36,7 @@ def test_every_100_points_as_one_euro_of_store_credit_saved_in_the_editor(
     answer = client.post("/admin/program", data=form)
 
     assert answer.status_code == 302, answer.get_data(as_text=True)
-    with uow.read(shop.id) as tx:
-        _version, program = tx.programs.current()
-    reward = program.reward("credit")
+    reward = saved_reward(uow, shop, "credit")
     assert reward is not None and reward.store_credit
     assert (reward.kind, reward.points, reward.amount) == (RewardKind.VARIABLE_AMOUNT, 100, Decimal(1))
 
@@ -65,9 +63,7 @@ def test_store_credit_with_a_minimum_order_is_refused_next_to_its_field_and_noth
 
     assert answer.status_code == 422
     assert "store credit has no minimum order and no share of the order" in answer.get_data(as_text=True)
-    with uow.read(shop.id) as tx:
-        _version, program = tx.programs.current()
-    assert program.reward("credit") is None
+    assert saved_reward(uow, shop, "credit") is None
 
 
 def test_the_editor_explains_store_credit_in_dutch(client: FlaskClient, shop: Shop) -> None:

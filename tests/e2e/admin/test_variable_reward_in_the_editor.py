@@ -10,7 +10,7 @@ from plugin.rules.program import RewardKind
 from plugin.services.platform import Shop
 from plugin.storage.unit_of_work import SqlUnitOfWork
 from tests.e2e.admin.conftest import log_in
-from tests.e2e.admin.test_free_product_in_the_editor import new_reward_row
+from tests.e2e.admin.test_free_product_in_the_editor import new_reward_row, saved_reward
 from tests.e2e.admin.test_owner_pages import program_form
 
 
@@ -36,9 +36,7 @@ def test_a_variable_reward_saved_in_the_editor_keeps_its_step_and_bounds(
     answer = client.post("/admin/program", data=form)
 
     assert answer.status_code == 302, answer.get_data(as_text=True)
-    with uow.read(shop.id) as tx:
-        _version, program = tx.programs.current()
-    reward = program.reward("any-amount")
+    reward = saved_reward(uow, shop, "any-amount")
     assert reward is not None and reward.kind is RewardKind.VARIABLE_AMOUNT
     assert (reward.points, reward.amount, reward.minimum_points, reward.maximum_points) == (100, 1, 500, 3000)
     assert reward.maximum_order_share == Decimal(50)

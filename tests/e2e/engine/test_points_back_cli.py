@@ -31,27 +31,39 @@ def loyalty(database_url: str, *args: str) -> dict[str, object]:
     return answer
 
 
+def without_points_back(program: Program) -> Program:
+    """Points did not come back on refunds (and no tiers, whose entry rewards would move the balance)."""
+    return program.model_copy(
+        update={"points_back_on_refunds": False, "tiers": program.tiers.model_copy(update={"levels": ()})}
+    )
+
+
+def refunded_order_paid_with_a_code(uow: SqlUnitOfWork, clock: FrozenClock, shop_id: int) -> int:
+    """A member spends 500 points on a code, pays an order with it and is refunded in full; the member's id."""
+    record_order(uow, clock, shop_id, paid_order("1001", "600"))
+    member = opt_in(uow, clock, shop_id, "c1", None, "widget")
+    code = redemption.reserve(uow, clock, shop_id, member.id, "five-off", "click-1")
+    record_order(uow, clock, shop_id, paid_order("2001", "40.00", discount_codes=(code.code,)))
+    record_order(uow, clock, shop_id, OrderFacts("2001", refunds=(Refund("r1", lines=(("l1", Decimal("40.00")),)),)))
+    return member.id
+
+
+def available(uow: SqlUnitOfWork, shop_id: int, member_id: int) -> int:
+    with uow.read(shop_id) as tx:
+        found = tx.members.get(member_id)
+    assert found is not None
+    return found.available
+
+
 def test_a_dry_run_then_the_run_give_the_points_back_once(
     database_url: str, uow: SqlUnitOfWork, clock: FrozenClock, program: Program
 ) -> None:
-    without = program.model_copy(
-        update={"points_back_on_refunds": False, "tiers": program.tiers.model_copy(update={"levels": ()})}
-    )
+    without = without_points_back(program)
     shop = register_shop(uow, clock, "shopify", "ann.myshopify.com", without)
-    record_order(uow, clock, shop.id, paid_order("1001", "600"))
-    member = opt_in(uow, clock, shop.id, "c1", None, "widget")
-    code = redemption.reserve(uow, clock, shop.id, member.id, "five-off", "click-1")
-    record_order(uow, clock, shop.id, paid_order("2001", "40.00", discount_codes=(code.code,)))
-    record_order(uow, clock, shop.id, OrderFacts("2001", refunds=(Refund("r1", lines=(("l1", Decimal("40.00")),)),)))
+    member_id = refunded_order_paid_with_a_code(uow, clock, shop.id)
     change_program(uow, clock, shop.id, program.model_copy(update={"tiers": without.tiers}).to_data(), "owner")
 
-    def available() -> int:
-        with uow.read(shop.id) as tx:
-            found = tx.members.get(member.id)
-        assert found is not None
-        return found.available
-
-    before = available()
+    before = available(uow, shop.id, member_id)
     dry = loyalty(database_url, "points-back", "--shop", "ann.myshopify.com", "--dry-run")
 
     assert dry == {
@@ -59,12 +71,12 @@ def test_a_dry_run_then_the_run_give_the_points_back_once(
         "enabled": True,
         "dry_run": True,
         "orders": 1,
-        "members": {str(member.id): 500},
+        "members": {str(member_id): 500},
         "points": 500,
     }
-    assert available() == before
-    assert loyalty(database_url, "points-back", "--shop", str(shop.id))["members"] == {str(member.id): 500}
-    assert available() == before + 500
+    assert available(uow, shop.id, member_id) == before
+    assert loyalty(database_url, "points-back", "--shop", str(shop.id))["members"] == {str(member_id): 500}
+    assert available(uow, shop.id, member_id) == before + 500
     assert loyalty(database_url, "points-back", "--shop", str(shop.id))["members"] == {}
     assert sweeps.verify(uow, shop.id) == []
 
@@ -72,10 +84,11 @@ def test_a_dry_run_then_the_run_give_the_points_back_once(
 def test_with_the_setting_off_nothing_comes_back(
     database_url: str, uow: SqlUnitOfWork, clock: FrozenClock, program: Program
 ) -> None:
-    shop = register_shop(
-        uow, clock, "shopify", "ann.myshopify.com", program.model_copy(update={"points_back_on_refunds": False})
-    )
+    shop = register_shop(uow, clock, "shopify", "ann.myshopify.com", without_points_back(program))
+    member_id = refunded_order_paid_with_a_code(uow, clock, shop.id)
+    before = available(uow, shop.id, member_id)
 
     answer = loyalty(database_url, "points-back", "--shop", str(shop.id))
 
-    assert (answer["enabled"], answer["points"]) == (False, 0)
+    assert (answer["enabled"], answer["points"], answer["members"]) == (False, 0, {})
+    assert available(uow, shop.id, member_id) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -100,13 +101,13 @@ def test_two_reads_of_one_collection_written_at_once_both_succeed(
             first_wrote.set()
             time.sleep(0.3)  # the second read deletes before this one commits, so it does not see its rows
 
-    first = threading.Thread(target=first_read)
-    first.start()
-    first_wrote.wait()
-    with uow(shop_id) as tx:
-        tx.collections.replace(SALE, [SHOES, SOCKS])
-        tx.collections.place(SHOES, [SALE], among=[SALE])
-    first.join()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(first_read)
+        first_wrote.wait()
+        with uow(shop_id) as tx:
+            tx.collections.replace(SALE, [SHOES, SOCKS])
+            tx.collections.place(SHOES, [SALE], among=[SALE])
+        first.result()  # raises what the first read raised
 
     with uow(shop_id) as tx:
         assert tx.collections.of([SHOES, SOCKS], [SALE]) == {SHOES: (SALE,), SOCKS: (SALE,)}
