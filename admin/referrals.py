@@ -42,4 +42,6 @@ def decide_referral(referral_id: int, decision: str) -> ResponseReturnValue:
         return referrals_page(error=say("referrals.not_found"), status=404)
     except referrals.FrozenAdvocate:
         return referrals_page(error=say("referrals.frozen_advocate"), status=409)
+    except referrals.AdvocateLeft:
+        return referrals_page(error=say("referrals.advocate_left"), status=409)
     return redirect(url_for("admin.referrals", decided=decision))

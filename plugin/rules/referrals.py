@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from plugin.rules.limits import MAX_ADJUSTMENT
 
-# The week the weekly limit counts: the seven days before the friend's order is paid.
+# The week the weekly limit counts: the seven days up to the friend's order (when it was placed, else paid).
 WEEK = timedelta(days=7)
 
 

@@ -8,7 +8,11 @@ order's name in its reason. What the fraud rules block (plugin/rules/referrals.p
 A frozen advocate (a customer tag the program excludes) is never given points while frozen. A referral decided
 while the advocate is frozen (`_link`, when the friend's order comes) is rejected for good: a thaw does not pay
 it later. One already waiting for the owner's review is kept: `approve` refuses it while the advocate is frozen
-and can approve it after a thaw.
+and can approve it after a thaw. An advocate who left the program (opted out, erased) is never given points
+either: `_link` rejects their referral, `approve` refuses one that waited (the owner may still reject it).
+
+The weekly limit counts the advocate's rewarded referrals by when the friends' orders were placed (else paid), in
+the week up to this friend's order: an import deciding a year of orders at one moment judges each in its own week.
 
 An order is the friend's when it used their welcome code: the platform reports the codes an order used, where a
 cart attribute would be whatever the browser sent.
@@ -28,7 +32,7 @@ from plugin.ledger.model import EntryKind, NewEntry, Reason
 from plugin.ledger.posting import credit, debit, expiry_for, order_name, pending_until
 from plugin.ledger.postings import Postings
 from plugin.rules.limits import EMAIL_LENGTH, REF_LENGTH
-from plugin.rules.orders import OrderState, earn_basis
+from plugin.rules.orders import OrderState, earn_basis, placed_at
 from plugin.rules.program import RewardKind
 from plugin.rules.referrals import WEEK, Advocate, FriendOrder, advocate_points_due, blocked_by, normalised_email
 from plugin.services.eligibility import frozen
@@ -69,6 +73,12 @@ class FrozenAdvocate(ServiceError):
     """The advocate of a blocked referral is frozen (a customer tag the program excludes): they earn nothing."""
 
     code = "frozen_advocate"
+
+
+class AdvocateLeft(ServiceError):
+    """The advocate of a blocked referral left the program (opted out or erased): nobody to give the points to."""
+
+    code = "advocate_left"
 
 
 def _new_code(length: int = _CODE_LENGTH) -> str:
@@ -182,12 +192,15 @@ def _link(tx: Transaction, now: datetime, referral: Referral, order: OrderRecord
     other_orders = len(tx.orders.of_customer(state.customer_ref, state.email)) - 1
     advocate = tx.members.get(referral.advocate_id, lock=True)
     assert advocate is not None
+    # The friend's order's own time, as the orders table keeps it: an imported one's week, not the import's.
+    ordered = placed_at(state, order.paid_at)
+    assert ordered is not None  # paid, so the app saw it paid
     rule = blocked_by(
         FriendOrder(state.customer_ref, state.email, other_orders, state.shipping_address),
         Advocate(
             advocate.customer_ref,
             advocate.email,
-            tx.referrals.rewarded_since(advocate.id, now - WEEK),
+            tx.referrals.rewarded_between(advocate.id, ordered - WEEK, ordered),
             tx.referrals.addresses_of(advocate.customer_ref, advocate.email),
         ),
         program.referrals,
@@ -281,13 +294,16 @@ def review_list(uow: UnitOfWork, shop_id: int) -> list[ReviewItem]:
 def approve(uow: UnitOfWork, clock: Clock, shop_id: int, referral_id: int) -> None:
     """The owner lets a blocked referral earn: the advocate's points post as the friend's order stands now.
 
-    FrozenAdvocate, nothing changed, while the advocate is frozen: the referral waits, to approve after a thaw."""
+    FrozenAdvocate, nothing changed, while the advocate is frozen: the referral waits, to approve after a thaw.
+    AdvocateLeft, nothing changed, once the advocate left the program: the owner can only reject it."""
     now = clock.now()
     with uow(shop_id) as tx:
         referral = _waiting(tx, referral_id)
         _version, program = tx.programs.current()
         advocate = tx.members.get(referral.advocate_id, lock=True)
-        if advocate is not None and frozen(advocate.customer_tags, program):
+        if advocate is None or not advocate.active:
+            raise AdvocateLeft("the advocate left the program: there is nobody to give the points to")
+        if frozen(advocate.customer_tags, program):
             raise FrozenAdvocate("the advocate is excluded from the program: they earn no points")
         assert referral.order_ref is not None
         order = tx.orders.get(referral.order_ref)

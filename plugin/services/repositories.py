@@ -350,8 +350,9 @@ class Referrals(Protocol):
         ...
 
     def save(self, referral: Referral) -> None: ...
-    def rewarded_since(self, advocate_id: int, since: datetime) -> int:
-        """How many of the advocate's referrals were rewarded since `since`."""
+    def rewarded_between(self, advocate_id: int, start: datetime, end: datetime) -> int:
+        """How many of the advocate's rewarded referrals had their friend's order placed (else paid: the orders
+        table's placed_at, else paid_at) from `start` to `end`, both included."""
         ...
 
     def waiting_review(self) -> list[Referral]:

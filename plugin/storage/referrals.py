@@ -123,12 +123,19 @@ class SqlReferrals:
             )
         )
 
-    def rewarded_since(self, advocate_id: int, since: datetime) -> int:
-        counted = select(func.count()).where(
-            r.shop_id == self.shop_id,
-            r.advocate_id == advocate_id,
-            r.status == ReferralStatus.REWARDED.value,
-            r.decided_at >= since,
+    def rewarded_between(self, advocate_id: int, start: datetime, end: datetime) -> int:
+        # The orders' rows as written: _link reads the friend's orders first, which writes those a batch holds back.
+        o = t.orders.c
+        ordered = func.coalesce(o.placed_at, o.paid_at, type_=t.When)
+        counted = (
+            select(func.count())
+            .select_from(t.referrals.join(t.orders, (o.shop_id == r.shop_id) & (o.order_ref == r.order_ref)))
+            .where(
+                r.shop_id == self.shop_id,
+                r.advocate_id == advocate_id,
+                r.status == ReferralStatus.REWARDED.value,
+                ordered.between(start, end),
+            )
         )
         return int(self.connection.execute(counted).scalar_one())
 

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
+from plugin.rules.orders import placed_at
 from plugin.services.records import Referral, ReferralStatus
 from plugin.storage.memory.members import matches
 from plugin.storage.memory.tables import Ids, Tables
@@ -62,15 +63,14 @@ class MemoryReferrals:
     def save(self, referral: Referral) -> None:
         self.tables.referrals[referral.id] = (self.shop_id, replace(referral))
 
-    def rewarded_since(self, advocate_id: int, since: datetime) -> int:
-        return sum(
-            1
+    def rewarded_between(self, advocate_id: int, start: datetime, end: datetime) -> int:
+        rewarded = (
+            self.tables.orders[(self.shop_id, each.order_ref)].record
             for each in self._mine()
-            if each.advocate_id == advocate_id
-            and each.status is ReferralStatus.REWARDED
-            and each.decided_at is not None
-            and each.decided_at >= since
+            if each.advocate_id == advocate_id and each.status is ReferralStatus.REWARDED and each.order_ref
         )
+        ordered = (placed_at(order.state, order.paid_at) for order in rewarded)
+        return sum(1 for at in ordered if at is not None and start <= at <= end)
 
     def waiting_review(self) -> list[Referral]:
         waiting = [each for each in self._mine() if each.status is ReferralStatus.REVIEW]

@@ -1,5 +1,6 @@
-"""The review list over HTTP when the advocate is frozen (a customer tag the program excludes): approving is
-refused with a clear error in the owner's language and nothing changes. Every fraud rule has its words."""
+"""The review list over HTTP when the advocate is frozen (a customer tag the program excludes) or left the program
+(opted out): approving is refused with a clear error in the owner's language and nothing changes; rejecting the
+referral of an advocate who left still works. Every fraud rule has its words."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from plugin.rules.eligibility import Exclusions
 from plugin.rules.referrals import BlockedBy
 from plugin.services import referrals
 from plugin.services.customers import change_customer
+from plugin.services.members import opt_out
 from plugin.services.platform import Shop
 from plugin.services.records import CustomerProfile
 from plugin.services.shops import change_program
@@ -54,6 +56,27 @@ def test_approving_the_referral_of_a_frozen_advocate_is_refused_and_changes_noth
     assert says in answer.get_data(as_text=True)
     assert anna_pending(uow, shop, anna) == before
     assert referrals.review_list(uow, shop.id) == [item]
+
+
+@pytest.mark.parametrize(("lang", "says"), [("en", "has left the program"), ("nl", "heeft het programma verlaten")])
+def test_approving_the_referral_of_an_advocate_who_left_is_refused_and_rejecting_it_works(
+    client: FlaskClient, uow: SqlUnitOfWork, clock: FrozenClock, shop: Shop, lang: str, says: str
+) -> None:
+    anna = blocked_referral(uow, clock, shop)
+    opt_out(uow, clock, shop.id, anna, "widget")
+    before = anna_pending(uow, shop, anna)
+    log_in(client, shop)
+    csrf = csrf_of(client.get(f"/admin/referrals?lang={lang}").get_data(as_text=True))
+    [item] = referrals.review_list(uow, shop.id)
+
+    answer = client.post(f"/admin/referrals/{item.id}/approve?lang={lang}", data={"csrf": csrf})
+
+    assert answer.status_code == 409
+    assert says in answer.get_data(as_text=True)
+    assert anna_pending(uow, shop, anna) == before
+    assert referrals.review_list(uow, shop.id) == [item]
+    assert client.post(f"/admin/referrals/{item.id}/reject", data={"csrf": csrf}).status_code == 302
+    assert referrals.review_list(uow, shop.id) == []
 
 
 @pytest.mark.parametrize("rule", list(BlockedBy))

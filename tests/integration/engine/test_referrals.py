@@ -68,7 +68,7 @@ def test_share_claim_order_refund_review_and_approve(store: Any, clock: FrozenCl
     assert figures(store, shop, anna.id) == (SIGNUP, 875)
     with store.read(shop.id) as tx:
         assert tx.referrals.get(waiting.id).status is ReferralStatus.REWARDED
-        assert tx.referrals.rewarded_since(anna.id, clock.now()) == 2
+        assert tx.referrals.rewarded_between(anna.id, clock.now(), clock.now()) == 2
 
     clock.advance(days=15)
     sweeps.release_pending(store, clock, shop.id)
