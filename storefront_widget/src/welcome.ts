@@ -1,11 +1,10 @@
 // The friend's side of a member's share link (`/?ref=CODE`): a panel that offers the friend their welcome code
 // for their e-mail address (`POST <api>/welcome`), then shows it with a copy button (and on Shopify the apply link).
 // Its own small file: loader.ts loads it only on a page a share link led to, so no other page view pays for it; a
-// Saleor storefront adds it beside the widget's script. It reads the widget element's `api`, `lang`,
-// `saleor-api-url`, `position` and theme colours, and works without one (then on Shopify's app proxy in English).
-// On Saleor the `<loyalty-widget>` element (with `api` and `saleor-api-url`) must be in the page by the time the friend
-// asks: the panel reads it again then, and without it would ask Shopify's app proxy. Put it before this script to
-// have its language, side and colours too.
+// Saleor storefront adds it itself. It reads the widget element's `api`, `lang`, `saleor-api-url`, `position` and
+// theme colours. A setting the element does not give, or a page without one (a Saleor page with this script only),
+// comes from this script's own tag: `data-api`, `data-lang`, `data-saleor-api-url`, `data-position`. With neither it
+// asks Shopify's app proxy, in English. The element is read again when the friend asks: one added later still counts.
 // The code is kept for the visit (sessionStorage): a friend who browses on before asking sees the offer again,
 // until they close it or have their code.
 
@@ -67,6 +66,9 @@ code{font:inherit;font-weight:700;letter-spacing:.03em;white-space:nowrap}
 
 type Texts = typeof TEXTS.en;
 
+// This script's own tag: the browser names it only while the script first runs.
+const tag = document.currentScript;
+
 function esc(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -92,10 +94,15 @@ function forget(): void {
   }
 }
 
-/** The page's language as the widget picks it: its element's `lang`, else Shopify's, else the page's, else English. */
+/** A setting of the widget element, else the same one on this script's tag (`data-<name>`): the element wins. */
+function setting(widget: Element | null, name: string): string | null {
+  return widget?.getAttribute(name) || tag?.getAttribute(`data-${name}`) || null;
+}
+
+/** The page's language as the widget picks it: its `lang` setting, else Shopify's, else the page's, else English. */
 function language(widget: Element | null): "en" | "nl" {
   const shopify = (window as unknown as { Shopify?: { locale?: string } }).Shopify;
-  const wanted = widget?.getAttribute("lang") || shopify?.locale || document.documentElement.lang || "en";
+  const wanted = setting(widget, "lang") || shopify?.locale || document.documentElement.lang || "en";
   return wanted.slice(0, 2).toLowerCase() === "nl" ? "nl" : "en";
 }
 
@@ -111,7 +118,7 @@ function welcome(ref: string): void {
   const host = document.createElement("loyalty-welcome");
   // The widget's theme colours; the panel sits on the other side from the widget's launcher.
   host.setAttribute("style", widget?.getAttribute("style") || "");
-  host.setAttribute("position", widget?.getAttribute("position") || "right");
+  host.setAttribute("position", setting(widget, "position") || "right");
   host.setAttribute("lang", lang);
   const root = host.attachShadow({ mode: "open" });
   root.innerHTML =
@@ -135,9 +142,9 @@ function welcome(ref: string): void {
 
   const claim = async (): Promise<void> => {
     const widget = widgetElement();
-    const api = widget?.getAttribute("api") || "/apps/loyalty/api";
+    const api = setting(widget, "api") || "/apps/loyalty/api";
     const headers: Record<string, string> = { Accept: "application/json", "Content-Type": "application/json" };
-    const saleor = widget?.getAttribute("saleor-api-url");
+    const saleor = setting(widget, "saleor-api-url");
     if (saleor) headers["Saleor-Api-Url"] = saleor;
     let answer: { status: number; data: { code?: string; apply_url?: string | null; error?: string } } | null = null;
     try {
