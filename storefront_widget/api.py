@@ -26,7 +26,7 @@ from plugin.services import birthdays, code_return, redemption, referrals, store
 from plugin.services.eligibility import FrozenBalance
 from plugin.services.errors import NotEnoughPoints, ServiceError, TierRequired, UnknownMember, UnknownReward
 from plugin.services.member_card import language_of, member_card_json
-from plugin.services.members import opt_in
+from plugin.services.members import opt_in, opt_out
 from plugin.services.platform import PlatformRejected, PlatformUnavailable, Shop
 from plugin.services.records import ConsentSource, Member, Redemption, RedemptionStatus
 from storefront_widget.assets import assets
@@ -116,6 +116,11 @@ def proxy_opt_in() -> Response:
     return opt_in_answer(shopify_visitor, request_body())
 
 
+@proxy.post("/opt-out")
+def proxy_opt_out() -> Response:
+    return opt_out_answer(shopify_visitor, request_body())
+
+
 @proxy.post("/redeem")
 def proxy_redeem() -> Response:
     return redeem_answer(shopify_visitor, request_body())
@@ -193,6 +198,11 @@ def storefront_opt_in() -> Response:
     return opt_in_answer(saleor_visitor, request_body())
 
 
+@storefront.post("/opt-out")
+def storefront_opt_out() -> Response:
+    return opt_out_answer(saleor_visitor, request_body())
+
+
 @storefront.post("/redeem")
 def storefront_redeem() -> Response:
     return redeem_answer(saleor_visitor, request_body())
@@ -229,7 +239,7 @@ def allow_storefront_origins(response: Response) -> Response:
     return response
 
 
-# --- The three calls, the same for both platforms -----------------------------------------------------
+# --- The calls, the same for both platforms ----------------------------------------------------------
 
 
 def _language(visitor: Visitor, shop: Shop, body: dict[str, Any] | None = None) -> str:
@@ -292,6 +302,22 @@ def opt_in_answer(find: Find, body: dict[str, Any]) -> Response:
     customer_ref = _signed_in(visitor)
     language = _language(visitor, shop, body)
     opt_in(app.uow, app.clock, shop.id, customer_ref, visitor.email, ConsentSource.WIDGET, locale=language)
+    return json_answer(_state(visitor, customer_ref, body))
+
+
+def opt_out_answer(find: Find, body: dict[str, Any]) -> Response:
+    """The signed-in customer leaves: their points are kept, frozen until they join again. Leaving when not a
+    member (never joined, left already) changes nothing and answers the card, as joining twice does."""
+    if body.get("consent") is not False:
+        raise BadRequest('leaving withdraws the customer\'s consent: send {"consent": false}')
+    app = loyalty()
+    visitor = find()
+    shop = _shop_of(visitor)
+    customer_ref = _signed_in(visitor)
+    with app.uow.read(shop.id) as tx:
+        member = tx.members.by_customer(customer_ref)
+    if member is not None and member.active:
+        opt_out(app.uow, app.clock, shop.id, member.id, ConsentSource.WIDGET)
     return json_answer(_state(visitor, customer_ref, body))
 
 

@@ -2,8 +2,8 @@
 
 The extension sends its session token as `Authorization: Bearer ...`: Shopify signs it with the app's secret,
 its `dest` names the shop and its `sub` the signed-in customer. Behind that the calls and answers are the
-widget's (api.py): the member card, joining, and redeeming with the same request id asked again while a code
-is being made.
+widget's (api.py): the member card, joining, leaving, and redeeming with the same request id asked again while a
+code is being made.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from storefront_widget.api import (
     language_code,
     member_answer,
     opt_in_answer,
+    opt_out_answer,
     redeem_answer,
     request_body,
 )
@@ -42,6 +43,11 @@ def customer_account_member() -> Response:
 @blueprint.post("/opt-in")
 def customer_account_opt_in() -> Response:
     return opt_in_answer(_customer_account_visitor, request_body())
+
+
+@blueprint.post("/opt-out")
+def customer_account_opt_out() -> Response:
+    return opt_out_answer(_customer_account_visitor, request_body())
 
 
 @blueprint.post("/redeem")

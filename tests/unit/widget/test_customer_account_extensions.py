@@ -173,7 +173,10 @@ def test_the_page_speaks_dutch_to_a_dutch_customer_and_asks_the_app_in_dutch():
         "Nog 1.300 punten tot Gold",
     ]
     assert "Nog 300 punten nodig" in shown["lines"]
-    assert [button["label"] for button in shown["buttons"]] == ["Code kopiëren"] + ["Inwisselen"] * 3
+    assert [button["label"] for button in shown["buttons"]] == [
+        *["Code kopiëren"] + ["Inwisselen"] * 3,
+        "Stoppen met het programma",
+    ]
     assert urlsplit(shown["requests"][0]["url"]).query == "lang=nl"
 
 
@@ -285,6 +288,76 @@ def test_a_customer_who_has_not_joined_can_join_from_the_page():
     assert posted(after, "opt-in") == [{"consent": True}]
     assert after["banners"] == [["success", "Welcome! You are now a member."]]
     assert after["lines"][0] == "50 points to spend"
+
+
+LEAVE, YES = {"press": "Leave the program"}, {"press": "Leave"}
+# The card after leaving (opt-out): the points stay, the page is no member's any more.
+LEFT = card(member=False)
+
+
+def test_leaving_first_says_what_it_does_and_sends_nothing():
+    asked = page(steps=[LEAVE])
+
+    assert asked["headings"][-1] == "Leave the rewards program?"
+    assert asked["lines"][-4:] == [
+        "You keep your 700 points.",
+        "Until you join again, you cannot earn or spend points.",
+        "Leaving does not stop expiry: 700 points expire on Nov 20, 2027.",
+        "Codes you already have stay valid until their end date.",
+    ]
+    assert [button["label"] for button in asked["buttons"]][-2:] == ["Leave", "Cancel"]
+    assert posted(asked, "opt-out") == []
+
+
+def test_a_member_without_points_or_codes_is_told_only_what_still_applies():
+    asked = page(member=card(available=0, expiring=None, codes=[]), steps=[LEAVE])
+
+    assert asked["lines"][-1:] == ["Until you join again, you cannot earn or spend points."]
+
+
+def test_a_member_who_confirms_leaves_and_is_offered_to_join_again():
+    shown = page(steps=[LEAVE, YES], answers={"opt-out": [answer(LEFT)]})
+
+    assert posted(shown, "opt-out") == [{"consent": False}]
+    assert shown["banners"] == [["success", "You have left the rewards program."]]
+    assert shown["headings"] == ["Loyalty points", "Join the rewards program"]
+    # The welcome bonus is paid once: it is not promised to a member who left.
+    assert shown["lines"] == ["Yes, I join the program (terms 1)."]
+    assert [button["label"] for button in shown["buttons"]] == ["Join now"]
+
+
+def test_a_member_who_cancels_stays_and_nothing_is_sent():
+    shown = page(steps=[LEAVE, {"press": "Cancel"}])
+
+    assert posted(shown, "opt-out") == []
+    assert "Leave the rewards program?" not in shown["headings"]
+    assert [button["label"] for button in shown["buttons"]][-1] == "Leave the program"
+
+
+def test_leaving_speaks_dutch_to_a_dutch_customer():
+    asked = page("nl", member=card(language="nl"), steps=[{"press": "Stoppen met het programma"}])
+    left = page(
+        "nl",
+        member=card(language="nl"),
+        steps=[{"press": "Stoppen met het programma"}, {"press": "Stoppen"}],
+        answers={"opt-out": [answer(LEFT)]},
+    )
+
+    assert asked["headings"][-1] == "Stoppen met het spaarprogramma?"
+    assert asked["lines"][-4:] == [
+        "Je houdt je 700 punten.",
+        "Tot je weer meedoet, kun je geen punten sparen of inwisselen.",
+        "Stoppen houdt het vervallen niet tegen: 700 punten vervallen op 20 nov 2027.",
+        "Codes die je al hebt, blijven geldig tot hun einddatum.",
+    ]
+    assert left["banners"] == [["success", "Je doet niet meer mee met het spaarprogramma."]]
+
+
+def test_when_leaving_fails_the_member_is_told_and_stays_a_member():
+    shown = page(steps=[LEAVE, YES], answers={"opt-out": [answer({"error": "unauthorized", "message": "..."}, 401)]})
+
+    assert shown["banners"] == [["critical", "That did not work. Try again."]]
+    assert shown["lines"][0] == "700 points to spend"
 
 
 def test_when_the_app_cannot_be_reached_the_page_says_so():

@@ -1,5 +1,6 @@
 // The loyalty page in customer accounts: what the storefront widget shows a member (balance, pending points,
 // tier and progress, codes, rewards to redeem, history), from the same member API, in Shopify's components.
+// A member may leave the program here as easily as they joined.
 import '@shopify/ui-extensions/preact';
 import {render} from 'preact';
 import {useEffect, useState} from 'preact/hooks';
@@ -44,6 +45,7 @@ function LoyaltyPage() {
   const [asking, setAsking] = useState(null); // the reward whose spending waits for the customer's yes
   const [busy, setBusy] = useState(null); // the reward being redeemed: one click makes one code
   const [chosen, setChosen] = useState({}); // the points chosen on each variable reward
+  const [leaving, setLeaving] = useState(false); // leaving waits for the customer's yes
 
   useEffect(() => {
     callMemberApi('member', {language}).then((answer) => {
@@ -58,6 +60,15 @@ function LoyaltyPage() {
     setBusy(null);
     if (answer?.status === 200) setCard(answer.data);
     setNotice(answer?.status === 200 ? {tone: 'success', text: t('joined')} : {tone: 'critical', text: t('error')});
+  }
+
+  async function leave() {
+    setLeaving(false);
+    setBusy('leave');
+    const answer = await callMemberApi('opt-out', {body: {consent: false}, language});
+    setBusy(null);
+    if (answer?.status === 200) setCard(answer.data); // no longer a member: the page offers joining again
+    setNotice(answer?.status === 200 ? {tone: 'success', text: t('left')} : {tone: 'critical', text: t('error')});
   }
 
   async function redeem(reward) {
@@ -109,6 +120,14 @@ function LoyaltyPage() {
           onRedeem={redeem}
         />
         <History card={card} />
+        <Leave
+          card={card}
+          asking={leaving}
+          busy={busy}
+          onAsk={() => setLeaving(true)}
+          onCancel={() => setLeaving(false)}
+          onLeave={leave}
+        />
       </s-stack>
     );
   }
@@ -126,7 +145,10 @@ function Join({card, busy, onJoin}) {
   return (
     <s-section heading={t('joinTitle')}>
       <s-stack gap="base">
-        {card.join.signup_bonus > 0 && <s-text>{points('joinBonus', card.join.signup_bonus)}</s-text>}
+        {/* The welcome bonus is paid once: a customer who has had points (a member who left) is not promised it. */}
+        {card.join.signup_bonus > 0 && card.lifetime === 0 && (
+          <s-text>{points('joinBonus', card.join.signup_bonus)}</s-text>
+        )}
         <s-text color="subdued">{card.join.consent}</s-text>
         <s-button variant="primary" loading={busy} onClick={onJoin}>
           {t('join')}
@@ -240,6 +262,37 @@ function Rewards({card, asking, busy, chosen, onAsk, onChoose, onRedeem}) {
             </s-stack>
           );
         })}
+      </s-stack>
+    </s-section>
+  );
+}
+
+// What leaving does (members.opt_out): the points stay, but none are earned or spent until the customer joins
+// again; they still expire as the program says, and codes already made stay valid.
+function Leave({card, asking, busy, onAsk, onCancel, onLeave}) {
+  if (!asking) {
+    return (
+      <s-button tone="critical" disabled={busy !== null} loading={busy === 'leave'} onClick={onAsk}>
+        {t('leave')}
+      </s-button>
+    );
+  }
+  const expiring = card.expiring;
+  return (
+    <s-section heading={t('leaveTitle')}>
+      <s-stack gap="base">
+        {card.available > 0 && <s-text>{points('leaveKeeps', card.available)}</s-text>}
+        <s-text>{t('leaveStops')}</s-text>
+        {expiring && <s-text>{points('leaveExpiry', expiring.points, {date: date(expiring.date)})}</s-text>}
+        {card.codes.some((code) => code.code) && <s-text>{t('leaveCodes')}</s-text>}
+        <s-stack direction="inline" gap="small-200">
+          <s-button variant="primary" tone="critical" onClick={onLeave}>
+            {t('leaveConfirm')}
+          </s-button>
+          <s-button variant="secondary" onClick={onCancel}>
+            {t('cancel')}
+          </s-button>
+        </s-stack>
       </s-stack>
     </s-section>
   );
