@@ -47,6 +47,8 @@ def member_card_json(
     zone = _zone(shop)
     member = card.member if card.member is not None and card.member.status != MemberStatus.ERASED else None
     available = member.available if member else 0
+    # Excluded from the program: the balance stays, shown, but nothing can be redeemed with it.
+    frozen_balance = member is not None and frozen(member.customer_tags, program)
     state: dict[str, Any] = {
         "signed_in": customer_ref is not None,
         "member": bool(member and member.active),
@@ -59,7 +61,7 @@ def member_card_json(
         "tier": member.tier if member else None,
         "next_tier": _next_tier(member, program),
         "rewards": [
-            _reward(reward, available, program.reward_currency(reward), language)
+            _reward(reward, available, program.reward_currency(reward), language, spendable=not frozen_balance)
             for reward in rewards_for(program, member.tier if member else None, channel)
         ],
         "campaigns": [
@@ -75,7 +77,7 @@ def member_card_json(
         "join": {
             "terms_version": program.terms_version,
             "consent": text("widget.consent", language, terms=program.terms_version),
-            "signup_bonus": program.bonuses.signup,
+            "signup_bonus": _signup_bonus(card, program),
         },
     }
     if member is None:
@@ -91,10 +93,8 @@ def member_card_json(
         for line in card.history
     ]
     state["expiring"] = _next_expiry(card, member, program, language, zone)
-    if frozen(member.customer_tags, program):
-        # Excluded from the program: the balance stays, shown, but nothing can be redeemed with it.
+    if frozen_balance:
         state["frozen"] = text("widget.frozen", language)
-        state["rewards"] = [{**reward, "affordable": False} for reward in state["rewards"]]
     # A code is in its reward's own currency (codes reserved before rewards named one: the shop's).
     state["codes"] = [
         _code(code, str(code.reward.get("currency") or shop.currency), language, zone) for code in card.codes
@@ -111,6 +111,20 @@ def rewards_for(program: Program, tier: str | None, channel: str | None) -> list
     ]
 
 
+def _signup_bonus(card: MemberCard, program: Program) -> int:
+    """The signup bonus joining now pays (members.give_signup_bonus), else 0: once per member row, never to a
+    frozen one. A member who left after having it is not promised it again; one who never had it (joined by an
+    import, or frozen then) is."""
+    member = card.member
+    if member is None:
+        return program.bonuses.signup
+    if member.status is not MemberStatus.OPTED_OUT:
+        return 0  # an active member has joined; an erased one cannot join again
+    if card.signup_bonus_paid or frozen(member.customer_tags, program):
+        return 0
+    return program.bonuses.signup
+
+
 def _next_tier(member: Standing | None, program: Program) -> dict[str, Any] | None:
     tiers = program.tiers
     # Only the lifetime-points measure is on the member row; the others would sum orders or entries.
@@ -123,7 +137,8 @@ def _next_tier(member: Standing | None, program: Program) -> dict[str, Any] | No
     return {"name": upcoming.name, "to_go": int(upcoming.to_go)}
 
 
-def _reward(reward: Reward, available: int, currency: str, language: str) -> dict[str, Any]:
+def _reward(reward: Reward, available: int, currency: str, language: str, *, spendable: bool) -> dict[str, Any]:
+    """A reward as the widget lists it; never affordable with a balance that is not `spendable` (frozen)."""
     card = {
         "id": reward.id,
         "kind": reward.kind.value,
@@ -131,7 +146,7 @@ def _reward(reward: Reward, available: int, currency: str, language: str) -> dic
         "title": reward_name(reward, currency, language),
         "store_credit": reward.store_credit,
         "points": reward.points,
-        "affordable": available >= max(reward.points, reward.minimum_points),
+        "affordable": spendable and available >= max(reward.points, reward.minimum_points),
         "amount": str(reward.amount) if reward.amount is not None else None,
         "percentage": _plain(reward.percentage) if reward.percentage is not None else None,
         "minimum_order": str(reward.minimum_order) if reward.minimum_order else None,

@@ -216,6 +216,8 @@ class MemberCard:
     history: list[HistoryLine]  # newest first
     codes: list[OpenCode]  # newest first
     expiring: tuple[datetime, int] | None  # the first expiry date of spendable points, and how many expire then
+    # Whether the member row had its signup bonus, paid once per row: read only for a member who is not active.
+    signup_bonus_paid: bool = False
 
 
 class ActionAward(NamedTuple):

@@ -3,8 +3,9 @@
 Every storefront page view makes this call, so it skips what the rest of storage pays for: the
 statement is compiled once per dialect and runs on the pooled DBAPI connection outside any
 transaction (SQLAlchemy's result set-up for this row cost twice the query itself here). The shop,
-the member's standing (balances and tier; no personal data) and, as JSON arrays, the latest entries,
-open codes and first expiring lots come back in one row; nothing in it grows with the ledger.
+the member's standing (balances and tier; no personal data), the latest entries, open codes and first
+expiring lots as JSON arrays, and whether the member had their signup bonus come back in one row; nothing
+in it grows with the ledger.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Text, and_, bindparam, cast, func, literal_column, select
+from sqlalchemy import JSON, Text, and_, bindparam, case, cast, exists, func, literal_column, select
 
+from plugin.ledger import keys
 from plugin.ledger.model import Reason
 from plugin.services.platform import Shop
-from plugin.services.records import HistoryLine, MemberCard, OpenCode, RedemptionStatus, Standing
+from plugin.services.records import HistoryLine, MemberCard, MemberStatus, OpenCode, RedemptionStatus, Standing
 from plugin.storage import tables as t
 from plugin.storage.ledger import newest_entries_first
 from plugin.storage.rows import MEMBER_STATUSES, REDEMPTION_STATUSES
@@ -35,11 +37,15 @@ _SHOP_COLUMNS = ("id", "platform", "domain", "currency", "locale", "installed", 
 _MEMBER_COLUMNS = tuple(t.members.c[name] for name in Standing._fields)
 _MEMBER = len(_SHOP_COLUMNS)  # where the member columns start in the row
 _ARRAYS = _MEMBER + len(_MEMBER_COLUMNS)  # and where the history, codes and expiring arrays start
+_SIGNUP_BONUS = _ARRAYS + 3  # then whether the member had their signup bonus
+# The signup bonus's idempotency key (built in plugin/ledger/keys.py) is this text, then the member's id.
+_SIGNUP_BONUS_KEY = keys.signup_bonus_entry(0).removesuffix("0")
 _PARAMETERS = ("platform", "domain", "customer_ref")
 
 
 def card_statement(dialect_name: str, history_size: int) -> Any:
-    """The card as one SELECT: shop columns, member columns, then the history, codes and expiring arrays.
+    """The card as one SELECT: shop columns, member columns, the history, codes and expiring arrays, then whether
+    the member had their signup bonus (NULL for an active member or none: only joining again asks).
 
     The limits are literals: with a parameter there PostgreSQL never settles on a generic plan for the
     prepared statement and plans it again on every call (0.9 ms here, four times the query itself)."""
@@ -85,6 +91,16 @@ def card_statement(dialect_name: str, history_size: int) -> Any:
         r.c.status.in_([literal_column(f"'{status.value}'") for status in _OPEN_CODE_STATUSES]),
     )
     expiring = select(rows(first_expiring.c.expires_at, first_expiring.c.remaining))
+    # One probe of the unique index on (shop_id, idempotency_key), made only for a member who is not active.
+    signup_bonus_paid = case(
+        (
+            m.c.status != literal_column(f"'{MemberStatus.ACTIVE.value}'"),
+            exists().where(
+                e.c.shop_id == s.c.id,
+                e.c.idempotency_key == literal_column(f"'{_SIGNUP_BONUS_KEY}'", Text) + cast(m.c.id, Text),
+            ),
+        )
+    )
     return (
         select(
             *(s.c[name] for name in _SHOP_COLUMNS),
@@ -92,6 +108,7 @@ def card_statement(dialect_name: str, history_size: int) -> Any:
             history.scalar_subquery(),
             codes.scalar_subquery(),
             expiring.scalar_subquery(),
+            signup_bonus_paid,
         )
         .select_from(s.outerjoin(m, and_(m.c.shop_id == s.c.id, m.c.customer_ref == bindparam("customer_ref"))))
         .where(s.c.platform == bindparam("platform"), s.c.domain == bindparam("domain"))
@@ -156,7 +173,7 @@ class SqlMemberCards:
             return MemberCard(shop=shop, program=program, member=None, history=[], codes=[], expiring=None)
         if isinstance(last_active, str):  # SQLite keeps moments as text
             last_active = _sqlite_moment(last_active)
-        history, codes, expiring = (orjson.loads(array or "[]") for array in row[_ARRAYS:])
+        history, codes, expiring = (orjson.loads(array or "[]") for array in row[_ARRAYS:_SIGNUP_BONUS])
         moment = self.moment
         lots = sorted((moment(expires_at), remaining) for expires_at, remaining in expiring)
         first_expiry = None
@@ -176,6 +193,7 @@ class SqlMemberCards:
                 for redemption_id, code, status, expires_at, reward in sorted(codes, reverse=True)
             ],
             expiring=first_expiry,
+            signup_bonus_paid=bool(row[_SIGNUP_BONUS]),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plugin.ledger import keys
 from plugin.services.records import HistoryLine, MemberCard, OpenCode, Standing
 from plugin.storage.memory.redemptions import OPEN_CODES
 from plugin.storage.memory.shops import MemoryShops
@@ -12,7 +13,8 @@ _EXPIRING_LOTS = 50
 
 
 class MemoryMemberCards:
-    """MemberCards: the shop, the customer's standing, latest entries, open codes and next expiry."""
+    """MemberCards: the shop, the customer's standing, latest entries, open codes, next expiry and, for one who is
+    not an active member, whether they had their signup bonus."""
 
     def __init__(self, tables: Tables, ids: Ids, history_size: int) -> None:
         self.tables = tables
@@ -57,4 +59,14 @@ class MemoryMemberCards:
         if lots:
             first = lots[0][0]
             expiring = first, sum(points for day, points in lots if day.date() == first.date())
-        return MemberCard(shop=shop, program=program, member=standing, history=history, codes=codes, expiring=expiring)
+        # As the SQL read, asked only of a member who is not active.
+        signup_bonus_paid = not standing.active and tx.ledger.entry_id(keys.signup_bonus_entry(member.id)) is not None
+        return MemberCard(
+            shop=shop,
+            program=program,
+            member=standing,
+            history=history,
+            codes=codes,
+            expiring=expiring,
+            signup_bonus_paid=signup_bonus_paid,
+        )

@@ -291,8 +291,9 @@ def test_a_customer_who_has_not_joined_can_join_from_the_page():
 
 
 LEAVE, YES = {"press": "Leave the program"}, {"press": "Leave"}
-# The card after leaving (opt-out): the points stay, the page is no member's any more.
-LEFT = card(member=False)
+# The card after leaving (opt-out): the points stay, the page is no member's any more; the signup bonus they had
+# is not offered again.
+LEFT = card(member=False, join={**CARD["join"], "signup_bonus": 0})
 
 
 def test_leaving_first_says_what_it_does_and_sends_nothing():
@@ -321,9 +322,15 @@ def test_a_member_who_confirms_leaves_and_is_offered_to_join_again():
     assert posted(shown, "opt-out") == [{"consent": False}]
     assert shown["banners"] == [["success", "You have left the rewards program."]]
     assert shown["headings"] == ["Loyalty points", "Join the rewards program"]
-    # The welcome bonus is paid once: it is not promised to a member who left.
     assert shown["lines"] == ["Yes, I join the program (terms 1)."]
     assert [button["label"] for button in shown["buttons"]] == ["Join now"]
+
+
+def test_a_customer_who_left_without_ever_having_the_welcome_bonus_is_promised_it():
+    # Joined by the historic import, which pays no bonus: 700 points, and the bonus still to come.
+    shown = page(member=card(member=False))
+
+    assert shown["lines"] == ["Get 50 bonus points when you join.", "Yes, I join the program (terms 1)."]
 
 
 def test_a_member_who_cancels_stays_and_nothing_is_sent():

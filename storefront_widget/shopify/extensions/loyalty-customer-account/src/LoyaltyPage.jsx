@@ -145,10 +145,8 @@ function Join({card, busy, onJoin}) {
   return (
     <s-section heading={t('joinTitle')}>
       <s-stack gap="base">
-        {/* The welcome bonus is paid once: a customer who has had points (a member who left) is not promised it. */}
-        {card.join.signup_bonus > 0 && card.lifetime === 0 && (
-          <s-text>{points('joinBonus', card.join.signup_bonus)}</s-text>
-        )}
+        {/* The card offers the welcome bonus only when joining now pays it: not again to a member who had it. */}
+        {card.join.signup_bonus > 0 && <s-text>{points('joinBonus', card.join.signup_bonus)}</s-text>}
         <s-text color="subdued">{card.join.consent}</s-text>
         <s-button variant="primary" loading={busy} onClick={onJoin}>
           {t('join')}
