@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from plugin.rules.limits import MAX_ADJUSTMENT
 
-# The week the weekly limit counts: the seven days up to the friend's order (when it was placed, else paid).
+# The weekly limit counts the rewarded referrals within seven days of the friend's order (placed, else paid), either
+# side: one paid late must not slip past the ones placed after it and rewarded first.
 WEEK = timedelta(days=7)
 
 

@@ -11,8 +11,9 @@ it later. One already waiting for the owner's review is kept: `approve` refuses 
 and can approve it after a thaw. An advocate who left the program (opted out, erased) is never given points
 either: `_link` rejects their referral, `approve` refuses one that waited (the owner may still reject it).
 
-The weekly limit counts the advocate's rewarded referrals by when the friends' orders were placed (else paid), in
-the week up to this friend's order: an import deciding a year of orders at one moment judges each in its own week.
+The weekly limit counts the advocate's rewarded referrals whose friends' orders were placed (else paid) within a
+week of this friend's order, either side: an import deciding a year of orders at one moment judges each in its own
+week, and an order paid after later ones (a bank transfer) still counts those.
 
 An order is the friend's when it used their welcome code: the platform reports the codes an order used, where a
 cart attribute would be whatever the browser sent.
@@ -200,7 +201,7 @@ def _link(tx: Transaction, now: datetime, referral: Referral, order: OrderRecord
         Advocate(
             advocate.customer_ref,
             advocate.email,
-            tx.referrals.rewarded_between(advocate.id, ordered - WEEK, ordered),
+            tx.referrals.rewarded_between(advocate.id, ordered - WEEK, ordered + WEEK),
             tx.referrals.addresses_of(advocate.customer_ref, advocate.email),
         ),
         program.referrals,

@@ -108,3 +108,27 @@ def test_imported_referrals_of_long_ago_do_not_count_against_a_friends_order_tod
     record_order(store, clock, shop.id, paid_order("3001", "80", "ilse", opted_in=False, discount_codes=(ilses,)))
 
     assert statuses(store, shop, ["ilse"]) == [ReferralStatus.REWARDED]
+
+
+def test_a_friends_order_paid_after_five_placed_later_were_rewarded_waits_for_review(
+    store: Any, clock: FrozenClock, shop: Shop, code: str
+) -> None:
+    ilses = welcome(store, clock, shop, code, "ilse")  # Ilse orders first, by bank transfer: paid last
+    for number, friend in enumerate(FRIENDS[:5]):
+        friends_code = welcome(store, clock, shop, code, friend)
+        placed = clock.now() - timedelta(hours=1)
+        facts = paid_order(
+            f"40{number}", "80", friend, opted_in=False, discount_codes=(friends_code,), placed_at=placed
+        )
+        record_order(store, clock, shop.id, facts)
+    placed = clock.now() - timedelta(hours=2)
+
+    record_order(
+        store,
+        clock,
+        shop.id,
+        paid_order("4100", "80", "ilse", opted_in=False, discount_codes=(ilses,), placed_at=placed),
+    )
+
+    assert statuses(store, shop, FRIENDS[:5]) == [ReferralStatus.REWARDED] * 5
+    assert statuses(store, shop, ["ilse"]) == [ReferralStatus.REVIEW]
