@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -314,10 +315,10 @@ def opt_out_answer(find: Find, body: dict[str, Any]) -> Response:
     visitor = find()
     shop = _shop_of(visitor)
     customer_ref = _signed_in(visitor)
-    with app.uow.read(shop.id) as tx:
-        member = tx.members.by_customer(customer_ref)
+    member = _member(shop, customer_ref)
     if member is not None and member.active:
-        opt_out(app.uow, app.clock, shop.id, member.id, ConsentSource.WIDGET)
+        with suppress(UnknownMember):  # erased meanwhile: gone already, as leaving would have it
+            opt_out(app.uow, app.clock, shop.id, member.id, ConsentSource.WIDGET)
     return json_answer(_state(visitor, customer_ref, body))
 
 
@@ -397,8 +398,7 @@ def _share_link(find: Find) -> Response:
     visitor = find()
     shop = _shop_of(visitor)
     customer_ref = _signed_in(visitor)
-    with app.uow.read(shop.id) as tx:
-        member = tx.members.by_customer(customer_ref)
+    member = _member(shop, customer_ref)
     if member is None or not member.active:
         raise UnknownMember("join the program first")
     code = referrals.share_code(app.uow, app.clock, shop.id, member.id)
@@ -437,8 +437,12 @@ def signed_in_member(find: Find) -> tuple[Visitor, Shop, str, Member | None]:
     customer_ref = _signed_in(visitor)
     if visitor.confirm is not None:
         visitor.confirm()
+    return visitor, shop, customer_ref, _member(shop, customer_ref)
+
+
+def _member(shop: Shop, customer_ref: str) -> Member | None:
     with loyalty().uow.read(shop.id) as tx:
-        return visitor, shop, customer_ref, tx.members.by_customer(customer_ref)
+        return tx.members.by_customer(customer_ref)
 
 
 def issue_now(reserved: Redemption, shop: Shop) -> Redemption:
