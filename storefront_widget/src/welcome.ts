@@ -4,7 +4,9 @@
 // Saleor storefront adds it itself. It reads the widget element's `api`, `lang`, `saleor-api-url`, `position` and
 // theme colours. A setting the element does not give, or a page without one (a Saleor page with this script only),
 // comes from this script's own tag: `data-api`, `data-lang`, `data-saleor-api-url`, `data-position`. With neither it
-// asks Shopify's app proxy, in English. The element is read again when the friend asks: one added later still counts.
+// asks Shopify's app proxy, in English. `position` is the widget's side: the panel takes the other. `api` and
+// `saleor-api-url` are read again when the friend asks (an element added later still counts for them); the language,
+// side and colours when this script runs.
 // The code is kept for the visit (sessionStorage): a friend who browses on before asking sees the offer again,
 // until they close it or have their code.
 
