@@ -1,4 +1,7 @@
-"""Outbox handlers for platform work: issue and withdraw codes, mirror balances, order points and the rewards."""
+"""Outbox handlers for platform work: issue and withdraw codes, mirror balances, order points and the rewards.
+
+A member's mirror is read again once written: a member who changed meanwhile is written again, as another
+worker's newer write may have landed first."""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from plugin.clock import Clock
-from plugin.ledger.postings import JobKind
+from plugin.ledger.jobs import publish_member, publish_member_gone
+from plugin.ledger.postings import JobKind, OutboxJob
 from plugin.observability import log_event
 from plugin.services import code_return, eligibility, redemption, store_credit, storefront_rewards
 from plugin.services.outbox import Batched, GiveUp, Handler
@@ -90,7 +94,27 @@ def platform_handlers(
             if job.id in snapshots:
                 platform.publish_member(shop, snapshots[job.id])
 
-        return write_batch(jobs, write_together, write_one)
+        def write_again_what_changed(landed: list[Job]) -> None:
+            """A member who changed while their write was on its way is written again: another worker's newer
+            write (the removal for one who opted out meanwhile) may have landed before this older one. One read
+            of them all; the jobs queued land last, with what is true then."""
+            written = [job for job in landed if job.id in snapshots]
+            if not written:
+                return
+            with uow.read(jobs[0].shop_id) as tx:
+                changed = [job for job in written if snapshot_of(tx, job) != snapshots[job.id]]
+            if changed:  # a waiting write of the member absorbs its job (one per dedupe key)
+                with uow(jobs[0].shop_id) as tx:
+                    tx.outbox.enqueue([publish_again(job) for job in changed], clock.now())
+
+        return write_batch(jobs, write_together, write_one, write_again_what_changed)
+
+    def publish_again(job: Job) -> OutboxJob:
+        """The member's job again; an erased member's names their customer, as before (see `snapshot_of`)."""
+        erased_ref = job.payload.get("customer_ref")
+        if erased_ref:
+            return publish_member_gone(job.payload["member_id"], erased_ref)
+        return publish_member(job.payload["member_id"])
 
     def snapshot_of(tx: Transaction, job: Job) -> MemberSnapshot | None:
         """What the platform should mirror of the job's customer now: nothing once they left. An erased member's
@@ -121,8 +145,11 @@ def platform_handlers(
         jobs: list[Job],
         write_together: Callable[[WritesTogether, Shop], dict[int, str]],
         write_one: Callable[[Platform, Shop, Job], None],
+        landed: Callable[[list[Job]], None] | None = None,
     ) -> dict[int, Exception]:
-        """Run a batch of one shop's jobs and finish those done; a refused order or member fails its job only."""
+        """Run a batch of one shop's jobs and finish those done; a refused order or member fails its job only.
+        `landed` is given the jobs whose writes landed before they are finished: should storage fail in it, the
+        jobs come back and write again."""
         failures: dict[int, Exception] = {}
         try:
             shop, platform = shop_and_platform(jobs[0])
@@ -138,10 +165,12 @@ def platform_handlers(
             raise  # the leases bring the jobs back once the database is
         except Exception as error:  # the whole call failed: every job retries, or gives up, alike
             return {job.id: error for job in jobs}
+        done = [job for job in jobs if job.id not in failures]
+        if landed is not None:
+            landed(done)
         with uow.queue() as queue:
-            for job in jobs:
-                if job.id not in failures:
-                    queue.finish(job.id, clock.now())
+            for job in done:
+                queue.finish(job.id, clock.now())
         return failures
 
     def refresh_collection(job: Job) -> None:
