@@ -102,16 +102,21 @@ def platform_handlers(
             if not written:
                 return
             with uow.read(jobs[0].shop_id) as tx:
-                changed = [job for job in written if snapshot_of(tx, job) != snapshots[job.id]]
+                now_is = {job.id: snapshot_of(tx, job) for job in written}
+            changed = [job for job in written if now_is[job.id] != snapshots[job.id]]
             if changed:  # a waiting write of the member absorbs its job (one per dedupe key)
                 with uow(jobs[0].shop_id) as tx:
-                    tx.outbox.enqueue([publish_again(job) for job in changed], clock.now())
+                    tx.outbox.enqueue(
+                        [publish_again(job, snapshots[job.id], now_is[job.id]) for job in changed], clock.now()
+                    )
 
         return write_batch(jobs, write_together, write_one, write_again_what_changed)
 
-    def publish_again(job: Job) -> OutboxJob:
-        """The member's job again; an erased member's names their customer, as before (see `snapshot_of`)."""
-        erased_ref = job.payload.get("customer_ref")
+    def publish_again(job: Job, sent: MemberSnapshot, now_is: MemberSnapshot | None) -> OutboxJob:
+        """The member's job again. One that names an erased member's customer names them again (see
+        `snapshot_of`); a member erased since the write no longer names the customer the write went to: the
+        job names them, so the removal reaches what was written."""
+        erased_ref = job.payload.get("customer_ref") or (sent.customer_ref if now_is is None else None)
         if erased_ref:
             return publish_member_gone(job.payload["member_id"], erased_ref)
         return publish_member(job.payload["member_id"])

@@ -8,7 +8,7 @@ from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from plugin.ledger.jobs import KEEP_KEY_WHEN_DONE, Lane, lane_of
+from plugin.ledger.jobs import FREE_KEY_WHEN_CLAIMED, KEEP_KEY_WHEN_DONE, Lane, lane_of
 from plugin.ledger.postings import JobKind, OutboxJob
 from plugin.services.records import Job, JobStatus
 from plugin.storage.api_slots import Slots, allot
@@ -40,9 +40,12 @@ def _finish(tables: Tables, job_id: int, now: datetime) -> None:
     tables.change_job(job_id, status=JobStatus.DONE, done_at=now, dedupe_key=key, locked_until=None, last_error=None)
 
 
-def _lease(tables: Tables, jobs: list[JobRow], until: datetime) -> list[Job]:
+def _lease(tables: Tables, jobs: list[JobRow], until: datetime, *, freeing_keys: bool = False) -> list[Job]:
     for job in jobs:
         tables.change_job(job.id, locked_until=until)
+        if freeing_keys and job.kind in FREE_KEY_WHEN_CLAIMED:
+            # As the SQL claim: the next change of what the job reads queues a job of its own.
+            tables.change_job(job.id, dedupe_key=None)
     return [_job(job) for job in jobs]
 
 
@@ -150,7 +153,7 @@ class MemoryJobQueue:
         if lane is Lane.CALLS:
             calling = set(self._allot(due, now, timedelta(seconds=shop_interval)))
             due = [job for job in due if job.id in calling]
-        return _lease(self.tables, due, now + lease)
+        return _lease(self.tables, due, now + lease, freeing_keys=lane is Lane.CALLS)
 
     def _allot(self, due: list[JobRow], now: datetime, interval: timedelta) -> list[int]:
         shops = self.tables.shops
