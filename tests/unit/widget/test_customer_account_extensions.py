@@ -196,6 +196,20 @@ def test_each_code_the_shop_has_made_can_be_copied():
     assert "€5.00 off · being prepared: it appears here when it is ready" in shown["lines"]
 
 
+def test_store_credit_on_the_account_says_until_when_it_is_valid_and_offers_nothing_to_copy():
+    credit = {
+        **CARD["codes"][0],
+        "code": None,
+        "store_credit": True,
+        "returnable": False,
+        "title": "€5.00 store credit",
+    }
+    shown = page(member=card(codes=[credit]))
+
+    assert shown["copies"] == []
+    assert "€5.00 store credit · valid until Jan 20, 2027" in shown["lines"]
+
+
 def test_a_reward_the_member_cannot_afford_yet_says_how_many_points_are_missing():
     shown = page()
 
@@ -321,16 +335,42 @@ def test_a_member_who_confirms_leaves_and_is_offered_to_join_again():
 
     assert posted(shown, "opt-out") == [{"consent": False}]
     assert shown["banners"] == [["success", "You have left the rewards program."]]
-    assert shown["headings"] == ["Loyalty points", "Join the rewards program"]
-    assert shown["lines"] == ["Yes, I join the program (terms 1)."]
-    assert [button["label"] for button in shown["buttons"]] == ["Join now"]
+    assert shown["headings"] == ["Loyalty points", "Join the rewards program", "Your codes"]
+    assert shown["lines"][0] == "Yes, I join the program (terms 1)."
+    assert [button["label"] for button in shown["buttons"]] == ["Join now", "Copy code"]
 
 
 def test_a_customer_who_left_without_ever_having_the_welcome_bonus_is_promised_it():
     # Joined by the historic import, which pays no bonus: 700 points, and the bonus still to come.
-    shown = page(member=card(member=False))
+    shown = page(member=card(member=False, codes=[]))
 
     assert shown["lines"] == ["Get 50 bonus points when you join.", "Yes, I join the program (terms 1)."]
+
+
+def test_a_customer_who_left_still_sees_the_codes_they_made_under_the_offer_to_join_again():
+    english = page(member=LEFT)
+    dutch = page("nl", member={**LEFT, "language": "nl"})
+
+    assert english["headings"] == ["Loyalty points", "Join the rewards program", "Your codes"]
+    assert english["lines"][1:] == [
+        "You left the program, but these codes stay valid until their end date.",
+        "LOYAL-ABC123",
+        "€5.00 off · valid until Jan 20, 2027",
+    ]
+    assert english["copies"] == [{"label": "Copy code", "text": "LOYAL-ABC123"}]
+    # Only joining and copying: nothing to redeem or leave.
+    assert [button["label"] for button in english["buttons"]] == ["Join now", "Copy code"]
+    assert dutch["headings"][-1] == "Jouw codes"
+    assert "Je doet niet meer mee, maar deze codes blijven geldig tot hun einddatum." in dutch["lines"]
+
+
+def test_a_customer_who_never_joined_sees_only_the_offer_to_join():
+    # Never a member (or erased): the card carries no codes.
+    shown = page(member=card(member=False, available=0, pending=0, lifetime=0, tier=None, history=[], codes=[]))
+
+    assert shown["headings"] == ["Loyalty points", "Join the rewards program"]
+    assert shown["lines"] == ["Get 50 bonus points when you join.", "Yes, I join the program (terms 1)."]
+    assert [button["label"] for button in shown["buttons"]] == ["Join now"]
 
 
 def test_a_member_who_cancels_stays_and_nothing_is_sent():

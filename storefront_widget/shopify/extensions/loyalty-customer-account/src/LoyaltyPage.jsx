@@ -104,8 +104,15 @@ function LoyaltyPage() {
   else if (!card) content = <s-text>{t('loading')}</s-text>;
   // Shopify names the customer in the token only to apps allowed to see protected customer data.
   else if (!card.signed_in) content = <s-banner tone="warning">{t('unavailable')}</s-banner>;
-  else if (!card.member) content = <Join card={card} busy={busy === 'join'} onJoin={join} />;
-  else {
+  else if (!card.member) {
+    // A member who left keeps the codes they made (valid until their end date): shown under the offer to join.
+    content = (
+      <s-stack gap="base">
+        <Join card={card} busy={busy === 'join'} onJoin={join} />
+        <Codes card={card} />
+      </s-stack>
+    );
+  } else {
     content = (
       <s-stack gap="base">
         <Balance card={card} />
@@ -180,12 +187,14 @@ function Codes({card}) {
   return (
     <s-section heading={t('codes')}>
       <s-stack gap="base">
+        {!card.member && <s-text color="subdued">{t('keptCodes')}</s-text>}
         {card.codes.map((code) => (
           <s-stack key={code.redemption} gap="small-200">
-            {/* No text before the platform has made the code: nothing to use or copy yet. */}
+            {/* No text before the platform has made the code, nor for store credit: nothing to type or copy. */}
             {code.code && <s-text type="strong">{code.code}</s-text>}
             <s-text color="subdued">
-              {code.title} · {code.code ? t('validUntil', {date: date(code.expires_at)}) : t('onItsWay')}
+              {code.title} ·{' '}
+              {code.status === 'reserved' ? t('onItsWay') : t('validUntil', {date: date(code.expires_at)})}
             </s-text>
             {code.code && (
               <s-stack direction="inline">
