@@ -298,9 +298,7 @@ def opt_in_answer(find: Find, body: dict[str, Any]) -> Response:
     if body.get("consent") is not True:
         raise BadRequest('joining needs the customer\'s consent: send {"consent": true}')
     app = loyalty()
-    visitor = find()
-    shop = _shop_of(visitor)
-    customer_ref = _signed_in(visitor)
+    visitor, shop, customer_ref = _signed_in_customer(find)
     language = _language(visitor, shop, body)
     opt_in(app.uow, app.clock, shop.id, customer_ref, visitor.email, ConsentSource.WIDGET, locale=language)
     return json_answer(_state(visitor, customer_ref, body))
@@ -312,9 +310,7 @@ def opt_out_answer(find: Find, body: dict[str, Any]) -> Response:
     if body.get("consent") is not False:
         raise BadRequest('leaving withdraws the customer\'s consent: send {"consent": false}')
     app = loyalty()
-    visitor = find()
-    shop = _shop_of(visitor)
-    customer_ref = _signed_in(visitor)
+    visitor, shop, customer_ref = _signed_in_customer(find)
     member = _member(shop, customer_ref)
     if member is not None and member.active:
         with suppress(UnknownMember):  # erased meanwhile: gone already, as leaving would have it
@@ -380,9 +376,7 @@ def _return_code(find: Find, body: dict[str, Any]) -> Response:
 def _birthday(find: Find, body: dict[str, Any] | None) -> Response:
     # GET reads the member's birthday, POST (with month, day and optionally year) sets it once.
     app = loyalty()
-    visitor = find()
-    shop = _shop_of(visitor)
-    customer_ref = _signed_in(visitor)
+    _visitor, shop, customer_ref = _signed_in_customer(find)
     if body is not None:
         try:
             born = birthday(body.get("month"), body.get("day"), body.get("year"), today=app.clock.now().date())
@@ -395,9 +389,7 @@ def _birthday(find: Find, body: dict[str, Any] | None) -> Response:
 def _share_link(find: Find) -> Response:
     """The member's referral code; the widget shares the page's own shop address with `path` on it."""
     app = loyalty()
-    visitor = find()
-    shop = _shop_of(visitor)
-    customer_ref = _signed_in(visitor)
+    _visitor, shop, customer_ref = _signed_in_customer(find)
     member = _member(shop, customer_ref)
     if member is None or not member.active:
         raise UnknownMember("join the program first")
@@ -431,13 +423,19 @@ def _birthday_json(born: date | None, bonus: int) -> dict[str, Any]:
 
 
 def signed_in_member(find: Find) -> tuple[Visitor, Shop, str, Member | None]:
-    """The visitor, their shop, the signed-in customer (Unauthorized if none) and their membership, if any."""
-    visitor = find()
-    shop = _shop_of(visitor)
-    customer_ref = _signed_in(visitor)
+    """The visitor, their shop, the signed-in customer (Unauthorized if none) and their membership, if any, the
+    platform asked online first where it can be (spending points)."""
+    visitor, shop, customer_ref = _signed_in_customer(find)
     if visitor.confirm is not None:
         visitor.confirm()
     return visitor, shop, customer_ref, _member(shop, customer_ref)
+
+
+def _signed_in_customer(find: Find) -> tuple[Visitor, Shop, str]:
+    """The visitor, their shop and the signed-in customer (Unauthorized if none)."""
+    visitor = find()
+    shop = _shop_of(visitor)
+    return visitor, shop, _signed_in(visitor)
 
 
 def _member(shop: Shop, customer_ref: str) -> Member | None:

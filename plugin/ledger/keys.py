@@ -44,8 +44,12 @@ def store_credit_back_entry(order_ref: str, refund_ref: str) -> str:
     return f"store_credit_back:{order_ref}:{refund_ref}"
 
 
+# A member's signup bonus: this, then the member's id (the member card's query builds it in SQL too).
+SIGNUP_BONUS = "bonus:signup:"
+
+
 def signup_bonus_entry(member_id: int) -> str:
-    return f"bonus:signup:{member_id}"
+    return f"{SIGNUP_BONUS}{member_id}"
 
 
 def birthday_bonus_entry(member_id: int, year: int) -> str:

@@ -38,8 +38,6 @@ _MEMBER_COLUMNS = tuple(t.members.c[name] for name in Standing._fields)
 _MEMBER = len(_SHOP_COLUMNS)  # where the member columns start in the row
 _ARRAYS = _MEMBER + len(_MEMBER_COLUMNS)  # and where the history, codes and expiring arrays start
 _SIGNUP_BONUS = _ARRAYS + 3  # then whether the member had their signup bonus
-# The signup bonus's idempotency key (built in plugin/ledger/keys.py) is this text, then the member's id.
-_SIGNUP_BONUS_KEY = keys.signup_bonus_entry(0).removesuffix("0")
 _PARAMETERS = ("platform", "domain", "customer_ref")
 
 
@@ -97,7 +95,7 @@ def card_statement(dialect_name: str, history_size: int) -> Any:
             m.c.status != literal_column(f"'{MemberStatus.ACTIVE.value}'"),
             exists().where(
                 e.c.shop_id == s.c.id,
-                e.c.idempotency_key == literal_column(f"'{_SIGNUP_BONUS_KEY}'", Text) + cast(m.c.id, Text),
+                e.c.idempotency_key == literal_column(f"'{keys.SIGNUP_BONUS}'", Text) + cast(m.c.id, Text),
             ),
         )
     )
